@@ -1,0 +1,14 @@
+//! sea-orm entities of Pépite's knowledge base.
+
+pub mod change;
+pub mod company;
+pub mod company_membership;
+pub mod company_programme;
+pub mod company_technology;
+pub mod enums;
+pub mod meta;
+pub mod organisation;
+pub mod programme;
+pub mod technology;
+
+pub use enums::{CompanyStage, Lang, OrganisationKind, ProgrammeKind, TechnologyDomain};

@@ -1,0 +1,30 @@
+use crate::enums::{Lang, ProgrammeKind};
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+#[sea_orm(table_name = "programme")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i32,
+    #[sea_orm(unique)]
+    pub slug: String,
+    pub name: String,
+    #[sea_orm(column_type = "Text", nullable)]
+    pub description: Option<String>,
+    pub lang: Lang,
+    pub website: Option<String>,
+    pub sources: Json,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+    pub kind: ProgrammeKind,
+    pub operator_id: Option<i32>,
+    /// Company stages the programme is open to (a JSON array of stage names).
+    pub eligible_stages: Json,
+    pub starts_on: Option<Date>,
+    pub ends_on: Option<Date>,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

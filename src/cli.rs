@@ -1,0 +1,46 @@
+//! The command line: `serve` (the default), `migrate`, `import`, `export`, `schema`, `reindex`, `generate`.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+use crate::config::Settings;
+
+/// Pépite: who does what in an innovation park, served over GraphQL.
+#[derive(Parser, Debug)]
+#[command(name = "pepite", version, about)]
+pub struct Cli {
+    #[command(flatten)]
+    pub settings: Settings,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Serve the GraphQL API and its playground (the default).
+    Serve,
+    /// Run the database migrations and exit.
+    Migrate,
+    /// Import (upsert by slug) a knowledge-base document; `-` reads standard input.
+    Import {
+        /// The JSON document to import, or `-` for standard input.
+        file: PathBuf,
+    },
+    /// Write the whole knowledge base as a JSON document to standard output.
+    Export,
+    /// Print the GraphQL schema (SDL).
+    Schema,
+    /// Rebuild the search index from the database.
+    Reindex,
+    /// Write a deterministic synthetic knowledge base to standard output.
+    Generate {
+        /// How many companies to generate.
+        #[arg(long, default_value_t = 10_000)]
+        companies: usize,
+        /// The random seed; the same seed gives the same document.
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+    },
+}

@@ -1,0 +1,136 @@
+//! The one error type of Pépite: each variant says what the client sees.
+
+use async_graphql::ErrorExtensions;
+
+/// One problem found in client input, with the path of the value at fault.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Problem {
+    /// Where the problem is, e.g. `companies[3].technologies[1]` or `slug`.
+    pub path: String,
+    /// What is wrong, in words a user can act on.
+    pub message: String,
+}
+
+impl std::fmt::Display for Problem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.path.is_empty() { write!(f, "{}", self.message) } else { write!(f, "{}: {}", self.path, self.message) }
+    }
+}
+
+/// What went wrong, as the client sees it.
+///
+/// It has no `Display` on purpose: async-graphql turns any `Display` into an error without
+/// `extensions.code`, so every conversion must go through [`ErrorExtensions`].
+#[derive(Clone, Debug)]
+pub enum AppError {
+    /// The input breaks one or more rules; every problem is listed.
+    Invalid(Vec<Problem>),
+    NotFound(String),
+    /// The write would break a uniqueness rule or a reference, or the record changed meanwhile.
+    Conflict {
+        message: String,
+        field: Option<String>,
+    },
+    Unauthenticated,
+    Forbidden,
+    /// A failure on our side; the cause is logged, never shown to API clients.
+    Internal(String),
+}
+
+fn summarize(problems: &[Problem]) -> String {
+    match problems {
+        [one] => one.to_string(),
+        many => {
+            let lines: Vec<String> = many.iter().map(|p| p.to_string()).collect();
+            format!("{} problems: {}", many.len(), lines.join("; "))
+        }
+    }
+}
+
+pub type Result<T, E = AppError> = std::result::Result<T, E>;
+
+impl AppError {
+    /// The message a client sees.
+    pub fn message(&self) -> String {
+        match self {
+            AppError::Invalid(problems) => summarize(problems),
+            AppError::NotFound(message) | AppError::Conflict { message, .. } => message.clone(),
+            AppError::Unauthenticated => "this operation needs an `Authorization: Bearer <token>` header".into(),
+            AppError::Forbidden => "the bearer token is not allowed to write".into(),
+            AppError::Internal(_) => "internal error".into(),
+        }
+    }
+
+    /// The full cause, for logs: the message, or the internal detail clients never see.
+    pub fn cause(&self) -> String {
+        match self {
+            AppError::Internal(cause) => cause.clone(),
+            other => other.message(),
+        }
+    }
+
+    /// A single invalid value at `path`.
+    pub fn invalid(path: impl Into<String>, message: impl Into<String>) -> Self {
+        AppError::Invalid(vec![Problem { path: path.into(), message: message.into() }])
+    }
+
+    /// The stable code clients branch on, in `extensions.code`.
+    pub fn code(&self) -> &'static str {
+        match self {
+            AppError::Invalid(_) => "BAD_USER_INPUT",
+            AppError::NotFound(_) => "NOT_FOUND",
+            AppError::Conflict { .. } => "CONFLICT",
+            AppError::Unauthenticated => "UNAUTHENTICATED",
+            AppError::Forbidden => "FORBIDDEN",
+            AppError::Internal(_) => "INTERNAL",
+        }
+    }
+}
+
+impl From<sea_orm::DbErr> for AppError {
+    fn from(err: sea_orm::DbErr) -> Self {
+        AppError::Internal(format!("database: {err}"))
+    }
+}
+
+impl From<tantivy::TantivyError> for AppError {
+    fn from(err: tantivy::TantivyError) -> Self {
+        AppError::Internal(format!("search index: {err}"))
+    }
+}
+
+impl From<AppError> for async_graphql::Error {
+    fn from(err: AppError) -> Self {
+        err.extend()
+    }
+}
+
+impl ErrorExtensions for AppError {
+    fn extend(&self) -> async_graphql::Error {
+        if let AppError::Internal(cause) = self {
+            tracing::error!(%cause, "request failed");
+        }
+        async_graphql::Error::new(self.message()).extend_with(|_, ext| {
+            ext.set("code", self.code());
+            match self {
+                AppError::Invalid(problems) => {
+                    if let [one] = problems.as_slice() {
+                        ext.set("field", one.path.as_str());
+                    }
+                    let list: Vec<async_graphql::Value> = problems
+                        .iter()
+                        .map(|p| {
+                            let mut obj = async_graphql::indexmap::IndexMap::new();
+                            obj.insert(async_graphql::Name::new("path"), p.path.clone().into());
+                            obj.insert(async_graphql::Name::new("message"), p.message.clone().into());
+                            async_graphql::Value::Object(obj)
+                        })
+                        .collect();
+                    ext.set("problems", list);
+                }
+                AppError::Conflict { field: Some(field), .. } => ext.set("field", field.as_str()),
+                _ => {}
+            }
+        })
+    }
+}

@@ -1,0 +1,44 @@
+//! The GraphQL schema: one query object per domain, merged; limits; the SDL export.
+
+pub mod ids;
+pub mod loaders;
+mod query;
+pub mod types;
+
+use async_graphql::dataloader::DataLoader;
+use async_graphql::{EmptyMutation, EmptySubscription, MergedObject, Schema, SchemaBuilder};
+
+use crate::kb::Kb;
+
+/// Every read of the API.
+#[derive(MergedObject, Default)]
+pub struct Query(query::EntityQuery);
+
+pub type AppSchema = Schema<Query, EmptyMutation, EmptySubscription>;
+
+/// Deepest query accepted (the playground's introspection query needs about 13).
+const MAX_DEPTH: usize = 16;
+/// Most expensive query accepted, counting one per field.
+const MAX_COMPLEXITY: usize = 10_000;
+
+fn builder() -> SchemaBuilder<Query, EmptyMutation, EmptySubscription> {
+    Schema::build(Query::default(), EmptyMutation, EmptySubscription)
+        .register_output_type::<types::Entity>()
+        .limit_depth(MAX_DEPTH)
+        .limit_complexity(MAX_COMPLEXITY)
+}
+
+/// The schema, serving the given knowledge base.
+pub fn schema(kb: Kb) -> AppSchema {
+    builder().data(kb).finish()
+}
+
+/// Per-request data: a fresh DataLoader, so that no request sees another's cache.
+pub fn loader(kb: &Kb) -> DataLoader<loaders::DbLoader> {
+    DataLoader::new(loaders::DbLoader { db: kb.db.clone() }, tokio::spawn)
+}
+
+/// The schema's SDL, as committed in `schema.graphql`.
+pub fn sdl() -> String {
+    builder().finish().sdl()
+}

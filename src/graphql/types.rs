@@ -1,0 +1,256 @@
+//! The four entity types, the `Entity` interface they share, and their relations both ways.
+
+use async_graphql::dataloader::DataLoader;
+use async_graphql::{Context, ID, Interface, Object, Result};
+use chrono::{DateTime, NaiveDate, Utc};
+use entity::{CompanyStage, Lang, OrganisationKind, ProgrammeKind, TechnologyDomain};
+
+use super::ids::{CountedConnection, PageArgs, global_id};
+use super::loaders::*;
+use crate::kb::Kb;
+use crate::kb::draft::Source;
+use crate::kb::export::sources;
+use crate::kb::read::{self, CompanyFilter, OrderBy, ProgrammeFilter};
+use crate::search::EntityKind;
+
+/// A company working on environmental or industrial technologies.
+pub struct Company(pub entity::company::Model);
+/// A technology companies work on; technologies form a taxonomy through `parent`.
+pub struct Technology(pub entity::technology::Model);
+/// A support programme (mentoring, funding, acceleration…) helping companies from innovation to production.
+pub struct Programme(pub entity::programme::Model);
+/// An organisation: technopole, cluster, chamber of commerce, business network, public authority…
+pub struct Organisation(pub entity::organisation::Model);
+
+/// Anything the knowledge base describes.
+#[derive(Interface)]
+#[graphql(
+    field(name = "id", ty = "ID", desc = "Global id, usable with `node(id:)`."),
+    field(name = "slug", ty = "&String", desc = "Unique, URL-friendly identifier."),
+    field(name = "name", ty = "&String", desc = "Display name."),
+    field(name = "description", ty = "&Option<String>", desc = "Free text, in the language given by `lang`."),
+    field(name = "lang", ty = "Lang", desc = "The language of the description."),
+    field(name = "website", ty = "&Option<String>", desc = "Web site."),
+    field(name = "sources", ty = "Vec<Source>", desc = "Where the facts come from."),
+    field(name = "created_at", ty = "DateTime<Utc>", desc = "When it was added."),
+    field(name = "updated_at", ty = "DateTime<Utc>", desc = "When it last changed.")
+)]
+pub enum Entity {
+    Company(Company),
+    Technology(Technology),
+    Programme(Programme),
+    Organisation(Organisation),
+}
+
+pub(super) fn kb<'a>(ctx: &Context<'a>) -> &'a Kb {
+    ctx.data_unchecked::<Kb>()
+}
+
+fn loader<'a>(ctx: &Context<'a>) -> &'a DataLoader<DbLoader> {
+    ctx.data_unchecked::<DataLoader<DbLoader>>()
+}
+
+/// Declares an entity type: the `Entity` fields, then its own.
+macro_rules! entity_object {
+    ($ty:ident, $kind:expr, { $($own:tt)* }) => {
+        #[Object]
+        impl $ty {
+            /// Global id, usable with `node(id:)`.
+            async fn id(&self) -> ID {
+                global_id($kind, self.0.id)
+            }
+            /// Unique, URL-friendly identifier.
+            async fn slug(&self) -> &String {
+                &self.0.slug
+            }
+            /// Display name.
+            async fn name(&self) -> &String {
+                &self.0.name
+            }
+            /// Free text, in the language given by `lang`.
+            async fn description(&self) -> &Option<String> {
+                &self.0.description
+            }
+            /// The language of the description.
+            async fn lang(&self) -> Lang {
+                self.0.lang
+            }
+            /// Web site.
+            async fn website(&self) -> &Option<String> {
+                &self.0.website
+            }
+            /// Where the facts come from.
+            async fn sources(&self) -> Vec<Source> {
+                sources(self.0.sources.clone())
+            }
+            /// When it was added.
+            async fn created_at(&self) -> DateTime<Utc> {
+                self.0.created_at
+            }
+            /// When it last changed.
+            async fn updated_at(&self) -> DateTime<Utc> {
+                self.0.updated_at
+            }
+            $($own)*
+        }
+    };
+}
+
+entity_object!(Company, EntityKind::Company, {
+    /// How grown-up the company is.
+    async fn stage(&self) -> CompanyStage {
+        self.0.stage
+    }
+    /// The city it is based in.
+    async fn city(&self) -> &Option<String> {
+        &self.0.city
+    }
+    /// The year it was founded.
+    async fn founded_year(&self) -> Option<i32> {
+        self.0.founded_year
+    }
+    /// How many people it employs.
+    async fn employees(&self) -> Option<i32> {
+        self.0.employees
+    }
+    /// The organisation hosting it, e.g. a technopole.
+    async fn site(&self, ctx: &Context<'_>) -> Result<Option<Organisation>> {
+        let Some(id) = self.0.site_id else { return Ok(None) };
+        Ok(loader(ctx).load_one(OrganisationId(id)).await?.map(Organisation))
+    }
+    /// The technologies it works on, by name.
+    async fn technologies(&self, ctx: &Context<'_>) -> Result<Vec<Technology>> {
+        let list = loader(ctx).load_one(TechnologiesOf(self.0.id)).await?.unwrap_or_default();
+        Ok(list.into_iter().map(Technology).collect())
+    }
+    /// The support programmes it takes part in, by name.
+    async fn programmes(&self, ctx: &Context<'_>) -> Result<Vec<Programme>> {
+        let list = loader(ctx).load_one(ProgrammesOf(self.0.id)).await?.unwrap_or_default();
+        Ok(list.into_iter().map(Programme).collect())
+    }
+    /// The organisations it belongs to (clusters, business networks…), by name.
+    async fn memberships(&self, ctx: &Context<'_>) -> Result<Vec<Organisation>> {
+        let list = loader(ctx).load_one(MembershipsOf(self.0.id)).await?.unwrap_or_default();
+        Ok(list.into_iter().map(Organisation).collect())
+    }
+});
+
+/// A page of the companies matching `filter`, for the reverse side of a relation.
+async fn companies_where(
+    ctx: &Context<'_>,
+    filter: CompanyFilter,
+    after: Option<String>,
+    first: Option<i32>,
+) -> Result<CountedConnection<Company>> {
+    let args = PageArgs::forward(after, first)?;
+    let page = read::companies(&kb(ctx).db, &filter, OrderBy::default(), |total| args.window(total)).await?;
+    Ok(PageArgs::connection(page, Company))
+}
+
+entity_object!(Technology, EntityKind::Technology, {
+    /// The field it belongs to.
+    async fn domain(&self) -> TechnologyDomain {
+        self.0.domain
+    }
+    /// Other names, in any language.
+    async fn aliases(&self) -> Vec<String> {
+        serde_json::from_value(self.0.aliases.clone()).unwrap_or_default()
+    }
+    /// The broader technology this one belongs to.
+    async fn parent(&self, ctx: &Context<'_>) -> Result<Option<Technology>> {
+        let Some(id) = self.0.parent_id else { return Ok(None) };
+        Ok(loader(ctx).load_one(TechnologyId(id)).await?.map(Technology))
+    }
+    /// Narrower technologies, by name.
+    async fn children(&self, ctx: &Context<'_>) -> Result<Vec<Technology>> {
+        let list = loader(ctx).load_one(ChildrenOf(self.0.id)).await?.unwrap_or_default();
+        Ok(list.into_iter().map(Technology).collect())
+    }
+    /// Companies working on it, by name.
+    async fn companies(
+        &self,
+        ctx: &Context<'_>,
+        after: Option<String>,
+        #[graphql(desc = "Page size, at most 100 (default 20).")] first: Option<i32>,
+    ) -> Result<CountedConnection<Company>> {
+        let filter = CompanyFilter { technology: Some(vec![self.0.slug.clone()]), ..Default::default() };
+        companies_where(ctx, filter, after, first).await
+    }
+});
+
+entity_object!(Programme, EntityKind::Programme, {
+    /// What the programme offers.
+    async fn kind(&self) -> ProgrammeKind {
+        self.0.kind
+    }
+    /// The organisation running it.
+    async fn operator(&self, ctx: &Context<'_>) -> Result<Option<Organisation>> {
+        let Some(id) = self.0.operator_id else { return Ok(None) };
+        Ok(loader(ctx).load_one(OrganisationId(id)).await?.map(Organisation))
+    }
+    /// Company stages the programme is open to.
+    async fn eligible_stages(&self) -> Vec<CompanyStage> {
+        serde_json::from_value(self.0.eligible_stages.clone()).unwrap_or_default()
+    }
+    /// First day of the programme.
+    async fn starts_on(&self) -> Option<NaiveDate> {
+        self.0.starts_on
+    }
+    /// Last day of the programme.
+    async fn ends_on(&self) -> Option<NaiveDate> {
+        self.0.ends_on
+    }
+    /// Companies taking part, by name.
+    async fn participants(
+        &self,
+        ctx: &Context<'_>,
+        after: Option<String>,
+        #[graphql(desc = "Page size, at most 100 (default 20).")] first: Option<i32>,
+    ) -> Result<CountedConnection<Company>> {
+        let filter = CompanyFilter { programme: Some(vec![self.0.slug.clone()]), ..Default::default() };
+        companies_where(ctx, filter, after, first).await
+    }
+});
+
+entity_object!(Organisation, EntityKind::Organisation, {
+    /// What kind of organisation it is.
+    async fn kind(&self) -> OrganisationKind {
+        self.0.kind
+    }
+    /// The city it is based in.
+    async fn city(&self) -> &Option<String> {
+        &self.0.city
+    }
+    /// Companies it hosts (whose `site` it is), by name.
+    async fn hosted_companies(
+        &self,
+        ctx: &Context<'_>,
+        after: Option<String>,
+        #[graphql(desc = "Page size, at most 100 (default 20).")] first: Option<i32>,
+    ) -> Result<CountedConnection<Company>> {
+        let filter = CompanyFilter { site: Some(vec![self.0.slug.clone()]), ..Default::default() };
+        companies_where(ctx, filter, after, first).await
+    }
+    /// Companies belonging to it, by name.
+    async fn members(
+        &self,
+        ctx: &Context<'_>,
+        after: Option<String>,
+        #[graphql(desc = "Page size, at most 100 (default 20).")] first: Option<i32>,
+    ) -> Result<CountedConnection<Company>> {
+        let filter = CompanyFilter { membership: Some(vec![self.0.slug.clone()]), ..Default::default() };
+        companies_where(ctx, filter, after, first).await
+    }
+    /// Programmes it runs, by name.
+    async fn programmes(
+        &self,
+        ctx: &Context<'_>,
+        after: Option<String>,
+        #[graphql(desc = "Page size, at most 100 (default 20).")] first: Option<i32>,
+    ) -> Result<CountedConnection<Programme>> {
+        let args = PageArgs::forward(after, first)?;
+        let filter = ProgrammeFilter { operator: Some(vec![self.0.slug.clone()]), ..Default::default() };
+        let page = read::programmes(&kb(ctx).db, &filter, OrderBy::default(), |total| args.window(total)).await?;
+        Ok(PageArgs::connection(page, Programme))
+    }
+});

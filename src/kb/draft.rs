@@ -1,0 +1,292 @@
+//! The writable shape of each entity, shared by the import document and the GraphQL inputs,
+//! and the rules every write must follow.
+
+use chrono::{Datelike, NaiveDate};
+use entity::{CompanyStage, Lang, OrganisationKind, ProgrammeKind, TechnologyDomain};
+use serde::{Deserialize, Serialize};
+
+use crate::error::Problem;
+
+/// Where a fact comes from.
+#[derive(
+    Clone, Debug, PartialEq, Eq, Serialize, Deserialize, async_graphql::SimpleObject, async_graphql::InputObject,
+)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[graphql(input_name = "SourceInput")]
+pub struct Source {
+    /// Title of the article, page or document.
+    pub title: String,
+    /// Where to read it (http or https URL).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    /// When it was published.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub published_on: Option<NaiveDate>,
+}
+
+/// Declares a draft: the fields every entity shares, then its own.
+macro_rules! draft {
+    ($(#[$meta:meta])* $name:ident as $gql:literal { $($(#[$fmeta:meta])* $field:ident : $ty:ty,)* }) => {
+        $(#[$meta])*
+        #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, async_graphql::InputObject)]
+        #[serde(rename_all = "camelCase", deny_unknown_fields)]
+        #[graphql(name = $gql)]
+        pub struct $name {
+            /// Unique, URL-friendly identifier: lowercase letters, digits and hyphens, 1–80 characters.
+            pub slug: String,
+            /// Display name, 1–200 characters.
+            pub name: String,
+            /// Free text, up to 10,000 characters, in the language given by `lang`.
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub description: Option<String>,
+            /// The language of the description.
+            pub lang: Lang,
+            /// Web site (http or https URL).
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub website: Option<String>,
+            /// Where the facts come from.
+            #[serde(default)]
+            #[graphql(default)]
+            pub sources: Vec<Source>,
+            $($(#[$fmeta])* pub $field: $ty,)*
+        }
+
+        impl $name {
+            /// Checks the fields every entity shares.
+            fn check_common(&self, check: &mut Check) {
+                check.slug("slug", &self.slug);
+                check.text("name", &self.name, 200, true);
+                if let Some(description) = &self.description {
+                    check.text("description", description, 10_000, false);
+                }
+                if let Some(website) = &self.website {
+                    check.url("website", website);
+                }
+                for (i, source) in self.sources.iter().enumerate() {
+                    check.text(&format!("sources[{i}].title"), &source.title, 500, true);
+                    if let Some(url) = &source.url {
+                        check.url(&format!("sources[{i}].url"), url);
+                    }
+                }
+            }
+        }
+    };
+}
+
+draft!(
+    /// An organisation: a technopole, a cluster, a chamber of commerce, a business network…
+    OrganisationDraft as "CreateOrganisationInput" {
+        /// What kind of organisation it is.
+        kind: OrganisationKind,
+        /// The city it is based in.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        city: Option<String>,
+    }
+);
+
+draft!(
+    /// A technology companies work on.
+    TechnologyDraft as "CreateTechnologyInput" {
+        /// The field it belongs to.
+        domain: TechnologyDomain,
+        /// Other names, in any language ("fibre optique", "fiber optics").
+        #[serde(default)]
+        #[graphql(default)]
+        aliases: Vec<String>,
+        /// Slug of the broader technology this one belongs to.
+        #[serde(default)]
+        parent: Option<String>,
+    }
+);
+
+draft!(
+    /// A support programme: mentoring, funding, acceleration…
+    ProgrammeDraft as "CreateProgrammeInput" {
+        /// What the programme offers.
+        kind: ProgrammeKind,
+        /// Slug of the organisation running it.
+        #[serde(default)]
+        operator: Option<String>,
+        /// Company stages the programme is open to.
+        #[serde(default)]
+        #[graphql(default)]
+        eligible_stages: Vec<CompanyStage>,
+        /// First day of the programme.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        starts_on: Option<NaiveDate>,
+        /// Last day of the programme.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        ends_on: Option<NaiveDate>,
+    }
+);
+
+draft!(
+    /// A company.
+    CompanyDraft as "CreateCompanyInput" {
+        /// How grown-up the company is.
+        stage: CompanyStage,
+        /// The city it is based in.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        city: Option<String>,
+        /// The year it was founded.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        founded_year: Option<i32>,
+        /// How many people it employs.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        employees: Option<i32>,
+        /// Slug of the organisation hosting it, e.g. a technopole.
+        #[serde(default)]
+        site: Option<String>,
+        /// Slugs of the technologies it works on.
+        #[serde(default)]
+        #[graphql(default)]
+        technologies: Vec<String>,
+        /// Slugs of the support programmes it takes part in.
+        #[serde(default)]
+        #[graphql(default)]
+        programmes: Vec<String>,
+        /// Slugs of the organisations it belongs to, e.g. a cluster.
+        #[serde(default)]
+        #[graphql(default)]
+        memberships: Vec<String>,
+    }
+);
+
+impl OrganisationDraft {
+    /// Problems with this draft's own fields (references are checked against the database later).
+    pub fn check(&self, check: &mut Check) {
+        self.check_common(check);
+        if let Some(city) = &self.city {
+            check.text("city", city, 100, true);
+        }
+    }
+}
+
+impl TechnologyDraft {
+    pub fn check(&self, check: &mut Check) {
+        self.check_common(check);
+        for (i, alias) in self.aliases.iter().enumerate() {
+            check.text(&format!("aliases[{i}]"), alias, 200, true);
+        }
+        if self.parent.as_deref() == Some(self.slug.as_str()) {
+            check.problem("parent", "a technology cannot be its own parent");
+        }
+    }
+}
+
+impl ProgrammeDraft {
+    pub fn check(&self, check: &mut Check) {
+        self.check_common(check);
+        if let (Some(starts), Some(ends)) = (self.starts_on, self.ends_on) {
+            if ends < starts {
+                check.problem("endsOn", format!("ends ({ends}) before it starts ({starts})"));
+            }
+        }
+    }
+}
+
+impl CompanyDraft {
+    pub fn check(&self, check: &mut Check) {
+        self.check_common(check);
+        if let Some(city) = &self.city {
+            check.text("city", city, 100, true);
+        }
+        if let Some(year) = self.founded_year {
+            let this_year = chrono::Utc::now().year();
+            if !(1800..=this_year).contains(&year) {
+                check.problem("foundedYear", format!("must be between 1800 and {this_year}, got {year}"));
+            }
+        }
+        if let Some(employees) = self.employees {
+            if !(0..=10_000_000).contains(&employees) {
+                check.problem("employees", format!("must be between 0 and 10000000, got {employees}"));
+            }
+        }
+    }
+}
+
+/// Collects problems under a path prefix such as `companies[3]`.
+pub struct Check<'a> {
+    prefix: String,
+    problems: &'a mut Vec<Problem>,
+}
+
+impl<'a> Check<'a> {
+    pub fn new(prefix: impl Into<String>, problems: &'a mut Vec<Problem>) -> Self {
+        Check { prefix: prefix.into(), problems }
+    }
+
+    pub fn problem(&mut self, field: &str, message: impl Into<String>) {
+        let path = match (self.prefix.is_empty(), field.is_empty()) {
+            (true, _) => field.to_string(),
+            (false, true) => self.prefix.clone(),
+            (false, false) => format!("{}.{field}", self.prefix),
+        };
+        self.problems.push(Problem { path, message: message.into() });
+    }
+
+    fn slug(&mut self, field: &str, slug: &str) {
+        if let Err(message) = check_slug(slug) {
+            self.problem(field, message);
+        }
+    }
+
+    fn text(&mut self, field: &str, value: &str, max: usize, required: bool) {
+        let len = value.chars().count();
+        if required && value.trim().is_empty() {
+            self.problem(field, "must not be empty");
+        } else if len > max {
+            self.problem(field, format!("must be at most {max} characters, got {len}"));
+        }
+    }
+
+    fn url(&mut self, field: &str, url: &str) {
+        let rest = url.strip_prefix("https://").or_else(|| url.strip_prefix("http://"));
+        match rest {
+            Some(rest) if !rest.is_empty() && !rest.starts_with('/') && !url.chars().any(char::is_whitespace) => {
+                if url.len() > 2000 {
+                    self.problem(field, "must be at most 2000 characters");
+                }
+            }
+            _ => self.problem(field, format!("must be an http or https URL, got {url:?}")),
+        }
+    }
+}
+
+/// Checks a slug: lowercase letters, digits and hyphens, 1–80 characters.
+pub fn check_slug(slug: &str) -> Result<(), String> {
+    if slug.is_empty() || slug.len() > 80 {
+        return Err(format!("must be 1 to 80 characters, got {}", slug.chars().count()));
+    }
+    if !slug.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-') {
+        return Err(format!("{slug:?} may only hold lowercase letters a-z, digits and hyphens"));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slugs_follow_the_format() {
+        assert!(check_slug("safe-cluster").is_ok());
+        assert!(check_slug("sp3h").is_ok());
+        assert!(check_slug("").is_err());
+        assert!(check_slug("Safe").is_err());
+        assert!(check_slug("é").is_err());
+        assert!(check_slug(&"a".repeat(81)).is_err());
+    }
+
+    #[test]
+    fn urls_need_a_scheme_and_a_host() {
+        let mut problems = Vec::new();
+        let mut check = Check::new("x", &mut problems);
+        check.url("a", "https://example.org/page");
+        check.url("b", "ftp://example.org");
+        check.url("c", "https://");
+        check.url("d", "http://a b");
+        let paths: Vec<&str> = problems.iter().map(|p| p.path.as_str()).collect();
+        assert_eq!(paths, ["x.b", "x.c", "x.d"]);
+    }
+}

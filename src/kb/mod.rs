@@ -1,0 +1,65 @@
+//! The knowledge base's services: every read and write goes through here, for GraphQL and the CLI alike.
+
+pub mod document;
+pub mod draft;
+pub mod export;
+pub mod import;
+pub mod read;
+
+use indicatif::ProgressBar;
+use sea_orm::{DatabaseConnection, EntityTrait, PaginatorTrait, TransactionTrait};
+
+pub use document::Document;
+pub use import::ImportSummary;
+
+use crate::error::Result;
+use crate::search::SearchIndex;
+
+/// The bundled knowledge base, loaded when `serve` starts on an empty database.
+pub const SEED: &str = include_str!("../../seed/knowledge-base.json");
+
+/// The database and the search index that mirrors it.
+#[derive(Clone)]
+pub struct Kb {
+    pub db: DatabaseConnection,
+    pub search: SearchIndex,
+}
+
+impl Kb {
+    /// Checks and upserts a document in one transaction: all of it is written, or nothing.
+    /// When it returns, the changes are searchable.
+    #[tracing::instrument(skip_all, fields(entities = document.len()))]
+    pub async fn import(&self, document: &Document, progress: &ProgressBar) -> Result<ImportSummary> {
+        let txn = self.db.begin().await?;
+        let existing = import::existing(&txn).await?;
+        document.validate(&existing)?;
+        progress.set_length(document.len() as u64);
+        let summary = import::write(&txn, document, progress).await?;
+        txn.commit().await?;
+        self.search.sync().await?;
+        Ok(summary)
+    }
+
+    /// Whether the knowledge base holds no entity at all.
+    pub async fn is_empty(&self) -> Result<bool> {
+        Ok(entity::organisation::Entity::find().count(&self.db).await? == 0
+            && entity::technology::Entity::find().count(&self.db).await? == 0
+            && entity::programme::Entity::find().count(&self.db).await? == 0
+            && entity::company::Entity::find().count(&self.db).await? == 0)
+    }
+
+    /// Loads the bundled knowledge base if the database is empty; says whether it did.
+    pub async fn seed_if_empty(&self) -> Result<bool> {
+        if !self.is_empty().await? {
+            return Ok(false);
+        }
+        let document = Document::parse(SEED)?;
+        self.import(&document, &ProgressBar::hidden()).await?;
+        Ok(true)
+    }
+
+    /// The whole knowledge base as a document.
+    pub async fn export(&self) -> Result<Document> {
+        export::export(&self.db).await
+    }
+}

@@ -1,0 +1,12 @@
+//! Pépite: a GraphQL knowledge base of who does what in an innovation park, with French and English search.
+
+pub mod cli;
+pub mod config;
+pub mod error;
+pub mod generate;
+pub mod graphql;
+pub mod http;
+pub mod kb;
+pub mod search;
+pub mod startup;
+pub mod telemetry;

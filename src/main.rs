@@ -1,0 +1,106 @@
+use std::io::{IsTerminal, Read, Write};
+use std::process::ExitCode;
+
+use clap::Parser;
+use indicatif::{ProgressBar, ProgressStyle};
+use pepite::cli::{Cli, Command};
+use pepite::error::AppError;
+use pepite::kb::Document;
+use pepite::startup::{self, Application};
+use pepite::{graphql, telemetry};
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    telemetry::init(&cli.settings.log);
+    match run(cli).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(AppError::Invalid(problems)) => {
+            eprintln!("error: {} problem(s):", problems.len());
+            for problem in problems {
+                eprintln!("  {problem}");
+            }
+            ExitCode::from(2)
+        }
+        Err(AppError::Internal(cause)) => {
+            eprintln!("error: {cause}");
+            ExitCode::FAILURE
+        }
+        Err(err) => {
+            eprintln!("error: {}", err.message());
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> Result<(), AppError> {
+    let settings = cli.settings;
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => {
+            let app = Application::build(settings).await?;
+            println!("Pépite is serving its GraphQL API and playground at http://127.0.0.1:{}/graphql", app.port());
+            app.run_until_stopped().await.map_err(|err| AppError::Internal(format!("server: {err}")))
+        }
+        Command::Migrate => {
+            let db = startup::connect(&settings).await?;
+            startup::migrate(&db).await?;
+            eprintln!("migrations applied");
+            Ok(())
+        }
+        Command::Import { file } => {
+            let text = if file.as_os_str() == "-" {
+                let mut text = String::new();
+                std::io::stdin()
+                    .read_to_string(&mut text)
+                    .map_err(|err| AppError::Internal(format!("reading standard input: {err}")))?;
+                text
+            } else {
+                std::fs::read_to_string(&file)
+                    .map_err(|err| AppError::invalid("", format!("cannot read {}: {err}", file.display())))?
+            };
+            let document = Document::parse(&text)?;
+            let kb = startup::open(&settings).await?;
+            let progress = if std::io::stderr().is_terminal() {
+                let bar = ProgressBar::new(document.len() as u64);
+                bar.set_style(
+                    ProgressStyle::with_template("{spinner} importing [{bar:40}] {pos}/{len} ({per_sec}, {eta} left)")
+                        .unwrap_or_else(|_| ProgressStyle::default_bar()),
+                );
+                bar
+            } else {
+                ProgressBar::hidden()
+            };
+            let summary = kb.import(&document, &progress).await?;
+            progress.finish_and_clear();
+            eprintln!(
+                "imported {} organisations, {} technologies, {} programmes, {} companies",
+                summary.organisations, summary.technologies, summary.programmes, summary.companies
+            );
+            Ok(())
+        }
+        Command::Export => {
+            let kb = startup::open(&settings).await?;
+            let document = kb.export().await?;
+            let mut out = std::io::stdout().lock();
+            serde_json::to_writer_pretty(&mut out, &document)
+                .map_err(|err| AppError::Internal(format!("writing the document: {err}")))?;
+            writeln!(out).map_err(|err| AppError::Internal(format!("writing the document: {err}")))
+        }
+        Command::Schema => {
+            print!("{}", graphql::sdl());
+            Ok(())
+        }
+        Command::Generate { companies, seed } => {
+            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+            pepite::generate::write(&mut out, companies, seed)
+                .and_then(|()| out.flush())
+                .map_err(|err| AppError::Internal(format!("writing the document: {err}")))
+        }
+        Command::Reindex => {
+            let kb = startup::open(&settings).await?;
+            kb.search.rebuild().await?;
+            eprintln!("search index rebuilt");
+            Ok(())
+        }
+    }
+}

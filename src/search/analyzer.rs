@@ -1,0 +1,150 @@
+//! Text analysis, registered by name in one place: accents are folded *before* stemming, on
+//! indexed text and queries alike, so "énergie" and "energie" share a stem.
+
+use tantivy::tokenizer::{
+    AsciiFoldingFilter, Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer, StopWordFilter, TextAnalyzer,
+    TokenizerManager,
+};
+
+/// French text: folded, French stop words and elided articles dropped, French stems.
+pub const FRENCH: &str = "pepite_fr";
+/// English text: folded, English stop words dropped, English stems.
+pub const ENGLISH: &str = "pepite_en";
+/// Every word, folded and lower-cased but not stemmed: for typos, prefixes, phrases and suggestions.
+pub const RAW: &str = "pepite_raw";
+
+/// French stop words, accents folded, with the particles elision leaves behind (l', d', qu'…).
+const FRENCH_STOP_WORDS: &[&str] = &[
+    "a", "au", "aux", "avec", "ce", "ces", "c", "d", "dans", "de", "des", "du", "elle", "en", "et", "eux", "il", "ils",
+    "j", "je", "l", "la", "le", "les", "leur", "leurs", "lui", "m", "ma", "mais", "me", "meme", "mes", "moi", "mon",
+    "n", "ne", "nos", "notre", "nous", "on", "ou", "par", "pas", "pour", "qu", "que", "qui", "s", "sa", "se", "ses",
+    "son", "sur", "t", "ta", "te", "tes", "toi", "ton", "tu", "un", "une", "vos", "votre", "vous", "y", "est", "sont",
+    "ete", "etre", "jusqu", "lorsqu", "puisqu", "quoiqu", "cet", "cette", "afin", "ainsi", "entre", "sans", "sous",
+];
+
+const ENGLISH_STOP_WORDS: &[&str] = &[
+    "a", "an", "and", "are", "as", "at", "be", "but", "by", "for", "from", "if", "in", "into", "is", "it", "its", "no",
+    "not", "of", "on", "or", "such", "that", "the", "their", "then", "there", "these", "they", "this", "to", "was",
+    "which", "will", "with", "we", "our", "your",
+];
+
+/// Longer tokens are noise (hashes, URLs) and are dropped.
+const MAX_TOKEN_LEN: usize = 40;
+
+fn stop_words(words: &[&str]) -> StopWordFilter {
+    StopWordFilter::remove(words.iter().map(|w| w.to_string()))
+}
+
+fn french() -> TextAnalyzer {
+    TextAnalyzer::builder(SimpleTokenizer::default())
+        .filter(RemoveLongFilter::limit(MAX_TOKEN_LEN))
+        .filter(LowerCaser)
+        .filter(AsciiFoldingFilter)
+        .filter(stop_words(FRENCH_STOP_WORDS))
+        .filter(Stemmer::new(Language::French))
+        .build()
+}
+
+fn english() -> TextAnalyzer {
+    TextAnalyzer::builder(SimpleTokenizer::default())
+        .filter(RemoveLongFilter::limit(MAX_TOKEN_LEN))
+        .filter(LowerCaser)
+        .filter(AsciiFoldingFilter)
+        .filter(stop_words(ENGLISH_STOP_WORDS))
+        .filter(Stemmer::new(Language::English))
+        .build()
+}
+
+fn raw() -> TextAnalyzer {
+    TextAnalyzer::builder(SimpleTokenizer::default())
+        .filter(RemoveLongFilter::limit(MAX_TOKEN_LEN))
+        .filter(LowerCaser)
+        .filter(AsciiFoldingFilter)
+        .build()
+}
+
+/// Registers Pépite's analyzers on an index's tokenizer manager.
+pub fn register(manager: &TokenizerManager) {
+    manager.register(FRENCH, french());
+    manager.register(ENGLISH, english());
+    manager.register(RAW, raw());
+}
+
+/// The analyzers a query is run through, kept ready for reuse.
+#[derive(Clone)]
+pub struct Analyzers {
+    french: TextAnalyzer,
+    english: TextAnalyzer,
+    raw: TextAnalyzer,
+}
+
+/// A token and where it stands in the original text.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Token {
+    pub text: String,
+    pub from: usize,
+    pub to: usize,
+}
+
+impl Default for Analyzers {
+    fn default() -> Self {
+        Analyzers { french: french(), english: english(), raw: raw() }
+    }
+}
+
+impl Analyzers {
+    /// Folded, lower-cased words of `text`, with their byte offsets.
+    pub fn raw_tokens(&mut self, text: &str) -> Vec<Token> {
+        let mut out = Vec::new();
+        let mut stream = self.raw.token_stream(text);
+        while let Some(t) = stream.next() {
+            out.push(Token { text: t.text.clone(), from: t.offset_from, to: t.offset_to });
+        }
+        out
+    }
+
+    /// The French stem of one folded word, or `None` for a stop word.
+    pub fn french_stem(&mut self, word: &str) -> Option<String> {
+        first_token(&mut self.french, word)
+    }
+
+    /// The English stem of one folded word, or `None` for a stop word.
+    pub fn english_stem(&mut self, word: &str) -> Option<String> {
+        first_token(&mut self.english, word)
+    }
+
+    /// Whether a folded word carries no meaning in French or English.
+    pub fn is_stop_word(word: &str) -> bool {
+        FRENCH_STOP_WORDS.contains(&word) || ENGLISH_STOP_WORDS.contains(&word)
+    }
+}
+
+fn first_token(analyzer: &mut TextAnalyzer, word: &str) -> Option<String> {
+    let mut stream = analyzer.token_stream(word);
+    stream.next().map(|t| t.text.clone())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accents_are_folded_before_stemming() {
+        let mut a = Analyzers::default();
+        assert_eq!(a.french_stem("énergie"), a.french_stem("energie"));
+        assert_eq!(a.french_stem("bâtiments"), a.french_stem("batiment"));
+        assert_eq!(a.french_stem("carburants"), a.french_stem("carburant"));
+        assert_eq!(a.english_stem("lighting"), a.english_stem("light"));
+        assert_eq!(a.french_stem("des"), None);
+    }
+
+    #[test]
+    fn elisions_split_off_and_raw_tokens_keep_offsets() {
+        let mut a = Analyzers::default();
+        let tokens = a.raw_tokens("L’Énergie d'été");
+        let words: Vec<&str> = tokens.iter().map(|t| t.text.as_str()).collect();
+        assert_eq!(words, ["l", "energie", "d", "ete"]);
+        assert_eq!(&"L’Énergie d'été"[tokens[1].from..tokens[1].to], "Énergie");
+        assert!(Analyzers::is_stop_word("l") && Analyzers::is_stop_word("qu"));
+    }
+}

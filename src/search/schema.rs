@@ -1,0 +1,84 @@
+//! The index schema: one document per entity, text in French, English and raw form, facets as fast fields.
+
+use tantivy::schema::{FAST, Field, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions};
+
+use super::analyzer::{ENGLISH, FRENCH, RAW};
+
+/// Bumped whenever the schema or the analyzers change; an index built by another version is rebuilt.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// Handles to every field of the index.
+#[derive(Clone, Copy, Debug)]
+pub struct Fields {
+    /// `company:12`: the unique key used to replace or delete a document.
+    pub key: Field,
+    pub kind: Field,
+    pub id: Field,
+    /// Folded, lower-cased name: the stable order of listings.
+    pub name_sort: Field,
+    pub slug: Field,
+    pub name: Field,
+    pub aliases: Field,
+    pub description: Field,
+    pub related: Field,
+    /// Name and aliases, weighed most.
+    pub primary_fr: Field,
+    pub primary_en: Field,
+    pub primary_raw: Field,
+    /// Names of linked entities (technologies and their aliases, site, programmes, memberships).
+    pub related_fr: Field,
+    pub related_en: Field,
+    pub related_raw: Field,
+    /// The description, in its own language's field.
+    pub desc_fr: Field,
+    pub desc_en: Field,
+    pub desc_raw: Field,
+    pub domain: Field,
+    pub stage: Field,
+    pub programme_kind: Field,
+    pub city: Field,
+    pub site: Field,
+    pub membership: Field,
+    /// Slugs of the technologies an entity is about: shared ones make entities similar.
+    pub technology: Field,
+}
+
+fn text(analyzer: &str) -> TextOptions {
+    TextOptions::default().set_indexing_options(
+        TextFieldIndexing::default().set_tokenizer(analyzer).set_index_option(IndexRecordOption::WithFreqsAndPositions),
+    )
+}
+
+/// Builds the schema and the handles to its fields.
+pub fn build() -> (Schema, Fields) {
+    let mut b = Schema::builder();
+    let facet = STRING | FAST;
+    let fields = Fields {
+        key: b.add_text_field("key", STRING),
+        kind: b.add_text_field("kind", facet.clone() | STORED),
+        id: b.add_u64_field("id", FAST | STORED),
+        name_sort: b.add_text_field("name_sort", STRING | FAST),
+        slug: b.add_text_field("slug", STORED),
+        name: b.add_text_field("name", STORED),
+        aliases: b.add_text_field("aliases", STORED),
+        description: b.add_text_field("description", STORED),
+        related: b.add_text_field("related", STORED),
+        primary_fr: b.add_text_field("primary_fr", text(FRENCH)),
+        primary_en: b.add_text_field("primary_en", text(ENGLISH)),
+        primary_raw: b.add_text_field("primary_raw", text(RAW)),
+        related_fr: b.add_text_field("related_fr", text(FRENCH)),
+        related_en: b.add_text_field("related_en", text(ENGLISH)),
+        related_raw: b.add_text_field("related_raw", text(RAW)),
+        desc_fr: b.add_text_field("desc_fr", text(FRENCH)),
+        desc_en: b.add_text_field("desc_en", text(ENGLISH)),
+        desc_raw: b.add_text_field("desc_raw", text(RAW)),
+        domain: b.add_text_field("domain", facet.clone()),
+        stage: b.add_text_field("stage", facet.clone()),
+        programme_kind: b.add_text_field("programme_kind", facet.clone()),
+        city: b.add_text_field("city", facet.clone()),
+        site: b.add_text_field("site", facet.clone()),
+        membership: b.add_text_field("membership", facet.clone()),
+        technology: b.add_text_field("technology", facet),
+    };
+    (b.build(), fields)
+}

@@ -1,0 +1,287 @@
+//! What the index knows of each entity, read from the database in batches.
+
+use std::collections::HashMap;
+
+use entity::{
+    Lang, company, company_membership, company_programme, company_technology, organisation, programme, technology,
+};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+
+use super::EntityKind;
+use crate::error::Result;
+
+/// One entity as the index sees it.
+#[derive(Clone, Debug, Default)]
+pub struct SearchDoc {
+    pub kind: Option<EntityKind>,
+    pub id: i32,
+    pub slug: String,
+    pub name: String,
+    pub aliases: Vec<String>,
+    pub description: Option<String>,
+    pub lang: Option<Lang>,
+    /// Names of linked entities, and the aliases of linked technologies.
+    pub related: Vec<String>,
+    pub domains: Vec<&'static str>,
+    pub stages: Vec<&'static str>,
+    pub programme_kinds: Vec<&'static str>,
+    pub city: Option<String>,
+    pub site: Option<String>,
+    pub memberships: Vec<String>,
+    pub technologies: Vec<String>,
+}
+
+/// Ids of one kind, in order, after `after`: the pages of a rebuild.
+pub async fn ids_after(db: &impl ConnectionTrait, kind: EntityKind, after: i32, limit: u64) -> Result<Vec<i32>> {
+    macro_rules! page {
+        ($e:ident) => {
+            $e::Entity::find()
+                .select_only()
+                .column($e::Column::Id)
+                .filter($e::Column::Id.gt(after))
+                .order_by_asc($e::Column::Id)
+                .limit(limit)
+                .into_tuple()
+                .all(db)
+                .await?
+        };
+    }
+    Ok(match kind {
+        EntityKind::Company => page!(company),
+        EntityKind::Technology => page!(technology),
+        EntityKind::Programme => page!(programme),
+        EntityKind::Organisation => page!(organisation),
+    })
+}
+
+/// The entities whose documents show something of the given ones (e.g. a technology's name
+/// is part of the documents of the companies working on it).
+pub async fn dependents(db: &impl ConnectionTrait, kind: EntityKind, ids: &[i32]) -> Result<Vec<(EntityKind, i32)>> {
+    let mut out = Vec::new();
+    for chunk in ids.chunks(1000) {
+        let chunk = chunk.to_vec();
+        let companies: Vec<i32> = match kind {
+            EntityKind::Company => Vec::new(),
+            EntityKind::Technology => {
+                company_technology::Entity::find()
+                    .select_only()
+                    .column(company_technology::Column::CompanyId)
+                    .filter(company_technology::Column::TechnologyId.is_in(chunk))
+                    .into_tuple()
+                    .all(db)
+                    .await?
+            }
+            EntityKind::Programme => {
+                company_programme::Entity::find()
+                    .select_only()
+                    .column(company_programme::Column::CompanyId)
+                    .filter(company_programme::Column::ProgrammeId.is_in(chunk))
+                    .into_tuple()
+                    .all(db)
+                    .await?
+            }
+            EntityKind::Organisation => {
+                let mut ids: Vec<i32> = company_membership::Entity::find()
+                    .select_only()
+                    .column(company_membership::Column::CompanyId)
+                    .filter(company_membership::Column::OrganisationId.is_in(chunk.clone()))
+                    .into_tuple()
+                    .all(db)
+                    .await?;
+                let hosted: Vec<i32> = company::Entity::find()
+                    .select_only()
+                    .column(company::Column::Id)
+                    .filter(company::Column::SiteId.is_in(chunk.clone()))
+                    .into_tuple()
+                    .all(db)
+                    .await?;
+                ids.extend(hosted);
+                let operated: Vec<i32> = programme::Entity::find()
+                    .select_only()
+                    .column(programme::Column::Id)
+                    .filter(programme::Column::OperatorId.is_in(chunk))
+                    .into_tuple()
+                    .all(db)
+                    .await?;
+                out.extend(operated.into_iter().map(|id| (EntityKind::Programme, id)));
+                ids
+            }
+        };
+        out.extend(companies.into_iter().map(|id| (EntityKind::Company, id)));
+    }
+    Ok(out)
+}
+
+/// Loads the documents of the given entities; ids that no longer exist are left out.
+pub async fn load(db: &impl ConnectionTrait, kind: EntityKind, ids: &[i32]) -> Result<Vec<SearchDoc>> {
+    let mut docs = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(1000) {
+        let chunk = chunk.to_vec();
+        match kind {
+            EntityKind::Company => docs.extend(companies(db, chunk).await?),
+            EntityKind::Technology => {
+                for m in technology::Entity::find().filter(technology::Column::Id.is_in(chunk)).all(db).await? {
+                    docs.push(SearchDoc {
+                        kind: Some(kind),
+                        id: m.id,
+                        aliases: serde_json::from_value(m.aliases).unwrap_or_default(),
+                        domains: vec![m.domain.as_str()],
+                        technologies: vec![m.slug.clone()],
+                        slug: m.slug,
+                        name: m.name,
+                        description: m.description,
+                        lang: Some(m.lang),
+                        ..SearchDoc::default()
+                    });
+                }
+            }
+            EntityKind::Programme => {
+                let rows = programme::Entity::find().filter(programme::Column::Id.is_in(chunk)).all(db).await?;
+                let operators = names_by_id(db, rows.iter().filter_map(|m| m.operator_id).collect()).await?;
+                for m in rows {
+                    let stages: Vec<entity::CompanyStage> =
+                        serde_json::from_value(m.eligible_stages).unwrap_or_default();
+                    docs.push(SearchDoc {
+                        kind: Some(kind),
+                        id: m.id,
+                        related: m
+                            .operator_id
+                            .and_then(|id| operators.get(&id))
+                            .map(|(_, name)| name.clone())
+                            .into_iter()
+                            .collect(),
+                        stages: stages.into_iter().map(|s| s.as_str()).collect(),
+                        programme_kinds: vec![m.kind.as_str()],
+                        slug: m.slug,
+                        name: m.name,
+                        description: m.description,
+                        lang: Some(m.lang),
+                        ..SearchDoc::default()
+                    });
+                }
+            }
+            EntityKind::Organisation => {
+                for m in organisation::Entity::find().filter(organisation::Column::Id.is_in(chunk)).all(db).await? {
+                    docs.push(SearchDoc {
+                        kind: Some(kind),
+                        id: m.id,
+                        name: m.name,
+                        description: m.description,
+                        lang: Some(m.lang),
+                        city: m.city,
+                        slug: m.slug,
+                        ..SearchDoc::default()
+                    });
+                }
+            }
+        }
+    }
+    Ok(docs)
+}
+
+/// Organisation id to (slug, name).
+async fn names_by_id(db: &impl ConnectionTrait, mut ids: Vec<i32>) -> Result<HashMap<i32, (String, String)>> {
+    ids.sort_unstable();
+    ids.dedup();
+    let rows: Vec<(i32, String, String)> = organisation::Entity::find()
+        .select_only()
+        .columns([organisation::Column::Id, organisation::Column::Slug, organisation::Column::Name])
+        .filter(organisation::Column::Id.is_in(ids))
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(rows.into_iter().map(|(id, slug, name)| (id, (slug, name))).collect())
+}
+
+async fn companies(db: &impl ConnectionTrait, ids: Vec<i32>) -> Result<Vec<SearchDoc>> {
+    let rows = company::Entity::find().filter(company::Column::Id.is_in(ids.clone())).all(db).await?;
+
+    let tech_links: Vec<(i32, i32)> = company_technology::Entity::find()
+        .select_only()
+        .columns([company_technology::Column::CompanyId, company_technology::Column::TechnologyId])
+        .filter(company_technology::Column::CompanyId.is_in(ids.clone()))
+        .into_tuple()
+        .all(db)
+        .await?;
+    let mut tech_ids: Vec<i32> = tech_links.iter().map(|l| l.1).collect();
+    tech_ids.sort_unstable();
+    tech_ids.dedup();
+    let techs: HashMap<i32, technology::Model> = technology::Entity::find()
+        .filter(technology::Column::Id.is_in(tech_ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|m| (m.id, m))
+        .collect();
+
+    let prog_links: Vec<(i32, i32)> = company_programme::Entity::find()
+        .select_only()
+        .columns([company_programme::Column::CompanyId, company_programme::Column::ProgrammeId])
+        .filter(company_programme::Column::CompanyId.is_in(ids.clone()))
+        .into_tuple()
+        .all(db)
+        .await?;
+    let mut prog_ids: Vec<i32> = prog_links.iter().map(|l| l.1).collect();
+    prog_ids.sort_unstable();
+    prog_ids.dedup();
+    let progs: HashMap<i32, (String, entity::ProgrammeKind)> = programme::Entity::find()
+        .select_only()
+        .columns([programme::Column::Id, programme::Column::Name, programme::Column::Kind])
+        .filter(programme::Column::Id.is_in(prog_ids))
+        .into_tuple::<(i32, String, entity::ProgrammeKind)>()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|(id, name, kind)| (id, (name, kind)))
+        .collect();
+
+    let member_links: Vec<(i32, i32)> = company_membership::Entity::find()
+        .select_only()
+        .columns([company_membership::Column::CompanyId, company_membership::Column::OrganisationId])
+        .filter(company_membership::Column::CompanyId.is_in(ids))
+        .into_tuple()
+        .all(db)
+        .await?;
+    let org_ids = member_links.iter().map(|l| l.1).chain(rows.iter().filter_map(|m| m.site_id)).collect();
+    let orgs = names_by_id(db, org_ids).await?;
+
+    let mut docs: HashMap<i32, SearchDoc> = rows
+        .into_iter()
+        .map(|m| {
+            let mut doc = SearchDoc {
+                kind: Some(EntityKind::Company),
+                id: m.id,
+                name: m.name,
+                description: m.description,
+                lang: Some(m.lang),
+                stages: vec![m.stage.as_str()],
+                city: m.city,
+                slug: m.slug,
+                ..SearchDoc::default()
+            };
+            if let Some((slug, name)) = m.site_id.and_then(|id| orgs.get(&id)) {
+                doc.site = Some(slug.clone());
+                doc.related.push(name.clone());
+            }
+            (m.id, doc)
+        })
+        .collect();
+    for (company, tech) in tech_links {
+        let (Some(doc), Some(t)) = (docs.get_mut(&company), techs.get(&tech)) else { continue };
+        doc.related.push(t.name.clone());
+        doc.related.extend(serde_json::from_value::<Vec<String>>(t.aliases.clone()).unwrap_or_default());
+        doc.domains.push(t.domain.as_str());
+        doc.technologies.push(t.slug.clone());
+    }
+    for (company, prog) in prog_links {
+        let (Some(doc), Some((name, kind))) = (docs.get_mut(&company), progs.get(&prog)) else { continue };
+        doc.related.push(name.clone());
+        doc.programme_kinds.push(kind.as_str());
+    }
+    for (company, org) in member_links {
+        let (Some(doc), Some((slug, name))) = (docs.get_mut(&company), orgs.get(&org)) else { continue };
+        doc.related.push(name.clone());
+        doc.memberships.push(slug.clone());
+    }
+    Ok(docs.into_values().collect())
+}

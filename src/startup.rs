@@ -1,0 +1,115 @@
+//! Building and running the application: database, migrations, search index, seed, HTTP server.
+
+use std::time::Duration;
+
+use migration::{Migrator, MigratorTrait};
+use poem::Server;
+use poem::listener::{Acceptor, Listener, TcpAcceptor, TcpListener};
+use sea_orm::{ConnectOptions, Database, DatabaseConnection};
+
+use crate::config::Settings;
+use crate::error::{AppError, Result};
+use crate::kb::Kb;
+use crate::search::SearchIndex;
+use crate::{graphql, http};
+
+/// Connects to the configured database, creating the data directory for SQLite.
+pub async fn connect(settings: &Settings) -> Result<DatabaseConnection> {
+    std::fs::create_dir_all(&settings.data_dir).map_err(|err| {
+        AppError::Internal(format!("cannot create the data directory {}: {err}", settings.data_dir.display()))
+    })?;
+    let mut options = ConnectOptions::new(settings.database_url());
+    options.sqlx_logging(false).connect_timeout(Duration::from_secs(10)).max_connections(16);
+    Database::connect(options)
+        .await
+        .map_err(|err| AppError::Internal(format!("cannot connect to {}: {err}", redact(&settings.database_url()))))
+}
+
+/// A database URL without its password, for messages.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => format!("{}://…@{}", &url[..scheme], &url[at + 1..]),
+        _ => url.to_string(),
+    }
+}
+
+/// Brings the schema up to date.
+pub async fn migrate(db: &DatabaseConnection) -> Result<()> {
+    Migrator::up(db, None).await?;
+    Ok(())
+}
+
+/// Connects, migrates and opens the search index: the knowledge base, ready to use.
+pub async fn open(settings: &Settings) -> Result<Kb> {
+    open_with_db(settings, connect(settings).await?).await
+}
+
+/// Like [`open`], on an existing connection (tests use it to watch the statements run).
+pub async fn open_with_db(settings: &Settings, db: DatabaseConnection) -> Result<Kb> {
+    migrate(&db).await?;
+    let search = SearchIndex::open(db.clone(), &settings.index_dir()).await?;
+    Ok(Kb { db, search })
+}
+
+/// The running server: bound, seeded, ready to serve.
+pub struct Application {
+    acceptor: TcpAcceptor,
+    port: u16,
+    kb: Kb,
+}
+
+impl Application {
+    pub async fn build(settings: Settings) -> Result<Application> {
+        let kb = open(&settings).await?;
+        Application::build_with(settings, kb).await
+    }
+
+    /// Serves an already opened knowledge base, loading the bundled one if it is empty.
+    pub async fn build_with(settings: Settings, kb: Kb) -> Result<Application> {
+        if kb.seed_if_empty().await? {
+            tracing::info!("empty database: loaded the bundled knowledge base");
+        }
+        let acceptor = TcpListener::bind(settings.listen.clone())
+            .into_acceptor()
+            .await
+            .map_err(|err| AppError::Internal(format!("cannot listen on {}: {err}", settings.listen)))?;
+        let port =
+            acceptor.local_addr().first().and_then(|addr| addr.as_socket_addr().map(|a| a.port())).unwrap_or_default();
+        Ok(Application { acceptor, port, kb })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn kb(&self) -> &Kb {
+        &self.kb
+    }
+
+    /// Serves until Ctrl-C or SIGTERM.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let schema = graphql::schema(self.kb.clone());
+        let app = http::routes(schema, self.kb);
+        Server::new_with_acceptor(self.acceptor)
+            .run_with_graceful_shutdown(app, shutdown_signal(), Some(Duration::from_secs(5)))
+            .await
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        if let Ok(mut signal) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            signal.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+}

@@ -1,0 +1,141 @@
+//! `spawn_app`: a server of its own for each test, on a fresh database and a free port.
+//!
+//! Tests run on SQLite files in a temporary directory; with `PEPITE_TEST_DATABASE_URL` set to a
+//! PostgreSQL server URL, each test gets a fresh database on that server instead.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use pepite::config::Settings;
+use pepite::kb::Kb;
+use pepite::startup::{self, Application};
+use sea_orm::{ConnectionTrait, Database};
+use serde_json::{Value, json};
+
+pub struct TestApp {
+    pub address: String,
+    pub client: reqwest::Client,
+    pub settings: Settings,
+    pub kb: Kb,
+    /// SQL statements run so far.
+    pub statements: Arc<AtomicUsize>,
+    _dir: tempfile::TempDir,
+}
+
+/// A database URL for a new test: a SQLite file in `dir`, or a fresh PostgreSQL database.
+pub async fn fresh_database_url(dir: &Path) -> Option<String> {
+    let base = std::env::var("PEPITE_TEST_DATABASE_URL").ok()?;
+    let name = format!("pepite_test_{:016x}", rand_u64());
+    let admin = Database::connect(&base).await.expect("connect to the test PostgreSQL server");
+    admin.execute_unprepared(&format!("CREATE DATABASE {name}")).await.expect("create a test database");
+    let _ = dir;
+    let (prefix, _) = base.rsplit_once('/').expect("a database URL with a path");
+    Some(format!("{prefix}/{name}"))
+}
+
+fn rand_u64() -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u128(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos());
+    h.finish()
+}
+
+/// Settings for a test: its own data directory and database.
+pub async fn test_settings(dir: &Path) -> Settings {
+    let mut settings = Settings::with_data_dir(dir.join("data"));
+    settings.database_url = fresh_database_url(dir).await;
+    settings
+}
+
+/// Starts a server on the bundled knowledge base.
+pub async fn spawn_app() -> TestApp {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let settings = test_settings(dir.path()).await;
+    spawn_app_with(dir, settings).await
+}
+
+/// Starts a server with the given settings, counting SQL statements.
+pub async fn spawn_app_with(dir: tempfile::TempDir, settings: Settings) -> TestApp {
+    let mut db = startup::connect(&settings).await.expect("database");
+    let statements = Arc::new(AtomicUsize::new(0));
+    let counter = statements.clone();
+    db.set_metric_callback(move |_| {
+        counter.fetch_add(1, Ordering::SeqCst);
+    });
+    let kb = startup::open_with_db(&settings, db).await.expect("open the knowledge base");
+    let app = Application::build_with(settings.clone(), kb.clone()).await.expect("build the application");
+    let address = format!("http://127.0.0.1:{}", app.port());
+    tokio::spawn(app.run_until_stopped());
+    TestApp { address, client: reqwest::Client::new(), settings, kb, statements, _dir: dir }
+}
+
+impl TestApp {
+    /// POSTs a GraphQL request and returns the whole JSON response.
+    pub async fn graphql(&self, query: &str, variables: Value) -> Value {
+        self.client
+            .post(format!("{}/graphql", self.address))
+            .json(&json!({"query": query, "variables": variables}))
+            .send()
+            .await
+            .expect("request")
+            .json()
+            .await
+            .expect("a JSON response")
+    }
+
+    /// Runs a query that must succeed and returns its `data`.
+    pub async fn data(&self, query: &str, variables: Value) -> Value {
+        let response = self.graphql(query, variables).await;
+        assert!(response.get("errors").is_none(), "unexpected errors: {response:#}");
+        response["data"].clone()
+    }
+
+    /// Runs a query that must fail and returns its first error.
+    pub async fn error(&self, query: &str, variables: Value) -> Value {
+        let response = self.graphql(query, variables).await;
+        response["errors"][0].clone()
+    }
+
+    /// Imports a document through the CLI, on this app's database and data directory.
+    pub fn import(&self, document: &Value) -> Output {
+        let file = self.settings.data_dir.join(format!("import-{}.json", rand_u64()));
+        std::fs::write(&file, document.to_string()).expect("write the document");
+        self.cli(&["import", file.to_str().unwrap()])
+    }
+
+    /// Runs the `pepite` binary with this app's settings.
+    pub fn cli(&self, args: &[&str]) -> Output {
+        cli(&self.settings, args)
+    }
+
+    pub fn statements(&self) -> usize {
+        self.statements.load(Ordering::SeqCst)
+    }
+}
+
+/// Runs the `pepite` binary with the given settings.
+pub fn cli(settings: &Settings, args: &[&str]) -> Output {
+    cli_command(settings, args).output().expect("run pepite")
+}
+
+pub fn cli_command(settings: &Settings, args: &[&str]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_pepite"));
+    command.arg("--data-dir").arg(&settings.data_dir).arg("--log").arg("warn").args(args);
+    if let Some(url) = &settings.database_url {
+        command.arg("--database-url").arg(url);
+    }
+    command.env_remove("PEPITE_DATABASE_URL").env_remove("PEPITE_DATA_DIR");
+    command
+}
+
+/// The repository's root, for files such as `schema.graphql`.
+pub fn repo_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Names of the nodes of a connection's `nodes` list.
+pub fn names(list: &Value) -> Vec<String> {
+    list.as_array().expect("a list").iter().map(|n| n["name"].as_str().unwrap_or_default().to_string()).collect()
+}

@@ -1,0 +1,10 @@
+//! Pépite's integration tests: one binary, through GraphQL over HTTP and the CLI.
+
+mod helpers;
+
+mod crash;
+mod dataloader;
+mod import_export;
+mod queries;
+mod search;
+mod server;
