@@ -5,7 +5,10 @@ use clap::Parser;
 use indicatif::{ProgressBar, ProgressStyle};
 use pepite::cli::{Cli, Command};
 use pepite::error::AppError;
-use pepite::kb::Document;
+use std::time::Duration;
+
+use pepite::kb::{self, Document, Kb};
+use pepite::search::SearchIndex;
 use pepite::startup::{self, Application};
 use pepite::{graphql, telemetry};
 
@@ -59,7 +62,6 @@ async fn run(cli: Cli) -> Result<(), AppError> {
                     .map_err(|err| AppError::invalid("", format!("cannot read {}: {err}", file.display())))?
             };
             let document = Document::parse(&text)?;
-            let kb = startup::open(&settings).await?;
             let progress = if std::io::stderr().is_terminal() {
                 let bar = ProgressBar::new(document.len() as u64);
                 bar.set_style(
@@ -70,7 +72,20 @@ async fn run(cli: Cli) -> Result<(), AppError> {
             } else {
                 ProgressBar::hidden()
             };
-            let summary = kb.import(&document, &progress).await?;
+            let db = startup::connect(&settings).await?;
+            startup::migrate(&db).await?;
+            let summary = match SearchIndex::open(db.clone(), &settings.index_dir()).await {
+                Ok(search) => Kb { db, search }.import(&document, &progress).await?,
+                // A running server owns the index: it picks the changes up from the outbox.
+                Err(AppError::Conflict { .. }) => {
+                    let summary = kb::write_document(&db, &document, &progress).await?;
+                    if !kb::wait_until_indexed(&db, Duration::from_secs(60)).await? {
+                        eprintln!("warning: written, but the running server has not indexed it yet");
+                    }
+                    summary
+                }
+                Err(err) => return Err(err),
+            };
             progress.finish_and_clear();
             eprintln!(
                 "imported {} organisations, {} technologies, {} programmes, {} companies",
@@ -79,8 +94,9 @@ async fn run(cli: Cli) -> Result<(), AppError> {
             Ok(())
         }
         Command::Export => {
-            let kb = startup::open(&settings).await?;
-            let document = kb.export().await?;
+            let db = startup::connect(&settings).await?;
+            startup::migrate(&db).await?;
+            let document = kb::export::export(&db).await?;
             let mut out = std::io::stdout().lock();
             serde_json::to_writer_pretty(&mut out, &document)
                 .map_err(|err| AppError::Internal(format!("writing the document: {err}")))?;

@@ -8,6 +8,9 @@ use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOr
 
 use crate::error::AppError;
 
+/// The loader of one request, caching what it loaded for the request's lifetime.
+pub type RequestLoader = async_graphql::dataloader::DataLoader<DbLoader, async_graphql::dataloader::HashMapCache>;
+
 /// Loads entities and relations for one request; built per request so that nothing stale is cached.
 pub struct DbLoader {
     pub db: DatabaseConnection,

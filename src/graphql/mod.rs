@@ -5,7 +5,7 @@ pub mod loaders;
 mod query;
 pub mod types;
 
-use async_graphql::dataloader::DataLoader;
+use async_graphql::dataloader::{DataLoader, HashMapCache};
 use async_graphql::{EmptyMutation, EmptySubscription, MergedObject, Schema, SchemaBuilder};
 
 use crate::kb::Kb;
@@ -34,8 +34,8 @@ pub fn schema(kb: Kb) -> AppSchema {
 }
 
 /// Per-request data: a fresh DataLoader, so that no request sees another's cache.
-pub fn loader(kb: &Kb) -> DataLoader<loaders::DbLoader> {
-    DataLoader::new(loaders::DbLoader { db: kb.db.clone() }, tokio::spawn)
+pub fn loader(kb: &Kb) -> loaders::RequestLoader {
+    DataLoader::with_cache(loaders::DbLoader { db: kb.db.clone() }, tokio::spawn, HashMapCache::default())
 }
 
 /// The schema's SDL, as committed in `schema.graphql`.

@@ -6,7 +6,7 @@ use entity::{company, organisation, programme, technology};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
 use super::ids::{CountedConnection, PageArgs, parse_global_id};
-use super::types::{Company, Entity, Organisation, Programme, Technology, kb};
+use super::types::{Company, Entity, Organisation, Programme, Technology, kb, prefetch_relations};
 use crate::error::AppError;
 use crate::kb::read::{self, CompanyFilter, OrderBy, OrganisationFilter, ProgrammeFilter, TechnologyFilter};
 use crate::search::EntityKind;
@@ -111,6 +111,7 @@ impl EntityQuery {
         let page =
             read::companies(&kb(ctx).db, &filter.unwrap_or_default(), order_by.unwrap_or_default(), |t| args.window(t))
                 .await?;
+        prefetch_relations(ctx, &page.rows).await?;
         Ok(PageArgs::connection(page, Company))
     }
 

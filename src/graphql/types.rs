@@ -1,6 +1,5 @@
 //! The four entity types, the `Entity` interface they share, and their relations both ways.
 
-use async_graphql::dataloader::DataLoader;
 use async_graphql::{Context, ID, Interface, Object, Result};
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::{CompanyStage, Lang, OrganisationKind, ProgrammeKind, TechnologyDomain};
@@ -23,6 +22,7 @@ pub struct Programme(pub entity::programme::Model);
 pub struct Organisation(pub entity::organisation::Model);
 
 /// Anything the knowledge base describes.
+#[allow(clippy::duplicated_attributes)] // each `field(...)` names its own type
 #[derive(Interface)]
 #[graphql(
     field(name = "id", ty = "ID", desc = "Global id, usable with `node(id:)`."),
@@ -46,8 +46,8 @@ pub(super) fn kb<'a>(ctx: &Context<'a>) -> &'a Kb {
     ctx.data_unchecked::<Kb>()
 }
 
-fn loader<'a>(ctx: &Context<'a>) -> &'a DataLoader<DbLoader> {
-    ctx.data_unchecked::<DataLoader<DbLoader>>()
+fn loader<'a>(ctx: &Context<'a>) -> &'a RequestLoader {
+    ctx.data_unchecked::<RequestLoader>()
 }
 
 /// Declares an entity type: the `Entity` fields, then its own.
@@ -135,6 +135,42 @@ entity_object!(Company, EntityKind::Company, {
     }
 });
 
+/// Loads, in one batch per relation, the relations a query asks of a page of companies.
+///
+/// The DataLoader alone would batch them too, but it flushes on a timer, which may cut a
+/// page's keys into several batches; asking for all keys at once makes it one statement each.
+pub(super) async fn prefetch_relations(ctx: &Context<'_>, companies: &[entity::company::Model]) -> Result<()> {
+    let look = ctx.look_ahead();
+    let node_fields = [look.field("nodes"), look.field("edges").field("node")];
+    let wants = |name: &str| node_fields.iter().any(|n| n.field(name).exists());
+    let wants_in = |outer: &str, inner: &str| node_fields.iter().any(|n| n.field(outer).field(inner).exists());
+    let loader = loader(ctx);
+    let ids = || companies.iter().map(|c| c.id);
+    let sites = companies.iter().filter_map(|c| c.site_id).map(OrganisationId);
+    let (technologies, programmes, memberships, sites) = tokio::join!(
+        async {
+            if wants("technologies") { loader.load_many(ids().map(TechnologiesOf)).await.map(|_| ()) } else { Ok(()) }
+        },
+        async {
+            if wants("programmes") { loader.load_many(ids().map(ProgrammesOf)).await.map(Some) } else { Ok(None) }
+        },
+        async {
+            if wants("memberships") { loader.load_many(ids().map(MembershipsOf)).await.map(|_| ()) } else { Ok(()) }
+        },
+        async { if wants("site") { loader.load_many(sites).await.map(|_| ()) } else { Ok(()) } },
+    );
+    technologies?;
+    memberships?;
+    sites?;
+    if let Some(programmes) = programmes?
+        && wants_in("programmes", "operator")
+    {
+        let operators = programmes.values().flatten().filter_map(|p| p.operator_id).map(OrganisationId);
+        loader.load_many(operators).await?;
+    }
+    Ok(())
+}
+
 /// A page of the companies matching `filter`, for the reverse side of a relation.
 async fn companies_where(
     ctx: &Context<'_>,
@@ -144,6 +180,7 @@ async fn companies_where(
 ) -> Result<CountedConnection<Company>> {
     let args = PageArgs::forward(after, first)?;
     let page = read::companies(&kb(ctx).db, &filter, OrderBy::default(), |total| args.window(total)).await?;
+    prefetch_relations(ctx, &page.rows).await?;
     Ok(PageArgs::connection(page, Company))
 }
 

@@ -177,10 +177,10 @@ impl TechnologyDraft {
 impl ProgrammeDraft {
     pub fn check(&self, check: &mut Check) {
         self.check_common(check);
-        if let (Some(starts), Some(ends)) = (self.starts_on, self.ends_on) {
-            if ends < starts {
-                check.problem("endsOn", format!("ends ({ends}) before it starts ({starts})"));
-            }
+        if let (Some(starts), Some(ends)) = (self.starts_on, self.ends_on)
+            && ends < starts
+        {
+            check.problem("endsOn", format!("ends ({ends}) before it starts ({starts})"));
         }
     }
 }
@@ -197,10 +197,10 @@ impl CompanyDraft {
                 check.problem("foundedYear", format!("must be between 1800 and {this_year}, got {year}"));
             }
         }
-        if let Some(employees) = self.employees {
-            if !(0..=10_000_000).contains(&employees) {
-                check.problem("employees", format!("must be between 0 and 10000000, got {employees}"));
-            }
+        if let Some(employees) = self.employees
+            && !(0..=10_000_000).contains(&employees)
+        {
+            check.problem("employees", format!("must be between 0 and 10000000, got {employees}"));
         }
     }
 }

@@ -38,8 +38,8 @@ pub async fn export(db: &impl ConnectionTrait) -> Result<Document> {
         list
     };
 
-    Ok(Document {
-        organisations: organisations
+    Ok(Document::new(
+        organisations
             .into_iter()
             .map(|m| OrganisationDraft {
                 slug: m.slug,
@@ -52,7 +52,7 @@ pub async fn export(db: &impl ConnectionTrait) -> Result<Document> {
                 city: m.city,
             })
             .collect(),
-        technologies: technologies
+        technologies
             .into_iter()
             .map(|m| TechnologyDraft {
                 parent: m.parent_id.map(|id| tech_slugs[&id].clone()),
@@ -66,7 +66,7 @@ pub async fn export(db: &impl ConnectionTrait) -> Result<Document> {
                 aliases: serde_json::from_value(m.aliases).unwrap_or_default(),
             })
             .collect(),
-        programmes: programmes
+        programmes
             .into_iter()
             .map(|m| ProgrammeDraft {
                 operator: m.operator_id.map(|id| org_slugs[&id].clone()),
@@ -82,7 +82,7 @@ pub async fn export(db: &impl ConnectionTrait) -> Result<Document> {
                 ends_on: m.ends_on,
             })
             .collect(),
-        companies: companies
+        companies
             .into_iter()
             .map(|m| CompanyDraft {
                 site: m.site_id.map(|id| org_slugs[&id].clone()),
@@ -101,7 +101,7 @@ pub async fn export(db: &impl ConnectionTrait) -> Result<Document> {
                 employees: m.employees,
             })
             .collect(),
-    })
+    ))
 }
 
 /// Reads the `sources` column; it only ever holds what a checked draft wrote.

@@ -7,7 +7,11 @@ pub mod import;
 pub mod read;
 
 use indicatif::ProgressBar;
-use sea_orm::{DatabaseConnection, EntityTrait, PaginatorTrait, TransactionTrait};
+use std::time::Duration;
+
+use sea_orm::{
+    ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect, TransactionTrait,
+};
 
 pub use document::Document;
 pub use import::ImportSummary;
@@ -17,6 +21,48 @@ use crate::search::SearchIndex;
 
 /// The bundled knowledge base, loaded when `serve` starts on an empty database.
 pub const SEED: &str = include_str!("../../seed/knowledge-base.json");
+
+/// Checks and upserts a document in one transaction, recording the changes for the search index.
+pub async fn write_document(
+    db: &DatabaseConnection,
+    document: &Document,
+    progress: &ProgressBar,
+) -> Result<ImportSummary> {
+    let txn = db.begin().await?;
+    let existing = import::existing(&txn).await?;
+    document.validate(&existing)?;
+    progress.set_length(document.len() as u64);
+    let summary = import::write(&txn, document, progress).await?;
+    txn.commit().await?;
+    Ok(summary)
+}
+
+/// Waits until the process owning the search index has applied every recorded change.
+/// Says whether it did within `timeout`.
+pub async fn wait_until_indexed(db: &DatabaseConnection, timeout: Duration) -> Result<bool> {
+    let Some(last) = pending_changes(db).await? else { return Ok(true) };
+    let deadline = tokio::time::Instant::now() + timeout;
+    while tokio::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let applied =
+            entity::change::Entity::find().filter(entity::change::Column::Seq.lte(last)).count(db).await? == 0;
+        if applied {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
+/// The last change recorded and not yet applied to the index, if any.
+async fn pending_changes(db: &DatabaseConnection) -> Result<Option<i64>> {
+    Ok(entity::change::Entity::find()
+        .select_only()
+        .column_as(entity::change::Column::Seq.max(), "max")
+        .into_tuple::<Option<i64>>()
+        .one(db)
+        .await?
+        .flatten())
+}
 
 /// The database and the search index that mirrors it.
 #[derive(Clone)]
@@ -30,12 +76,7 @@ impl Kb {
     /// When it returns, the changes are searchable.
     #[tracing::instrument(skip_all, fields(entities = document.len()))]
     pub async fn import(&self, document: &Document, progress: &ProgressBar) -> Result<ImportSummary> {
-        let txn = self.db.begin().await?;
-        let existing = import::existing(&txn).await?;
-        document.validate(&existing)?;
-        progress.set_length(document.len() as u64);
-        let summary = import::write(&txn, document, progress).await?;
-        txn.commit().await?;
+        let summary = write_document(&self.db, document, progress).await?;
         self.search.sync().await?;
         Ok(summary)
     }
@@ -56,10 +97,5 @@ impl Kb {
         let document = Document::parse(SEED)?;
         self.import(&document, &ProgressBar::hidden()).await?;
         Ok(true)
-    }
-
-    /// The whole knowledge base as a document.
-    pub async fn export(&self) -> Result<Document> {
-        export::export(&self.db).await
     }
 }

@@ -26,7 +26,7 @@ use crate::error::{AppError, Result};
 /// Entities read from the database per step of a rebuild.
 const REBUILD_PAGE: u64 = 5_000;
 /// How often the owner looks for changes written by another process (e.g. `pepite import`).
-const POLL: Duration = Duration::from_secs(2);
+const POLL: Duration = Duration::from_secs(1);
 const WRITER_MEMORY: usize = 100_000_000;
 
 /// What a commit's payload says about the index.
@@ -62,7 +62,13 @@ impl SearchIndex {
             let (dir, schema) = (dir.clone(), schema.clone());
             blocking(move || open_or_create(&dir, schema)).await?
         };
-        let writer: IndexWriter = index.writer(WRITER_MEMORY)?;
+        let writer: IndexWriter = index.writer(WRITER_MEMORY).map_err(|err| match err {
+            tantivy::TantivyError::LockFailure(..) => AppError::Conflict {
+                message: format!("the search index in {} is in use by another process", dir.display()),
+                field: None,
+            },
+            other => other.into(),
+        })?;
         let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
         let (requests, inbox) = mpsc::unbounded_channel();
         let handle = SearchIndex { reader: reader.clone(), fields, requests };

@@ -365,9 +365,10 @@ impl SearchIndex {
             fields.push((f.desc_fr, values(f.description)));
             fields.push((f.desc_en, values(f.description)));
             let mlt = MoreLikeThisQuery::builder()
-                .with_min_doc_frequency(1)
+                // A word only the entity itself has cannot make another entity similar.
+                .with_min_doc_frequency(2)
                 .with_min_term_frequency(1)
-                .with_max_query_terms(40)
+                .with_max_query_terms(60)
                 .with_min_word_length(3)
                 .with_document_fields(fields);
             let mut likeness: Vec<Box<dyn Query>> = vec![Box::new(mlt)];

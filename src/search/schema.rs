@@ -78,7 +78,7 @@ pub fn build() -> (Schema, Fields) {
         city: b.add_text_field("city", facet.clone()),
         site: b.add_text_field("site", facet.clone()),
         membership: b.add_text_field("membership", facet.clone()),
-        technology: b.add_text_field("technology", facet),
+        technology: b.add_text_field("technology", facet | STORED),
     };
     (b.build(), fields)
 }

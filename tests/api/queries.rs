@@ -171,7 +171,7 @@ async fn memberships_and_participation_are_navigable_both_ways() {
         "companies": [{"slug": "sp3h", "name": "SP3H", "stage": "SME", "lang": "fr", "site": "technopole-arbois",
             "technologies": ["fuel-analysis"], "programmes": ["mentorat-a-la-carte"], "memberships": ["safe-cluster"]}]
     });
-    let output = app.import(&fixture);
+    let output = app.import(&fixture).await;
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
 
     let data = app
