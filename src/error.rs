@@ -89,7 +89,12 @@ impl AppError {
 
 impl From<sea_orm::DbErr> for AppError {
     fn from(err: sea_orm::DbErr) -> Self {
-        AppError::Internal(format!("database: {err}"))
+        match err.sql_err() {
+            Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => {
+                AppError::Conflict { message: "the slug is already taken".into(), field: Some("input.slug".into()) }
+            }
+            _ => AppError::Internal(format!("database: {err}")),
+        }
     }
 }
 

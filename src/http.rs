@@ -89,10 +89,24 @@ async fn graphql_endpoint(
     }
     match request {
         Ok(GraphQLRequest(request)) => {
-            GraphQLResponse::from(schema.execute(request.data(graphql::loader(&kb))).await).into_response()
+            let mut request = request.data(graphql::loader(&kb));
+            if req.method() == Method::GET {
+                request = request.data(graphql::ReadOnlyRequest);
+            }
+            if let Some(token) = bearer_token(req) {
+                request = request.data(graphql::Bearer(token));
+            }
+            GraphQLResponse::from(schema.execute(request).await).into_response()
         }
         Err(err) => error_response(err.status(), &format!("not a GraphQL request: {err}")),
     }
+}
+
+/// The token of an `Authorization: Bearer <token>` header.
+fn bearer_token(req: &Request) -> Option<String> {
+    let value = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.trim().split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim().to_string())
 }
 
 fn has_query_param(req: &Request) -> bool {

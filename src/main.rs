@@ -42,6 +42,12 @@ async fn run(cli: Cli) -> Result<(), AppError> {
         Command::Serve => {
             let app = Application::build(settings).await?;
             println!("Pépite is serving its GraphQL API and playground at http://127.0.0.1:{}/graphql", app.port());
+            if let Some(token) = app.generated_token() {
+                println!(
+                    "No PEPITE_ADMIN_TOKEN is set: mutations take this token until the server stops.\n\
+                     In the playground's headers: {{\"Authorization\": \"Bearer {token}\"}}"
+                );
+            }
             app.run_until_stopped().await.map_err(|err| AppError::Internal(format!("server: {err}")))
         }
         Command::Migrate => {

@@ -56,6 +56,8 @@ pub struct Application {
     acceptor: TcpAcceptor,
     port: u16,
     kb: Kb,
+    tokens: Vec<String>,
+    generated_token: Option<String>,
 }
 
 impl Application {
@@ -75,7 +77,20 @@ impl Application {
             .map_err(|err| AppError::Internal(format!("cannot listen on {}: {err}", settings.listen)))?;
         let port =
             acceptor.local_addr().first().and_then(|addr| addr.as_socket_addr().map(|a| a.port())).unwrap_or_default();
-        Ok(Application { acceptor, port, kb })
+        let tokens: Vec<String> =
+            settings.admin_tokens.iter().map(|t| t.trim().to_string()).filter(|t| !t.is_empty()).collect();
+        let (tokens, generated_token) = if tokens.is_empty() {
+            let token = format!("{:032x}", rand::random::<u128>());
+            (vec![token.clone()], Some(token))
+        } else {
+            (tokens, None)
+        };
+        Ok(Application { acceptor, port, kb, tokens, generated_token })
+    }
+
+    /// The token generated because none was configured, to show once to whoever started the server.
+    pub fn generated_token(&self) -> Option<&str> {
+        self.generated_token.as_deref()
     }
 
     pub fn port(&self) -> u16 {
@@ -88,7 +103,7 @@ impl Application {
 
     /// Serves until Ctrl-C or SIGTERM.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        let schema = graphql::schema(self.kb.clone());
+        let schema = graphql::schema(self.kb.clone(), self.tokens);
         let app = http::routes(schema, self.kb);
         Server::new_with_acceptor(self.acceptor)
             .run_with_graceful_shutdown(app, shutdown_signal(), Some(Duration::from_secs(5)))

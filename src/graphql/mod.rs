@@ -2,11 +2,14 @@
 
 pub mod ids;
 pub mod loaders;
+pub mod mutation;
 mod query;
 pub mod types;
 
 use async_graphql::dataloader::{DataLoader, HashMapCache};
-use async_graphql::{EmptyMutation, EmptySubscription, MergedObject, Schema, SchemaBuilder};
+use async_graphql::{EmptySubscription, MergedObject, Schema, SchemaBuilder};
+
+pub use mutation::{AdminTokens, Bearer, Mutation, ReadOnlyRequest};
 
 use crate::kb::Kb;
 
@@ -14,23 +17,23 @@ use crate::kb::Kb;
 #[derive(MergedObject, Default)]
 pub struct Query(query::EntityQuery);
 
-pub type AppSchema = Schema<Query, EmptyMutation, EmptySubscription>;
+pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;
 
 /// Deepest query accepted (the playground's introspection query needs about 13).
 const MAX_DEPTH: usize = 16;
 /// Most expensive query accepted, counting one per field.
 const MAX_COMPLEXITY: usize = 10_000;
 
-fn builder() -> SchemaBuilder<Query, EmptyMutation, EmptySubscription> {
-    Schema::build(Query::default(), EmptyMutation, EmptySubscription)
+fn builder() -> SchemaBuilder<Query, Mutation, EmptySubscription> {
+    Schema::build(Query::default(), Mutation::default(), EmptySubscription)
         .register_output_type::<types::Entity>()
         .limit_depth(MAX_DEPTH)
         .limit_complexity(MAX_COMPLEXITY)
 }
 
-/// The schema, serving the given knowledge base.
-pub fn schema(kb: Kb) -> AppSchema {
-    builder().data(kb).finish()
+/// The schema, serving the given knowledge base; `tokens` may write.
+pub fn schema(kb: Kb, tokens: Vec<String>) -> AppSchema {
+    builder().data(kb).data(AdminTokens(tokens)).finish()
 }
 
 /// Per-request data: a fresh DataLoader, so that no request sees another's cache.

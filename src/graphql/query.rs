@@ -17,7 +17,7 @@ use crate::search::query::{Facets, SearchFilter, SearchRequest, Suggestion};
 pub struct EntityQuery;
 
 /// Loads one entity by kind and database id.
-pub async fn load_entity(ctx: &Context<'_>, kind: EntityKind, id: i32) -> Result<Option<Entity>> {
+pub(super) async fn load_entity(ctx: &Context<'_>, kind: EntityKind, id: i32) -> Result<Option<Entity>> {
     let db = &kb(ctx).db;
     Ok(match kind {
         EntityKind::Company => {

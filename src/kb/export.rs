@@ -1,4 +1,4 @@
-//! Reading the whole knowledge base back as a document, in a stable order.
+//! Reading the knowledge base back as drafts: the whole of it as a document, in a stable order.
 
 use std::collections::HashMap;
 
@@ -32,73 +32,32 @@ pub async fn export(db: &impl ConnectionTrait) -> Result<Document> {
     for link in company_membership::Entity::find().all(db).await? {
         members_of.entry(link.company_id).or_default().push(org_slugs[&link.organisation_id].clone());
     }
-    let sorted = |map: &mut HashMap<i32, Vec<String>>, id: i32| {
-        let mut list = map.remove(&id).unwrap_or_default();
-        list.sort();
-        list
-    };
+    let slug = |slugs: &HashMap<i32, String>, id: Option<i32>| id.map(|id| slugs[&id].clone());
 
     Ok(Document::new(
-        organisations
-            .into_iter()
-            .map(|m| OrganisationDraft {
-                slug: m.slug,
-                name: m.name,
-                description: m.description,
-                lang: m.lang,
-                website: m.website,
-                sources: sources(m.sources),
-                kind: m.kind,
-                city: m.city,
-            })
-            .collect(),
+        organisations.into_iter().map(organisation_draft).collect(),
         technologies
             .into_iter()
-            .map(|m| TechnologyDraft {
-                parent: m.parent_id.map(|id| tech_slugs[&id].clone()),
-                slug: m.slug,
-                name: m.name,
-                description: m.description,
-                lang: m.lang,
-                website: m.website,
-                sources: sources(m.sources),
-                domain: m.domain,
-                aliases: serde_json::from_value(m.aliases).unwrap_or_default(),
+            .map(|m| {
+                let parent = slug(&tech_slugs, m.parent_id);
+                technology_draft(m, parent)
             })
             .collect(),
         programmes
             .into_iter()
-            .map(|m| ProgrammeDraft {
-                operator: m.operator_id.map(|id| org_slugs[&id].clone()),
-                slug: m.slug,
-                name: m.name,
-                description: m.description,
-                lang: m.lang,
-                website: m.website,
-                sources: sources(m.sources),
-                kind: m.kind,
-                eligible_stages: serde_json::from_value(m.eligible_stages).unwrap_or_default(),
-                starts_on: m.starts_on,
-                ends_on: m.ends_on,
+            .map(|m| {
+                let operator = slug(&org_slugs, m.operator_id);
+                programme_draft(m, operator)
             })
             .collect(),
         companies
             .into_iter()
-            .map(|m| CompanyDraft {
-                site: m.site_id.map(|id| org_slugs[&id].clone()),
-                technologies: sorted(&mut techs_of, m.id),
-                programmes: sorted(&mut progs_of, m.id),
-                memberships: sorted(&mut members_of, m.id),
-                slug: m.slug,
-                name: m.name,
-                description: m.description,
-                lang: m.lang,
-                website: m.website,
-                sources: sources(m.sources),
-                stage: m.stage,
-                city: m.city,
-                founded_year: m.founded_year,
-                employees: m.employees,
+            .map(|m| {
+                let site = slug(&org_slugs, m.site_id);
+                let technologies = techs_of.remove(&m.id).unwrap_or_default();
+                let programmes = progs_of.remove(&m.id).unwrap_or_default();
+                let memberships = members_of.remove(&m.id).unwrap_or_default();
+                company_draft(m, site, technologies, programmes, memberships)
             })
             .collect(),
     ))
@@ -107,4 +66,76 @@ pub async fn export(db: &impl ConnectionTrait) -> Result<Document> {
 /// Reads the `sources` column; it only ever holds what a checked draft wrote.
 pub fn sources(value: serde_json::Value) -> Vec<Source> {
     serde_json::from_value(value).unwrap_or_default()
+}
+
+pub fn organisation_draft(m: organisation::Model) -> OrganisationDraft {
+    OrganisationDraft {
+        slug: m.slug,
+        name: m.name,
+        description: m.description,
+        lang: m.lang,
+        website: m.website,
+        sources: sources(m.sources),
+        kind: m.kind,
+        city: m.city,
+    }
+}
+
+pub fn technology_draft(m: technology::Model, parent: Option<String>) -> TechnologyDraft {
+    TechnologyDraft {
+        parent,
+        slug: m.slug,
+        name: m.name,
+        description: m.description,
+        lang: m.lang,
+        website: m.website,
+        sources: sources(m.sources),
+        domain: m.domain,
+        aliases: serde_json::from_value(m.aliases).unwrap_or_default(),
+    }
+}
+
+pub fn programme_draft(m: programme::Model, operator: Option<String>) -> ProgrammeDraft {
+    ProgrammeDraft {
+        operator,
+        slug: m.slug,
+        name: m.name,
+        description: m.description,
+        lang: m.lang,
+        website: m.website,
+        sources: sources(m.sources),
+        kind: m.kind,
+        eligible_stages: serde_json::from_value(m.eligible_stages).unwrap_or_default(),
+        starts_on: m.starts_on,
+        ends_on: m.ends_on,
+    }
+}
+
+/// A company's draft; relation lists are sorted.
+pub fn company_draft(
+    m: company::Model,
+    site: Option<String>,
+    mut technologies: Vec<String>,
+    mut programmes: Vec<String>,
+    mut memberships: Vec<String>,
+) -> CompanyDraft {
+    technologies.sort();
+    programmes.sort();
+    memberships.sort();
+    CompanyDraft {
+        site,
+        technologies,
+        programmes,
+        memberships,
+        slug: m.slug,
+        name: m.name,
+        description: m.description,
+        lang: m.lang,
+        website: m.website,
+        sources: sources(m.sources),
+        stage: m.stage,
+        city: m.city,
+        founded_year: m.founded_year,
+        employees: m.employees,
+    }
 }

@@ -48,9 +48,38 @@ pub async fn slug_ids<E: EntityTrait>(
     Ok(rows.into_iter().map(|(id, slug)| (slug, id)).collect())
 }
 
-/// What a document's checks need to know of the database.
-pub async fn existing(db: &impl ConnectionTrait) -> Result<Existing> {
-    let keys = |map: HashMap<String, i32>| map.into_keys().collect::<HashSet<_>>();
+/// Which of `slugs` exist in one table.
+async fn present<E: EntityTrait>(
+    db: &impl ConnectionTrait,
+    slug: E::Column,
+    slugs: HashSet<&String>,
+) -> Result<HashSet<String>> {
+    let slugs: Vec<&String> = slugs.into_iter().collect();
+    let mut found = HashSet::new();
+    for chunk in slugs.chunks(BATCH) {
+        let rows: Vec<String> = E::find()
+            .select_only()
+            .column(slug)
+            .filter(slug.is_in(chunk.iter().map(|s| s.to_string())))
+            .into_tuple()
+            .all(db)
+            .await?;
+        found.extend(rows);
+    }
+    Ok(found)
+}
+
+/// What checking `document` needs to know of the database: which of the slugs it defines or
+/// refers to exist, and the whole technology taxonomy (to refuse loops).
+pub async fn existing(db: &impl ConnectionTrait, document: &Document) -> Result<Existing> {
+    let mut orgs: HashSet<&String> = document.organisations.iter().map(|d| &d.slug).collect();
+    orgs.extend(document.programmes.iter().filter_map(|d| d.operator.as_ref()));
+    orgs.extend(document.companies.iter().filter_map(|d| d.site.as_ref()));
+    orgs.extend(document.companies.iter().flat_map(|d| &d.memberships));
+    let mut progs: HashSet<&String> = document.programmes.iter().map(|d| &d.slug).collect();
+    progs.extend(document.companies.iter().flat_map(|d| &d.programmes));
+    let companies: HashSet<&String> = document.companies.iter().map(|d| &d.slug).collect();
+
     let technologies = slug_ids::<technology::Entity>(db, technology::Column::Id, technology::Column::Slug).await?;
     let parents: Vec<(i32, Option<i32>)> = technology::Entity::find()
         .select_only()
@@ -65,20 +94,32 @@ pub async fn existing(db: &impl ConnectionTrait) -> Result<Existing> {
         .filter_map(|(id, parent)| Some((by_id.get(&id)?.to_string(), by_id.get(&parent?)?.to_string())))
         .collect();
     Ok(Existing {
-        organisations: keys(
-            slug_ids::<organisation::Entity>(db, organisation::Column::Id, organisation::Column::Slug).await?,
-        ),
-        technologies: keys(technologies),
-        programmes: keys(slug_ids::<programme::Entity>(db, programme::Column::Id, programme::Column::Slug).await?),
-        companies: keys(slug_ids::<company::Entity>(db, company::Column::Id, company::Column::Slug).await?),
+        organisations: present::<organisation::Entity>(db, organisation::Column::Slug, orgs).await?,
+        technologies: technologies.into_keys().collect(),
+        programmes: present::<programme::Entity>(db, programme::Column::Slug, progs).await?,
+        companies: present::<company::Entity>(db, company::Column::Slug, companies).await?,
         technology_parents,
     })
 }
 
-/// Upserts a checked document by slug: fields and relations of each entity are replaced by the document's.
+/// Whether a write may replace an entity that has the same slug.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    /// Insert, or replace the entity with that slug (imports, updates).
+    Upsert,
+    /// Insert only: a taken slug is a conflict (creations).
+    Create,
+}
+
+/// Writes a checked document by slug: fields and relations of each entity are replaced by the document's.
 ///
 /// Runs inside the caller's transaction and records the changes for the search index in the outbox.
-pub async fn write(db: &impl ConnectionTrait, document: &Document, progress: &ProgressBar) -> Result<ImportSummary> {
+pub async fn write(
+    db: &impl ConnectionTrait,
+    document: &Document,
+    mode: Mode,
+    progress: &ProgressBar,
+) -> Result<ImportSummary> {
     let now = now();
     let mut changes: Vec<(EntityKind, i32)> = Vec::new();
 
@@ -95,7 +136,7 @@ pub async fn write(db: &impl ConnectionTrait, document: &Document, progress: &Pr
         kind: Set(d.kind),
         city: Set(d.city.clone()),
     });
-    upsert::<organisation::Entity, _>(db, rows, organisation::Column::Slug, progress).await?;
+    upsert::<organisation::Entity, _>(db, rows.collect(), organisation::Column::Slug, mode, progress).await?;
     let org_ids = slug_ids::<organisation::Entity>(db, organisation::Column::Id, organisation::Column::Slug).await?;
     changes.extend(document.organisations.iter().map(|d| (EntityKind::Organisation, org_ids[&d.slug])));
 
@@ -125,7 +166,7 @@ pub async fn write(db: &impl ConnectionTrait, document: &Document, progress: &Pr
             aliases: Set(serde_json::json!(d.aliases)),
             parent_id: Set(d.parent.as_ref().map(|p| tech_ids[p])),
         });
-        upsert::<technology::Entity, _>(db, rows, technology::Column::Slug, progress).await?;
+        upsert::<technology::Entity, _>(db, rows.collect(), technology::Column::Slug, mode, progress).await?;
         tech_ids = slug_ids::<technology::Entity>(db, technology::Column::Id, technology::Column::Slug).await?;
         written.extend(layer.iter().map(|d| d.slug.as_str()));
         remaining = rest;
@@ -148,7 +189,7 @@ pub async fn write(db: &impl ConnectionTrait, document: &Document, progress: &Pr
         starts_on: Set(d.starts_on),
         ends_on: Set(d.ends_on),
     });
-    upsert::<programme::Entity, _>(db, rows, programme::Column::Slug, progress).await?;
+    upsert::<programme::Entity, _>(db, rows.collect(), programme::Column::Slug, mode, progress).await?;
     let prog_ids = slug_ids::<programme::Entity>(db, programme::Column::Id, programme::Column::Slug).await?;
     changes.extend(document.programmes.iter().map(|d| (EntityKind::Programme, prog_ids[&d.slug])));
 
@@ -168,7 +209,7 @@ pub async fn write(db: &impl ConnectionTrait, document: &Document, progress: &Pr
         employees: Set(d.employees),
         site_id: Set(d.site.as_ref().map(|s| org_ids[s])),
     });
-    upsert::<company::Entity, _>(db, rows, company::Column::Slug, progress).await?;
+    upsert::<company::Entity, _>(db, rows.collect(), company::Column::Slug, mode, progress).await?;
     let company_ids = slug_ids::<company::Entity>(db, company::Column::Id, company::Column::Slug).await?;
     let ids: Vec<i32> = document.companies.iter().map(|d| company_ids[&d.slug]).collect();
     changes.extend(ids.iter().map(|&id| (EntityKind::Company, id)));
@@ -254,8 +295,9 @@ fn sources_json(sources: &[Source]) -> serde_json::Value {
 /// Inserts rows in batches, updating every column but the id and `createdAt` when the slug exists.
 async fn upsert<E, A>(
     db: &impl ConnectionTrait,
-    rows: impl Iterator<Item = A>,
+    rows: Vec<A>,
     slug: E::Column,
+    mode: Mode,
     progress: &ProgressBar,
 ) -> Result<()>
 where
@@ -266,14 +308,20 @@ where
     let keep = ["id", "slug", "created_at"];
     let update: Vec<E::Column> =
         E::Column::iter().filter(|c| !keep.contains(&sea_orm::IdenStatic::as_str(c))).collect();
-    let mut rows = rows.peekable();
+    let mut rows = rows.into_iter().peekable();
     while rows.peek().is_some() {
         let batch: Vec<A> = rows.by_ref().take(BATCH).collect();
         let n = batch.len() as u64;
-        E::insert_many(batch)
-            .on_conflict(OnConflict::column(slug).update_columns(update.clone()).to_owned())
-            .exec_without_returning(db)
-            .await?;
+        let insert = E::insert_many(batch);
+        match mode {
+            Mode::Upsert => {
+                insert
+                    .on_conflict(OnConflict::column(slug).update_columns(update.clone()).to_owned())
+                    .exec_without_returning(db)
+                    .await?
+            }
+            Mode::Create => insert.exec_without_returning(db).await?,
+        };
         progress.inc(n);
     }
     Ok(())

@@ -5,12 +5,14 @@ pub mod draft;
 pub mod export;
 pub mod import;
 pub mod read;
+pub mod write;
 
 use indicatif::ProgressBar;
 use std::time::Duration;
 
 use sea_orm::{
-    ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect, TransactionTrait,
+    ColumnTrait, DatabaseConnection, DatabaseTransaction, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect,
+    SqliteTransactionMode, TransactionOptions, TransactionTrait,
 };
 
 pub use document::Document;
@@ -28,13 +30,23 @@ pub async fn write_document(
     document: &Document,
     progress: &ProgressBar,
 ) -> Result<ImportSummary> {
-    let txn = db.begin().await?;
-    let existing = import::existing(&txn).await?;
+    let txn = begin_write(db).await?;
+    let existing = import::existing(&txn, document).await?;
     document.validate(&existing)?;
     progress.set_length(document.len() as u64);
-    let summary = import::write(&txn, document, progress).await?;
+    let summary = import::write(&txn, document, import::Mode::Upsert, progress).await?;
     txn.commit().await?;
     Ok(summary)
+}
+
+/// Starts a write transaction; on SQLite it takes the write lock at once, so that concurrent
+/// writers wait their turn instead of failing when they upgrade from reading to writing.
+pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction> {
+    let options = TransactionOptions {
+        sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+        ..TransactionOptions::default()
+    };
+    Ok(db.begin_with_options(options).await?)
 }
 
 /// Waits until the process owning the search index has applied every recorded change.

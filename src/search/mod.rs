@@ -7,6 +7,8 @@ pub mod query;
 mod schema;
 mod source;
 
+pub use source::dependents;
+
 pub use indexer::SearchIndex;
 
 /// The four kinds of entity in the knowledge base.

@@ -14,6 +14,9 @@ use pepite::startup::{self, Application};
 use sea_orm::{ConnectionTrait, Database};
 use serde_json::{Value, json};
 
+/// The token the test servers accept for mutations.
+pub const ADMIN_TOKEN: &str = "test-admin-token";
+
 pub struct TestApp {
     pub address: String,
     pub client: reqwest::Client,
@@ -46,6 +49,7 @@ fn rand_u64() -> u64 {
 pub async fn test_settings(dir: &Path) -> Settings {
     let mut settings = Settings::with_data_dir(dir.join("data"));
     settings.database_url = fresh_database_url(dir).await;
+    settings.admin_tokens = vec![ADMIN_TOKEN.to_string(), "second-token".to_string()];
     settings
 }
 
@@ -89,6 +93,40 @@ impl TestApp {
             .json()
             .await
             .expect("a JSON response")
+    }
+
+    /// POSTs a GraphQL request with a bearer token (or none).
+    pub async fn graphql_as(&self, token: Option<&str>, query: &str, variables: Value) -> Value {
+        let mut request = self.client.post(format!("{}/graphql", self.address));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        request
+            .json(&json!({"query": query, "variables": variables}))
+            .send()
+            .await
+            .expect("request")
+            .json()
+            .await
+            .expect("JSON")
+    }
+
+    /// Runs a mutation with the admin token; returns the whole response.
+    pub async fn mutate(&self, query: &str, variables: Value) -> Value {
+        self.graphql_as(Some(ADMIN_TOKEN), query, variables).await
+    }
+
+    /// Runs a mutation with the admin token that must succeed, and returns its `data`.
+    pub async fn mutate_ok(&self, query: &str, variables: Value) -> Value {
+        let response = self.mutate(query, variables).await;
+        assert!(response.get("errors").is_none(), "unexpected errors: {response:#}");
+        response["data"].clone()
+    }
+
+    /// The global id of an entity, from its kind's lookup field and slug.
+    pub async fn id_of(&self, field: &str, slug: &str) -> String {
+        let data = self.data(&format!("{{ {field}(slug: \"{slug}\") {{ id }} }}"), json!({})).await;
+        data[field]["id"].as_str().unwrap_or_else(|| panic!("no {field} {slug}")).to_string()
     }
 
     /// Runs a query that must succeed and returns its `data`.

@@ -1,0 +1,397 @@
+//! The write side of the API: create, update and delete each kind, link companies, import.
+//!
+//! Every mutation needs `Authorization: Bearer <token>` with one of the configured tokens.
+
+use async_graphql::{Context, ID, InputObject, Json, MaybeUndefined, MergedObject, Object, Result};
+use chrono::{DateTime, NaiveDate, Utc};
+use entity::{CompanyStage, Lang, OrganisationKind, ProgrammeKind, TechnologyDomain};
+use indicatif::ProgressBar;
+use subtle::ConstantTimeEq;
+
+use super::ids::parse_id_of;
+use super::query::load_entity;
+use super::types::{Company, Entity, Organisation, Programme, Technology, kb};
+use crate::error::{AppError, Problem};
+use crate::kb::draft::{CompanyDraft, OrganisationDraft, ProgrammeDraft, Source, TechnologyDraft};
+use crate::kb::{Document, ImportSummary};
+use crate::search::EntityKind;
+
+/// The bearer tokens allowed to write (schema-wide data).
+pub struct AdminTokens(pub Vec<String>);
+
+/// The caller's bearer token, if the request had one (per-request data).
+pub struct Bearer(pub String);
+
+/// Marks a request that came as an HTTP GET: it may only read.
+pub struct ReadOnlyRequest;
+
+/// Checks that the request may write.
+fn authorize(ctx: &Context<'_>) -> Result<(), AppError> {
+    if ctx.data_opt::<ReadOnlyRequest>().is_some() {
+        return Err(AppError::invalid("", "mutations are not run over GET; send them with POST"));
+    }
+    let Some(Bearer(token)) = ctx.data_opt::<Bearer>() else { return Err(AppError::Unauthenticated) };
+    let tokens = ctx.data_opt::<AdminTokens>().map(|t| t.0.as_slice()).unwrap_or_default();
+    // Compare with every token, in constant time, so that timing tells nothing about them.
+    let allowed = tokens.iter().fold(false, |found, t| found | bool::from(t.as_bytes().ct_eq(token.as_bytes())));
+    if allowed { Ok(()) } else { Err(AppError::Forbidden) }
+}
+
+fn camel(field: &str) -> String {
+    let mut out = String::new();
+    let mut upper = false;
+    for c in field.chars() {
+        if c == '_' {
+            upper = true;
+        } else if upper {
+            out.extend(c.to_uppercase());
+            upper = false;
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Declares the input of a partial update: a field left out is kept, `null` clears an optional one.
+macro_rules! update_input {
+    (
+        $(#[$meta:meta])* $name:ident for $draft:ty as $gql:literal,
+        required { $($(#[$rmeta:meta])* $req:ident : $rty:ty,)* }
+        optional { $($(#[$ometa:meta])* $opt:ident : $oty:ty,)* }
+    ) => {
+        $(#[$meta])*
+        #[derive(InputObject, Default)]
+        #[graphql(name = $gql)]
+        pub struct $name {
+            /// New slug (lowercase letters, digits and hyphens, 1–80 characters).
+            pub slug: MaybeUndefined<String>,
+            /// New name, 1–200 characters.
+            pub name: MaybeUndefined<String>,
+            /// The language of the description.
+            pub lang: MaybeUndefined<Lang>,
+            /// Free text, up to 10,000 characters; `null` clears it.
+            pub description: MaybeUndefined<String>,
+            /// Web site (http or https URL); `null` clears it.
+            pub website: MaybeUndefined<String>,
+            /// Where the facts come from (replaces the list); `null` empties it.
+            pub sources: MaybeUndefined<Vec<Source>>,
+            $($(#[$rmeta])* pub $req: MaybeUndefined<$rty>,)*
+            $($(#[$ometa])* pub $opt: MaybeUndefined<$oty>,)*
+        }
+
+        impl $name {
+            /// Applies the given fields to a draft.
+            fn apply(self, draft: &mut $draft) -> Result<(), AppError> {
+                let mut problems = Vec::new();
+                let mut null = |field: &str| problems.push(Problem {
+                    path: format!("input.{}", camel(field)),
+                    message: "cannot be null; leave it out to keep the current value".into(),
+                });
+                match self.slug { MaybeUndefined::Value(v) => draft.slug = v, MaybeUndefined::Null => null("slug"), MaybeUndefined::Undefined => {} }
+                match self.name { MaybeUndefined::Value(v) => draft.name = v, MaybeUndefined::Null => null("name"), MaybeUndefined::Undefined => {} }
+                match self.lang { MaybeUndefined::Value(v) => draft.lang = v, MaybeUndefined::Null => null("lang"), MaybeUndefined::Undefined => {} }
+                $(match self.$req {
+                    MaybeUndefined::Value(v) => draft.$req = v,
+                    MaybeUndefined::Null => null(stringify!($req)),
+                    MaybeUndefined::Undefined => {}
+                })*
+                match self.description { MaybeUndefined::Value(v) => draft.description = Some(v), MaybeUndefined::Null => draft.description = None, MaybeUndefined::Undefined => {} }
+                match self.website { MaybeUndefined::Value(v) => draft.website = Some(v), MaybeUndefined::Null => draft.website = None, MaybeUndefined::Undefined => {} }
+                match self.sources { MaybeUndefined::Value(v) => draft.sources = v, MaybeUndefined::Null => draft.sources = Vec::new(), MaybeUndefined::Undefined => {} }
+                $(match self.$opt {
+                    MaybeUndefined::Value(v) => draft.$opt = v.into(),
+                    MaybeUndefined::Null => draft.$opt = Default::default(),
+                    MaybeUndefined::Undefined => {}
+                })*
+                if problems.is_empty() { Ok(()) } else { Err(AppError::Invalid(problems)) }
+            }
+        }
+    };
+}
+
+update_input!(
+    /// Changes to a company: fields left out are kept; `null` clears an optional field.
+    UpdateCompanyInput for CompanyDraft as "UpdateCompanyInput",
+    required {
+        /// How grown-up the company is.
+        stage: CompanyStage,
+    }
+    optional {
+        /// The city it is based in.
+        city: String,
+        /// The year it was founded.
+        founded_year: i32,
+        /// How many people it employs.
+        employees: i32,
+        /// Slug of the organisation hosting it.
+        site: String,
+        /// Slugs of its technologies (replaces the list).
+        technologies: Vec<String>,
+        /// Slugs of the programmes it takes part in (replaces the list).
+        programmes: Vec<String>,
+        /// Slugs of the organisations it belongs to (replaces the list).
+        memberships: Vec<String>,
+    }
+);
+
+update_input!(
+    /// Changes to a technology: fields left out are kept; `null` clears an optional field.
+    UpdateTechnologyInput for TechnologyDraft as "UpdateTechnologyInput",
+    required {
+        /// The field it belongs to.
+        domain: TechnologyDomain,
+    }
+    optional {
+        /// Other names, in any language (replaces the list).
+        aliases: Vec<String>,
+        /// Slug of the broader technology.
+        parent: String,
+    }
+);
+
+update_input!(
+    /// Changes to a programme: fields left out are kept; `null` clears an optional field.
+    UpdateProgrammeInput for ProgrammeDraft as "UpdateProgrammeInput",
+    required {
+        /// What the programme offers.
+        kind: ProgrammeKind,
+    }
+    optional {
+        /// Slug of the organisation running it.
+        operator: String,
+        /// Company stages it is open to (replaces the list).
+        eligible_stages: Vec<CompanyStage>,
+        /// First day.
+        starts_on: NaiveDate,
+        /// Last day.
+        ends_on: NaiveDate,
+    }
+);
+
+update_input!(
+    /// Changes to an organisation: fields left out are kept; `null` clears an optional field.
+    UpdateOrganisationInput for OrganisationDraft as "UpdateOrganisationInput",
+    required {
+        /// What kind of organisation it is.
+        kind: OrganisationKind,
+    }
+    optional {
+        /// The city it is based in.
+        city: String,
+    }
+);
+
+/// Reads back what a mutation wrote.
+async fn reload(ctx: &Context<'_>, kind: EntityKind, id: i32) -> Result<Entity> {
+    load_entity(ctx, kind, id).await?.ok_or_else(|| AppError::NotFound("it was deleted meanwhile".into()).into())
+}
+
+/// Declares the create, update and delete mutations of one kind.
+macro_rules! kind_mutations {
+    ($object:ident, $kind:expr, $ty:ident, $draft:ty, $update:ty, $create_fn:ident, $update_fn:ident, $delete_fn:ident, $what:literal, $delete_doc:literal) => {
+        #[derive(Default)]
+        pub struct $object;
+
+        #[Object]
+        impl $object {
+            #[doc = concat!("Creates ", $what, ". A taken slug is a `CONFLICT`; every broken rule is a `BAD_USER_INPUT` naming its field.")]
+            async fn $create_fn(&self, ctx: &Context<'_>, input: $draft) -> Result<$ty> {
+                authorize(ctx)?;
+                let id = kb(ctx).create(input).await?;
+                match reload(ctx, $kind, id).await? {
+                    Entity::$ty(found) => Ok(found),
+                    _ => Err(AppError::Internal("wrong kind".into()).into()),
+                }
+            }
+
+            #[doc = concat!("Changes ", $what, ": only the given fields; `null` clears an optional one. With `expectedUpdatedAt`, a record changed since then is refused with `CONFLICT` instead of overwritten.")]
+            async fn $update_fn(
+                &self,
+                ctx: &Context<'_>,
+                id: ID,
+                input: $update,
+                expected_updated_at: Option<DateTime<Utc>>,
+            ) -> Result<$ty> {
+                authorize(ctx)?;
+                let id = parse_id_of(&id, $kind, "id")?;
+                kb(ctx).update::<$draft>(id, expected_updated_at, |draft| input.apply(draft)).await?;
+                match reload(ctx, $kind, id).await? {
+                    Entity::$ty(found) => Ok(found),
+                    _ => Err(AppError::Internal("wrong kind".into()).into()),
+                }
+            }
+
+            #[doc = $delete_doc]
+            async fn $delete_fn(
+                &self,
+                ctx: &Context<'_>,
+                id: ID,
+                #[graphql(desc = "Clear the references that would otherwise prevent the deletion (organisations only).")]
+                force: Option<bool>,
+            ) -> Result<ID> {
+                authorize(ctx)?;
+                let number = parse_id_of(&id, $kind, "id")?;
+                kb(ctx).delete($kind, number, force.unwrap_or(false)).await?;
+                Ok(id)
+            }
+        }
+    };
+}
+
+kind_mutations!(
+    CompanyMutation,
+    EntityKind::Company,
+    Company,
+    CompanyDraft,
+    UpdateCompanyInput,
+    create_company,
+    update_company,
+    delete_company,
+    "a company",
+    "Deletes a company and its links to technologies, programmes and organisations. Returns its id."
+);
+kind_mutations!(
+    TechnologyMutation,
+    EntityKind::Technology,
+    Technology,
+    TechnologyDraft,
+    UpdateTechnologyInput,
+    create_technology,
+    update_technology,
+    delete_technology,
+    "a technology",
+    "Deletes a technology: companies lose it, its children move up to its parent. Returns its id."
+);
+kind_mutations!(
+    ProgrammeMutation,
+    EntityKind::Programme,
+    Programme,
+    ProgrammeDraft,
+    UpdateProgrammeInput,
+    create_programme,
+    update_programme,
+    delete_programme,
+    "a programme",
+    "Deletes a programme and its participations. Returns its id."
+);
+kind_mutations!(
+    OrganisationMutation,
+    EntityKind::Organisation,
+    Organisation,
+    OrganisationDraft,
+    UpdateOrganisationInput,
+    create_organisation,
+    update_organisation,
+    delete_organisation,
+    "an organisation",
+    "Deletes an organisation and its memberships. One that hosts companies or runs programmes is refused with `CONFLICT`, unless `force: true`, which leaves those companies without a site and those programmes without an operator. Returns its id."
+);
+
+/// Which relation of a company a link mutation changes.
+#[derive(Clone, Copy)]
+enum Relation {
+    Technology,
+    Programme,
+    Membership,
+}
+
+/// Adds or removes one link of a company, both directions at once (they are one row).
+async fn relink(ctx: &Context<'_>, company: ID, other: ID, relation: Relation, add: bool) -> Result<Company> {
+    authorize(ctx)?;
+    let company_id = parse_id_of(&company, EntityKind::Company, "companyId")?;
+    let (kind, field) = match relation {
+        Relation::Technology => (EntityKind::Technology, "technologyId"),
+        Relation::Programme => (EntityKind::Programme, "programmeId"),
+        Relation::Membership => (EntityKind::Organisation, "organisationId"),
+    };
+    let other_id = parse_id_of(&other, kind, field)?;
+    let slug = match load_entity(ctx, kind, other_id).await? {
+        Some(Entity::Technology(t)) => t.0.slug,
+        Some(Entity::Programme(p)) => p.0.slug,
+        Some(Entity::Organisation(o)) => o.0.slug,
+        _ => {
+            return Err(AppError::NotFound(format!(
+                "no {} has the id given as `{field}`",
+                kind.as_str().to_lowercase()
+            ))
+            .into());
+        }
+    };
+    kb(ctx)
+        .update::<CompanyDraft>(company_id, None, |draft| {
+            let list = match relation {
+                Relation::Technology => &mut draft.technologies,
+                Relation::Programme => &mut draft.programmes,
+                Relation::Membership => &mut draft.memberships,
+            };
+            list.retain(|s| s != &slug);
+            if add {
+                list.push(slug);
+            }
+            Ok(())
+        })
+        .await?;
+    match reload(ctx, EntityKind::Company, company_id).await? {
+        Entity::Company(found) => Ok(found),
+        _ => Err(AppError::Internal("wrong kind".into()).into()),
+    }
+}
+
+#[derive(Default)]
+pub struct LinkMutation;
+
+#[Object]
+impl LinkMutation {
+    /// Records that a company works on a technology (seen from both sides). Linking twice is harmless.
+    async fn link_company_technology(&self, ctx: &Context<'_>, company_id: ID, technology_id: ID) -> Result<Company> {
+        relink(ctx, company_id, technology_id, Relation::Technology, true).await
+    }
+
+    /// Removes a company's link to a technology.
+    async fn unlink_company_technology(&self, ctx: &Context<'_>, company_id: ID, technology_id: ID) -> Result<Company> {
+        relink(ctx, company_id, technology_id, Relation::Technology, false).await
+    }
+
+    /// Records that a company takes part in a programme.
+    async fn link_company_programme(&self, ctx: &Context<'_>, company_id: ID, programme_id: ID) -> Result<Company> {
+        relink(ctx, company_id, programme_id, Relation::Programme, true).await
+    }
+
+    /// Removes a company's participation in a programme.
+    async fn unlink_company_programme(&self, ctx: &Context<'_>, company_id: ID, programme_id: ID) -> Result<Company> {
+        relink(ctx, company_id, programme_id, Relation::Programme, false).await
+    }
+
+    /// Records that a company belongs to an organisation (a cluster, a business network…).
+    async fn link_company_membership(&self, ctx: &Context<'_>, company_id: ID, organisation_id: ID) -> Result<Company> {
+        relink(ctx, company_id, organisation_id, Relation::Membership, true).await
+    }
+
+    /// Removes a company's membership of an organisation.
+    async fn unlink_company_membership(
+        &self,
+        ctx: &Context<'_>,
+        company_id: ID,
+        organisation_id: ID,
+    ) -> Result<Company> {
+        relink(ctx, company_id, organisation_id, Relation::Membership, false).await
+    }
+
+    /// Upserts a knowledge-base document by slug, like `pepite import`: all or nothing, every
+    /// problem listed in `extensions.problems` with its path.
+    async fn import_knowledge_base(
+        &self,
+        ctx: &Context<'_>,
+        document: Json<serde_json::Value>,
+    ) -> Result<ImportSummary> {
+        authorize(ctx)?;
+        let text = serde_json::to_string(&document.0).map_err(|err| AppError::Internal(err.to_string()))?;
+        let document = Document::parse(&text)?;
+        Ok(kb(ctx).import(&document, &ProgressBar::hidden()).await?)
+    }
+}
+
+/// Every write of the API.
+#[derive(MergedObject, Default)]
+pub struct Mutation(CompanyMutation, TechnologyMutation, ProgrammeMutation, OrganisationMutation, LinkMutation);

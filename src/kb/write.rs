@@ -1,0 +1,375 @@
+//! Writing one entity at a time (the GraphQL mutations), through the same checks and the same
+//! write path as an import.
+
+use chrono::{DateTime, Utc};
+use entity::{company, company_membership, company_programme, company_technology, organisation, programme, technology};
+use indicatif::ProgressBar;
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
+use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter, QuerySelect};
+
+use super::document::Document;
+use super::draft::{CompanyDraft, OrganisationDraft, ProgrammeDraft, TechnologyDraft};
+use super::export::{company_draft, organisation_draft, programme_draft, technology_draft};
+use super::import::{self, Mode, record_changes};
+use super::{Kb, begin_write};
+use crate::error::{AppError, Problem, Result};
+use crate::search::EntityKind;
+
+/// A kind of entity as the write services see it: its draft, its table, its place in a document.
+pub trait Kind: Clone + Send + Sync + Sized + 'static {
+    const KIND: EntityKind;
+    /// The table, for statements shared by every kind.
+    const TABLE: &'static str;
+    /// How a document names its list, the prefix of problem paths.
+    const LIST: &'static str;
+
+    fn slug(&self) -> &str;
+    fn into_document(self) -> Document;
+    /// The current draft of an entity, relations as slugs.
+    fn load(db: &DatabaseTransaction, id: i32) -> impl Future<Output = Result<Option<Self>>> + Send;
+}
+
+/// Slug of the entity `id` of table `E`, if any.
+async fn slug_of<E: EntityTrait>(
+    db: &impl ConnectionTrait,
+    id_col: E::Column,
+    slug_col: E::Column,
+    id: Option<i32>,
+) -> Result<Option<String>> {
+    let Some(id) = id else { return Ok(None) };
+    Ok(E::find().select_only().column(slug_col).filter(id_col.eq(id)).into_tuple().one(db).await?)
+}
+
+impl Kind for OrganisationDraft {
+    const KIND: EntityKind = EntityKind::Organisation;
+    const TABLE: &'static str = "organisation";
+    const LIST: &'static str = "organisations";
+
+    fn slug(&self) -> &str {
+        &self.slug
+    }
+
+    fn into_document(self) -> Document {
+        Document::new(vec![self], vec![], vec![], vec![])
+    }
+
+    async fn load(db: &DatabaseTransaction, id: i32) -> Result<Option<Self>> {
+        Ok(organisation::Entity::find_by_id(id).one(db).await?.map(organisation_draft))
+    }
+}
+
+impl Kind for TechnologyDraft {
+    const KIND: EntityKind = EntityKind::Technology;
+    const TABLE: &'static str = "technology";
+    const LIST: &'static str = "technologies";
+
+    fn slug(&self) -> &str {
+        &self.slug
+    }
+
+    fn into_document(self) -> Document {
+        Document::new(vec![], vec![self], vec![], vec![])
+    }
+
+    async fn load(db: &DatabaseTransaction, id: i32) -> Result<Option<Self>> {
+        let Some(m) = technology::Entity::find_by_id(id).one(db).await? else { return Ok(None) };
+        let parent =
+            slug_of::<technology::Entity>(db, technology::Column::Id, technology::Column::Slug, m.parent_id).await?;
+        Ok(Some(technology_draft(m, parent)))
+    }
+}
+
+impl Kind for ProgrammeDraft {
+    const KIND: EntityKind = EntityKind::Programme;
+    const TABLE: &'static str = "programme";
+    const LIST: &'static str = "programmes";
+
+    fn slug(&self) -> &str {
+        &self.slug
+    }
+
+    fn into_document(self) -> Document {
+        Document::new(vec![], vec![], vec![self], vec![])
+    }
+
+    async fn load(db: &DatabaseTransaction, id: i32) -> Result<Option<Self>> {
+        let Some(m) = programme::Entity::find_by_id(id).one(db).await? else { return Ok(None) };
+        let operator =
+            slug_of::<organisation::Entity>(db, organisation::Column::Id, organisation::Column::Slug, m.operator_id)
+                .await?;
+        Ok(Some(programme_draft(m, operator)))
+    }
+}
+
+impl Kind for CompanyDraft {
+    const KIND: EntityKind = EntityKind::Company;
+    const TABLE: &'static str = "company";
+    const LIST: &'static str = "companies";
+
+    fn slug(&self) -> &str {
+        &self.slug
+    }
+
+    fn into_document(self) -> Document {
+        Document::new(vec![], vec![], vec![], vec![self])
+    }
+
+    async fn load(db: &DatabaseTransaction, id: i32) -> Result<Option<Self>> {
+        let Some(m) = company::Entity::find_by_id(id).one(db).await? else { return Ok(None) };
+        let site = slug_of::<organisation::Entity>(db, organisation::Column::Id, organisation::Column::Slug, m.site_id)
+            .await?;
+        let technologies: Vec<String> = technology::Entity::find()
+            .select_only()
+            .column(technology::Column::Slug)
+            .filter(
+                technology::Column::Id.in_subquery(
+                    Query::select()
+                        .column(company_technology::Column::TechnologyId)
+                        .from(company_technology::Entity)
+                        .and_where(company_technology::Column::CompanyId.eq(id))
+                        .to_owned(),
+                ),
+            )
+            .into_tuple()
+            .all(db)
+            .await?;
+        let programmes: Vec<String> = programme::Entity::find()
+            .select_only()
+            .column(programme::Column::Slug)
+            .filter(
+                programme::Column::Id.in_subquery(
+                    Query::select()
+                        .column(company_programme::Column::ProgrammeId)
+                        .from(company_programme::Entity)
+                        .and_where(company_programme::Column::CompanyId.eq(id))
+                        .to_owned(),
+                ),
+            )
+            .into_tuple()
+            .all(db)
+            .await?;
+        let memberships: Vec<String> = organisation::Entity::find()
+            .select_only()
+            .column(organisation::Column::Slug)
+            .filter(
+                organisation::Column::Id.in_subquery(
+                    Query::select()
+                        .column(company_membership::Column::OrganisationId)
+                        .from(company_membership::Entity)
+                        .and_where(company_membership::Column::CompanyId.eq(id))
+                        .to_owned(),
+                ),
+            )
+            .into_tuple()
+            .all(db)
+            .await?;
+        Ok(Some(company_draft(m, site, technologies, programmes, memberships)))
+    }
+}
+
+/// Problems of a one-entity document, with paths relative to the mutation's `input`.
+fn as_input<D: Kind>(err: AppError) -> AppError {
+    let prefix = format!("{}[0]", D::LIST);
+    match err {
+        AppError::Invalid(problems) => AppError::Invalid(
+            problems
+                .into_iter()
+                .map(|p| Problem { path: p.path.replacen(&prefix, "input", 1), message: p.message })
+                .collect(),
+        ),
+        other => other,
+    }
+}
+
+fn slug_taken(slug: &str) -> AppError {
+    AppError::Conflict { message: format!("the slug {slug:?} is already taken"), field: Some("input.slug".into()) }
+}
+
+/// The id of the entity of kind `D` with this slug.
+async fn id_of<D: Kind>(db: &impl ConnectionTrait, slug: &str) -> Result<Option<i32>> {
+    let query = Query::select()
+        .column(Alias::new("id"))
+        .from(Alias::new(D::TABLE))
+        .and_where(Expr::col(Alias::new("slug")).eq(slug))
+        .to_owned();
+    let row = db.query_one(&query).await?;
+    Ok(match row {
+        Some(row) => Some(row.try_get::<i32>("", "id")?),
+        None => None,
+    })
+}
+
+/// Takes the row's write lock (a no-op update) so that concurrent updates of it run one after
+/// the other; says whether the row exists.
+async fn lock_row(db: &impl ConnectionTrait, table: &str, id: i32) -> Result<bool> {
+    let update = Query::update()
+        .table(Alias::new(table))
+        .value(Alias::new("id"), Expr::col(Alias::new("id")))
+        .and_where(Expr::col(Alias::new("id")).eq(id))
+        .to_owned();
+    Ok(db.execute(&update).await?.rows_affected() > 0)
+}
+
+fn not_found(kind: EntityKind) -> AppError {
+    AppError::NotFound(format!("no {} has this id", kind.as_str().to_lowercase()))
+}
+
+impl Kb {
+    /// Creates an entity; a taken slug is a conflict. Returns its id once it is searchable.
+    pub async fn create<D: Kind>(&self, draft: D) -> Result<i32> {
+        let txn = begin_write(&self.db).await?;
+        let slug = draft.slug().to_string();
+        let document = draft.into_document();
+        let existing = import::existing(&txn, &document).await?;
+        document.validate(&existing).map_err(as_input::<D>)?;
+        if id_of::<D>(&txn, &slug).await?.is_some() {
+            return Err(slug_taken(&slug));
+        }
+        import::write(&txn, &document, Mode::Create, &ProgressBar::hidden()).await?;
+        let id = id_of::<D>(&txn, &slug).await?.ok_or_else(|| AppError::Internal("created row not found".into()))?;
+        txn.commit().await?;
+        self.search.sync().await?;
+        Ok(id)
+    }
+
+    /// Changes an entity: `change` edits its current draft, which is then checked and written
+    /// like an import. With `expected_updated_at`, refuses to overwrite a change made meanwhile.
+    pub async fn update<D: Kind>(
+        &self,
+        id: i32,
+        expected_updated_at: Option<DateTime<Utc>>,
+        change: impl FnOnce(&mut D) -> Result<()> + Send,
+    ) -> Result<()> {
+        let txn = begin_write(&self.db).await?;
+        if !lock_row(&txn, D::TABLE, id).await? {
+            return Err(not_found(D::KIND));
+        }
+        if let Some(expected) = expected_updated_at {
+            let current = updated_at(&txn, D::TABLE, id).await?;
+            if current != expected {
+                return Err(AppError::Conflict {
+                    message: format!(
+                        "it changed since {expected} (last change: {current}); read it again before updating"
+                    ),
+                    field: Some("expectedUpdatedAt".into()),
+                });
+            }
+        }
+        let current = D::load(&txn, id).await?.ok_or_else(|| not_found(D::KIND))?;
+        let mut draft = current.clone();
+        change(&mut draft)?;
+        let slug = draft.slug().to_string();
+        let document = draft.into_document();
+        let existing = import::existing(&txn, &document).await?;
+        document.validate(&existing).map_err(as_input::<D>)?;
+        if slug != current.slug() {
+            if id_of::<D>(&txn, &slug).await?.is_some() {
+                return Err(slug_taken(&slug));
+            }
+            let rename = Query::update()
+                .table(Alias::new(D::TABLE))
+                .value(Alias::new("slug"), slug.clone())
+                .and_where(Expr::col(Alias::new("id")).eq(id))
+                .to_owned();
+            txn.execute(&rename).await?;
+        }
+        import::write(&txn, &document, Mode::Upsert, &ProgressBar::hidden()).await?;
+        txn.commit().await?;
+        self.search.sync().await
+    }
+
+    /// Deletes an entity. Links to it go with it; a technology's children move up to its parent;
+    /// an organisation that hosts companies or runs programmes is kept unless `force`, which
+    /// clears those references.
+    pub async fn delete(&self, kind: EntityKind, id: i32, force: bool) -> Result<()> {
+        let txn = begin_write(&self.db).await?;
+        let table = match kind {
+            EntityKind::Company => "company",
+            EntityKind::Technology => "technology",
+            EntityKind::Programme => "programme",
+            EntityKind::Organisation => "organisation",
+        };
+        if !lock_row(&txn, table, id).await? {
+            return Err(not_found(kind));
+        }
+        // The documents showing this entity must be rewritten: list them while the links exist.
+        let mut changes = crate::search::dependents(&txn, kind, &[id]).await?;
+        changes.push((kind, id));
+        match kind {
+            EntityKind::Technology => {
+                let parent: Option<Option<i32>> = technology::Entity::find_by_id(id)
+                    .select_only()
+                    .column(technology::Column::ParentId)
+                    .into_tuple()
+                    .one(&txn)
+                    .await?;
+                let children: Vec<i32> = technology::Entity::find()
+                    .select_only()
+                    .column(technology::Column::Id)
+                    .filter(technology::Column::ParentId.eq(id))
+                    .into_tuple()
+                    .all(&txn)
+                    .await?;
+                changes.extend(children.iter().map(|&child| (EntityKind::Technology, child)));
+                technology::Entity::update_many()
+                    .col_expr(technology::Column::ParentId, Expr::value(parent.flatten()))
+                    .filter(technology::Column::ParentId.eq(id))
+                    .exec(&txn)
+                    .await?;
+            }
+            EntityKind::Organisation => {
+                let hosted: Vec<i32> = company::Entity::find()
+                    .select_only()
+                    .column(company::Column::Id)
+                    .filter(company::Column::SiteId.eq(id))
+                    .into_tuple()
+                    .all(&txn)
+                    .await?;
+                let operated: Vec<i32> = programme::Entity::find()
+                    .select_only()
+                    .column(programme::Column::Id)
+                    .filter(programme::Column::OperatorId.eq(id))
+                    .into_tuple()
+                    .all(&txn)
+                    .await?;
+                if !force && (!hosted.is_empty() || !operated.is_empty()) {
+                    return Err(AppError::Conflict {
+                        message: format!(
+                            "it hosts {} companies and runs {} programmes; delete with `force: true` to clear those references",
+                            hosted.len(),
+                            operated.len()
+                        ),
+                        field: Some("force".into()),
+                    });
+                }
+                company::Entity::update_many()
+                    .col_expr(company::Column::SiteId, Expr::value(Option::<i32>::None))
+                    .filter(company::Column::SiteId.eq(id))
+                    .exec(&txn)
+                    .await?;
+                programme::Entity::update_many()
+                    .col_expr(programme::Column::OperatorId, Expr::value(Option::<i32>::None))
+                    .filter(programme::Column::OperatorId.eq(id))
+                    .exec(&txn)
+                    .await?;
+            }
+            EntityKind::Company | EntityKind::Programme => {}
+        }
+        let delete =
+            Query::delete().from_table(Alias::new(table)).and_where(Expr::col(Alias::new("id")).eq(id)).to_owned();
+        txn.execute(&delete).await?;
+        record_changes(&txn, changes).await?;
+        txn.commit().await?;
+        self.search.sync().await
+    }
+}
+
+async fn updated_at(db: &impl ConnectionTrait, table: &str, id: i32) -> Result<DateTime<Utc>> {
+    let query = Query::select()
+        .column(Alias::new("updated_at"))
+        .from(Alias::new(table))
+        .and_where(Expr::col(Alias::new("id")).eq(id))
+        .to_owned();
+    let row = db.query_one(&query).await?.ok_or_else(|| AppError::NotFound("no such record".into()))?;
+    Ok(row.try_get::<DateTime<Utc>>("", "updated_at")?)
+}
