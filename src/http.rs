@@ -1,5 +1,7 @@
 //! HTTP routes: GraphQL over HTTP (POST and GET), the playground, its assets, and `/health`.
 
+use std::sync::LazyLock;
+
 use async_graphql_poem::{GraphQLRequest, GraphQLResponse};
 use poem::http::{Method, StatusCode, header};
 use poem::web::{Data, Json, Path, Redirect};
@@ -123,10 +125,14 @@ fn error_response(status: StatusCode, message: &str) -> Response {
     (status, Json(body)).into_response()
 }
 
-fn playground() -> Response {
+/// The playground page, with the default query in it (escaped so that it cannot close the script).
+static PLAYGROUND: LazyLock<String> = LazyLock::new(|| {
     let query = serde_json::to_string(DEFAULT_QUERY).unwrap_or_default().replace('<', "\\u003c");
-    let page = include_str!("../assets/playground.html").replace("{{DEFAULT_QUERY_JSON}}", &query);
-    Response::builder().content_type("text/html; charset=utf-8").body(page)
+    include_str!("../assets/playground.html").replace("{{DEFAULT_QUERY_JSON}}", &query)
+});
+
+fn playground() -> Response {
+    Response::builder().content_type("text/html; charset=utf-8").body(PLAYGROUND.as_str())
 }
 
 /// GraphiQL's files, served from the binary: the playground works with no internet access.

@@ -6,7 +6,8 @@ use entity::{company, organisation, programme, technology};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
 use super::ids::{CountedConnection, PageArgs, parse_global_id};
-use super::types::{Company, Entity, Organisation, Programme, Technology, kb, prefetch_relations};
+use super::loaders::{CompanyId, OrganisationId, ProgrammeId, TechnologyId};
+use super::types::{Company, Entity, Organisation, Programme, Technology, kb, loader, prefetch_relations};
 use crate::error::AppError;
 use crate::kb::read::{self, CompanyFilter, OrderBy, OrganisationFilter, ProgrammeFilter, TechnologyFilter};
 use crate::search::EntityKind;
@@ -268,10 +269,31 @@ impl SearchConnection {
     async fn build(ctx: &Context<'_>, args: &PageArgs, found: crate::search::query::Found) -> Result<SearchConnection> {
         let total = found.total as u64;
         let window = args.window(total);
+        // One statement per kind for the whole page.
+        let loader = loader(ctx);
+        let ids = |kind: EntityKind| found.hits.iter().filter(move |h| h.kind == kind).map(|h| h.id);
+        let (companies, technologies, programmes, organisations) = tokio::try_join!(
+            loader.load_many(ids(EntityKind::Company).map(CompanyId)),
+            loader.load_many(ids(EntityKind::Technology).map(TechnologyId)),
+            loader.load_many(ids(EntityKind::Programme).map(ProgrammeId)),
+            loader.load_many(ids(EntityKind::Organisation).map(OrganisationId)),
+        )?;
         let mut edges = Vec::with_capacity(found.hits.len());
         for (i, hit) in found.hits.into_iter().enumerate() {
+            let node = match hit.kind {
+                EntityKind::Company => companies.get(&CompanyId(hit.id)).cloned().map(|m| Entity::Company(Company(m))),
+                EntityKind::Technology => {
+                    technologies.get(&TechnologyId(hit.id)).cloned().map(|m| Entity::Technology(Technology(m)))
+                }
+                EntityKind::Programme => {
+                    programmes.get(&ProgrammeId(hit.id)).cloned().map(|m| Entity::Programme(Programme(m)))
+                }
+                EntityKind::Organisation => {
+                    organisations.get(&OrganisationId(hit.id)).cloned().map(|m| Entity::Organisation(Organisation(m)))
+                }
+            };
             // The index may briefly hold an entity deleted a moment ago: skip it.
-            let Some(node) = load_entity(ctx, hit.kind, hit.id).await? else { continue };
+            let Some(node) = node else { continue };
             edges.push(SearchEdge {
                 cursor: PageArgs::cursor_at(window.offset + i as u64),
                 score: hit.score,

@@ -46,7 +46,7 @@ pub(super) fn kb<'a>(ctx: &Context<'a>) -> &'a Kb {
     ctx.data_unchecked::<Kb>()
 }
 
-fn loader<'a>(ctx: &Context<'a>) -> &'a RequestLoader {
+pub(super) fn loader<'a>(ctx: &Context<'a>) -> &'a RequestLoader {
     ctx.data_unchecked::<RequestLoader>()
 }
 

@@ -92,7 +92,16 @@ impl Default for Analyzers {
     }
 }
 
+thread_local! {
+    static ANALYZERS: std::cell::RefCell<Analyzers> = std::cell::RefCell::new(Analyzers::default());
+}
+
 impl Analyzers {
+    /// Runs `work` with this thread's analyzers: building them costs more than analyzing a query.
+    pub fn with<T>(work: impl FnOnce(&mut Analyzers) -> T) -> T {
+        ANALYZERS.with(|analyzers| work(&mut analyzers.borrow_mut()))
+    }
+
     /// Folded, lower-cased words of `text`, with their byte offsets.
     pub fn raw_tokens(&mut self, text: &str) -> Vec<Token> {
         let mut out = Vec::new();

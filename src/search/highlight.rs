@@ -29,7 +29,10 @@ pub struct Matcher {
 
 impl Matcher {
     pub fn new(words: &[String], prefix: bool, phrases: &[Vec<String>]) -> Matcher {
-        let mut analyzers = Analyzers::default();
+        Analyzers::with(|analyzers| Matcher::with_analyzers(words, prefix, phrases, analyzers))
+    }
+
+    fn with_analyzers(words: &[String], prefix: bool, phrases: &[Vec<String>], analyzers: &mut Analyzers) -> Matcher {
         let mut all: Vec<String> = words.to_vec();
         all.extend(phrases.iter().flatten().filter(|w| !Analyzers::is_stop_word(w)).cloned());
         let stems = all.iter().flat_map(|w| [analyzers.french_stem(w), analyzers.english_stem(w)]).flatten().collect();

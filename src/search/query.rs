@@ -113,8 +113,7 @@ struct Word {
 
 /// The folded, lower-cased form of a name: the key of the stable listing order.
 pub fn sort_name(name: &str) -> String {
-    let mut analyzers = Analyzers::default();
-    let words: Vec<String> = analyzers.raw_tokens(name).into_iter().map(|t| t.text).collect();
+    let words: Vec<String> = Analyzers::with(|a| a.raw_tokens(name)).into_iter().map(|t| t.text).collect();
     words.join(" ")
 }
 
@@ -262,8 +261,7 @@ impl SearchIndex {
 
     fn search_now(&self, request: &SearchRequest) -> Result<Found> {
         let f = &self.fields;
-        let mut analyzers = Analyzers::default();
-        let parsed = parse(&request.text, &mut analyzers);
+        let parsed = Analyzers::with(|a| parse(&request.text, a));
         let mut clauses = restrictions(f, &request.kinds, &request.filter);
         let listing = parsed.words.is_empty() && parsed.phrases.is_empty();
         if !parsed.words.is_empty() {
@@ -280,17 +278,16 @@ impl SearchIndex {
         }
         let query = BooleanQuery::new(clauses);
         let searcher = self.reader.searcher();
-        let facets = FacetCollector::new(f);
         let limit = request.limit.max(1);
         let (total, page, facets) = if listing {
             let top = TopDocs::with_limit(limit)
                 .and_offset(request.offset)
                 .order_by_string_fast_field("name_sort", Order::Asc);
-            let (count, docs, facets) = searcher.search(&query, &(Count, top, facets))?;
+            let (count, docs, facets) = searcher.search(&query, &(Count, top, FacetCollector))?;
             (count, docs.into_iter().map(|(_, d)| (0.0, d)).collect::<Vec<_>>(), facets)
         } else {
             let top = TopDocs::with_limit(limit).and_offset(request.offset).order_by_score();
-            searcher.search(&query, &(Count, top, facets))?
+            searcher.search(&query, &(Count, top, FacetCollector))?
         };
         let matcher = Matcher::new(
             &parsed.words.iter().map(|w| w.raw.clone()).collect::<Vec<_>>(),
@@ -316,8 +313,7 @@ impl SearchIndex {
             .ok_or_else(|| AppError::Internal("search document without a kind".into()))?;
         let id = doc.get_first(f.id).and_then(|v| v.as_u64()).unwrap_or_default() as i32;
         let highlights = match matcher {
-            Some(matcher) => {
-                let mut analyzers = Analyzers::default();
+            Some(matcher) => Analyzers::with(|analyzers| {
                 [
                     ("name", text(f.name)),
                     ("aliases", text(f.aliases)),
@@ -325,9 +321,9 @@ impl SearchIndex {
                     ("related", text(f.related)),
                 ]
                 .into_iter()
-                .filter_map(|(field, values)| highlight::snippet(field, &values.join(" · "), matcher, &mut analyzers))
+                .filter_map(|(field, values)| highlight::snippet(field, &values.join(" · "), matcher, analyzers))
                 .collect()
-            }
+            }),
             None => Vec::new(),
         };
         Ok(Hit { kind, id, score, highlights })
@@ -393,7 +389,7 @@ impl SearchIndex {
             clauses.push((Occur::MustNot, Box::new(own)));
             let query = BooleanQuery::new(clauses);
             let top = TopDocs::with_limit(limit.max(1)).and_offset(offset).order_by_score();
-            let (total, page, facets) = searcher.search(&query, &(Count, top, FacetCollector::new(f)))?;
+            let (total, page, facets) = searcher.search(&query, &(Count, top, FacetCollector))?;
             let hits = page
                 .into_iter()
                 .take(limit)
@@ -409,10 +405,9 @@ impl SearchIndex {
         let this = self.clone();
         blocking(move || {
             let f = &this.fields;
-            let mut analyzers = Analyzers::default();
             let prefix: String = prefix.chars().take(200).collect();
             let words: Vec<String> =
-                analyzers.raw_tokens(&prefix).into_iter().map(|t| t.text).take(MAX_WORDS).collect();
+                Analyzers::with(|a| a.raw_tokens(&prefix)).into_iter().map(|t| t.text).take(MAX_WORDS).collect();
             let Some((last, rest)) = words.split_last() else { return Ok(Vec::new()) };
             let mut clauses = restrictions(f, &kinds, &SearchFilter::default());
             for word in rest {
@@ -444,19 +439,15 @@ impl SearchIndex {
 }
 
 /// Counts the values of the facet fields over every matching document.
-struct FacetCollector {
-    names: [&'static str; 5],
-}
+struct FacetCollector;
 
-impl FacetCollector {
-    fn new(_fields: &Fields) -> Self {
-        FacetCollector { names: ["kind", "domain", "stage", "programme_kind", "city"] }
-    }
-}
+/// The fast fields counted, in the order of [`Facets`]' fields.
+const FACET_FIELDS: [&str; 5] = ["kind", "domain", "stage", "programme_kind", "city"];
 
 struct SegmentFacets {
     columns: Vec<Option<StrColumn>>,
-    counts: Vec<HashMap<u64, u64>>,
+    /// For each facet, a count per term ordinal of the segment's dictionary.
+    counts: Vec<Vec<u64>>,
 }
 
 impl Collector for FacetCollector {
@@ -465,8 +456,9 @@ impl Collector for FacetCollector {
 
     fn for_segment(&self, _: u32, segment: &SegmentReader) -> tantivy::Result<SegmentFacets> {
         let columns =
-            self.names.iter().map(|name| segment.fast_fields().str(name)).collect::<tantivy::Result<Vec<_>>>()?;
-        Ok(SegmentFacets { counts: vec![HashMap::new(); columns.len()], columns })
+            FACET_FIELDS.iter().map(|name| segment.fast_fields().str(name)).collect::<tantivy::Result<Vec<_>>>()?;
+        let counts = columns.iter().map(|c| vec![0; c.as_ref().map_or(0, |c| c.num_terms())]).collect();
+        Ok(SegmentFacets { counts, columns })
     }
 
     fn requires_scoring(&self) -> bool {
@@ -474,7 +466,7 @@ impl Collector for FacetCollector {
     }
 
     fn merge_fruits(&self, segments: Vec<Vec<HashMap<String, u64>>>) -> tantivy::Result<Facets> {
-        let mut merged: Vec<HashMap<String, u64>> = vec![HashMap::new(); self.names.len()];
+        let mut merged: Vec<HashMap<String, u64>> = vec![HashMap::new(); FACET_FIELDS.len()];
         for segment in segments {
             for (total, counts) in merged.iter_mut().zip(segment) {
                 for (value, n) in counts {
@@ -500,7 +492,7 @@ impl SegmentCollector for SegmentFacets {
         for (column, counts) in self.columns.iter().zip(&mut self.counts) {
             if let Some(column) = column {
                 for ord in column.term_ords(doc) {
-                    *counts.entry(ord).or_default() += 1;
+                    counts[ord as usize] += 1;
                 }
             }
         }
@@ -513,9 +505,9 @@ impl SegmentCollector for SegmentFacets {
             .map(|(column, counts)| {
                 let mut out = HashMap::new();
                 let Some(column) = column else { return out };
-                for (ord, n) in counts {
+                for (ord, n) in counts.into_iter().enumerate().filter(|(_, n)| *n > 0) {
                     let mut value = String::new();
-                    if column.ord_to_str(ord, &mut value).unwrap_or(false) {
+                    if column.ord_to_str(ord as u64, &mut value).unwrap_or(false) {
                         out.insert(value, n);
                     }
                 }
