@@ -246,11 +246,13 @@ fn search_index<'a>(ctx: &Context<'a>) -> &'a SearchIndex {
 /// One entity found, with why it matched.
 #[derive(SimpleObject)]
 pub struct SearchEdge {
+    /// Pass it as `after` to get the results after this one.
     pub cursor: String,
     /// Relevance: higher is better; comparable within one search only.
     pub score: f32,
     /// The matched fields, matched words in `<mark>` elements.
     pub highlights: Vec<crate::search::query::Highlight>,
+    /// The entity found.
     pub node: Entity,
 }
 
@@ -259,7 +261,9 @@ pub struct SearchEdge {
 pub struct SearchConnection {
     /// How many entities match, over all pages.
     pub total_count: u64,
+    /// Where this page stands.
     pub page_info: PageInfo,
+    /// The results of this page, best first (by name for an empty query).
     pub edges: Vec<SearchEdge>,
     /// Counts by kind, domain, stage, programme kind and city, over all matches.
     pub facets: Facets,

@@ -16,6 +16,7 @@ use crate::error::{AppError, Result};
 /// Which companies to list: every field given must match, a list matches any of its values.
 #[derive(Clone, Debug, Default, InputObject)]
 pub struct CompanyFilter {
+    /// Company stages.
     pub stage: Option<Vec<CompanyStage>>,
     /// Cities, as written in the knowledge base.
     pub city: Option<Vec<String>>,
@@ -34,6 +35,7 @@ pub struct CompanyFilter {
 /// Which technologies to list.
 #[derive(Clone, Debug, Default, InputObject)]
 pub struct TechnologyFilter {
+    /// Technology domains.
     pub domain: Option<Vec<TechnologyDomain>>,
     /// Slugs of parent technologies: lists their direct children.
     pub parent: Option<Vec<String>>,
@@ -44,6 +46,7 @@ pub struct TechnologyFilter {
 /// Which programmes to list.
 #[derive(Clone, Debug, Default, InputObject)]
 pub struct ProgrammeFilter {
+    /// Programme kinds.
     pub kind: Option<Vec<ProgrammeKind>>,
     /// Slugs of the organisations running them.
     pub operator: Option<Vec<String>>,
@@ -56,6 +59,7 @@ pub struct ProgrammeFilter {
 /// Which organisations to list.
 #[derive(Clone, Debug, Default, InputObject)]
 pub struct OrganisationFilter {
+    /// Organisation kinds.
     pub kind: Option<Vec<OrganisationKind>>,
     /// Cities, as written in the knowledge base.
     pub city: Option<Vec<String>>,
@@ -66,25 +70,32 @@ pub struct OrganisationFilter {
 /// What a list is sorted by; ties are broken by id.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Enum)]
 pub enum OrderField {
+    /// Alphabetical order of names.
     #[default]
     Name,
+    /// When entities were added.
     CreatedAt,
     /// Companies only.
     FoundedYear,
 }
 
+/// Which way to sort.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Enum)]
 pub enum Direction {
+    /// Smallest first (A to Z, oldest first).
     #[default]
     Asc,
+    /// Largest first.
     Desc,
 }
 
 /// How to sort a list.
 #[derive(Clone, Copy, Debug, Default, InputObject)]
 pub struct OrderBy {
+    /// What to sort by (default: NAME).
     #[graphql(default)]
     pub field: OrderField,
+    /// Which way (default: ASC).
     #[graphql(default)]
     pub direction: Direction,
 }

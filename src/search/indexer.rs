@@ -58,18 +58,17 @@ impl SearchIndex {
         let (schema, fields) = schema::build();
         let database = database_identity(&db).await?;
         let dir = dir.to_path_buf();
-        let (index, payload) = {
-            let (dir, schema) = (dir.clone(), schema.clone());
-            blocking(move || open_or_create(&dir, schema)).await?
+        let (writer, reader, payload) = {
+            let dir = dir.clone();
+            blocking(move || match open_parts(&dir, schema.clone(), false) {
+                Err(AppError::Internal(cause)) => {
+                    tracing::warn!(%cause, "search index is unreadable; rebuilding it");
+                    open_parts(&dir, schema, true)
+                }
+                other => other,
+            })
+            .await?
         };
-        let writer: IndexWriter = index.writer(WRITER_MEMORY).map_err(|err| match err {
-            tantivy::TantivyError::LockFailure(..) => AppError::Conflict {
-                message: format!("the search index in {} is in use by another process", dir.display()),
-                field: None,
-            },
-            other => other.into(),
-        })?;
-        let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
         let (requests, inbox) = mpsc::unbounded_channel();
         let handle = SearchIndex { reader: reader.clone(), fields, requests };
 
@@ -112,6 +111,26 @@ impl SearchIndex {
 /// Runs blocking tantivy work off the async runtime.
 pub(super) async fn blocking<T: Send + 'static>(work: impl FnOnce() -> Result<T> + Send + 'static) -> Result<T> {
     tokio::task::spawn_blocking(work).await.map_err(|err| AppError::Internal(format!("search task failed: {err}")))?
+}
+
+type Parts = (IndexWriter, IndexReader, Option<Payload>);
+
+/// Opens the index with its writer and reader; with `wipe`, or when there is no usable index,
+/// starts an empty one. A writer held by another process is a `Conflict`.
+fn open_parts(dir: &PathBuf, schema: Schema, wipe: bool) -> Result<Parts> {
+    if wipe {
+        let _ = std::fs::remove_dir_all(dir);
+    }
+    let (index, payload) = open_or_create(dir, schema)?;
+    let writer: IndexWriter = index.writer(WRITER_MEMORY).map_err(|err| match err {
+        tantivy::TantivyError::LockFailure(..) => AppError::Conflict {
+            message: format!("the search index in {} is in use by another process", dir.display()),
+            field: None,
+        },
+        other => other.into(),
+    })?;
+    let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
+    Ok((writer, reader, payload))
 }
 
 fn open_or_create(dir: &PathBuf, schema: Schema) -> Result<(Index, Option<Payload>)> {

@@ -14,9 +14,13 @@ pub use indexer::SearchIndex;
 /// The four kinds of entity in the knowledge base.
 #[derive(async_graphql::Enum, Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum EntityKind {
+    /// Companies.
     Company,
+    /// Technologies.
     Technology,
+    /// Support programmes.
     Programme,
+    /// Organisations.
     Organisation,
 }
 

@@ -49,7 +49,9 @@ pub struct SearchFilter {
 /// One value of a facet and how many matches have it.
 #[derive(Clone, Debug, PartialEq, Eq, SimpleObject)]
 pub struct FacetValue {
+    /// The value, e.g. `ENERGY` or `Marseille`.
     pub value: String,
+    /// How many matches have it.
     pub count: u64,
 }
 
@@ -90,7 +92,9 @@ pub struct Found {
 pub struct Suggestion {
     /// The entity's name.
     pub name: String,
+    /// The entity's slug, to look it up.
     pub slug: String,
+    /// The entity's kind.
     pub kind: EntityKind,
 }
 

@@ -5,6 +5,7 @@ mod helpers;
 mod crash;
 mod dataloader;
 mod import_export;
+mod index;
 mod mutations;
 mod queries;
 mod search;
