@@ -342,7 +342,7 @@ async fn run(n: usize, postgres: &str) {
     .await;
     let raw = stats(lat, wall);
 
-    let fts5 = sqlite_fts5(&kb.db, n).await;
+    let fts5 = sqlite_fts5(&kb.db).await;
     drop(kb);
     let pg = postgres_fts(&data, postgres, n).await;
 
@@ -408,7 +408,7 @@ fn fts5_query(text: &str) -> String {
     q
 }
 
-async fn sqlite_fts5(db: &DatabaseConnection, n: usize) -> Competitor {
+async fn sqlite_fts5(db: &DatabaseConnection) -> Competitor {
     eprintln!("   SQLite FTS5: building");
     db.execute_unprepared("DROP TABLE IF EXISTS bench_fts").await.unwrap();
     db.execute_unprepared(
@@ -423,31 +423,7 @@ async fn sqlite_fts5(db: &DatabaseConnection, n: usize) -> Competitor {
     .unwrap();
     let sql = "SELECT c.slug, c.name FROM bench_fts JOIN company c ON c.id = bench_fts.rowid WHERE bench_fts MATCH ? AND (? IS NULL OR c.stage IN ('SME', 'STARTUP')) ORDER BY bm25(bench_fts, 3.0, 1.0) LIMIT 10";
     let count = "SELECT count(*) AS n FROM bench_fts WHERE bench_fts MATCH ?";
-    let mut hits = Vec::new();
-    for (_, text, _) in MIX {
-        let row = db
-            .query_one_raw(Statement::from_sql_and_values(db.get_database_backend(), count, [fts5_query(text).into()]))
-            .await
-            .unwrap()
-            .unwrap();
-        hits.push(row.try_get::<i64>("", "n").unwrap() as u64);
-    }
-    let job = |db: DatabaseConnection| {
-        move |i: usize| {
-            let db = db.clone();
-            async move {
-                let (_, text, filter) = MIX[i % MIX.len()];
-                let values: [sea_orm::Value; 2] = [fts5_query(text).into(), filter.map(|_| 1).into()];
-                db.query_all_raw(Statement::from_sql_and_values(db.get_database_backend(), sql, values)).await.unwrap();
-            }
-        }
-    };
-    let (lat, wall) = load(1, ROUNDS * MIX.len(), job(db.clone())).await;
-    let c1 = stats(lat, wall);
-    let (lat, wall) = load(16, ROUNDS * MIX.len() / 4, job(db.clone())).await;
-    let c16 = stats(lat, wall);
-    let _ = n;
-    Competitor { c1, c16, hits }
+    measure(db.clone(), sql, count, fts5_query).await
 }
 
 async fn postgres_fts(data: &Path, url: &str, n: usize) -> Competitor {
@@ -502,17 +478,21 @@ async fn postgres_fts(data: &Path, url: &str, n: usize) -> Competitor {
     pg.execute_unprepared("ANALYZE company").await.unwrap();
 
     let sql = "SELECT slug, name, ts_rank(tsv, q) AS rank FROM company, websearch_to_tsquery('french', unaccent($1)) q WHERE tsv @@ q AND ($2::int IS NULL OR stage IN ('SME', 'STARTUP')) ORDER BY rank DESC LIMIT 10";
+    let count = "SELECT count(*) AS n FROM company, websearch_to_tsquery('french', unaccent($1)) q WHERE tsv @@ q";
+    let competitor = measure(pg.clone(), sql, count, |text| text.to_string()).await;
+    drop(pg);
+    admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await.ok();
+    competitor
+}
+
+/// Runs the query mix through `sql` (bound to the translated text and the filter flag), at
+/// concurrency 1 and 16, and counts each query's matches with `count`.
+async fn measure(db: DatabaseConnection, sql: &'static str, count: &str, translate: fn(&str) -> String) -> Competitor {
+    let backend = db.get_database_backend();
     let mut hits = Vec::new();
     for (_, text, _) in MIX {
-        let row = pg
-            .query_one_raw(Statement::from_sql_and_values(
-                sea_orm::DatabaseBackend::Postgres,
-                "SELECT count(*) AS n FROM company, websearch_to_tsquery('french', unaccent($1)) q WHERE tsv @@ q",
-                [text.to_string().into()],
-            ))
-            .await
-            .unwrap()
-            .unwrap();
+        let statement = Statement::from_sql_and_values(backend, count, [translate(text).into()]);
+        let row = db.query_one_raw(statement).await.unwrap().unwrap();
         hits.push(row.try_get::<i64>("", "n").unwrap() as u64);
     }
     let job = |db: DatabaseConnection| {
@@ -520,18 +500,14 @@ async fn postgres_fts(data: &Path, url: &str, n: usize) -> Competitor {
             let db = db.clone();
             async move {
                 let (_, text, filter) = MIX[i % MIX.len()];
-                let values: [sea_orm::Value; 2] = [text.to_string().into(), filter.map(|_| 1).into()];
-                db.query_all_raw(Statement::from_sql_and_values(sea_orm::DatabaseBackend::Postgres, sql, values))
-                    .await
-                    .unwrap();
+                let values: [sea_orm::Value; 2] = [translate(text).into(), filter.map(|_| 1).into()];
+                db.query_all_raw(Statement::from_sql_and_values(backend, sql, values)).await.unwrap();
             }
         }
     };
-    let (lat, wall) = load(1, ROUNDS * MIX.len(), job(pg.clone())).await;
+    let (lat, wall) = load(1, ROUNDS * MIX.len(), job(db.clone())).await;
     let c1 = stats(lat, wall);
-    let (lat, wall) = load(16, ROUNDS * MIX.len() / 4, job(pg.clone())).await;
+    let (lat, wall) = load(16, ROUNDS * MIX.len() / 4, job(db)).await;
     let c16 = stats(lat, wall);
-    drop(pg);
-    admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await.ok();
     Competitor { c1, c16, hits }
 }
