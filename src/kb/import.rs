@@ -48,25 +48,35 @@ pub async fn slug_ids<E: EntityTrait>(
     Ok(rows.into_iter().map(|(id, slug)| (slug, id)).collect())
 }
 
-/// Which of `slugs` exist in one table.
-async fn present<E: EntityTrait>(
+/// Slug to id of the given slugs that exist in one table, in batches.
+async fn ids_of<'a, E: EntityTrait>(
     db: &impl ConnectionTrait,
-    slug: E::Column,
-    slugs: HashSet<&String>,
-) -> Result<HashSet<String>> {
-    let slugs: Vec<&String> = slugs.into_iter().collect();
-    let mut found = HashSet::new();
+    (id, slug): (E::Column, E::Column),
+    slugs: impl IntoIterator<Item = &'a String>,
+) -> Result<HashMap<String, i32>> {
+    let slugs: Vec<&String> = slugs.into_iter().collect::<HashSet<_>>().into_iter().collect();
+    let mut found = HashMap::with_capacity(slugs.len());
     for chunk in slugs.chunks(BATCH) {
-        let rows: Vec<String> = E::find()
+        let rows: Vec<(i32, String)> = E::find()
             .select_only()
+            .column(id)
             .column(slug)
             .filter(slug.is_in(chunk.iter().map(|s| s.to_string())))
             .into_tuple()
             .all(db)
             .await?;
-        found.extend(rows);
+        found.extend(rows.into_iter().map(|(id, slug)| (slug, id)));
     }
     Ok(found)
+}
+
+/// Which of `slugs` exist in one table.
+async fn present<'a, E: EntityTrait>(
+    db: &impl ConnectionTrait,
+    columns: (E::Column, E::Column),
+    slugs: impl IntoIterator<Item = &'a String>,
+) -> Result<HashSet<String>> {
+    Ok(ids_of::<E>(db, columns, slugs).await?.into_keys().collect())
 }
 
 /// What checking `document` needs to know of the database: which of the slugs it defines or
@@ -94,10 +104,15 @@ pub async fn existing(db: &impl ConnectionTrait, document: &Document) -> Result<
         .filter_map(|(id, parent)| Some((by_id.get(&id)?.to_string(), by_id.get(&parent?)?.to_string())))
         .collect();
     Ok(Existing {
-        organisations: present::<organisation::Entity>(db, organisation::Column::Slug, orgs).await?,
+        organisations: present::<organisation::Entity>(
+            db,
+            (organisation::Column::Id, organisation::Column::Slug),
+            orgs,
+        )
+        .await?,
         technologies: technologies.into_keys().collect(),
-        programmes: present::<programme::Entity>(db, programme::Column::Slug, progs).await?,
-        companies: present::<company::Entity>(db, company::Column::Slug, companies).await?,
+        programmes: present::<programme::Entity>(db, (programme::Column::Id, programme::Column::Slug), progs).await?,
+        companies: present::<company::Entity>(db, (company::Column::Id, company::Column::Slug), companies).await?,
         technology_parents,
     })
 }
@@ -210,7 +225,13 @@ pub async fn write(
         site_id: Set(d.site.as_ref().map(|s| org_ids[s])),
     });
     upsert::<company::Entity, _>(db, rows.collect(), company::Column::Slug, mode, progress).await?;
-    let company_ids = slug_ids::<company::Entity>(db, company::Column::Id, company::Column::Slug).await?;
+    // Only the written companies' ids: the table may hold far more than the document.
+    let company_ids = ids_of::<company::Entity>(
+        db,
+        (company::Column::Id, company::Column::Slug),
+        document.companies.iter().map(|d| &d.slug),
+    )
+    .await?;
     let ids: Vec<i32> = document.companies.iter().map(|d| company_ids[&d.slug]).collect();
     changes.extend(ids.iter().map(|&id| (EntityKind::Company, id)));
 
