@@ -118,53 +118,41 @@ impl Kind for CompanyDraft {
         let Some(m) = company::Entity::find_by_id(id).one(db).await? else { return Ok(None) };
         let site = slug_of::<organisation::Entity>(db, organisation::Column::Id, organisation::Column::Slug, m.site_id)
             .await?;
-        let technologies: Vec<String> = technology::Entity::find()
-            .select_only()
-            .column(technology::Column::Slug)
-            .filter(
-                technology::Column::Id.in_subquery(
-                    Query::select()
-                        .column(company_technology::Column::TechnologyId)
-                        .from(company_technology::Entity)
-                        .and_where(company_technology::Column::CompanyId.eq(id))
-                        .to_owned(),
-                ),
-            )
-            .into_tuple()
-            .all(db)
-            .await?;
-        let programmes: Vec<String> = programme::Entity::find()
-            .select_only()
-            .column(programme::Column::Slug)
-            .filter(
-                programme::Column::Id.in_subquery(
-                    Query::select()
-                        .column(company_programme::Column::ProgrammeId)
-                        .from(company_programme::Entity)
-                        .and_where(company_programme::Column::CompanyId.eq(id))
-                        .to_owned(),
-                ),
-            )
-            .into_tuple()
-            .all(db)
-            .await?;
-        let memberships: Vec<String> = organisation::Entity::find()
-            .select_only()
-            .column(organisation::Column::Slug)
-            .filter(
-                organisation::Column::Id.in_subquery(
-                    Query::select()
-                        .column(company_membership::Column::OrganisationId)
-                        .from(company_membership::Entity)
-                        .and_where(company_membership::Column::CompanyId.eq(id))
-                        .to_owned(),
-                ),
-            )
-            .into_tuple()
-            .all(db)
-            .await?;
+        let technologies = linked_slugs::<technology::Entity, _>(
+            db,
+            (technology::Column::Id, technology::Column::Slug),
+            (company_technology::Column::CompanyId, company_technology::Column::TechnologyId),
+            id,
+        )
+        .await?;
+        let programmes = linked_slugs::<programme::Entity, _>(
+            db,
+            (programme::Column::Id, programme::Column::Slug),
+            (company_programme::Column::CompanyId, company_programme::Column::ProgrammeId),
+            id,
+        )
+        .await?;
+        let memberships = linked_slugs::<organisation::Entity, _>(
+            db,
+            (organisation::Column::Id, organisation::Column::Slug),
+            (company_membership::Column::CompanyId, company_membership::Column::OrganisationId),
+            id,
+        )
+        .await?;
         Ok(Some(company_draft(m, site, technologies, programmes, memberships)))
     }
+}
+
+/// Slugs of the `E` rows linked to a company through the link table of `link` columns.
+async fn linked_slugs<E: EntityTrait, L: ColumnTrait>(
+    db: &impl ConnectionTrait,
+    (id_col, slug_col): (E::Column, E::Column),
+    (company_col, target_col): (L, L),
+    company: i32,
+) -> Result<Vec<String>> {
+    let targets =
+        Query::select().column(target_col).from(L::EntityName::default()).and_where(company_col.eq(company)).to_owned();
+    Ok(E::find().select_only().column(slug_col).filter(id_col.in_subquery(targets)).into_tuple().all(db).await?)
 }
 
 /// Problems of a one-entity document, with paths relative to the mutation's `input`.

@@ -82,17 +82,9 @@ pub async fn spawn_app_with(dir: tempfile::TempDir, settings: Settings) -> TestA
 }
 
 impl TestApp {
-    /// POSTs a GraphQL request and returns the whole JSON response.
+    /// POSTs a GraphQL request without a token and returns the whole JSON response.
     pub async fn graphql(&self, query: &str, variables: Value) -> Value {
-        self.client
-            .post(format!("{}/graphql", self.address))
-            .json(&json!({"query": query, "variables": variables}))
-            .send()
-            .await
-            .expect("request")
-            .json()
-            .await
-            .expect("a JSON response")
+        self.graphql_as(None, query, variables).await
     }
 
     /// POSTs a GraphQL request with a bearer token (or none).
