@@ -27,13 +27,12 @@ pub struct TestApp {
     _dir: tempfile::TempDir,
 }
 
-/// A database URL for a new test: a SQLite file in `dir`, or a fresh PostgreSQL database.
-pub async fn fresh_database_url(dir: &Path) -> Option<String> {
+/// A fresh PostgreSQL database for a new test, or `None` for the default SQLite file.
+pub async fn fresh_database_url() -> Option<String> {
     let base = std::env::var("PEPITE_TEST_DATABASE_URL").ok()?;
     let name = format!("pepite_test_{:016x}", rand_u64());
     let admin = Database::connect(&base).await.expect("connect to the test PostgreSQL server");
     admin.execute_unprepared(&format!("CREATE DATABASE {name}")).await.expect("create a test database");
-    let _ = dir;
     let (prefix, _) = base.rsplit_once('/').expect("a database URL with a path");
     Some(format!("{prefix}/{name}"))
 }
@@ -48,7 +47,7 @@ fn rand_u64() -> u64 {
 /// Settings for a test: its own data directory and database.
 pub async fn test_settings(dir: &Path) -> Settings {
     let mut settings = Settings::with_data_dir(dir.join("data"));
-    settings.database_url = fresh_database_url(dir).await;
+    settings.database_url = fresh_database_url().await;
     settings.admin_tokens = vec![ADMIN_TOKEN.to_string(), "second-token".to_string()];
     settings
 }
@@ -101,6 +100,15 @@ impl TestApp {
             .json()
             .await
             .expect("JSON")
+    }
+
+    /// Sends a GraphQL request as `GET /graphql?query=…`, with a bearer token or none.
+    pub async fn graphql_get(&self, token: Option<&str>, query: &str) -> Value {
+        let mut request = self.client.get(format!("{}/graphql", self.address)).query(&[("query", query)]);
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        request.send().await.expect("request").json().await.expect("JSON")
     }
 
     /// Runs a mutation with the admin token; returns the whole response.

@@ -24,16 +24,7 @@ async fn health_says_whether_the_database_answers() {
 async fn graphql_answers_over_get_and_post() {
     let app = spawn_app().await;
 
-    let get: Value = app
-        .client
-        .get(format!("{}/graphql", app.address))
-        .query(&[("query", "{ companies { totalCount } }")])
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let get = app.graphql_get(None, "{ companies { totalCount } }").await;
     assert_eq!(get["data"]["companies"]["totalCount"], 2);
 
     let bare = app.client.get(format!("{}/graphql", app.address)).send().await.unwrap();
