@@ -2,9 +2,13 @@
 //!
 //! This is the only module that reads the environment.
 
+use std::net::IpAddr;
+use std::num::NonZeroU32;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::Args;
+use ipnet::IpNet;
 
 /// Settings shared by every subcommand.
 #[derive(Args, Clone, Debug)]
@@ -34,6 +38,73 @@ pub struct Settings {
     /// Log filter, e.g. `info` or `pepite=debug`.
     #[arg(long, env = "PEPITE_LOG", default_value = "info", global = true)]
     pub log: String,
+
+    #[command(flatten)]
+    pub limits: Limits,
+}
+
+/// What one request, and all of them together, may take.
+#[derive(Args, Clone, Debug)]
+pub struct Limits {
+    /// The most a GraphQL request may cost: each field costs 1, lists multiply by their page size.
+    #[arg(long, env = "PEPITE_MAX_COST", default_value_t = 10_000, global = true)]
+    pub max_cost: usize,
+
+    /// How long a request may run before it is answered `TIMEOUT` (e.g. `10s`, `500ms`).
+    #[arg(long, env = "PEPITE_REQUEST_TIMEOUT", default_value = "10s", value_parser = humantime::parse_duration, global = true)]
+    pub request_timeout: Duration,
+
+    /// GraphQL requests executed at once; more wait in a queue (default: twice the cores, at least 4).
+    #[arg(long, env = "PEPITE_MAX_IN_FLIGHT", global = true)]
+    pub max_in_flight: Option<usize>,
+
+    /// Requests that may wait for a slot; past that, `OVERLOADED` at once.
+    #[arg(long, env = "PEPITE_MAX_QUEUE", default_value_t = 64, global = true)]
+    pub max_queue: usize,
+
+    /// How long a request may wait for a slot before it is answered `OVERLOADED`.
+    #[arg(long, env = "PEPITE_QUEUE_TIMEOUT", default_value = "2s", value_parser = humantime::parse_duration, global = true)]
+    pub queue_timeout: Duration,
+
+    /// Requests per minute allowed to each client (by token, else by address); off when absent.
+    #[arg(long, env = "PEPITE_RATE_LIMIT", global = true)]
+    pub rate_limit: Option<NonZeroU32>,
+
+    /// Proxies whose `X-Forwarded-For` is believed (addresses or CIDR ranges, comma-separated).
+    #[arg(long, env = "PEPITE_TRUSTED_PROXIES", value_delimiter = ',', value_parser = parse_net, global = true)]
+    pub trusted_proxies: Vec<IpNet>,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_cost: 10_000,
+            request_timeout: Duration::from_secs(10),
+            max_in_flight: None,
+            max_queue: 64,
+            queue_timeout: Duration::from_secs(2),
+            rate_limit: None,
+            trusted_proxies: Vec::new(),
+        }
+    }
+}
+
+impl Limits {
+    /// GraphQL requests executed at once.
+    pub fn in_flight(&self) -> usize {
+        self.max_in_flight.unwrap_or_else(|| {
+            let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+            (2 * cores).max(4)
+        })
+    }
+}
+
+/// An address (a single host) or a CIDR range.
+fn parse_net(text: &str) -> Result<IpNet, String> {
+    let text = text.trim();
+    text.parse::<IpNet>()
+        .or_else(|_| text.parse::<IpAddr>().map(IpNet::from))
+        .map_err(|_| format!("{text:?} is neither an IP address nor a CIDR range"))
 }
 
 impl Settings {
@@ -45,6 +116,7 @@ impl Settings {
             listen: "127.0.0.1:0".into(),
             admin_tokens: Vec::new(),
             log: "info".into(),
+            limits: Limits::default(),
         }
     }
 

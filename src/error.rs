@@ -33,6 +33,8 @@ pub enum AppError {
     },
     Unauthenticated,
     Forbidden,
+    /// The request ran past its deadline; a write that answers this was not committed.
+    Timeout,
     /// A failure on our side; the cause is logged, never shown to API clients.
     Internal(String),
 }
@@ -57,6 +59,7 @@ impl AppError {
             AppError::NotFound(message) | AppError::Conflict { message, .. } => message.clone(),
             AppError::Unauthenticated => "this operation needs an `Authorization: Bearer <token>` header".into(),
             AppError::Forbidden => "the bearer token is not allowed to write".into(),
+            AppError::Timeout => "the request did not finish within its time limit; nothing was written".into(),
             AppError::Internal(_) => "internal error".into(),
         }
     }
@@ -82,6 +85,7 @@ impl AppError {
             AppError::Conflict { .. } => "CONFLICT",
             AppError::Unauthenticated => "UNAUTHENTICATED",
             AppError::Forbidden => "FORBIDDEN",
+            AppError::Timeout => "TIMEOUT",
             AppError::Internal(_) => "INTERNAL",
         }
     }

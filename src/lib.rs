@@ -1,7 +1,9 @@
 //! Pépite: a GraphQL knowledge base of who does what in an innovation park, with French and English search.
 
+pub mod auth;
 pub mod cli;
 pub mod config;
+pub mod deadline;
 pub mod error;
 pub mod generate;
 pub mod graphql;

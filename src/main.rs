@@ -41,7 +41,7 @@ async fn run(cli: Cli) -> Result<(), AppError> {
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => {
             let app = Application::build(settings).await?;
-            println!("Pépite is serving its GraphQL API and playground at http://127.0.0.1:{}/graphql", app.port());
+            println!("Pépite is serving its GraphQL API and playground at http://{}/graphql", app.address());
             if let Some(token) = app.generated_token() {
                 println!(
                     "No PEPITE_ADMIN_TOKEN is set: mutations take this token until the server stops.\n\

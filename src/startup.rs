@@ -1,5 +1,7 @@
 //! Building and running the application: database, migrations, search index, seed, HTTP server.
 
+use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use migration::{Migrator, MigratorTrait};
@@ -7,7 +9,8 @@ use poem::Server;
 use poem::listener::{Acceptor, Listener, TcpAcceptor, TcpListener};
 use sea_orm::{ConnectOptions, Database, DatabaseConnection};
 
-use crate::config::Settings;
+use crate::auth::Tokens;
+use crate::config::{Limits, Settings};
 use crate::error::{AppError, Result};
 use crate::kb::Kb;
 use crate::search::SearchIndex;
@@ -20,6 +23,9 @@ pub async fn connect(settings: &Settings) -> Result<DatabaseConnection> {
     })?;
     let mut options = ConnectOptions::new(settings.database_url());
     options.sqlx_logging(false).connect_timeout(Duration::from_secs(10)).max_connections(16);
+    // A statement may not outlive the request that runs it.
+    let statement_timeout = settings.limits.request_timeout.as_millis().to_string();
+    options.map_sqlx_postgres_opts(move |pg| pg.options([("statement_timeout", statement_timeout.as_str())]));
     Database::connect(options)
         .await
         .map_err(|err| AppError::Internal(format!("cannot connect to {}: {err}", redact(&settings.database_url()))))
@@ -54,10 +60,11 @@ pub async fn open_with_db(settings: &Settings, db: DatabaseConnection) -> Result
 /// The running server: bound, seeded, ready to serve.
 pub struct Application {
     acceptor: TcpAcceptor,
-    port: u16,
+    address: SocketAddr,
     kb: Kb,
-    tokens: Vec<String>,
+    tokens: Tokens,
     generated_token: Option<String>,
+    limits: Limits,
 }
 
 impl Application {
@@ -75,17 +82,19 @@ impl Application {
             .into_acceptor()
             .await
             .map_err(|err| AppError::Internal(format!("cannot listen on {}: {err}", settings.listen)))?;
-        let port =
-            acceptor.local_addr().first().and_then(|addr| addr.as_socket_addr().map(|a| a.port())).unwrap_or_default();
-        let tokens: Vec<String> =
-            settings.admin_tokens.iter().map(|t| t.trim().to_string()).filter(|t| !t.is_empty()).collect();
+        let address = acceptor
+            .local_addr()
+            .first()
+            .and_then(|addr| addr.as_socket_addr().copied())
+            .ok_or_else(|| AppError::Internal(format!("no socket address to listen on for {}", settings.listen)))?;
+        let tokens = Tokens::parse(&settings.admin_tokens);
         let (tokens, generated_token) = if tokens.is_empty() {
             let token = format!("{:032x}", rand::random::<u128>());
-            (vec![token.clone()], Some(token))
+            (Tokens::single(token.clone()), Some(token))
         } else {
             (tokens, None)
         };
-        Ok(Application { acceptor, port, kb, tokens, generated_token })
+        Ok(Application { acceptor, address, kb, tokens, generated_token, limits: settings.limits })
     }
 
     /// The token generated because none was configured, to show once to whoever started the server.
@@ -94,7 +103,12 @@ impl Application {
     }
 
     pub fn port(&self) -> u16 {
-        self.port
+        self.address.port()
+    }
+
+    /// The address the server listens on, as bound (the real port when 0 was asked for).
+    pub fn address(&self) -> SocketAddr {
+        self.address
     }
 
     pub fn kb(&self) -> &Kb {
@@ -103,8 +117,26 @@ impl Application {
 
     /// Serves until Ctrl-C or SIGTERM.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        let schema = graphql::schema(self.kb.clone(), self.tokens);
-        let app = http::routes(schema, self.kb);
+        let schema = graphql::schema(self.kb.clone(), self.tokens.clone(), self.limits.max_cost);
+        let admission = http::Admission::new(&self.limits);
+        let serving = http::Serving {
+            health: http::Health::start(self.kb.db.clone()).await,
+            kb: self.kb,
+            admission,
+            request_timeout: self.limits.request_timeout,
+            tokens: self.tokens,
+        };
+        let serving = Arc::new(serving);
+        let idle = Arc::downgrade(&serving);
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(Duration::from_secs(60));
+            loop {
+                tick.tick().await;
+                let Some(serving) = idle.upgrade() else { return };
+                serving.admission.forget_idle_clients();
+            }
+        });
+        let app = http::routes(schema, serving);
         Server::new_with_acceptor(self.acceptor)
             .run_with_graceful_shutdown(app, shutdown_signal(), Some(Duration::from_secs(5)))
             .await

@@ -1,6 +1,7 @@
 //! The GraphQL schema: one query object per domain, merged; limits; the SDL export.
 
 pub mod ids;
+pub mod limits;
 pub mod loaders;
 pub mod mutation;
 mod query;
@@ -9,8 +10,9 @@ pub mod types;
 use async_graphql::dataloader::{DataLoader, HashMapCache};
 use async_graphql::{EmptySubscription, MergedObject, Schema, SchemaBuilder};
 
-pub use mutation::{AdminTokens, Bearer, Mutation, ReadOnlyRequest};
+pub use mutation::{Bearer, Mutation, ReadOnlyRequest};
 
+use crate::auth::Tokens;
 use crate::kb::Kb;
 
 /// Every read of the API.
@@ -21,19 +23,16 @@ pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;
 
 /// Deepest query accepted (the playground's introspection query needs about 13).
 const MAX_DEPTH: usize = 16;
-/// Most expensive query accepted, counting one per field.
-const MAX_COMPLEXITY: usize = 10_000;
 
 fn builder() -> SchemaBuilder<Query, Mutation, EmptySubscription> {
     Schema::build(Query::default(), Mutation::default(), EmptySubscription)
         .register_output_type::<types::Entity>()
         .limit_depth(MAX_DEPTH)
-        .limit_complexity(MAX_COMPLEXITY)
 }
 
-/// The schema, serving the given knowledge base; `tokens` may write.
-pub fn schema(kb: Kb, tokens: Vec<String>) -> AppSchema {
-    builder().data(kb).data(AdminTokens(tokens)).finish()
+/// The schema, serving the given knowledge base; `tokens` may write; requests cost at most `max_cost`.
+pub fn schema(kb: Kb, tokens: Tokens, max_cost: usize) -> AppSchema {
+    builder().extension(limits::Limits { max_cost }).data(kb).data(tokens).finish()
 }
 
 /// Per-request data: a fresh DataLoader, so that no request sees another's cache.

@@ -6,18 +6,15 @@ use async_graphql::{Context, ID, InputObject, Json, MaybeUndefined, MergedObject
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::{CompanyStage, Lang, OrganisationKind, ProgrammeKind, TechnologyDomain};
 use indicatif::ProgressBar;
-use subtle::ConstantTimeEq;
 
 use super::ids::parse_id_of;
 use super::query::load_entity;
 use super::types::{Company, Entity, Organisation, Programme, Technology, kb};
+use crate::auth::Tokens;
 use crate::error::{AppError, Problem};
 use crate::kb::draft::{CompanyDraft, OrganisationDraft, ProgrammeDraft, Source, TechnologyDraft};
 use crate::kb::{Document, ImportSummary};
 use crate::search::EntityKind;
-
-/// The bearer tokens allowed to write (schema-wide data).
-pub struct AdminTokens(pub Vec<String>);
 
 /// The caller's bearer token, if the request had one (per-request data).
 pub struct Bearer(pub String);
@@ -31,10 +28,10 @@ fn authorize(ctx: &Context<'_>) -> Result<(), AppError> {
         return Err(AppError::invalid("", "mutations are not run over GET; send them with POST"));
     }
     let Some(Bearer(token)) = ctx.data_opt::<Bearer>() else { return Err(AppError::Unauthenticated) };
-    let tokens = ctx.data_opt::<AdminTokens>().map(|t| t.0.as_slice()).unwrap_or_default();
-    // Compare with every token, in constant time, so that timing tells nothing about them.
-    let allowed = tokens.iter().fold(false, |found, t| found | bool::from(t.as_bytes().ct_eq(token.as_bytes())));
-    if allowed { Ok(()) } else { Err(AppError::Forbidden) }
+    match ctx.data_opt::<Tokens>().and_then(|tokens| tokens.identify(token)) {
+        Some(_) => Ok(()),
+        None => Err(AppError::Forbidden),
+    }
 }
 
 fn camel(field: &str) -> String {

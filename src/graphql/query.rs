@@ -6,6 +6,7 @@ use entity::{company, organisation, programme, technology};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
 use super::ids::{CountedConnection, PageArgs, parse_global_id};
+use super::limits;
 use super::loaders::{CompanyId, OrganisationId, ProgrammeId, TechnologyId};
 use super::types::{Company, Entity, Organisation, Programme, Technology, kb, loader, prefetch_relations};
 use crate::error::AppError;
@@ -98,6 +99,7 @@ impl EntityQuery {
 
     /// Companies, filtered and sorted (by name unless `orderBy` says otherwise), in pages of at most 100.
     #[allow(clippy::too_many_arguments)]
+    #[graphql(complexity = "limits::page_cost(first, last, child_complexity)")]
     async fn companies(
         &self,
         ctx: &Context<'_>,
@@ -118,6 +120,7 @@ impl EntityQuery {
 
     /// Technologies, filtered and sorted, in pages of at most 100.
     #[allow(clippy::too_many_arguments)]
+    #[graphql(complexity = "limits::page_cost(first, last, child_complexity)")]
     async fn technologies(
         &self,
         ctx: &Context<'_>,
@@ -138,6 +141,7 @@ impl EntityQuery {
 
     /// Support programmes, filtered and sorted, in pages of at most 100.
     #[allow(clippy::too_many_arguments)]
+    #[graphql(complexity = "limits::page_cost(first, last, child_complexity)")]
     async fn programmes(
         &self,
         ctx: &Context<'_>,
@@ -158,6 +162,7 @@ impl EntityQuery {
 
     /// Organisations, filtered and sorted, in pages of at most 100.
     #[allow(clippy::too_many_arguments)]
+    #[graphql(complexity = "limits::page_cost(first, last, child_complexity)")]
     async fn organisations(
         &self,
         ctx: &Context<'_>,
@@ -183,6 +188,7 @@ impl EntityQuery {
     /// and "quoted words" must appear as a phrase. A company also matches through its
     /// technologies, site, programmes and memberships. An empty query lists the filtered
     /// entities by name. Any input is accepted.
+    #[graphql(complexity = "limits::search_cost(first, child_complexity)")]
     async fn search(
         &self,
         ctx: &Context<'_>,
@@ -207,6 +213,7 @@ impl EntityQuery {
 
     /// Entities most like a given one, never itself: shared words and shared technologies.
     /// For matchmaking: programmes for a company, companies for a large group's need.
+    #[graphql(complexity = "limits::search_cost(first, child_complexity)")]
     async fn similar(
         &self,
         ctx: &Context<'_>,
@@ -225,6 +232,7 @@ impl EntityQuery {
     }
 
     /// Names for search-as-you-type: earlier words whole, the last one as a prefix.
+    #[graphql(complexity = "limits::search_cost(Some(first), child_complexity)")]
     async fn suggest(
         &self,
         ctx: &Context<'_>,
@@ -251,6 +259,7 @@ pub struct SearchEdge {
     /// Relevance: higher is better; comparable within one search only.
     pub score: f32,
     /// The matched fields, matched words in `<mark>` elements.
+    #[graphql(complexity = "limits::HIGHLIGHTS_PRICE + child_complexity")]
     pub highlights: Vec<crate::search::query::Highlight>,
     /// The entity found.
     pub node: Entity,
@@ -266,6 +275,7 @@ pub struct SearchConnection {
     /// The results of this page, best first (by name for an empty query).
     pub edges: Vec<SearchEdge>,
     /// Counts by kind, domain, stage, programme kind and city, over all matches.
+    #[graphql(complexity = "limits::FACETS_PRICE + child_complexity")]
     pub facets: Facets,
 }
 

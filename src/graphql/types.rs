@@ -5,6 +5,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use entity::{CompanyStage, Lang, OrganisationKind, ProgrammeKind, TechnologyDomain};
 
 use super::ids::{CountedConnection, PageArgs, global_id};
+use super::limits;
 use super::loaders::*;
 use crate::kb::Kb;
 use crate::kb::draft::Source;
@@ -52,8 +53,10 @@ pub(super) fn loader<'a>(ctx: &Context<'a>) -> &'a RequestLoader {
 
 /// Declares an entity type: the `Entity` fields, then its own.
 macro_rules! entity_object {
-    ($ty:ident, $kind:expr, { $($own:tt)* }) => {
-        #[Object]
+    // `#[Object]` comes from the caller, so that `child_complexity` in its fields' `complexity`
+    // attributes resolves (macro hygiene).
+    ($hash:tt $object:tt $ty:ident, $kind:expr, { $($own:tt)* }) => {
+        $hash $object
         impl $ty {
             /// Global id, usable with `node(id:)`.
             async fn id(&self) -> ID {
@@ -96,44 +99,52 @@ macro_rules! entity_object {
     };
 }
 
-entity_object!(Company, EntityKind::Company, {
-    /// How grown-up the company is.
-    async fn stage(&self) -> CompanyStage {
-        self.0.stage
+entity_object!(
+    #[Object]
+    Company,
+    EntityKind::Company,
+    {
+        /// How grown-up the company is.
+        async fn stage(&self) -> CompanyStage {
+            self.0.stage
+        }
+        /// The city it is based in.
+        async fn city(&self) -> &Option<String> {
+            &self.0.city
+        }
+        /// The year it was founded.
+        async fn founded_year(&self) -> Option<i32> {
+            self.0.founded_year
+        }
+        /// How many people it employs.
+        async fn employees(&self) -> Option<i32> {
+            self.0.employees
+        }
+        /// The organisation hosting it, e.g. a technopole.
+        async fn site(&self, ctx: &Context<'_>) -> Result<Option<Organisation>> {
+            let Some(id) = self.0.site_id else { return Ok(None) };
+            Ok(loader(ctx).load_one(OrganisationId(id)).await?.map(Organisation))
+        }
+        /// The technologies it works on, by name.
+        #[graphql(complexity = "limits::list_cost(child_complexity)")]
+        async fn technologies(&self, ctx: &Context<'_>) -> Result<Vec<Technology>> {
+            let list = loader(ctx).load_one(TechnologiesOf(self.0.id)).await?.unwrap_or_default();
+            Ok(list.into_iter().map(Technology).collect())
+        }
+        /// The support programmes it takes part in, by name.
+        #[graphql(complexity = "limits::list_cost(child_complexity)")]
+        async fn programmes(&self, ctx: &Context<'_>) -> Result<Vec<Programme>> {
+            let list = loader(ctx).load_one(ProgrammesOf(self.0.id)).await?.unwrap_or_default();
+            Ok(list.into_iter().map(Programme).collect())
+        }
+        /// The organisations it belongs to (clusters, business networks…), by name.
+        #[graphql(complexity = "limits::list_cost(child_complexity)")]
+        async fn memberships(&self, ctx: &Context<'_>) -> Result<Vec<Organisation>> {
+            let list = loader(ctx).load_one(MembershipsOf(self.0.id)).await?.unwrap_or_default();
+            Ok(list.into_iter().map(Organisation).collect())
+        }
     }
-    /// The city it is based in.
-    async fn city(&self) -> &Option<String> {
-        &self.0.city
-    }
-    /// The year it was founded.
-    async fn founded_year(&self) -> Option<i32> {
-        self.0.founded_year
-    }
-    /// How many people it employs.
-    async fn employees(&self) -> Option<i32> {
-        self.0.employees
-    }
-    /// The organisation hosting it, e.g. a technopole.
-    async fn site(&self, ctx: &Context<'_>) -> Result<Option<Organisation>> {
-        let Some(id) = self.0.site_id else { return Ok(None) };
-        Ok(loader(ctx).load_one(OrganisationId(id)).await?.map(Organisation))
-    }
-    /// The technologies it works on, by name.
-    async fn technologies(&self, ctx: &Context<'_>) -> Result<Vec<Technology>> {
-        let list = loader(ctx).load_one(TechnologiesOf(self.0.id)).await?.unwrap_or_default();
-        Ok(list.into_iter().map(Technology).collect())
-    }
-    /// The support programmes it takes part in, by name.
-    async fn programmes(&self, ctx: &Context<'_>) -> Result<Vec<Programme>> {
-        let list = loader(ctx).load_one(ProgrammesOf(self.0.id)).await?.unwrap_or_default();
-        Ok(list.into_iter().map(Programme).collect())
-    }
-    /// The organisations it belongs to (clusters, business networks…), by name.
-    async fn memberships(&self, ctx: &Context<'_>) -> Result<Vec<Organisation>> {
-        let list = loader(ctx).load_one(MembershipsOf(self.0.id)).await?.unwrap_or_default();
-        Ok(list.into_iter().map(Organisation).collect())
-    }
-});
+);
 
 /// Loads, in one batch per relation, the relations a query asks of a page of companies.
 ///
@@ -184,110 +195,131 @@ async fn companies_where(
     Ok(PageArgs::connection(page, Company))
 }
 
-entity_object!(Technology, EntityKind::Technology, {
-    /// The field it belongs to.
-    async fn domain(&self) -> TechnologyDomain {
-        self.0.domain
+entity_object!(
+    #[Object]
+    Technology,
+    EntityKind::Technology,
+    {
+        /// The field it belongs to.
+        async fn domain(&self) -> TechnologyDomain {
+            self.0.domain
+        }
+        /// Other names, in any language.
+        async fn aliases(&self) -> Vec<String> {
+            serde_json::from_value(self.0.aliases.clone()).unwrap_or_default()
+        }
+        /// The broader technology this one belongs to.
+        async fn parent(&self, ctx: &Context<'_>) -> Result<Option<Technology>> {
+            let Some(id) = self.0.parent_id else { return Ok(None) };
+            Ok(loader(ctx).load_one(TechnologyId(id)).await?.map(Technology))
+        }
+        /// Narrower technologies, by name.
+        #[graphql(complexity = "limits::list_cost(child_complexity)")]
+        async fn children(&self, ctx: &Context<'_>) -> Result<Vec<Technology>> {
+            let list = loader(ctx).load_one(ChildrenOf(self.0.id)).await?.unwrap_or_default();
+            Ok(list.into_iter().map(Technology).collect())
+        }
+        /// Companies working on it, by name.
+        #[graphql(complexity = "limits::page_cost(first, None, child_complexity)")]
+        async fn companies(
+            &self,
+            ctx: &Context<'_>,
+            after: Option<String>,
+            #[graphql(desc = "Page size, at most 100 (default 20).")] first: Option<i32>,
+        ) -> Result<CountedConnection<Company>> {
+            let filter = CompanyFilter { technology: Some(vec![self.0.slug.clone()]), ..Default::default() };
+            companies_where(ctx, filter, after, first).await
+        }
     }
-    /// Other names, in any language.
-    async fn aliases(&self) -> Vec<String> {
-        serde_json::from_value(self.0.aliases.clone()).unwrap_or_default()
-    }
-    /// The broader technology this one belongs to.
-    async fn parent(&self, ctx: &Context<'_>) -> Result<Option<Technology>> {
-        let Some(id) = self.0.parent_id else { return Ok(None) };
-        Ok(loader(ctx).load_one(TechnologyId(id)).await?.map(Technology))
-    }
-    /// Narrower technologies, by name.
-    async fn children(&self, ctx: &Context<'_>) -> Result<Vec<Technology>> {
-        let list = loader(ctx).load_one(ChildrenOf(self.0.id)).await?.unwrap_or_default();
-        Ok(list.into_iter().map(Technology).collect())
-    }
-    /// Companies working on it, by name.
-    async fn companies(
-        &self,
-        ctx: &Context<'_>,
-        after: Option<String>,
-        #[graphql(desc = "Page size, at most 100 (default 20).")] first: Option<i32>,
-    ) -> Result<CountedConnection<Company>> {
-        let filter = CompanyFilter { technology: Some(vec![self.0.slug.clone()]), ..Default::default() };
-        companies_where(ctx, filter, after, first).await
-    }
-});
+);
 
-entity_object!(Programme, EntityKind::Programme, {
-    /// What the programme offers.
-    async fn kind(&self) -> ProgrammeKind {
-        self.0.kind
+entity_object!(
+    #[Object]
+    Programme,
+    EntityKind::Programme,
+    {
+        /// What the programme offers.
+        async fn kind(&self) -> ProgrammeKind {
+            self.0.kind
+        }
+        /// The organisation running it.
+        async fn operator(&self, ctx: &Context<'_>) -> Result<Option<Organisation>> {
+            let Some(id) = self.0.operator_id else { return Ok(None) };
+            Ok(loader(ctx).load_one(OrganisationId(id)).await?.map(Organisation))
+        }
+        /// Company stages the programme is open to.
+        async fn eligible_stages(&self) -> Vec<CompanyStage> {
+            serde_json::from_value(self.0.eligible_stages.clone()).unwrap_or_default()
+        }
+        /// First day of the programme.
+        async fn starts_on(&self) -> Option<NaiveDate> {
+            self.0.starts_on
+        }
+        /// Last day of the programme.
+        async fn ends_on(&self) -> Option<NaiveDate> {
+            self.0.ends_on
+        }
+        /// Companies taking part, by name.
+        #[graphql(complexity = "limits::page_cost(first, None, child_complexity)")]
+        async fn participants(
+            &self,
+            ctx: &Context<'_>,
+            after: Option<String>,
+            #[graphql(desc = "Page size, at most 100 (default 20).")] first: Option<i32>,
+        ) -> Result<CountedConnection<Company>> {
+            let filter = CompanyFilter { programme: Some(vec![self.0.slug.clone()]), ..Default::default() };
+            companies_where(ctx, filter, after, first).await
+        }
     }
-    /// The organisation running it.
-    async fn operator(&self, ctx: &Context<'_>) -> Result<Option<Organisation>> {
-        let Some(id) = self.0.operator_id else { return Ok(None) };
-        Ok(loader(ctx).load_one(OrganisationId(id)).await?.map(Organisation))
-    }
-    /// Company stages the programme is open to.
-    async fn eligible_stages(&self) -> Vec<CompanyStage> {
-        serde_json::from_value(self.0.eligible_stages.clone()).unwrap_or_default()
-    }
-    /// First day of the programme.
-    async fn starts_on(&self) -> Option<NaiveDate> {
-        self.0.starts_on
-    }
-    /// Last day of the programme.
-    async fn ends_on(&self) -> Option<NaiveDate> {
-        self.0.ends_on
-    }
-    /// Companies taking part, by name.
-    async fn participants(
-        &self,
-        ctx: &Context<'_>,
-        after: Option<String>,
-        #[graphql(desc = "Page size, at most 100 (default 20).")] first: Option<i32>,
-    ) -> Result<CountedConnection<Company>> {
-        let filter = CompanyFilter { programme: Some(vec![self.0.slug.clone()]), ..Default::default() };
-        companies_where(ctx, filter, after, first).await
-    }
-});
+);
 
-entity_object!(Organisation, EntityKind::Organisation, {
-    /// What kind of organisation it is.
-    async fn kind(&self) -> OrganisationKind {
-        self.0.kind
+entity_object!(
+    #[Object]
+    Organisation,
+    EntityKind::Organisation,
+    {
+        /// What kind of organisation it is.
+        async fn kind(&self) -> OrganisationKind {
+            self.0.kind
+        }
+        /// The city it is based in.
+        async fn city(&self) -> &Option<String> {
+            &self.0.city
+        }
+        /// Companies it hosts (whose `site` it is), by name.
+        #[graphql(complexity = "limits::page_cost(first, None, child_complexity)")]
+        async fn hosted_companies(
+            &self,
+            ctx: &Context<'_>,
+            after: Option<String>,
+            #[graphql(desc = "Page size, at most 100 (default 20).")] first: Option<i32>,
+        ) -> Result<CountedConnection<Company>> {
+            let filter = CompanyFilter { site: Some(vec![self.0.slug.clone()]), ..Default::default() };
+            companies_where(ctx, filter, after, first).await
+        }
+        /// Companies belonging to it, by name.
+        #[graphql(complexity = "limits::page_cost(first, None, child_complexity)")]
+        async fn members(
+            &self,
+            ctx: &Context<'_>,
+            after: Option<String>,
+            #[graphql(desc = "Page size, at most 100 (default 20).")] first: Option<i32>,
+        ) -> Result<CountedConnection<Company>> {
+            let filter = CompanyFilter { membership: Some(vec![self.0.slug.clone()]), ..Default::default() };
+            companies_where(ctx, filter, after, first).await
+        }
+        /// Programmes it runs, by name.
+        #[graphql(complexity = "limits::page_cost(first, None, child_complexity)")]
+        async fn programmes(
+            &self,
+            ctx: &Context<'_>,
+            after: Option<String>,
+            #[graphql(desc = "Page size, at most 100 (default 20).")] first: Option<i32>,
+        ) -> Result<CountedConnection<Programme>> {
+            let args = PageArgs::forward(after, first)?;
+            let filter = ProgrammeFilter { operator: Some(vec![self.0.slug.clone()]), ..Default::default() };
+            let page = read::programmes(&kb(ctx).db, &filter, OrderBy::default(), |total| args.window(total)).await?;
+            Ok(PageArgs::connection(page, Programme))
+        }
     }
-    /// The city it is based in.
-    async fn city(&self) -> &Option<String> {
-        &self.0.city
-    }
-    /// Companies it hosts (whose `site` it is), by name.
-    async fn hosted_companies(
-        &self,
-        ctx: &Context<'_>,
-        after: Option<String>,
-        #[graphql(desc = "Page size, at most 100 (default 20).")] first: Option<i32>,
-    ) -> Result<CountedConnection<Company>> {
-        let filter = CompanyFilter { site: Some(vec![self.0.slug.clone()]), ..Default::default() };
-        companies_where(ctx, filter, after, first).await
-    }
-    /// Companies belonging to it, by name.
-    async fn members(
-        &self,
-        ctx: &Context<'_>,
-        after: Option<String>,
-        #[graphql(desc = "Page size, at most 100 (default 20).")] first: Option<i32>,
-    ) -> Result<CountedConnection<Company>> {
-        let filter = CompanyFilter { membership: Some(vec![self.0.slug.clone()]), ..Default::default() };
-        companies_where(ctx, filter, after, first).await
-    }
-    /// Programmes it runs, by name.
-    async fn programmes(
-        &self,
-        ctx: &Context<'_>,
-        after: Option<String>,
-        #[graphql(desc = "Page size, at most 100 (default 20).")] first: Option<i32>,
-    ) -> Result<CountedConnection<Programme>> {
-        let args = PageArgs::forward(after, first)?;
-        let filter = ProgrammeFilter { operator: Some(vec![self.0.slug.clone()]), ..Default::default() };
-        let page = read::programmes(&kb(ctx).db, &filter, OrderBy::default(), |total| args.window(total)).await?;
-        Ok(PageArgs::connection(page, Programme))
-    }
-});
+);

@@ -3,14 +3,30 @@
 use std::collections::HashMap;
 
 use entity::{company, company_membership, company_programme, company_technology, organisation, programme, technology};
-use sea_orm::{ConnectionTrait, EntityTrait, QueryOrder};
+use sea_orm::{
+    AccessMode, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, IsolationLevel, QueryOrder,
+    TransactionTrait,
+};
 
 use super::document::Document;
 use super::draft::{CompanyDraft, OrganisationDraft, ProgrammeDraft, Source, TechnologyDraft};
 use crate::error::Result;
 
-/// Every entity, ordered by slug, with relations as sorted lists of slugs.
-pub async fn export(db: &impl ConnectionTrait) -> Result<Document> {
+/// Every entity, ordered by slug, with relations as sorted lists of slugs, read in one snapshot.
+pub async fn export(db: &DatabaseConnection) -> Result<Document> {
+    // SQLite's transactions read one snapshot already (and refuse these settings).
+    let txn = match db.get_database_backend() {
+        DbBackend::Postgres => {
+            db.begin_with_config(Some(IsolationLevel::RepeatableRead), Some(AccessMode::ReadOnly)).await?
+        }
+        _ => db.begin().await?,
+    };
+    let document = read_all(&txn).await?;
+    txn.commit().await?;
+    Ok(document)
+}
+
+async fn read_all(db: &impl ConnectionTrait) -> Result<Document> {
     let organisations = organisation::Entity::find().order_by_asc(organisation::Column::Slug).all(db).await?;
     let technologies = technology::Entity::find().order_by_asc(technology::Column::Slug).all(db).await?;
     let programmes = programme::Entity::find().order_by_asc(programme::Column::Slug).all(db).await?;
@@ -22,17 +38,17 @@ pub async fn export(db: &impl ConnectionTrait) -> Result<Document> {
 
     let mut techs_of: HashMap<i32, Vec<String>> = HashMap::new();
     for link in company_technology::Entity::find().all(db).await? {
-        techs_of.entry(link.company_id).or_default().push(tech_slugs[&link.technology_id].clone());
+        techs_of.entry(link.company_id).or_default().extend(tech_slugs.get(&link.technology_id).cloned());
     }
     let mut progs_of: HashMap<i32, Vec<String>> = HashMap::new();
     for link in company_programme::Entity::find().all(db).await? {
-        progs_of.entry(link.company_id).or_default().push(prog_slugs[&link.programme_id].clone());
+        progs_of.entry(link.company_id).or_default().extend(prog_slugs.get(&link.programme_id).cloned());
     }
     let mut members_of: HashMap<i32, Vec<String>> = HashMap::new();
     for link in company_membership::Entity::find().all(db).await? {
-        members_of.entry(link.company_id).or_default().push(org_slugs[&link.organisation_id].clone());
+        members_of.entry(link.company_id).or_default().extend(org_slugs.get(&link.organisation_id).cloned());
     }
-    let slug = |slugs: &HashMap<i32, String>, id: Option<i32>| id.map(|id| slugs[&id].clone());
+    let slug = |slugs: &HashMap<i32, String>, id: Option<i32>| id.and_then(|id| slugs.get(&id).cloned());
 
     Ok(Document::new(
         organisations.into_iter().map(organisation_draft).collect(),

@@ -12,7 +12,7 @@ use sea_orm::{ActiveValue::NotSet, ColumnTrait, ConnectionTrait, EntityTrait, Qu
 
 use super::document::{Document, Existing};
 use super::draft::Source;
-use crate::error::Result;
+use crate::error::{AppError, Result};
 use crate::search::EntityKind;
 
 /// Rows per INSERT: stays under SQLite's and PostgreSQL's limits on bound parameters.
@@ -117,6 +117,16 @@ pub async fn existing(db: &impl ConnectionTrait, document: &Document) -> Result<
     })
 }
 
+/// The id of an entity the write refers to. The checks found it, but on PostgreSQL another
+/// transaction may have deleted it since: that is a conflict, never a crash.
+fn written_id(ids: &HashMap<String, i32>, slug: &str, what: &str) -> Result<i32> {
+    ids.get(slug).copied().ok_or_else(|| changed_meanwhile(&format!("{what} \"{slug}\" was deleted meanwhile")))
+}
+
+fn changed_meanwhile(what: &str) -> AppError {
+    AppError::Conflict { message: format!("{what}; nothing was written, try again"), field: None }
+}
+
 /// Whether a write may replace an entity that has the same slug.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Mode {
@@ -153,7 +163,9 @@ pub async fn write(
     });
     upsert::<organisation::Entity, _>(db, rows.collect(), organisation::Column::Slug, mode, progress).await?;
     let org_ids = slug_ids::<organisation::Entity>(db, organisation::Column::Id, organisation::Column::Slug).await?;
-    changes.extend(document.organisations.iter().map(|d| (EntityKind::Organisation, org_ids[&d.slug])));
+    for d in &document.organisations {
+        changes.push((EntityKind::Organisation, written_id(&org_ids, &d.slug, "organisation")?));
+    }
 
     // Parents before children, so that every parent id is known when a child is written.
     let mut tech_ids = slug_ids::<technology::Entity>(db, technology::Column::Id, technology::Column::Slug).await?;
@@ -165,9 +177,38 @@ pub async fn write(
             Some(parent) => !in_document.contains(parent) || written.contains(parent),
             None => true,
         });
-        // A loop was refused by the checks; this guards against writing it anyway.
-        assert!(!layer.is_empty(), "technology parents form a loop");
-        let rows = layer.iter().map(|d| technology::ActiveModel {
+        // A loop was refused by the checks, but a concurrent write may have made one since.
+        if layer.is_empty() {
+            return Err(changed_meanwhile("technology parents form a loop"));
+        }
+        let rows = layer.iter().map(|d| -> Result<technology::ActiveModel> {
+            Ok(technology::ActiveModel {
+                id: NotSet,
+                slug: Set(d.slug.clone()),
+                name: Set(d.name.clone()),
+                description: Set(d.description.clone()),
+                lang: Set(d.lang),
+                website: Set(d.website.clone()),
+                sources: Set(sources_json(&d.sources)),
+                created_at: Set(now),
+                updated_at: Set(now),
+                domain: Set(d.domain),
+                aliases: Set(serde_json::json!(d.aliases)),
+                parent_id: Set(d.parent.as_ref().map(|p| written_id(&tech_ids, p, "technology")).transpose()?),
+            })
+        });
+        upsert::<technology::Entity, _>(db, rows.collect::<Result<_>>()?, technology::Column::Slug, mode, progress)
+            .await?;
+        tech_ids = slug_ids::<technology::Entity>(db, technology::Column::Id, technology::Column::Slug).await?;
+        written.extend(layer.iter().map(|d| d.slug.as_str()));
+        remaining = rest;
+    }
+    for d in &document.technologies {
+        changes.push((EntityKind::Technology, written_id(&tech_ids, &d.slug, "technology")?));
+    }
+
+    let rows = document.programmes.iter().map(|d| -> Result<programme::ActiveModel> {
+        Ok(programme::ActiveModel {
             id: NotSet,
             slug: Set(d.slug.clone()),
             name: Set(d.name.clone()),
@@ -177,54 +218,38 @@ pub async fn write(
             sources: Set(sources_json(&d.sources)),
             created_at: Set(now),
             updated_at: Set(now),
-            domain: Set(d.domain),
-            aliases: Set(serde_json::json!(d.aliases)),
-            parent_id: Set(d.parent.as_ref().map(|p| tech_ids[p])),
-        });
-        upsert::<technology::Entity, _>(db, rows.collect(), technology::Column::Slug, mode, progress).await?;
-        tech_ids = slug_ids::<technology::Entity>(db, technology::Column::Id, technology::Column::Slug).await?;
-        written.extend(layer.iter().map(|d| d.slug.as_str()));
-        remaining = rest;
-    }
-    changes.extend(document.technologies.iter().map(|d| (EntityKind::Technology, tech_ids[&d.slug])));
-
-    let rows = document.programmes.iter().map(|d| programme::ActiveModel {
-        id: NotSet,
-        slug: Set(d.slug.clone()),
-        name: Set(d.name.clone()),
-        description: Set(d.description.clone()),
-        lang: Set(d.lang),
-        website: Set(d.website.clone()),
-        sources: Set(sources_json(&d.sources)),
-        created_at: Set(now),
-        updated_at: Set(now),
-        kind: Set(d.kind),
-        operator_id: Set(d.operator.as_ref().map(|s| org_ids[s])),
-        eligible_stages: Set(serde_json::json!(d.eligible_stages)),
-        starts_on: Set(d.starts_on),
-        ends_on: Set(d.ends_on),
+            kind: Set(d.kind),
+            operator_id: Set(d.operator.as_ref().map(|s| written_id(&org_ids, s, "organisation")).transpose()?),
+            eligible_stages: Set(serde_json::json!(d.eligible_stages)),
+            starts_on: Set(d.starts_on),
+            ends_on: Set(d.ends_on),
+        })
     });
-    upsert::<programme::Entity, _>(db, rows.collect(), programme::Column::Slug, mode, progress).await?;
+    upsert::<programme::Entity, _>(db, rows.collect::<Result<_>>()?, programme::Column::Slug, mode, progress).await?;
     let prog_ids = slug_ids::<programme::Entity>(db, programme::Column::Id, programme::Column::Slug).await?;
-    changes.extend(document.programmes.iter().map(|d| (EntityKind::Programme, prog_ids[&d.slug])));
+    for d in &document.programmes {
+        changes.push((EntityKind::Programme, written_id(&prog_ids, &d.slug, "programme")?));
+    }
 
-    let rows = document.companies.iter().map(|d| company::ActiveModel {
-        id: NotSet,
-        slug: Set(d.slug.clone()),
-        name: Set(d.name.clone()),
-        description: Set(d.description.clone()),
-        lang: Set(d.lang),
-        website: Set(d.website.clone()),
-        sources: Set(sources_json(&d.sources)),
-        created_at: Set(now),
-        updated_at: Set(now),
-        stage: Set(d.stage),
-        city: Set(d.city.clone()),
-        founded_year: Set(d.founded_year),
-        employees: Set(d.employees),
-        site_id: Set(d.site.as_ref().map(|s| org_ids[s])),
+    let rows = document.companies.iter().map(|d| -> Result<company::ActiveModel> {
+        Ok(company::ActiveModel {
+            id: NotSet,
+            slug: Set(d.slug.clone()),
+            name: Set(d.name.clone()),
+            description: Set(d.description.clone()),
+            lang: Set(d.lang),
+            website: Set(d.website.clone()),
+            sources: Set(sources_json(&d.sources)),
+            created_at: Set(now),
+            updated_at: Set(now),
+            stage: Set(d.stage),
+            city: Set(d.city.clone()),
+            founded_year: Set(d.founded_year),
+            employees: Set(d.employees),
+            site_id: Set(d.site.as_ref().map(|s| written_id(&org_ids, s, "organisation")).transpose()?),
+        })
     });
-    upsert::<company::Entity, _>(db, rows.collect(), company::Column::Slug, mode, progress).await?;
+    upsert::<company::Entity, _>(db, rows.collect::<Result<_>>()?, company::Column::Slug, mode, progress).await?;
     // Only the written companies' ids: the table may hold far more than the document.
     let company_ids = ids_of::<company::Entity>(
         db,
@@ -232,7 +257,8 @@ pub async fn write(
         document.companies.iter().map(|d| &d.slug),
     )
     .await?;
-    let ids: Vec<i32> = document.companies.iter().map(|d| company_ids[&d.slug]).collect();
+    let ids: Vec<i32> =
+        document.companies.iter().map(|d| written_id(&company_ids, &d.slug, "company")).collect::<Result<_>>()?;
     changes.extend(ids.iter().map(|&id| (EntityKind::Company, id)));
 
     // Relations are replaced: drop the old links of the written companies, then insert the new ones.
@@ -255,21 +281,23 @@ pub async fn write(
             .companies
             .iter()
             .zip(&ids)
-            .flat_map(|(d, &company)| list(d).iter().map(move |slug| (company, targets[slug])))
-            .collect();
+            .flat_map(|(d, &company)| {
+                list(d).iter().map(move |slug| Ok((company, written_id(targets, slug, "entity")?)))
+            })
+            .collect::<Result<_>>()?;
         pairs.sort_unstable();
         pairs.dedup();
-        pairs
+        Ok::<_, AppError>(pairs)
     };
-    insert_links(db, pairs(|d| &d.technologies, &tech_ids), |(company_id, technology_id)| {
+    insert_links(db, pairs(|d| &d.technologies, &tech_ids)?, |(company_id, technology_id)| {
         company_technology::ActiveModel { company_id: Set(company_id), technology_id: Set(technology_id) }
     })
     .await?;
-    insert_links(db, pairs(|d| &d.programmes, &prog_ids), |(company_id, programme_id)| {
+    insert_links(db, pairs(|d| &d.programmes, &prog_ids)?, |(company_id, programme_id)| {
         company_programme::ActiveModel { company_id: Set(company_id), programme_id: Set(programme_id) }
     })
     .await?;
-    insert_links(db, pairs(|d| &d.memberships, &org_ids), |(company_id, organisation_id)| {
+    insert_links(db, pairs(|d| &d.memberships, &org_ids)?, |(company_id, organisation_id)| {
         company_membership::ActiveModel { company_id: Set(company_id), organisation_id: Set(organisation_id) }
     })
     .await?;

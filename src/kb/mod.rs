@@ -21,6 +21,9 @@ pub use import::ImportSummary;
 use crate::error::Result;
 use crate::search::SearchIndex;
 
+/// How long a write outside any request (the CLI) waits for the index to apply it.
+const INDEX_WAIT: Duration = Duration::from_secs(60);
+
 /// The bundled knowledge base, loaded when `serve` starts on an empty database.
 pub const SEED: &str = include_str!("../../seed/knowledge-base.json");
 
@@ -35,6 +38,7 @@ pub async fn write_document(
     document.validate(&existing)?;
     progress.set_length(document.len() as u64);
     let summary = import::write(&txn, document, import::Mode::Upsert, progress).await?;
+    crate::deadline::check()?;
     txn.commit().await?;
     Ok(summary)
 }
@@ -89,8 +93,30 @@ impl Kb {
     #[tracing::instrument(skip_all, fields(entities = document.len()))]
     pub async fn import(&self, document: &Document, progress: &ProgressBar) -> Result<ImportSummary> {
         let summary = write_document(&self.db, document, progress).await?;
-        self.search.sync().await?;
+        self.wait_for_index().await;
         Ok(summary)
+    }
+
+    /// Commits a write, unless the request's deadline has passed (then nothing is written and the
+    /// answer is `TIMEOUT`), and waits for the index to apply it.
+    pub(crate) async fn commit(&self, txn: DatabaseTransaction) -> Result<()> {
+        crate::deadline::check()?;
+        txn.commit().await?;
+        self.wait_for_index().await;
+        Ok(())
+    }
+
+    /// Waits, within the request's deadline, until what was committed is searchable. A committed
+    /// write is done whatever happens here: the index catches up with the database on its own.
+    async fn wait_for_index(&self) {
+        let wait = crate::deadline::remaining().unwrap_or(INDEX_WAIT);
+        match tokio::time::timeout(wait, self.search.sync()).await {
+            Ok(Ok(())) => {}
+            Ok(Err(err)) => {
+                tracing::warn!(cause = %err.cause(), "written, but not indexed yet; the index will catch up")
+            }
+            Err(_) => tracing::warn!("written, but not indexed within the request's time; the index will catch up"),
+        }
     }
 
     /// Whether the knowledge base holds no entity at all.

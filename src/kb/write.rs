@@ -215,8 +215,7 @@ impl Kb {
         }
         import::write(&txn, &document, Mode::Create, &ProgressBar::hidden()).await?;
         let id = id_of::<D>(&txn, &slug).await?.ok_or_else(|| AppError::Internal("created row not found".into()))?;
-        txn.commit().await?;
-        self.search.sync().await?;
+        self.commit(txn).await?;
         Ok(id)
     }
 
@@ -262,8 +261,7 @@ impl Kb {
             txn.execute(&rename).await?;
         }
         import::write(&txn, &document, Mode::Upsert, &ProgressBar::hidden()).await?;
-        txn.commit().await?;
-        self.search.sync().await
+        self.commit(txn).await
     }
 
     /// Deletes an entity. Links to it go with it; a technology's children move up to its parent;
@@ -347,8 +345,7 @@ impl Kb {
             Query::delete().from_table(Alias::new(table)).and_where(Expr::col(Alias::new("id")).eq(id)).to_owned();
         txn.execute(&delete).await?;
         record_changes(&txn, changes).await?;
-        txn.commit().await?;
-        self.search.sync().await
+        self.commit(txn).await
     }
 }
 

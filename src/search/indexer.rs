@@ -6,11 +6,13 @@
 //! write leaves an index that catches up with the database.
 
 use std::collections::{BTreeSet, HashMap};
+use std::panic::AssertUnwindSafe;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use entity::{change, meta};
+use futures_util::FutureExt;
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
 use serde::{Deserialize, Serialize};
 use tantivy::directory::MmapDirectory;
@@ -42,6 +44,9 @@ struct Payload {
 enum Request {
     Sync(oneshot::Sender<Result<()>>),
     Rebuild(oneshot::Sender<Result<()>>),
+    /// Makes the owner panic, to test that it restarts.
+    #[cfg(test)]
+    Panic,
 }
 
 /// A handle to the search index: cheap to clone, shared by every request.
@@ -87,7 +92,7 @@ impl SearchIndex {
         } else {
             owner.sync().await?;
         }
-        tokio::spawn(owner.run(inbox));
+        tokio::spawn(owner.supervise(inbox));
         Ok(handle)
     }
 
@@ -111,6 +116,23 @@ impl SearchIndex {
 /// Runs blocking tantivy work off the async runtime.
 pub(super) async fn blocking<T: Send + 'static>(work: impl FnOnce() -> Result<T> + Send + 'static) -> Result<T> {
     tokio::task::spawn_blocking(work).await.map_err(|err| AppError::Internal(format!("search task failed: {err}")))?
+}
+
+/// Searches run at once on the blocking pool: one per core. A search whose request timed out keeps
+/// its slot until it ends, so abandoned work cannot pile up behind the async runtime's back.
+static SEARCH_SLOTS: std::sync::LazyLock<Arc<tokio::sync::Semaphore>> = std::sync::LazyLock::new(|| {
+    Arc::new(tokio::sync::Semaphore::new(std::thread::available_parallelism().map_or(2, |n| n.get())))
+});
+
+/// Runs a search off the async runtime, waiting (cancellably) for one of the search slots.
+pub(super) async fn bounded<T: Send + 'static>(work: impl FnOnce() -> Result<T> + Send + 'static) -> Result<T> {
+    let slot =
+        SEARCH_SLOTS.clone().acquire_owned().await.map_err(|_| AppError::Internal("search slots closed".into()))?;
+    blocking(move || {
+        let _slot = slot;
+        work()
+    })
+    .await
 }
 
 type Parts = (IndexWriter, IndexReader, Option<Payload>);
@@ -188,7 +210,45 @@ struct Owner {
 }
 
 impl Owner {
-    async fn run(mut self, mut inbox: mpsc::UnboundedReceiver<Request>) {
+    /// Serves requests until every handle is gone. A panic is logged, the writer rolled back to
+    /// its last commit, and serving goes on from there: the outbox replays what was not committed.
+    async fn supervise(mut self, mut inbox: mpsc::UnboundedReceiver<Request>) {
+        loop {
+            match AssertUnwindSafe(self.run(&mut inbox)).catch_unwind().await {
+                Ok(()) => return,
+                Err(panic) => {
+                    let what = panic
+                        .downcast_ref::<&str>()
+                        .map(|s| s.to_string())
+                        .or_else(|| panic.downcast_ref::<String>().cloned())
+                        .unwrap_or_default();
+                    tracing::error!(panic = %what, "the search indexer panicked; restarting from its last commit");
+                    while let Err(err) = self.restart().await {
+                        tracing::error!(cause = %err.cause(), "the search indexer cannot restart yet");
+                        tokio::time::sleep(POLL).await;
+                    }
+                }
+            }
+        }
+    }
+
+    /// Drops what was not committed and goes back to the position of the last commit.
+    async fn restart(&mut self) -> Result<()> {
+        self.writer.clear_poison();
+        let (writer, reader) = (self.writer.clone(), self.reader.clone());
+        let payload = blocking(move || {
+            let mut writer = writer.lock().map_err(|_| AppError::Internal("index writer poisoned".into()))?;
+            writer.rollback()?;
+            reader.reload()?;
+            let metas = reader.searcher().index().load_metas()?;
+            Ok(metas.payload.and_then(|p| serde_json::from_str::<Payload>(&p).ok()))
+        })
+        .await?;
+        self.seq = payload.map_or(0, |p| p.seq);
+        Ok(())
+    }
+
+    async fn run(&mut self, inbox: &mut mpsc::UnboundedReceiver<Request>) {
         let mut tick = tokio::time::interval(POLL);
         loop {
             let first = tokio::select! {
@@ -203,14 +263,20 @@ impl Owner {
             while let Ok(request) = inbox.try_recv() {
                 waiting.push(request);
             }
+            #[cfg(test)]
+            if waiting.iter().any(|r| matches!(r, Request::Panic)) {
+                panic!("panic requested by a test");
+            }
             let rebuild = waiting.iter().any(|r| matches!(r, Request::Rebuild(_)));
             let outcome = if rebuild { self.rebuild().await } else { self.sync().await };
             if let Err(err) = &outcome {
                 tracing::error!(error = %err.cause(), "search index update failed; it will be retried");
             }
             for request in waiting {
-                let (Request::Sync(reply) | Request::Rebuild(reply)) = request;
-                let _ = reply.send(outcome.clone());
+                #[allow(irrefutable_let_patterns)] // the test-only `Panic` makes it refutable
+                if let Request::Sync(reply) | Request::Rebuild(reply) = request {
+                    let _ = reply.send(outcome.clone());
+                }
             }
         }
     }
@@ -370,4 +436,42 @@ fn to_tantivy(f: &Fields, d: &SearchDoc) -> TantivyDocument {
         }
     }
     doc
+}
+
+#[cfg(test)]
+mod tests {
+    use migration::{Migrator, MigratorTrait};
+    use sea_orm::{ConnectionTrait, Database};
+
+    use super::*;
+
+    #[tokio::test]
+    async fn the_indexer_restarts_after_a_panic_and_catches_up() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Database::connect(format!("sqlite://{}?mode=rwc", dir.path().join("kb.db").display())).await.unwrap();
+        Migrator::up(&db, None).await.unwrap();
+        let index = SearchIndex::open(db.clone(), &dir.path().join("index")).await.unwrap();
+
+        index.requests.send(Request::Panic).unwrap();
+        db.execute_unprepared(
+            "INSERT INTO organisation (slug, name, lang, sources, created_at, updated_at, kind) \
+             VALUES ('arbois', 'Technopôle Arbois', 'fr', '[]', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z', 'TECHNOPOLE')",
+        )
+        .await
+        .unwrap();
+        db.execute_unprepared("INSERT INTO change (kind, entity_id) SELECT 'ORGANISATION', id FROM organisation")
+            .await
+            .unwrap();
+        // The panic drops the requests waiting with it; the next one is served by the restarted owner.
+        let mut synced = index.sync().await;
+        for _ in 0..50 {
+            if synced.is_ok() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+            synced = index.sync().await;
+        }
+        synced.expect("the indexer serves again after its panic");
+        assert_eq!(index.reader.searcher().num_docs(), 1, "the change written meanwhile was applied");
+    }
 }

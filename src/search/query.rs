@@ -15,7 +15,7 @@ use tantivy::{DocAddress, DocId, Order, Score, Searcher, SegmentReader, TantivyD
 use super::analyzer::Analyzers;
 pub use super::highlight::Highlight;
 use super::highlight::{self, Matcher};
-use super::indexer::{blocking, key};
+use super::indexer::{bounded, key};
 use super::schema::Fields;
 use super::{EntityKind, SearchIndex};
 use crate::error::{AppError, Result};
@@ -260,7 +260,7 @@ impl SearchIndex {
     #[tracing::instrument(skip(self), fields(query = %request.text.chars().take(80).collect::<String>()))]
     pub async fn search(&self, request: SearchRequest) -> Result<Found> {
         let this = self.clone();
-        blocking(move || this.search_now(&request)).await
+        bounded(move || this.search_now(&request)).await
     }
 
     fn search_now(&self, request: &SearchRequest) -> Result<Found> {
@@ -343,7 +343,7 @@ impl SearchIndex {
         limit: usize,
     ) -> Result<Found> {
         let this = self.clone();
-        blocking(move || {
+        bounded(move || {
             let f = &this.fields;
             let searcher = this.reader.searcher();
             let own = TermQuery::new(term(f.key, &key(kind, id)), IndexRecordOption::Basic);
@@ -407,7 +407,7 @@ impl SearchIndex {
     /// Names starting with what was typed so far: earlier words whole (or with a typo), the last as a prefix.
     pub async fn suggest(&self, prefix: String, kinds: Vec<EntityKind>, limit: usize) -> Result<Vec<Suggestion>> {
         let this = self.clone();
-        blocking(move || {
+        bounded(move || {
             let f = &this.fields;
             let prefix: String = prefix.chars().take(200).collect();
             let words: Vec<String> =

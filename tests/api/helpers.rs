@@ -185,3 +185,72 @@ pub fn repo_root() -> PathBuf {
 pub fn names(list: &Value) -> Vec<String> {
     list.as_array().expect("a list").iter().map(|n| n["name"].as_str().unwrap_or_default().to_string()).collect()
 }
+
+/// A `pepite serve` child process, killed when dropped.
+pub struct ServerProcess {
+    pub child: std::process::Child,
+    pub address: String,
+    pub client: reqwest::Client,
+}
+
+impl ServerProcess {
+    /// Starts `pepite serve` on a free port with these settings and extra flags, its address
+    /// space capped at `memory_cap_mib` so that a runaway request fails the test, not the machine.
+    pub fn start(settings: &Settings, extra: &[&str], memory_cap_mib: u64) -> ServerProcess {
+        use std::io::BufRead;
+        let mut args: Vec<String> = vec![
+            "-c".into(),
+            format!("ulimit -v {} && exec \"$0\" \"$@\"", memory_cap_mib * 1024),
+            env!("CARGO_BIN_EXE_pepite").into(),
+            "--data-dir".into(),
+            settings.data_dir.display().to_string(),
+            "--listen".into(),
+            "127.0.0.1:0".into(),
+            "--admin-token".into(),
+            ADMIN_TOKEN.into(),
+        ];
+        if let Some(url) = &settings.database_url {
+            args.extend(["--database-url".into(), url.clone()]);
+        }
+        args.extend(extra.iter().map(|s| s.to_string()));
+        args.push("serve".into());
+        let mut child = Command::new("bash")
+            .args(&args)
+            .env_remove("PEPITE_DATABASE_URL")
+            .env_remove("PEPITE_DATA_DIR")
+            .env("MALLOC_ARENA_MAX", "2")
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("start pepite serve");
+        let stdout = child.stdout.take().expect("stdout");
+        let mut lines = std::io::BufReader::new(stdout).lines();
+        let address = loop {
+            let line = lines.next().expect("pepite serve printed its address").expect("a line");
+            if let Some(at) = line.find("http://") {
+                break line[at..].trim_end_matches("/graphql").to_string();
+            }
+        };
+        // Keep draining standard output so the server never blocks on a full pipe.
+        std::thread::spawn(move || lines.for_each(drop));
+        ServerProcess { child, address, client: reqwest::Client::new() }
+    }
+
+    /// The process's peak resident memory, in MiB (VmHWM).
+    pub fn peak_rss_mib(&self) -> u64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).expect("/proc status");
+        let line = status.lines().find(|l| l.starts_with("VmHWM:")).expect("VmHWM");
+        line.split_whitespace().nth(1).and_then(|kb| kb.parse::<u64>().ok()).expect("a number") / 1024
+    }
+
+    /// Whether the process is still running.
+    pub fn alive(&mut self) -> bool {
+        self.child.try_wait().expect("wait").is_none()
+    }
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

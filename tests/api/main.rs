@@ -4,8 +4,10 @@ mod helpers;
 
 mod crash;
 mod dataloader;
+mod hostile;
 mod import_export;
 mod index;
+mod limits;
 mod mutations;
 mod queries;
 mod search;

@@ -5,7 +5,7 @@ use serde_json::{Value, json};
 use crate::helpers::{repo_root, spawn_app};
 
 #[tokio::test]
-async fn health_says_whether_the_database_answers() {
+async fn health_says_whether_the_database_answers_without_details() {
     let app = spawn_app().await;
 
     let ok = app.client.get(format!("{}/health", app.address)).send().await.unwrap();
@@ -13,11 +13,19 @@ async fn health_says_whether_the_database_answers() {
     assert_eq!(ok.json::<Value>().await.unwrap()["status"], "ok");
 
     app.kb.db.clone().close().await.unwrap();
-    let down = app.client.get(format!("{}/health", app.address)).send().await.unwrap();
-    assert_eq!(down.status(), 503);
-    let body: Value = down.json().await.unwrap();
+    // The probe runs every second in the background; /health reports its last result.
+    let mut down = None;
+    for _ in 0..50 {
+        let response = app.client.get(format!("{}/health", app.address)).send().await.unwrap();
+        if response.status() == 503 {
+            down = Some(response.json::<Value>().await.unwrap());
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let body = down.expect("/health turns 503 once the database is gone");
     assert_eq!(body["status"], "unavailable");
-    assert!(body["reason"].as_str().unwrap().starts_with("database: "), "{body}");
+    assert!(body.get("reason").is_none(), "no driver text for anyone to read: {body}");
 }
 
 #[tokio::test]

@@ -1,0 +1,321 @@
+//! Request limits that run before async-graphql does any work proportional to what a document
+//! expands to: text length, operations, aliases, directives and expanded selections (fragments
+//! memoised, cycles refused), then a cost limit that multiplies page sizes.
+//!
+//! async-graphql's own parse-time depth check and its validation walk fragment spreads without
+//! memoising them, so a few hundred bytes of nested fragments would cost exponential time and
+//! memory there; the checks here run first, in one linear pass over the document.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use async_graphql::extensions::{
+    Extension, ExtensionContext, ExtensionFactory, NextExecute, NextPrepareRequest, NextValidation,
+};
+use async_graphql::parser::types::{DocumentOperations, ExecutableDocument, OperationType, Selection, SelectionSet};
+use async_graphql::{
+    ErrorExtensionValues, ErrorExtensions, Name, Pos, Request, Response, ServerError, ServerResult, ValidationResult,
+};
+
+use crate::deadline;
+use crate::error::AppError;
+
+/// Longest query text accepted, in bytes (the request body may be larger: imports send documents as variables).
+pub const MAX_QUERY_BYTES: usize = 100_000;
+/// Most operations in one document.
+pub const MAX_OPERATIONS: usize = 20;
+/// Most aliased fields in one document.
+pub const MAX_ALIASES: usize = 100;
+/// Most directives on one field, fragment spread or inline fragment.
+pub const MAX_DIRECTIVES: usize = 5;
+/// Most selections a document may expand to, every fragment spread counted as often as it is used.
+pub const MAX_SELECTIONS: u64 = 5_000;
+
+/// Page size assumed for a connection when neither `first` nor `last` is given.
+pub const DEFAULT_PAGE: usize = 20;
+/// How many items an unpaged list (a company's technologies, a technology's children…) counts as.
+pub const LIST_ITEMS: usize = 10;
+/// What one search, `similar` or `suggest` costs before its page is counted.
+pub const SEARCH_PRICE: usize = 10;
+/// What facets cost on top of their fields (they are counted over every match).
+pub const FACETS_PRICE: usize = 20;
+/// What highlights cost per result on top of their fields.
+pub const HIGHLIGHTS_PRICE: usize = 2;
+/// Costs saturate here, so that sums of many huge costs never overflow.
+const COST_CAP: usize = 1 << 40;
+
+/// The cost of a connection field: its page size times the cost of what it selects.
+pub fn page_cost(first: Option<i32>, last: Option<i32>, child_complexity: usize) -> usize {
+    let page = match (first, last) {
+        (None, None) => DEFAULT_PAGE,
+        (first, last) => first.unwrap_or(0).max(last.unwrap_or(0)).max(0) as usize,
+    };
+    1 + page.max(1).saturating_mul(child_complexity).min(COST_CAP)
+}
+
+/// The cost of an unpaged list field: [`LIST_ITEMS`] times the cost of what it selects.
+pub fn list_cost(child_complexity: usize) -> usize {
+    1 + LIST_ITEMS.saturating_mul(child_complexity).min(COST_CAP)
+}
+
+/// The cost of a search-like field: a fixed price, plus its page size times what it selects.
+pub fn search_cost(first: Option<i32>, child_complexity: usize) -> usize {
+    SEARCH_PRICE + page_cost(first, None, child_complexity)
+}
+
+/// A refused request, with the stable code clients branch on.
+fn refused(code: &str, message: impl Into<String>) -> ServerError {
+    let mut error = ServerError::new(message, None);
+    let mut extensions = ErrorExtensionValues::default();
+    extensions.set("code", code);
+    error.extensions = Some(extensions);
+    error
+}
+
+/// The code of a document that breaks a rule or a limit before execution.
+pub const VALIDATION_FAILED: &str = "GRAPHQL_VALIDATION_FAILED";
+/// The code of a document that does not parse.
+pub const PARSE_FAILED: &str = "GRAPHQL_PARSE_FAILED";
+
+/// Checks the shape limits of a parsed document in one pass, fragments memoised.
+pub fn check_document(doc: &ExecutableDocument) -> Result<(), String> {
+    let operations: Vec<&SelectionSet> = match &doc.operations {
+        DocumentOperations::Single(op) => vec![&op.node.selection_set.node],
+        DocumentOperations::Multiple(map) => map.values().map(|op| &op.node.selection_set.node).collect(),
+    };
+    if operations.len() > MAX_OPERATIONS {
+        return Err(format!("a document may hold at most {MAX_OPERATIONS} operations"));
+    }
+    let mut walk = Walk { doc, fragments: HashMap::new(), aliases: 0 };
+    let mut total: u64 = 0;
+    for selection_set in operations {
+        total = total.saturating_add(walk.size(selection_set)?);
+        if total > MAX_SELECTIONS {
+            return Err(too_many_selections());
+        }
+    }
+    // Fragments no operation uses are refused by validation; their shape is bounded all the same.
+    for name in doc.fragments.keys() {
+        walk.fragment(name)?;
+    }
+    Ok(())
+}
+
+fn too_many_selections() -> String {
+    format!("the query expands to more than {MAX_SELECTIONS} fields (fragments counted each time they are used)")
+}
+
+enum Fragment {
+    InProgress,
+    Size(u64),
+}
+
+struct Walk<'a> {
+    doc: &'a ExecutableDocument,
+    fragments: HashMap<&'a Name, Fragment>,
+    aliases: usize,
+}
+
+impl<'a> Walk<'a> {
+    /// How many fields `set` expands to.
+    fn size(&mut self, set: &'a SelectionSet) -> Result<u64, String> {
+        let mut total: u64 = 0;
+        for item in &set.items {
+            let (directives, size) = match &item.node {
+                Selection::Field(field) => {
+                    if field.node.alias.is_some() {
+                        self.aliases += 1;
+                        if self.aliases > MAX_ALIASES {
+                            return Err(format!("a document may hold at most {MAX_ALIASES} aliases"));
+                        }
+                    }
+                    (field.node.directives.len(), 1 + self.size(&field.node.selection_set.node)?)
+                }
+                Selection::FragmentSpread(spread) => {
+                    (spread.node.directives.len(), self.fragment(&spread.node.fragment_name.node)?)
+                }
+                Selection::InlineFragment(inline) => {
+                    (inline.node.directives.len(), self.size(&inline.node.selection_set.node)?)
+                }
+            };
+            if directives > MAX_DIRECTIVES {
+                return Err(format!("a field or fragment may carry at most {MAX_DIRECTIVES} directives"));
+            }
+            total = total.saturating_add(size);
+            if total > MAX_SELECTIONS {
+                return Err(too_many_selections());
+            }
+        }
+        Ok(total)
+    }
+
+    /// How many fields a named fragment expands to, computed once.
+    fn fragment(&mut self, name: &'a Name) -> Result<u64, String> {
+        let Some(fragment) = self.doc.fragments.get(name) else { return Ok(0) }; // validation names it
+        match self.fragments.get(name) {
+            Some(Fragment::Size(size)) => return Ok(*size),
+            Some(Fragment::InProgress) => return Err(format!("fragment {name} spreads itself, directly or not")),
+            None => {}
+        }
+        self.fragments.insert(name, Fragment::InProgress);
+        let size = self.size(&fragment.node.selection_set.node)?;
+        self.fragments.insert(name, Fragment::Size(size));
+        Ok(size)
+    }
+}
+
+/// The async-graphql extension that applies the limits to every request, whatever its transport.
+pub struct Limits {
+    /// The most a request may cost (see [`page_cost`]).
+    pub max_cost: usize,
+}
+
+impl ExtensionFactory for Limits {
+    fn create(&self) -> Arc<dyn Extension> {
+        Arc::new(LimitsExtension { max_cost: self.max_cost, writes: AtomicBool::new(false) })
+    }
+}
+
+/// One request's limits.
+struct LimitsExtension {
+    max_cost: usize,
+    /// Whether the operation is a mutation: writes are never cancelled midway (see [`crate::deadline`]).
+    writes: AtomicBool,
+}
+
+#[async_trait::async_trait]
+impl Extension for LimitsExtension {
+    async fn prepare_request(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        mut request: Request,
+        next: NextPrepareRequest<'_>,
+    ) -> ServerResult<Request> {
+        if request.query.len() > MAX_QUERY_BYTES {
+            return Err(refused(VALIDATION_FAILED, format!("the query is longer than {MAX_QUERY_BYTES} bytes")));
+        }
+        let operation_name = request.operation_name.clone();
+        let doc = request.parsed_query().map_err(|err| refused(PARSE_FAILED, err.message))?;
+        check_document(doc).map_err(|message| refused(VALIDATION_FAILED, message))?;
+        let operation = match &doc.operations {
+            DocumentOperations::Single(op) => Some(op.node.ty),
+            DocumentOperations::Multiple(map) => match &operation_name {
+                Some(name) => map.get(name.as_str()).map(|op| op.node.ty),
+                None if map.len() == 1 => map.values().next().map(|op| op.node.ty),
+                None => None,
+            },
+        };
+        self.writes.store(operation == Some(OperationType::Mutation), Ordering::Relaxed);
+        next.run(ctx, request).await
+    }
+
+    async fn execute(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        operation_name: Option<&str>,
+        next: NextExecute<'_>,
+    ) -> Response {
+        let left = deadline::remaining();
+        match left {
+            Some(left) if !self.writes.load(Ordering::Relaxed) => {
+                match tokio::time::timeout(left, next.run(ctx, operation_name)).await {
+                    Ok(response) => response,
+                    Err(_) => Response::from_errors(vec![AppError::Timeout.extend().into_server_error(Pos::default())]),
+                }
+            }
+            _ => next.run(ctx, operation_name).await,
+        }
+    }
+
+    async fn validation(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        next: NextValidation<'_>,
+    ) -> Result<ValidationResult, Vec<ServerError>> {
+        let result = next.run(ctx).await.map_err(|errors| {
+            errors
+                .into_iter()
+                .map(|mut error| {
+                    let extensions = error.extensions.get_or_insert_with(Default::default);
+                    if extensions.get("code").is_none() {
+                        extensions.set("code", VALIDATION_FAILED);
+                    }
+                    error
+                })
+                .collect::<Vec<_>>()
+        })?;
+        if result.complexity > self.max_cost {
+            let mut error = refused(
+                "QUERY_TOO_COMPLEX",
+                format!(
+                    "the query would cost {} and the limit is {}: ask for smaller pages (`first`) or fewer nested lists",
+                    result.complexity, self.max_cost
+                ),
+            );
+            if let Some(extensions) = error.extensions.as_mut() {
+                extensions.set("cost", result.complexity as u64);
+                extensions.set("limit", self.max_cost as u64);
+            }
+            return Err(vec![error]);
+        }
+        Ok(result)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use async_graphql::parser::parse_query;
+
+    use super::*;
+
+    fn check(query: &str) -> Result<(), String> {
+        check_document(&parse_query(query).expect("parses"))
+    }
+
+    fn bomb(levels: usize, spreads: usize) -> String {
+        let mut query = String::from("query { ...F0 }");
+        for i in 0..levels {
+            let body = vec![format!("...F{}", i + 1); spreads].join(" ");
+            query.push_str(&format!(" fragment F{i} on Query {{ {body} }}"));
+        }
+        query.push_str(&format!(" fragment F{levels} on Query {{ __typename }}"));
+        query
+    }
+
+    #[test]
+    fn fragment_bombs_are_refused_in_linear_time() {
+        let started = std::time::Instant::now();
+        assert!(check(&bomb(30, 2)).unwrap_err().contains("expands to more than"));
+        assert!(check(&bomb(8, 10)).unwrap_err().contains("expands to more than"));
+        assert!(check(&bomb(1000, 2)).is_err());
+        assert!(started.elapsed() < std::time::Duration::from_secs(2), "the check must not expand the fragments");
+        assert!(check(&bomb(10, 2)).is_ok(), "2^10 fields is within the limit");
+    }
+
+    #[test]
+    fn cycles_aliases_directives_and_operations_are_bounded() {
+        assert!(
+            check("{ ...A } fragment A on Query { ...B } fragment B on Query { ...A }")
+                .unwrap_err()
+                .contains("spreads itself")
+        );
+        let aliases: String = (0..101).map(|i| format!("a{i}: __typename ")).collect();
+        assert!(check(&format!("{{ {aliases} }}")).unwrap_err().contains("aliases"));
+        assert!(check("{ __typename @a @b @c @d @e @f }").unwrap_err().contains("directives"));
+        let operations: String = (0..21).map(|i| format!("query Q{i} {{ __typename }} ")).collect();
+        assert!(check(&operations).unwrap_err().contains("operations"));
+        assert!(check("{ a: __typename b: __typename }").is_ok());
+    }
+
+    #[test]
+    fn page_costs_multiply_and_saturate() {
+        assert_eq!(page_cost(None, None, 2), 41);
+        assert_eq!(page_cost(Some(100), None, 2), 201);
+        assert_eq!(page_cost(None, Some(5), 2), 11);
+        assert_eq!(page_cost(Some(0), None, 2), 3, "an empty page still costs its selection once");
+        let huge = page_cost(Some(100), None, COST_CAP);
+        assert_eq!(huge, 1 + COST_CAP);
+    }
+}
