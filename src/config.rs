@@ -39,8 +39,24 @@ pub struct Settings {
     #[arg(long, env = "PEPITE_LOG", default_value = "info", global = true)]
     pub log: String,
 
+    /// Log lines as `text` (coloured only on a terminal) or `json` (one object a line).
+    #[arg(long, env = "PEPITE_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text, global = true)]
+    pub log_format: LogFormat,
+
+    /// Address of a separate listener serving Prometheus metrics at `/metrics`; off when absent.
+    #[arg(long, env = "PEPITE_METRICS_LISTEN", global = true)]
+    pub metrics_listen: Option<String>,
+
     #[command(flatten)]
     pub limits: Limits,
+}
+
+/// How log lines are written.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum LogFormat {
+    #[default]
+    Text,
+    Json,
 }
 
 /// What one request, and all of them together, may take.
@@ -116,6 +132,8 @@ impl Settings {
             listen: "127.0.0.1:0".into(),
             admin_tokens: Vec::new(),
             log: "info".into(),
+            log_format: LogFormat::Text,
+            metrics_listen: None,
             limits: Limits::default(),
         }
     }

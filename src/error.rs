@@ -1,6 +1,7 @@
 //! The one error type of Pépite: each variant says what the client sees.
 
 use async_graphql::ErrorExtensions;
+use sea_orm::{DbErr, RuntimeErr, sqlx};
 
 /// One problem found in client input, with the path of the value at fault.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
@@ -35,6 +36,8 @@ pub enum AppError {
     Forbidden,
     /// The request ran past its deadline; a write that answers this was not committed.
     Timeout,
+    /// The database cannot be reached; the cause is logged, never shown to API clients.
+    Unavailable(String),
     /// A failure on our side; the cause is logged, never shown to API clients.
     Internal(String),
 }
@@ -60,6 +63,7 @@ impl AppError {
             AppError::Unauthenticated => "this operation needs an `Authorization: Bearer <token>` header".into(),
             AppError::Forbidden => "the bearer token is not allowed to write".into(),
             AppError::Timeout => "the request did not finish within its time limit; nothing was written".into(),
+            AppError::Unavailable(_) => "the database is unavailable; nothing was written, try again shortly".into(),
             AppError::Internal(_) => "internal error".into(),
         }
     }
@@ -67,7 +71,7 @@ impl AppError {
     /// The full cause, for logs: the message, or the internal detail clients never see.
     pub fn cause(&self) -> String {
         match self {
-            AppError::Internal(cause) => cause.clone(),
+            AppError::Internal(cause) | AppError::Unavailable(cause) => cause.clone(),
             other => other.message(),
         }
     }
@@ -86,6 +90,7 @@ impl AppError {
             AppError::Unauthenticated => "UNAUTHENTICATED",
             AppError::Forbidden => "FORBIDDEN",
             AppError::Timeout => "TIMEOUT",
+            AppError::Unavailable(_) => "SERVICE_UNAVAILABLE",
             AppError::Internal(_) => "INTERNAL",
         }
     }
@@ -97,9 +102,56 @@ impl From<sea_orm::DbErr> for AppError {
             Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => {
                 AppError::Conflict { message: "the slug is already taken".into(), field: Some("input.slug".into()) }
             }
+            _ if is_timeout(&err) => AppError::Timeout,
+            _ if is_unreachable(&err) => AppError::Unavailable(format!("database: {err}")),
             _ => AppError::Internal(format!("database: {err}")),
         }
     }
+}
+
+/// The driver's error, when there is one.
+fn sqlx_error(err: &DbErr) -> Option<&sqlx::Error> {
+    match err {
+        DbErr::Conn(RuntimeErr::SqlxError(e))
+        | DbErr::Exec(RuntimeErr::SqlxError(e))
+        | DbErr::Query(RuntimeErr::SqlxError(e)) => Some(e),
+        _ => None,
+    }
+}
+
+/// The SQLSTATE of a database error.
+fn sql_state(err: &DbErr) -> Option<String> {
+    match sqlx_error(err)? {
+        sqlx::Error::Database(db) => db.code().map(|c| c.into_owned()),
+        _ => None,
+    }
+}
+
+/// PostgreSQL cancelled a statement past `statement_timeout`.
+fn is_timeout(err: &DbErr) -> bool {
+    sql_state(err).as_deref() == Some("57014")
+}
+
+/// The database cannot be reached: no connection to be had, or the one in use broke.
+fn is_unreachable(err: &DbErr) -> bool {
+    if matches!(err, DbErr::ConnectionAcquire(_) | DbErr::Conn(_)) {
+        return true;
+    }
+    // PostgreSQL's connection exceptions (08…) and operator interventions (57P…: shutting down).
+    if sql_state(err).is_some_and(|state| state.starts_with("08") || state.starts_with("57P")) {
+        return true;
+    }
+    matches!(
+        sqlx_error(err),
+        Some(
+            sqlx::Error::Io(_)
+                | sqlx::Error::Tls(_)
+                | sqlx::Error::Protocol(_)
+                | sqlx::Error::PoolTimedOut
+                | sqlx::Error::PoolClosed
+                | sqlx::Error::WorkerCrashed
+        )
+    )
 }
 
 impl From<tantivy::TantivyError> for AppError {
@@ -116,8 +168,10 @@ impl From<AppError> for async_graphql::Error {
 
 impl ErrorExtensions for AppError {
     fn extend(&self) -> async_graphql::Error {
-        if let AppError::Internal(cause) = self {
-            tracing::error!(%cause, "request failed");
+        match self {
+            AppError::Internal(cause) => tracing::error!(%cause, "request failed"),
+            AppError::Unavailable(cause) => tracing::warn!(%cause, "database unavailable"),
+            _ => {}
         }
         async_graphql::Error::new(self.message()).extend_with(|_, ext| {
             ext.set("code", self.code());

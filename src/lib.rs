@@ -9,6 +9,7 @@ pub mod generate;
 pub mod graphql;
 pub mod http;
 pub mod kb;
+pub mod metrics;
 pub mod search;
 pub mod startup;
 pub mod telemetry;

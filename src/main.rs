@@ -15,7 +15,7 @@ use pepite::{graphql, telemetry};
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
-    telemetry::init(&cli.settings.log);
+    telemetry::init(&cli.settings.log, cli.settings.log_format);
     match run(cli).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(AppError::Invalid(problems)) => {
@@ -25,8 +25,8 @@ async fn main() -> ExitCode {
             }
             ExitCode::from(2)
         }
-        Err(AppError::Internal(cause)) => {
-            eprintln!("error: {cause}");
+        Err(err @ (AppError::Internal(_) | AppError::Unavailable(_))) => {
+            eprintln!("error: {}", err.cause());
             ExitCode::FAILURE
         }
         Err(err) => {
@@ -42,6 +42,17 @@ async fn run(cli: Cli) -> Result<(), AppError> {
         Command::Serve => {
             let app = Application::build(settings).await?;
             println!("Pépite is serving its GraphQL API and playground at http://{}/graphql", app.address());
+            if let Some(metrics) = app.metrics_address() {
+                println!("Prometheus metrics at http://{metrics}/metrics");
+            }
+            let report = app.report();
+            println!(
+                "Database {} ({}); entities {}; search index {}",
+                report["database"]["url"].as_str().unwrap_or_default(),
+                report["database"]["status"].as_str().unwrap_or_default(),
+                report["entities"],
+                report["index"]
+            );
             if let Some(token) = app.generated_token() {
                 println!(
                     "No PEPITE_ADMIN_TOKEN is set: mutations take this token until the server stops.\n\
@@ -81,10 +92,11 @@ async fn run(cli: Cli) -> Result<(), AppError> {
             let db = startup::connect(&settings).await?;
             startup::migrate(&db).await?;
             let summary = match SearchIndex::open(db.clone(), &settings.index_dir()).await {
-                Ok(search) => Kb { db, search }.import(&document, &progress).await?,
+                Ok(search) => Kb { db, search }.import("cli", &document, &progress).await?,
                 // A running server owns the index: it picks the changes up from the outbox.
                 Err(AppError::Conflict { .. }) => {
                     let summary = kb::write_document(&db, &document, &progress).await?;
+                    kb::audit_import("cli", &summary);
                     if !kb::wait_until_indexed(&db, Duration::from_secs(60)).await? {
                         eprintln!("warning: written, but the running server has not indexed it yet");
                     }

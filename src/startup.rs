@@ -22,7 +22,12 @@ pub async fn connect(settings: &Settings) -> Result<DatabaseConnection> {
         AppError::Internal(format!("cannot create the data directory {}: {err}", settings.data_dir.display()))
     })?;
     let mut options = ConnectOptions::new(settings.database_url());
-    options.sqlx_logging(false).connect_timeout(Duration::from_secs(10)).max_connections(16);
+    // Short timeouts, so that an unreachable database is answered SERVICE_UNAVAILABLE within seconds.
+    options
+        .sqlx_logging(false)
+        .connect_timeout(Duration::from_secs(3))
+        .acquire_timeout(Duration::from_secs(3))
+        .max_connections(16);
     // A statement may not outlive the request that runs it.
     let statement_timeout = settings.limits.request_timeout.as_millis().to_string();
     options.map_sqlx_postgres_opts(move |pg| pg.options([("statement_timeout", statement_timeout.as_str())]));
@@ -61,6 +66,9 @@ pub async fn open_with_db(settings: &Settings, db: DatabaseConnection) -> Result
 pub struct Application {
     acceptor: TcpAcceptor,
     address: SocketAddr,
+    metrics: Option<(TcpAcceptor, SocketAddr)>,
+    health: Arc<http::Health>,
+    database: String,
     kb: Kb,
     tokens: Tokens,
     generated_token: Option<String>,
@@ -78,15 +86,12 @@ impl Application {
         if kb.seed_if_empty().await? {
             tracing::info!("empty database: loaded the bundled knowledge base");
         }
-        let acceptor = TcpListener::bind(settings.listen.clone())
-            .into_acceptor()
-            .await
-            .map_err(|err| AppError::Internal(format!("cannot listen on {}: {err}", settings.listen)))?;
-        let address = acceptor
-            .local_addr()
-            .first()
-            .and_then(|addr| addr.as_socket_addr().copied())
-            .ok_or_else(|| AppError::Internal(format!("no socket address to listen on for {}", settings.listen)))?;
+        let (acceptor, address) = bind(&settings.listen).await?;
+        let metrics = match &settings.metrics_listen {
+            Some(listen) => Some(bind(listen).await?),
+            None => None,
+        };
+        let health = http::Health::start(kb.clone()).await;
         let tokens = Tokens::parse(&settings.admin_tokens);
         let (tokens, generated_token) = if tokens.is_empty() {
             let token = format!("{:032x}", rand::random::<u128>());
@@ -94,7 +99,17 @@ impl Application {
         } else {
             (tokens, None)
         };
-        Ok(Application { acceptor, address, kb, tokens, generated_token, limits: settings.limits })
+        Ok(Application {
+            acceptor,
+            address,
+            metrics,
+            health,
+            database: redact(&settings.database_url()),
+            kb,
+            tokens,
+            generated_token,
+            limits: settings.limits,
+        })
     }
 
     /// The token generated because none was configured, to show once to whoever started the server.
@@ -111,8 +126,21 @@ impl Application {
         self.address
     }
 
+    /// The address of the metrics listener, when there is one.
+    pub fn metrics_address(&self) -> Option<SocketAddr> {
+        self.metrics.as_ref().map(|(_, address)| *address)
+    }
+
     pub fn kb(&self) -> &Kb {
         &self.kb
+    }
+
+    /// What the server is serving, for the start-up report: the database (without password),
+    /// entities by kind, and the search index.
+    pub fn report(&self) -> serde_json::Value {
+        let mut report = self.health.report();
+        report["database"]["url"] = serde_json::json!(self.database);
+        report
     }
 
     /// Serves until Ctrl-C or SIGTERM.
@@ -120,7 +148,7 @@ impl Application {
         let schema = graphql::schema(self.kb.clone(), self.tokens.clone(), self.limits.max_cost);
         let admission = http::Admission::new(&self.limits);
         let serving = http::Serving {
-            health: http::Health::start(self.kb.db.clone()).await,
+            health: self.health.clone(),
             kb: self.kb,
             admission,
             request_timeout: self.limits.request_timeout,
@@ -137,10 +165,32 @@ impl Application {
             }
         });
         let app = http::routes(schema, serving);
+        if let Some((acceptor, _)) = self.metrics {
+            let routes = http::metrics_routes(self.health);
+            tokio::spawn(async move {
+                if let Err(err) = Server::new_with_acceptor(acceptor).run(routes).await {
+                    tracing::error!(cause = %err, "the metrics listener stopped");
+                }
+            });
+        }
         Server::new_with_acceptor(self.acceptor)
             .run_with_graceful_shutdown(app, shutdown_signal(), Some(Duration::from_secs(5)))
             .await
     }
+}
+
+/// Binds a listener, returning the address actually bound (the real port when 0 was asked for).
+async fn bind(listen: &str) -> Result<(TcpAcceptor, SocketAddr)> {
+    let acceptor = TcpListener::bind(listen.to_string())
+        .into_acceptor()
+        .await
+        .map_err(|err| AppError::Internal(format!("cannot listen on {listen}: {err}")))?;
+    let address = acceptor
+        .local_addr()
+        .first()
+        .and_then(|addr| addr.as_socket_addr().copied())
+        .ok_or_else(|| AppError::Internal(format!("no socket address to listen on for {listen}")))?;
+    Ok((acceptor, address))
 }
 
 async fn shutdown_signal() {

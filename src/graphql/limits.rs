@@ -6,8 +6,9 @@
 //! memoising them, so a few hundred bytes of nested fragments would cost exponential time and
 //! memory there; the checks here run first, in one linear pass over the document.
 
+use std::any::TypeId;
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -166,6 +167,26 @@ impl<'a> Walk<'a> {
     }
 }
 
+/// What a request turned out to be, filled in once its document is parsed, for logs and metrics.
+/// The transport puts it in the request's data and reads it after execution.
+#[derive(Debug, Default)]
+pub struct OperationInfo {
+    name: OnceLock<String>,
+    kind: OnceLock<&'static str>,
+}
+
+impl OperationInfo {
+    /// The operation's name, if it has one.
+    pub fn name(&self) -> Option<&str> {
+        self.name.get().map(String::as_str)
+    }
+
+    /// `query`, `mutation` or `subscription`; `unknown` when the document was refused before.
+    pub fn kind(&self) -> &'static str {
+        self.kind.get().copied().unwrap_or("unknown")
+    }
+}
+
 /// The async-graphql extension that applies the limits to every request, whatever its transport.
 pub struct Limits {
     /// The most a request may cost (see [`page_cost`]).
@@ -200,14 +221,28 @@ impl Extension for LimitsExtension {
         let doc = request.parsed_query().map_err(|err| refused(PARSE_FAILED, err.message))?;
         check_document(doc).map_err(|message| refused(VALIDATION_FAILED, message))?;
         let operation = match &doc.operations {
-            DocumentOperations::Single(op) => Some(op.node.ty),
+            DocumentOperations::Single(op) => Some((None, op.node.ty)),
             DocumentOperations::Multiple(map) => match &operation_name {
-                Some(name) => map.get(name.as_str()).map(|op| op.node.ty),
-                None if map.len() == 1 => map.values().next().map(|op| op.node.ty),
+                Some(name) => map.get(name.as_str()).map(|op| (Some(name.to_string()), op.node.ty)),
+                None if map.len() == 1 => map.iter().next().map(|(name, op)| (Some(name.to_string()), op.node.ty)),
                 None => None,
             },
         };
-        self.writes.store(operation == Some(OperationType::Mutation), Ordering::Relaxed);
+        let kind = operation.as_ref().map(|(_, ty)| *ty);
+        self.writes.store(kind == Some(OperationType::Mutation), Ordering::Relaxed);
+        if let Some(info) =
+            request.data.get(&TypeId::of::<Arc<OperationInfo>>()).and_then(|d| d.downcast_ref::<Arc<OperationInfo>>())
+            && let Some((name, ty)) = operation
+        {
+            if let Some(name) = name {
+                let _ = info.name.set(name);
+            }
+            let _ = info.kind.set(match ty {
+                OperationType::Query => "query",
+                OperationType::Mutation => "mutation",
+                OperationType::Subscription => "subscription",
+            });
+        }
         next.run(ctx, request).await
     }
 

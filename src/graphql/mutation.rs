@@ -22,14 +22,14 @@ pub struct Bearer(pub String);
 /// Marks a request that came as an HTTP GET: it may only read.
 pub struct ReadOnlyRequest;
 
-/// Checks that the request may write.
-fn authorize(ctx: &Context<'_>) -> Result<(), AppError> {
+/// Checks that the request may write; returns the name of its token, the actor of the write.
+fn authorize<'a>(ctx: &Context<'a>) -> Result<&'a str, AppError> {
     if ctx.data_opt::<ReadOnlyRequest>().is_some() {
         return Err(AppError::invalid("", "mutations are not run over GET; send them with POST"));
     }
     let Some(Bearer(token)) = ctx.data_opt::<Bearer>() else { return Err(AppError::Unauthenticated) };
     match ctx.data_opt::<Tokens>().and_then(|tokens| tokens.identify(token)) {
-        Some(_) => Ok(()),
+        Some(name) => Ok(name),
         None => Err(AppError::Forbidden),
     }
 }
@@ -194,8 +194,8 @@ macro_rules! kind_mutations {
         impl $object {
             #[doc = concat!("Creates ", $what, ". A taken slug is a `CONFLICT`; every broken rule is a `BAD_USER_INPUT` naming its field.")]
             async fn $create_fn(&self, ctx: &Context<'_>, input: $draft) -> Result<$ty> {
-                authorize(ctx)?;
-                let id = kb(ctx).create(input).await?;
+                let actor = authorize(ctx)?;
+                let id = kb(ctx).create(actor, input).await?;
                 match reload(ctx, $kind, id).await? {
                     Entity::$ty(found) => Ok(found),
                     _ => Err(AppError::Internal("wrong kind".into()).into()),
@@ -210,9 +210,9 @@ macro_rules! kind_mutations {
                 input: $update,
                 expected_updated_at: Option<DateTime<Utc>>,
             ) -> Result<$ty> {
-                authorize(ctx)?;
+                let actor = authorize(ctx)?;
                 let id = parse_id_of(&id, $kind, "id")?;
-                kb(ctx).update::<$draft>(id, expected_updated_at, |draft| input.apply(draft)).await?;
+                kb(ctx).update::<$draft>(actor, id, expected_updated_at, |draft| input.apply(draft)).await?;
                 match reload(ctx, $kind, id).await? {
                     Entity::$ty(found) => Ok(found),
                     _ => Err(AppError::Internal("wrong kind".into()).into()),
@@ -227,9 +227,9 @@ macro_rules! kind_mutations {
                 #[graphql(desc = "Clear the references that would otherwise prevent the deletion (organisations only).")]
                 force: Option<bool>,
             ) -> Result<ID> {
-                authorize(ctx)?;
+                let actor = authorize(ctx)?;
                 let number = parse_id_of(&id, $kind, "id")?;
-                kb(ctx).delete($kind, number, force.unwrap_or(false)).await?;
+                kb(ctx).delete(actor, $kind, number, force.unwrap_or(false)).await?;
                 Ok(id)
             }
         }
@@ -295,7 +295,7 @@ enum Relation {
 
 /// Adds or removes one link of a company, both directions at once (they are one row).
 async fn relink(ctx: &Context<'_>, company: ID, other: ID, relation: Relation, add: bool) -> Result<Company> {
-    authorize(ctx)?;
+    let actor = authorize(ctx)?;
     let company_id = parse_id_of(&company, EntityKind::Company, "companyId")?;
     let (kind, field) = match relation {
         Relation::Technology => (EntityKind::Technology, "technologyId"),
@@ -316,7 +316,7 @@ async fn relink(ctx: &Context<'_>, company: ID, other: ID, relation: Relation, a
         }
     };
     kb(ctx)
-        .update::<CompanyDraft>(company_id, None, |draft| {
+        .update::<CompanyDraft>(actor, company_id, None, |draft| {
             let list = match relation {
                 Relation::Technology => &mut draft.technologies,
                 Relation::Programme => &mut draft.programmes,
@@ -382,10 +382,10 @@ impl LinkMutation {
         ctx: &Context<'_>,
         document: Json<serde_json::Value>,
     ) -> Result<ImportSummary> {
-        authorize(ctx)?;
+        let actor = authorize(ctx)?;
         let text = serde_json::to_string(&document.0).map_err(|err| AppError::Internal(err.to_string()))?;
         let document = Document::parse(&text)?;
-        Ok(kb(ctx).import(&document, &ProgressBar::hidden()).await?)
+        Ok(kb(ctx).import(actor, &document, &ProgressBar::hidden()).await?)
     }
 }
 

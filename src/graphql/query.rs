@@ -11,6 +11,7 @@ use super::loaders::{CompanyId, OrganisationId, ProgrammeId, TechnologyId};
 use super::types::{Company, Entity, Organisation, Programme, Technology, kb, loader, prefetch_relations};
 use crate::error::AppError;
 use crate::kb::read::{self, CompanyFilter, OrderBy, OrganisationFilter, ProgrammeFilter, TechnologyFilter};
+use crate::metrics::METRICS;
 use crate::search::EntityKind;
 use crate::search::SearchIndex;
 use crate::search::query::{Facets, SearchFilter, SearchRequest, Suggestion};
@@ -207,7 +208,9 @@ impl EntityQuery {
             offset: window.offset as usize,
             limit: window.limit as usize,
         };
+        let started = std::time::Instant::now();
         let found = search_index(ctx).search(request).await?;
+        METRICS.search_seconds.with_label_values(&["search"]).observe(started.elapsed().as_secs_f64());
         SearchConnection::build(ctx, &args, found).await
     }
 

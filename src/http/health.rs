@@ -1,48 +1,123 @@
-//! The database probe behind `/health`: refreshed in the background, read without waiting, so that
-//! health checks answer at once whatever the load or the state of the database.
+//! What `/health`, `/ready`, `/metrics` and the start-up report say: a database probe and entity
+//! counts refreshed in the background, read without waiting, so that they answer at once whatever
+//! the load or the state of the database.
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use sea_orm::{ConnectionTrait, DatabaseConnection};
+use serde_json::{Value, json};
+
+use crate::kb::Kb;
+use crate::metrics::METRICS;
+use crate::search::{EntityKind, IndexStatus};
 
 /// How often the database is probed, and how long one probe may take.
 const PROBE_EVERY: Duration = Duration::from_secs(1);
 const PROBE_TIMEOUT: Duration = Duration::from_secs(2);
+/// Entity counts are refreshed every this many probes.
+const COUNT_EVERY: u32 = 5;
 
-/// What the last probe found.
-#[derive(Debug)]
+/// What the last probes found.
 pub struct Health {
-    database_up: AtomicBool,
+    kb: Kb,
+    last: RwLock<Snapshot>,
+}
+
+#[derive(Clone, Debug, Default)]
+struct Snapshot {
+    database_up: bool,
+    entities: Vec<(EntityKind, u64)>,
 }
 
 impl Health {
     /// Probes once, then keeps probing in the background for as long as the result is shared.
-    pub async fn start(db: DatabaseConnection) -> Arc<Health> {
-        let health = Arc::new(Health { database_up: AtomicBool::new(probe(&db).await) });
+    pub async fn start(kb: Kb) -> Arc<Health> {
+        let health = Arc::new(Health { kb, last: RwLock::new(Snapshot::default()) });
+        health.refresh(true).await;
         let weak = Arc::downgrade(&health);
         tokio::spawn(async move {
             let mut tick = tokio::time::interval(PROBE_EVERY);
-            loop {
+            for round in 1u32.. {
                 tick.tick().await;
-                let up = probe(&db).await;
                 let Some(health) = weak.upgrade() else { return };
-                if health.database_up.swap(up, Ordering::Relaxed) != up {
-                    if up {
-                        tracing::info!("database reachable again");
-                    } else {
-                        tracing::warn!("database unreachable");
-                    }
-                }
+                health.refresh(round % COUNT_EVERY == 0).await;
             }
         });
         health
     }
 
+    async fn refresh(&self, count: bool) {
+        let up = probe(&self.kb.db).await;
+        let entities = match count && up {
+            true => tokio::time::timeout(PROBE_TIMEOUT, self.kb.count_by_kind()).await.ok().and_then(Result::ok),
+            false => None,
+        };
+        let mut last = self.last.write().unwrap_or_else(|poisoned| poisoned.into_inner());
+        if last.database_up != up {
+            if up {
+                tracing::info!("database reachable again");
+            } else {
+                tracing::warn!("database unreachable");
+            }
+        }
+        last.database_up = up;
+        if let Some(entities) = entities {
+            last.entities = entities;
+        }
+    }
+
+    fn snapshot(&self) -> Snapshot {
+        self.last.read().unwrap_or_else(|poisoned| poisoned.into_inner()).clone()
+    }
+
     /// Whether the database answered the last probe.
     pub fn database_up(&self) -> bool {
-        self.database_up.load(Ordering::Relaxed)
+        self.snapshot().database_up
+    }
+
+    /// Ready for traffic: the database answers and the index is not being rebuilt.
+    pub fn ready(&self) -> bool {
+        self.database_up() && !self.kb.search.status().rebuilding
+    }
+
+    /// The figures `/health` and the start-up report show: database, entities by kind, index.
+    pub fn report(&self) -> Value {
+        let snapshot = self.snapshot();
+        let index: IndexStatus = self.kb.search.status();
+        let entities: serde_json::Map<String, Value> =
+            snapshot.entities.iter().map(|(kind, n)| (kind.as_str().to_lowercase(), json!(n))).collect();
+        json!({
+            "database": {
+                "backend": format!("{:?}", self.kb.db.get_database_backend()).to_lowercase(),
+                "status": if snapshot.database_up { "up" } else { "unavailable" },
+            },
+            "entities": entities,
+            "index": index,
+        })
+    }
+
+    /// Brings the gauges of `/metrics` up to date.
+    pub fn update_metrics(&self) {
+        let snapshot = self.snapshot();
+        for (kind, n) in snapshot.entities {
+            METRICS.entities.with_label_values(&[kind.as_str()]).set(n as i64);
+        }
+        let index = self.kb.search.status();
+        METRICS.index_documents.set(index.documents as i64);
+        METRICS.index_position.set(index.position);
+        let pool = match self.kb.db.get_database_backend() {
+            sea_orm::DbBackend::Postgres => {
+                let pool = self.kb.db.get_postgres_connection_pool();
+                (pool.size(), pool.num_idle())
+            }
+            _ => {
+                let pool = self.kb.db.get_sqlite_connection_pool();
+                (pool.size(), pool.num_idle())
+            }
+        };
+        METRICS.pool_connections.with_label_values(&["idle"]).set(pool.1 as i64);
+        METRICS.pool_connections.with_label_values(&["in_use"]).set(pool.0 as i64 - pool.1 as i64);
     }
 }
 

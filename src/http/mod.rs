@@ -21,8 +21,10 @@ pub use health::Health;
 
 use crate::auth::Tokens;
 use crate::deadline;
+use crate::graphql::limits::OperationInfo;
 use crate::graphql::{self, AppSchema};
 use crate::kb::Kb;
+use crate::metrics::METRICS;
 
 /// Largest request body accepted: a knowledge-base document of a few thousand entities fits.
 pub const MAX_BODY_BYTES: usize = 16 * 1024 * 1024;
@@ -75,6 +77,7 @@ pub fn routes(schema: AppSchema, serving: Arc<Serving>) -> impl poem::Endpoint {
         .at("/graphql", get(graphql_endpoint).post(graphql_endpoint))
         .at("/playground/:file", get(asset))
         .at("/health", get(health_endpoint))
+        .at("/ready", get(ready_endpoint))
         .around(limit_body)
         .with(CatchPanic::new().with_handler(|_| {
             tracing::error!("a request panicked outside GraphQL");
@@ -133,8 +136,10 @@ async fn graphql_endpoint(
         Ok(slot) => slot,
         Err(refusal) => return refused(refusal),
     };
+    let started = std::time::Instant::now();
     let request_id = request_id(req);
-    let mut request = request.data(graphql::loader(&serving.kb));
+    let operation = Arc::new(OperationInfo::default());
+    let mut request = request.data(graphql::loader(&serving.kb)).data(operation.clone());
     if req.method() == Method::GET {
         request = request.data(graphql::ReadOnlyRequest);
     }
@@ -144,6 +149,7 @@ async fn graphql_endpoint(
     let deadline = tokio::time::Instant::now() + serving.request_timeout;
     let response = contained(deadline::scope(deadline, schema.execute(request)), &request_id).await;
     let status = transport_status(&response);
+    record(req, &response, status.map_or(StatusCode::OK, |s| s.0), &operation, &request_id, started.elapsed());
     let mut http = GraphQLResponse::from(response).into_response();
     if let Some((status, retry_after)) = status {
         http.set_status(status);
@@ -155,6 +161,40 @@ async fn graphql_endpoint(
         http.headers_mut().insert(REQUEST_ID, value);
     }
     http
+}
+
+/// The access log line and the metrics of one GraphQL request: never its variables, body or token.
+fn record(
+    req: &Request,
+    response: &async_graphql::Response,
+    status: StatusCode,
+    operation: &OperationInfo,
+    request_id: &str,
+    took: Duration,
+) {
+    let kind = operation.kind();
+    let outcome = if response.errors.is_empty() { "ok" } else { "error" };
+    METRICS.requests.with_label_values(&[kind, outcome]).inc();
+    METRICS.request_seconds.with_label_values(&[kind]).observe(took.as_secs_f64());
+    for error in &response.errors {
+        let code = match error.extensions.as_ref().and_then(|e| e.get("code")) {
+            Some(async_graphql::Value::String(code)) => code.as_str(),
+            _ => "NONE",
+        };
+        METRICS.errors.with_label_values(&[code]).inc();
+    }
+    tracing::info!(
+        target: "pepite::access",
+        method = %req.method(),
+        path = req.uri().path(),
+        status = status.as_u16(),
+        duration_ms = took.as_secs_f64() * 1000.0,
+        operation = operation.name().unwrap_or(""),
+        kind,
+        errors = response.errors.len(),
+        request_id,
+        "request"
+    );
 }
 
 /// The header that carries the request id, in both directions.
@@ -209,6 +249,7 @@ fn transport_status(response: &async_graphql::Response) -> Option<(StatusCode, O
 
 /// The answer to a request that was not let in.
 fn refused(refusal: Refusal) -> Response {
+    METRICS.requests.with_label_values(&["unknown", "refused"]).inc();
     let (status, code, message, wait) = match refusal {
         Refusal::Overloaded(wait) => {
             (StatusCode::SERVICE_UNAVAILABLE, "OVERLOADED", "the server is busy; try again shortly", wait)
@@ -286,15 +327,34 @@ fn asset(Path(file): Path<String>) -> Response {
     Response::builder().content_type(content_type).header(header::CACHE_CONTROL, "public, max-age=86400").body(body)
 }
 
-/// 200 while the database answered its last probe, 503 otherwise; never waits on the database.
+/// Liveness: 200 while the process serves, with the database's last probe, the entities and the
+/// index; never waits on the database, never shows error details.
 #[handler]
 async fn health_endpoint(serving: Data<&Arc<Serving>>) -> Response {
-    let backend = format!("{:?}", serving.kb.db.get_database_backend()).to_lowercase();
-    if serving.health.database_up() {
-        Json(json!({"status": "ok", "database": backend})).into_response()
+    let mut report = serving.health.report();
+    report["status"] = json!("ok");
+    Json(report).into_response()
+}
+
+/// Readiness, for a load balancer: 503 while the database is unreachable or the index is rebuilt.
+#[handler]
+async fn ready_endpoint(serving: Data<&Arc<Serving>>) -> Response {
+    if serving.health.ready() {
+        Json(json!({"status": "ready"})).into_response()
     } else {
-        (StatusCode::SERVICE_UNAVAILABLE, Json(json!({"status": "unavailable", "database": backend}))).into_response()
+        (StatusCode::SERVICE_UNAVAILABLE, Json(json!({"status": "unavailable"}))).into_response()
     }
+}
+
+/// The routes of the metrics listener: `/metrics` in Prometheus' text format.
+pub fn metrics_routes(health: Arc<Health>) -> impl poem::Endpoint {
+    Route::new().at("/metrics", get(metrics_endpoint)).data(health)
+}
+
+#[handler]
+fn metrics_endpoint(health: Data<&Arc<Health>>) -> Response {
+    health.update_metrics();
+    Response::builder().content_type("text/plain; version=0.0.4; charset=utf-8").body(METRICS.render())
 }
 
 #[cfg(test)]

@@ -19,7 +19,7 @@ pub use document::Document;
 pub use import::ImportSummary;
 
 use crate::error::Result;
-use crate::search::SearchIndex;
+use crate::search::{EntityKind, SearchIndex};
 
 /// How long a write outside any request (the CLI) waits for the index to apply it.
 const INDEX_WAIT: Duration = Duration::from_secs(60);
@@ -41,6 +41,11 @@ pub async fn write_document(
     crate::deadline::check()?;
     txn.commit().await?;
     Ok(summary)
+}
+
+/// The audit line of a committed import: who, and how many entities of each kind it wrote.
+pub fn audit_import(actor: &str, summary: &ImportSummary) {
+    tracing::info!(target: "pepite::audit", actor, action = "import", summary = ?summary, "write");
 }
 
 /// Starts a write transaction; on SQLite it takes the write lock at once, so that concurrent
@@ -91,8 +96,9 @@ impl Kb {
     /// Checks and upserts a document in one transaction: all of it is written, or nothing.
     /// When it returns, the changes are searchable.
     #[tracing::instrument(skip_all, fields(entities = document.len()))]
-    pub async fn import(&self, document: &Document, progress: &ProgressBar) -> Result<ImportSummary> {
+    pub async fn import(&self, actor: &str, document: &Document, progress: &ProgressBar) -> Result<ImportSummary> {
         let summary = write_document(&self.db, document, progress).await?;
+        audit_import(actor, &summary);
         self.wait_for_index().await;
         Ok(summary)
     }
@@ -119,6 +125,16 @@ impl Kb {
         }
     }
 
+    /// How many entities of each kind the database holds.
+    pub async fn count_by_kind(&self) -> Result<Vec<(EntityKind, u64)>> {
+        Ok(vec![
+            (EntityKind::Company, entity::company::Entity::find().count(&self.db).await?),
+            (EntityKind::Technology, entity::technology::Entity::find().count(&self.db).await?),
+            (EntityKind::Programme, entity::programme::Entity::find().count(&self.db).await?),
+            (EntityKind::Organisation, entity::organisation::Entity::find().count(&self.db).await?),
+        ])
+    }
+
     /// Whether the knowledge base holds no entity at all.
     pub async fn is_empty(&self) -> Result<bool> {
         Ok(entity::organisation::Entity::find().count(&self.db).await? == 0
@@ -133,7 +149,7 @@ impl Kb {
             return Ok(false);
         }
         let document = Document::parse(SEED)?;
-        self.import(&document, &ProgressBar::hidden()).await?;
+        self.import("seed", &document, &ProgressBar::hidden()).await?;
         Ok(true)
     }
 }

@@ -198,13 +198,18 @@ async fn lock_row(db: &impl ConnectionTrait, table: &str, id: i32) -> Result<boo
     Ok(db.execute(&update).await?.rows_affected() > 0)
 }
 
+/// The audit line of a committed write: who, what, which entity.
+fn audit(actor: &str, action: &str, kind: EntityKind, id: i32) {
+    tracing::info!(target: "pepite::audit", actor, action, kind = kind.as_str(), id, "write");
+}
+
 fn not_found(kind: EntityKind) -> AppError {
     AppError::NotFound(format!("no {} has this id", kind.as_str().to_lowercase()))
 }
 
 impl Kb {
     /// Creates an entity; a taken slug is a conflict. Returns its id once it is searchable.
-    pub async fn create<D: Kind>(&self, draft: D) -> Result<i32> {
+    pub async fn create<D: Kind>(&self, actor: &str, draft: D) -> Result<i32> {
         let txn = begin_write(&self.db).await?;
         let slug = draft.slug().to_string();
         let document = draft.into_document();
@@ -216,6 +221,7 @@ impl Kb {
         import::write(&txn, &document, Mode::Create, &ProgressBar::hidden()).await?;
         let id = id_of::<D>(&txn, &slug).await?.ok_or_else(|| AppError::Internal("created row not found".into()))?;
         self.commit(txn).await?;
+        audit(actor, "create", D::KIND, id);
         Ok(id)
     }
 
@@ -223,6 +229,7 @@ impl Kb {
     /// like an import. With `expected_updated_at`, refuses to overwrite a change made meanwhile.
     pub async fn update<D: Kind>(
         &self,
+        actor: &str,
         id: i32,
         expected_updated_at: Option<DateTime<Utc>>,
         change: impl FnOnce(&mut D) -> Result<()> + Send,
@@ -261,13 +268,15 @@ impl Kb {
             txn.execute(&rename).await?;
         }
         import::write(&txn, &document, Mode::Upsert, &ProgressBar::hidden()).await?;
-        self.commit(txn).await
+        self.commit(txn).await?;
+        audit(actor, "update", D::KIND, id);
+        Ok(())
     }
 
     /// Deletes an entity. Links to it go with it; a technology's children move up to its parent;
     /// an organisation that hosts companies or runs programmes is kept unless `force`, which
     /// clears those references.
-    pub async fn delete(&self, kind: EntityKind, id: i32, force: bool) -> Result<()> {
+    pub async fn delete(&self, actor: &str, kind: EntityKind, id: i32, force: bool) -> Result<()> {
         let txn = begin_write(&self.db).await?;
         let table = match kind {
             EntityKind::Company => "company",
@@ -345,7 +354,9 @@ impl Kb {
             Query::delete().from_table(Alias::new(table)).and_where(Expr::col(Alias::new("id")).eq(id)).to_owned();
         txn.execute(&delete).await?;
         record_changes(&txn, changes).await?;
-        self.commit(txn).await
+        self.commit(txn).await?;
+        audit(actor, "delete", kind, id);
+        Ok(())
     }
 }
 

@@ -8,6 +8,7 @@
 use std::collections::{BTreeSet, HashMap};
 use std::panic::AssertUnwindSafe;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -55,6 +56,8 @@ pub struct SearchIndex {
     pub(super) reader: IndexReader,
     pub(super) fields: Fields,
     requests: mpsc::UnboundedSender<Request>,
+    state: Arc<State>,
+    dir: PathBuf,
 }
 
 impl SearchIndex {
@@ -75,10 +78,12 @@ impl SearchIndex {
             .await?
         };
         let (requests, inbox) = mpsc::unbounded_channel();
-        let handle = SearchIndex { reader: reader.clone(), fields, requests };
+        let state = Arc::new(State::default());
+        let handle = SearchIndex { reader: reader.clone(), fields, requests, state: state.clone(), dir: dir.clone() };
 
         let fresh = payload.as_ref().is_none_or(|p| p.schema != SCHEMA_VERSION || p.database != database);
         let mut owner = Owner {
+            state,
             db,
             writer: Arc::new(Mutex::new(writer)),
             reader,
@@ -86,6 +91,7 @@ impl SearchIndex {
             database,
             seq: payload.map_or(0, |p| p.seq),
         };
+        owner.state.position.store(owner.seq, Ordering::Relaxed);
         if fresh {
             tracing::info!(dir = %dir.display(), "building the search index from the database");
             owner.rebuild().await?;
@@ -200,7 +206,45 @@ async fn database_identity(db: &DatabaseConnection) -> Result<String> {
     row.map(|r| r.value).ok_or_else(|| AppError::Internal("database identity missing".into()))
 }
 
+/// What the owner shares with every handle.
+#[derive(Debug, Default)]
+struct State {
+    /// The last change applied and committed.
+    position: AtomicI64,
+    /// Whether a rebuild is under way.
+    rebuilding: AtomicBool,
+}
+
+/// How the index stands, for health checks, metrics and the start-up report.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct IndexStatus {
+    /// Documents in the index.
+    pub documents: u64,
+    /// The last change applied.
+    pub position: i64,
+    /// Whether a rebuild is under way.
+    pub rebuilding: bool,
+    /// Size of the index's files.
+    pub bytes: u64,
+}
+
+impl SearchIndex {
+    /// How the index stands now.
+    pub fn status(&self) -> IndexStatus {
+        let bytes = std::fs::read_dir(&self.dir)
+            .map(|entries| entries.flatten().filter_map(|e| e.metadata().ok()).map(|m| m.len()).sum())
+            .unwrap_or(0);
+        IndexStatus {
+            documents: self.reader.searcher().num_docs(),
+            position: self.state.position.load(Ordering::Relaxed),
+            rebuilding: self.state.rebuilding.load(Ordering::Relaxed),
+            bytes,
+        }
+    }
+}
+
 struct Owner {
+    state: Arc<State>,
     db: DatabaseConnection,
     writer: Arc<Mutex<IndexWriter>>,
     reader: IndexReader,
@@ -245,6 +289,7 @@ impl Owner {
         })
         .await?;
         self.seq = payload.map_or(0, |p| p.seq);
+        self.state.position.store(self.seq, Ordering::Relaxed);
         Ok(())
     }
 
@@ -328,6 +373,13 @@ impl Owner {
 
     /// Replaces the whole index with the database's content.
     async fn rebuild(&mut self) -> Result<()> {
+        self.state.rebuilding.store(true, Ordering::Relaxed);
+        let outcome = self.rebuild_now().await;
+        self.state.rebuilding.store(false, Ordering::Relaxed);
+        outcome
+    }
+
+    async fn rebuild_now(&mut self) -> Result<()> {
         let last: Option<i64> = change::Entity::find()
             .select_only()
             .column_as(change::Column::Seq.max(), "max")
@@ -377,6 +429,7 @@ impl Owner {
         })
         .await?;
         self.seq = seq;
+        self.state.position.store(seq, Ordering::Relaxed);
         change::Entity::delete_many().filter(change::Column::Seq.lte(seq)).exec(&self.db).await?;
         Ok(())
     }

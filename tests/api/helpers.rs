@@ -190,6 +190,8 @@ pub fn names(list: &Value) -> Vec<String> {
 pub struct ServerProcess {
     pub child: std::process::Child,
     pub address: String,
+    /// The metrics listener's address, when `--metrics-listen` was given.
+    pub metrics: Option<String>,
     pub client: reqwest::Client,
 }
 
@@ -197,6 +199,16 @@ impl ServerProcess {
     /// Starts `pepite serve` on a free port with these settings and extra flags, its address
     /// space capped at `memory_cap_mib` so that a runaway request fails the test, not the machine.
     pub fn start(settings: &Settings, extra: &[&str], memory_cap_mib: u64) -> ServerProcess {
+        ServerProcess::start_logging(settings, extra, memory_cap_mib, std::process::Stdio::inherit())
+    }
+
+    /// Like [`ServerProcess::start`], its log (standard error) going to `log`.
+    pub fn start_logging(
+        settings: &Settings,
+        extra: &[&str],
+        memory_cap_mib: u64,
+        log: impl Into<std::process::Stdio>,
+    ) -> ServerProcess {
         use std::io::BufRead;
         let mut args: Vec<String> = vec![
             "-c".into(),
@@ -220,19 +232,27 @@ impl ServerProcess {
             .env_remove("PEPITE_DATA_DIR")
             .env("MALLOC_ARENA_MAX", "2")
             .stdout(std::process::Stdio::piped())
+            .stderr(log)
             .spawn()
             .expect("start pepite serve");
         let stdout = child.stdout.take().expect("stdout");
         let mut lines = std::io::BufReader::new(stdout).lines();
+        let url = |line: &str| line.find("http://").map(|at| line[at..].to_string());
         let address = loop {
             let line = lines.next().expect("pepite serve printed its address").expect("a line");
-            if let Some(at) = line.find("http://") {
-                break line[at..].trim_end_matches("/graphql").to_string();
+            if let Some(url) = url(&line) {
+                break url.trim_end_matches("/graphql").to_string();
             }
+        };
+        let metrics = if extra.contains(&"--metrics-listen") {
+            let line = lines.next().expect("pepite serve printed its metrics address").expect("a line");
+            Some(url(&line).expect("a metrics URL").trim_end_matches("/metrics").to_string())
+        } else {
+            None
         };
         // Keep draining standard output so the server never blocks on a full pipe.
         std::thread::spawn(move || lines.for_each(drop));
-        ServerProcess { child, address, client: reqwest::Client::new() }
+        ServerProcess { child, address, metrics, client: reqwest::Client::new() }
     }
 
     /// The process's peak resident memory, in MiB (VmHWM).
@@ -245,6 +265,14 @@ impl ServerProcess {
     /// Whether the process is still running.
     pub fn alive(&mut self) -> bool {
         self.child.try_wait().expect("wait").is_none()
+    }
+}
+
+impl ServerProcess {
+    /// Stops the server with SIGTERM and waits for it to exit.
+    pub fn stop(&mut self) {
+        let _ = Command::new("kill").arg("-TERM").arg(self.child.id().to_string()).status();
+        let _ = self.child.wait();
     }
 }
 

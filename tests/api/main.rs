@@ -9,6 +9,7 @@ mod import_export;
 mod index;
 mod limits;
 mod mutations;
+mod operations;
 mod queries;
 mod search;
 mod server;
