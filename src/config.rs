@@ -47,6 +47,15 @@ pub struct Settings {
     #[arg(long, env = "PEPITE_METRICS_LISTEN", global = true)]
     pub metrics_listen: Option<String>,
 
+    /// Origins allowed to call the API from a browser (comma-separated), or `*` for any: writes
+    /// need a bearer token, never a cookie, so any origin is safe by default.
+    #[arg(long, env = "PEPITE_CORS_ORIGINS", value_delimiter = ',', default_value = "*", global = true)]
+    pub cors_origins: Vec<String>,
+
+    /// How long shared caches may keep answers to GET queries (`Cache-Control: max-age`); absent: `no-cache`.
+    #[arg(long, env = "PEPITE_CACHE_MAX_AGE", value_parser = humantime::parse_duration, global = true)]
+    pub cache_max_age: Option<Duration>,
+
     #[command(flatten)]
     pub limits: Limits,
 }
@@ -134,6 +143,8 @@ impl Settings {
             log: "info".into(),
             log_format: LogFormat::Text,
             metrics_listen: None,
+            cors_origins: vec!["*".into()],
+            cache_max_age: None,
             limits: Limits::default(),
         }
     }

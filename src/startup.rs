@@ -73,6 +73,8 @@ pub struct Application {
     tokens: Tokens,
     generated_token: Option<String>,
     limits: Limits,
+    cors_origins: Vec<String>,
+    cache_max_age: Option<Duration>,
 }
 
 impl Application {
@@ -109,6 +111,8 @@ impl Application {
             tokens,
             generated_token,
             limits: settings.limits,
+            cors_origins: settings.cors_origins,
+            cache_max_age: settings.cache_max_age,
         })
     }
 
@@ -149,6 +153,8 @@ impl Application {
         let admission = http::Admission::new(&self.limits);
         let serving = http::Serving {
             health: self.health.clone(),
+            persisted: Default::default(),
+            cache_max_age: self.cache_max_age,
             kb: self.kb,
             admission,
             request_timeout: self.limits.request_timeout,
@@ -164,7 +170,7 @@ impl Application {
                 serving.admission.forget_idle_clients();
             }
         });
-        let app = http::routes(schema, serving);
+        let app = http::routes(schema, serving, self.cors_origins);
         if let Some((acceptor, _)) = self.metrics {
             let routes = http::metrics_routes(self.health);
             tokio::spawn(async move {

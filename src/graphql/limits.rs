@@ -8,7 +8,7 @@
 
 use std::any::TypeId;
 use std::collections::HashMap;
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -22,6 +22,7 @@ use async_graphql::{
 
 use crate::deadline;
 use crate::error::AppError;
+use crate::graphql::ReadOnlyRequest;
 
 /// Longest query text accepted, in bytes (the request body may be larger: imports send documents as variables).
 pub const MAX_QUERY_BYTES: usize = 100_000;
@@ -173,12 +174,18 @@ impl<'a> Walk<'a> {
 pub struct OperationInfo {
     name: OnceLock<String>,
     kind: OnceLock<&'static str>,
+    executed: AtomicBool,
 }
 
 impl OperationInfo {
     /// The operation's name, if it has one.
     pub fn name(&self) -> Option<&str> {
         self.name.get().map(String::as_str)
+    }
+
+    /// Whether the operation ran: it parsed, validated and fit the limits.
+    pub fn executed(&self) -> bool {
+        self.executed.load(Ordering::Relaxed)
     }
 
     /// `query`, `mutation` or `subscription`; `unknown` when the document was refused before.
@@ -195,7 +202,7 @@ pub struct Limits {
 
 impl ExtensionFactory for Limits {
     fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(LimitsExtension { max_cost: self.max_cost, writes: AtomicBool::new(false) })
+        Arc::new(LimitsExtension { max_cost: self.max_cost, writes: AtomicBool::new(false), info: Mutex::new(None) })
     }
 }
 
@@ -204,6 +211,8 @@ struct LimitsExtension {
     max_cost: usize,
     /// Whether the operation is a mutation: writes are never cancelled midway (see [`crate::deadline`]).
     writes: AtomicBool,
+    /// Where the transport wants to learn what the request was.
+    info: Mutex<Option<Arc<OperationInfo>>>,
 }
 
 #[async_trait::async_trait]
@@ -230,8 +239,13 @@ impl Extension for LimitsExtension {
         };
         let kind = operation.as_ref().map(|(_, ty)| *ty);
         self.writes.store(kind == Some(OperationType::Mutation), Ordering::Relaxed);
-        if let Some(info) =
-            request.data.get(&TypeId::of::<Arc<OperationInfo>>()).and_then(|d| d.downcast_ref::<Arc<OperationInfo>>())
+        if kind == Some(OperationType::Mutation) && request.data.contains_key(&TypeId::of::<ReadOnlyRequest>()) {
+            return Err(refused("METHOD_NOT_ALLOWED", "mutations are not run over GET; send them with POST"));
+        }
+        let info =
+            request.data.get(&TypeId::of::<Arc<OperationInfo>>()).and_then(|d| d.downcast_ref::<Arc<OperationInfo>>());
+        *self.info.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) = info.cloned();
+        if let Some(info) = info
             && let Some((name, ty)) = operation
         {
             if let Some(name) = name {
@@ -252,6 +266,9 @@ impl Extension for LimitsExtension {
         operation_name: Option<&str>,
         next: NextExecute<'_>,
     ) -> Response {
+        if let Some(info) = self.info.lock().unwrap_or_else(|p| p.into_inner()).as_ref() {
+            info.executed.store(true, Ordering::Relaxed);
+        }
         let left = deadline::remaining();
         match left {
             Some(left) if !self.writes.load(Ordering::Relaxed) => {

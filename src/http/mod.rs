@@ -2,16 +2,15 @@
 //! assets, and `/health`.
 
 mod admission;
+mod endpoint;
 mod health;
+mod persisted;
 
-use std::panic::AssertUnwindSafe;
 use std::sync::{Arc, LazyLock};
 use std::time::Duration;
 
-use async_graphql_poem::{GraphQLRequest, GraphQLResponse};
-use futures_util::FutureExt;
 use poem::http::{Method, StatusCode, header};
-use poem::middleware::CatchPanic;
+use poem::middleware::{CatchPanic, Cors};
 use poem::web::{Data, Json, Path, Redirect};
 use poem::{Body, Endpoint, EndpointExt, IntoResponse, Request, Response, Route, get, handler};
 use serde_json::json;
@@ -20,9 +19,7 @@ pub use admission::{Admission, Refusal};
 pub use health::Health;
 
 use crate::auth::Tokens;
-use crate::deadline;
-use crate::graphql::limits::OperationInfo;
-use crate::graphql::{self, AppSchema};
+use crate::graphql::AppSchema;
 use crate::kb::Kb;
 use crate::metrics::METRICS;
 
@@ -57,6 +54,9 @@ pub const DEFAULT_QUERY: &str = r#"# Welcome to Pépite: who does what at the Te
 /// Everything the HTTP layer needs besides the schema.
 pub struct Serving {
     pub kb: Kb,
+    pub persisted: persisted::PersistedQueries,
+    /// `Cache-Control: max-age` of answers to GET queries; `no-cache` when absent.
+    pub cache_max_age: Option<Duration>,
     pub admission: Admission,
     pub request_timeout: Duration,
     pub health: Arc<Health>,
@@ -71,14 +71,23 @@ impl Serving {
 }
 
 /// The application's routes.
-pub fn routes(schema: AppSchema, serving: Arc<Serving>) -> impl poem::Endpoint {
+pub fn routes(schema: AppSchema, serving: Arc<Serving>, cors_origins: Vec<String>) -> impl poem::Endpoint {
+    let mut cors = Cors::new()
+        .allow_methods([Method::GET, Method::POST])
+        .allow_headers(["authorization", "content-type", "apollographql-client-name", "apollographql-client-version"])
+        .expose_headers(["etag", "retry-after", "x-request-id"])
+        .max_age(86_400);
+    if !cors_origins.iter().any(|origin| origin.trim() == "*") {
+        cors = cors.allow_origins(cors_origins.into_iter().map(|origin| origin.trim().to_string()));
+    }
     Route::new()
         .at("/", get(root))
-        .at("/graphql", get(graphql_endpoint).post(graphql_endpoint))
+        .at("/graphql", get(endpoint::graphql_endpoint).post(endpoint::graphql_endpoint))
         .at("/playground/:file", get(asset))
         .at("/health", get(health_endpoint))
         .at("/ready", get(ready_endpoint))
         .around(limit_body)
+        .with(cors)
         .with(CatchPanic::new().with_handler(|_| {
             tracing::error!("a request panicked outside GraphQL");
             error_response(StatusCode::INTERNAL_SERVER_ERROR, "INTERNAL", "internal error")
@@ -107,187 +116,6 @@ async fn limit_body<E: Endpoint>(next: E, mut req: Request) -> poem::Result<Resp
 #[handler]
 fn root() -> Redirect {
     Redirect::see_other("/graphql")
-}
-
-#[handler]
-async fn graphql_endpoint(
-    req: &Request,
-    schema: Data<&AppSchema>,
-    serving: Data<&Arc<Serving>>,
-    request: poem::Result<GraphQLRequest>,
-) -> Response {
-    if req.method() == Method::GET && !has_query_param(req) {
-        if accepts_html(req) {
-            return playground();
-        }
-        return error_response(
-            StatusCode::BAD_REQUEST,
-            "BAD_REQUEST",
-            "GET /graphql needs a `query` parameter; open it in a browser for the playground",
-        );
-    }
-    let request = match request {
-        Ok(GraphQLRequest(request)) => request,
-        Err(err) => return error_response(err.status(), "BAD_REQUEST", &format!("not a GraphQL request: {err}")),
-    };
-    let token = bearer_token(req);
-    let client = client_key(req, &serving, token.as_deref());
-    let _slot = match serving.admission.enter(&client).await {
-        Ok(slot) => slot,
-        Err(refusal) => return refused(refusal),
-    };
-    let started = std::time::Instant::now();
-    let request_id = request_id(req);
-    let operation = Arc::new(OperationInfo::default());
-    let mut request = request.data(graphql::loader(&serving.kb)).data(operation.clone());
-    if req.method() == Method::GET {
-        request = request.data(graphql::ReadOnlyRequest);
-    }
-    if let Some(token) = token {
-        request = request.data(graphql::Bearer(token));
-    }
-    let deadline = tokio::time::Instant::now() + serving.request_timeout;
-    let response = contained(deadline::scope(deadline, schema.execute(request)), &request_id).await;
-    let status = transport_status(&response);
-    record(req, &response, status.map_or(StatusCode::OK, |s| s.0), &operation, &request_id, started.elapsed());
-    let mut http = GraphQLResponse::from(response).into_response();
-    if let Some((status, retry_after)) = status {
-        http.set_status(status);
-        if let Some(seconds) = retry_after {
-            http.headers_mut().insert(header::RETRY_AFTER, seconds.into());
-        }
-    }
-    if let Ok(value) = request_id.parse() {
-        http.headers_mut().insert(REQUEST_ID, value);
-    }
-    http
-}
-
-/// The access log line and the metrics of one GraphQL request: never its variables, body or token.
-fn record(
-    req: &Request,
-    response: &async_graphql::Response,
-    status: StatusCode,
-    operation: &OperationInfo,
-    request_id: &str,
-    took: Duration,
-) {
-    let kind = operation.kind();
-    let outcome = if response.errors.is_empty() { "ok" } else { "error" };
-    METRICS.requests.with_label_values(&[kind, outcome]).inc();
-    METRICS.request_seconds.with_label_values(&[kind]).observe(took.as_secs_f64());
-    for error in &response.errors {
-        let code = match error.extensions.as_ref().and_then(|e| e.get("code")) {
-            Some(async_graphql::Value::String(code)) => code.as_str(),
-            _ => "NONE",
-        };
-        METRICS.errors.with_label_values(&[code]).inc();
-    }
-    tracing::info!(
-        target: "pepite::access",
-        method = %req.method(),
-        path = req.uri().path(),
-        status = status.as_u16(),
-        duration_ms = took.as_secs_f64() * 1000.0,
-        operation = operation.name().unwrap_or(""),
-        kind,
-        errors = response.errors.len(),
-        request_id,
-        "request"
-    );
-}
-
-/// The header that carries the request id, in both directions.
-const REQUEST_ID: &str = "x-request-id";
-
-/// The caller's request id when it is a sane one (a proxy's), else a new one.
-fn request_id(req: &Request) -> String {
-    let given = req.headers().get(REQUEST_ID).and_then(|v| v.to_str().ok()).filter(|v| {
-        !v.is_empty() && v.len() <= 64 && v.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-    });
-    given.map_or_else(|| format!("{:016x}", rand::random::<u64>()), str::to_string)
-}
-
-/// Runs a request's execution, turning a panic into an `INTERNAL` error that names the request.
-async fn contained(work: impl Future<Output = async_graphql::Response>, request_id: &str) -> async_graphql::Response {
-    match AssertUnwindSafe(work).catch_unwind().await {
-        Ok(response) => response,
-        Err(panic) => {
-            let what = panic
-                .downcast_ref::<&str>()
-                .map(|s| s.to_string())
-                .or_else(|| panic.downcast_ref::<String>().cloned())
-                .unwrap_or_default();
-            tracing::error!(request_id, panic = %what, "a GraphQL request panicked");
-            let mut error = async_graphql::ServerError::new("internal error", None);
-            let mut extensions = async_graphql::ErrorExtensionValues::default();
-            extensions.set("code", "INTERNAL");
-            extensions.set("requestId", request_id);
-            error.extensions = Some(extensions);
-            async_graphql::Response::from_errors(vec![error])
-        }
-    }
-}
-
-/// The HTTP status (and `Retry-After`) of answers whose outcome is the transport's, not the query's.
-fn transport_status(response: &async_graphql::Response) -> Option<(StatusCode, Option<u64>)> {
-    response.errors.iter().find_map(|error| {
-        let code = error.extensions.as_ref()?.get("code")?;
-        match code {
-            async_graphql::Value::String(code) => match code.as_str() {
-                "TIMEOUT" => Some((StatusCode::GATEWAY_TIMEOUT, None)),
-                "SERVICE_UNAVAILABLE" => Some((StatusCode::SERVICE_UNAVAILABLE, Some(1))),
-                "INTERNAL" if response.data == async_graphql::Value::Null => {
-                    Some((StatusCode::INTERNAL_SERVER_ERROR, None))
-                }
-                _ => None,
-            },
-            _ => None,
-        }
-    })
-}
-
-/// The answer to a request that was not let in.
-fn refused(refusal: Refusal) -> Response {
-    METRICS.requests.with_label_values(&["unknown", "refused"]).inc();
-    let (status, code, message, wait) = match refusal {
-        Refusal::Overloaded(wait) => {
-            (StatusCode::SERVICE_UNAVAILABLE, "OVERLOADED", "the server is busy; try again shortly", wait)
-        }
-        Refusal::RateLimited(wait) => {
-            (StatusCode::TOO_MANY_REQUESTS, "RATE_LIMITED", "too many requests from this client; slow down", wait)
-        }
-    };
-    let mut response = error_response(status, code, message);
-    let seconds = wait.as_secs_f64().ceil().max(1.0) as u64;
-    response.headers_mut().insert(header::RETRY_AFTER, seconds.into());
-    response
-}
-
-/// Who a request counts against for the rate limit: a known token, else the client's address.
-fn client_key(req: &Request, serving: &Serving, token: Option<&str>) -> String {
-    if let Some(token) = token
-        && let Some(name) = serving.known_token(token)
-    {
-        return format!("token:{name}");
-    }
-    let peer = match req.remote_addr().0 {
-        poem::Addr::SocketAddr(addr) => Some(addr.ip()),
-        _ => None,
-    };
-    let forwarded = req.headers().get("x-forwarded-for").and_then(|v| v.to_str().ok());
-    serving.admission.client_address(peer, forwarded).map_or_else(|| "unknown".into(), |ip| ip.to_string())
-}
-
-/// The token of an `Authorization: Bearer <token>` header.
-fn bearer_token(req: &Request) -> Option<String> {
-    let value = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
-    let (scheme, token) = value.trim().split_once(' ')?;
-    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim().to_string())
-}
-
-fn has_query_param(req: &Request) -> bool {
-    req.uri().query().is_some_and(|q| q.split('&').any(|pair| pair.starts_with("query=")))
 }
 
 fn accepts_html(req: &Request) -> bool {
@@ -355,20 +183,4 @@ pub fn metrics_routes(health: Arc<Health>) -> impl poem::Endpoint {
 fn metrics_endpoint(health: Data<&Arc<Health>>) -> Response {
     health.update_metrics();
     Response::builder().content_type("text/plain; version=0.0.4; charset=utf-8").body(METRICS.render())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[tokio::test]
-    async fn a_panic_becomes_an_internal_error_naming_the_request() {
-        let response = contained(async { panic!("boom") }, "req-42").await;
-        let error = &response.errors[0];
-        assert_eq!(error.message, "internal error", "the panic's text is logged, not returned");
-        let extensions = error.extensions.as_ref().expect("extensions");
-        assert_eq!(extensions.get("code"), Some(&async_graphql::Value::from("INTERNAL")));
-        assert_eq!(extensions.get("requestId"), Some(&async_graphql::Value::from("req-42")));
-        assert_eq!(transport_status(&response), Some((StatusCode::INTERNAL_SERVER_ERROR, None)));
-    }
 }

@@ -5,6 +5,7 @@ mod helpers;
 mod crash;
 mod dataloader;
 mod hostile;
+mod http;
 mod import_export;
 mod index;
 mod limits;

@@ -1,0 +1,342 @@
+//! GraphQL over HTTP: POST and GET as the GraphQL-over-HTTP specification has them, behind the
+//! request limits, with persisted queries and cacheable GET answers.
+
+use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures_util::FutureExt;
+use poem::http::{Method, StatusCode, header};
+use poem::web::Data;
+use poem::{Body, Request, Response, handler};
+use serde_json::{Value, json};
+
+use super::persisted::{Lookup, Miss, sha256};
+use super::{Refusal, Serving, error_response};
+use crate::deadline;
+use crate::graphql::limits::OperationInfo;
+use crate::graphql::{self, AppSchema};
+use crate::metrics::METRICS;
+
+/// The media type of the GraphQL-over-HTTP specification.
+const GRAPHQL_RESPONSE: &str = "application/graphql-response+json";
+
+/// How a client wants its answer.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Media {
+    /// `application/graphql-response+json`: request errors get 4xx statuses.
+    GraphqlResponse,
+    /// `application/json`, the legacy default: GraphQL errors come with 200.
+    Json,
+}
+
+impl Media {
+    fn of(req: &Request) -> Media {
+        let accept = req.headers().get(header::ACCEPT).and_then(|v| v.to_str().ok()).unwrap_or_default();
+        if accept.contains(GRAPHQL_RESPONSE) { Media::GraphqlResponse } else { Media::Json }
+    }
+
+    fn content_type(self) -> &'static str {
+        match self {
+            Media::GraphqlResponse => "application/graphql-response+json; charset=utf-8",
+            Media::Json => "application/json; charset=utf-8",
+        }
+    }
+}
+
+/// An error answered before the request reached GraphQL, in the client's media type.
+fn request_error(media: Media, status: StatusCode, code: &str, message: &str) -> Response {
+    let body = json!({"errors": [{"message": message, "extensions": {"code": code}}]});
+    Response::builder().status(status).content_type(media.content_type()).body(body.to_string())
+}
+
+/// Reads a request from a GET's query string; `None` when it names neither a query nor a
+/// persisted query (a browser asking for the playground).
+fn from_query_string(query: &str) -> Option<Result<async_graphql::Request, String>> {
+    #[derive(serde::Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Params {
+        #[serde(default)]
+        query: String,
+        operation_name: Option<String>,
+        variables: Option<String>,
+        extensions: Option<String>,
+    }
+    let params: Params = match serde_urlencoded::from_str(query) {
+        Ok(params) => params,
+        Err(err) => return Some(Err(format!("unreadable query string: {err}"))),
+    };
+    if params.query.is_empty() && params.extensions.is_none() {
+        return None;
+    }
+    let json = |name: &str, text: Option<String>| -> Result<Value, String> {
+        match text {
+            Some(text) => serde_json::from_str(&text).map_err(|err| format!("`{name}` is not JSON: {err}")),
+            None => Ok(Value::Null),
+        }
+    };
+    let parsed = (|| {
+        let request = json!({
+            "query": params.query,
+            "operationName": params.operation_name,
+            "variables": json("variables", params.variables)?,
+            "extensions": json("extensions", params.extensions)?,
+        });
+        serde_json::from_value(request).map_err(|err| format!("not a GraphQL request: {err}"))
+    })();
+    Some(parsed)
+}
+
+/// Reads a request from a POST body, which must be JSON.
+async fn from_body(req: &Request, body: Body) -> Result<async_graphql::Request, (StatusCode, String)> {
+    let content_type = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default();
+    let essence = content_type.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
+    if essence != "application/json" {
+        return Err((
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "send GraphQL requests as `Content-Type: application/json`".to_string(),
+        ));
+    }
+    let bytes = body.into_vec().await.map_err(|err| (StatusCode::BAD_REQUEST, format!("unreadable body: {err}")))?;
+    serde_json::from_slice(&bytes).map_err(|err| (StatusCode::BAD_REQUEST, format!("not a GraphQL request: {err}")))
+}
+
+#[handler]
+pub(super) async fn graphql_endpoint(
+    req: &Request,
+    body: Body,
+    schema: Data<&AppSchema>,
+    serving: Data<&Arc<Serving>>,
+) -> Response {
+    let media = Media::of(req);
+    let get = req.method() == Method::GET;
+    let parsed = if get {
+        match from_query_string(req.uri().query().unwrap_or_default()) {
+            Some(parsed) => parsed.map_err(|message| (StatusCode::BAD_REQUEST, message)),
+            None if super::accepts_html(req) => return super::playground(),
+            None => Err((
+                StatusCode::BAD_REQUEST,
+                "GET /graphql needs a `query` parameter; open it in a browser for the playground".to_string(),
+            )),
+        }
+    } else {
+        from_body(req, body).await
+    };
+    let mut request = match parsed {
+        Ok(request) => request,
+        Err((status, message)) => return request_error(media, status, "BAD_REQUEST", &message),
+    };
+    let persisted = match serving.persisted.resolve(&mut request) {
+        Ok(lookup) => lookup,
+        Err(Miss::NotFound) => {
+            return request_error(media, StatusCode::OK, "PERSISTED_QUERY_NOT_FOUND", "PersistedQueryNotFound");
+        }
+        Err(Miss::Invalid(why)) => return request_error(media, StatusCode::BAD_REQUEST, "BAD_REQUEST", why),
+    };
+
+    let token = bearer_token(req);
+    let client = client_key(req, &serving, token.as_deref());
+    let _slot = match serving.admission.enter(&client).await {
+        Ok(slot) => slot,
+        Err(refusal) => return refused(refusal),
+    };
+    let started = std::time::Instant::now();
+    let request_id = request_id(req);
+    let operation = Arc::new(OperationInfo::default());
+    let query = request.query.clone();
+    let mut request = request.data(graphql::loader(&serving.kb)).data(operation.clone());
+    if get {
+        request = request.data(graphql::ReadOnlyRequest);
+    }
+    if let Some(token) = token {
+        request = request.data(graphql::Bearer(token));
+    }
+    let deadline = tokio::time::Instant::now() + serving.request_timeout;
+    let response = contained(deadline::scope(deadline, schema.execute(request)), &request_id).await;
+
+    // A request error: the document never ran (it did not parse, validate or fit the limits).
+    let request_failed = !operation.executed() && !response.errors.is_empty();
+    if let Lookup::Register(hash) = persisted
+        && !request_failed
+    {
+        serving.persisted.register(hash, &query);
+    }
+    let status = match transport_status(&response) {
+        Some(status) => status,
+        None if request_failed && media == Media::GraphqlResponse => (StatusCode::BAD_REQUEST, None),
+        None => (StatusCode::OK, None),
+    };
+    record(req, &response, status.0, &operation, &request_id, started.elapsed());
+
+    let mut body =
+        serde_json::to_value(&response).unwrap_or_else(|_| json!({"errors": [{"message": "internal error"}]}));
+    if request_failed && let Some(object) = body.as_object_mut() {
+        object.remove("data");
+    }
+    let body = body.to_string();
+    let mut http = Response::builder().status(status.0).content_type(media.content_type());
+    if let Some(seconds) = status.1 {
+        http = http.header(header::RETRY_AFTER, seconds);
+    }
+    if status.0 == StatusCode::METHOD_NOT_ALLOWED {
+        http = http.header(header::ALLOW, "POST");
+    }
+    http = http.header(REQUEST_ID, request_id.as_str());
+    if get && status.0 == StatusCode::OK && response.errors.is_empty() {
+        let etag = format!("\"{}\"", &sha256(body.as_bytes())[..32]);
+        let cache_control = match serving.cache_max_age {
+            Some(age) => format!("public, max-age={}", age.as_secs()),
+            None => "no-cache".to_string(),
+        };
+        http = http.header(header::CACHE_CONTROL, cache_control).header(header::ETAG, etag.as_str());
+        let matches = req.headers().get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()).is_some_and(|tags| {
+            tags.split(',').any(|tag| tag.trim() == "*" || tag.trim().trim_start_matches("W/") == etag)
+        });
+        if matches {
+            return http.status(StatusCode::NOT_MODIFIED).body(Body::empty());
+        }
+    } else if get {
+        http = http.header(header::CACHE_CONTROL, "no-store");
+    }
+    http.body(body)
+}
+
+/// The access log line and the metrics of one GraphQL request: never its variables, body or token.
+fn record(
+    req: &Request,
+    response: &async_graphql::Response,
+    status: StatusCode,
+    operation: &OperationInfo,
+    request_id: &str,
+    took: Duration,
+) {
+    let kind = operation.kind();
+    let outcome = if response.errors.is_empty() { "ok" } else { "error" };
+    METRICS.requests.with_label_values(&[kind, outcome]).inc();
+    METRICS.request_seconds.with_label_values(&[kind]).observe(took.as_secs_f64());
+    for error in &response.errors {
+        let code = match error.extensions.as_ref().and_then(|e| e.get("code")) {
+            Some(async_graphql::Value::String(code)) => code.as_str(),
+            _ => "NONE",
+        };
+        METRICS.errors.with_label_values(&[code]).inc();
+    }
+    tracing::info!(
+        target: "pepite::access",
+        method = %req.method(),
+        path = req.uri().path(),
+        status = status.as_u16(),
+        duration_ms = took.as_secs_f64() * 1000.0,
+        operation = operation.name().unwrap_or(""),
+        kind,
+        errors = response.errors.len(),
+        request_id,
+        "request"
+    );
+}
+
+/// The header that carries the request id, in both directions.
+const REQUEST_ID: &str = "x-request-id";
+
+/// The caller's request id when it is a sane one (a proxy's), else a new one.
+fn request_id(req: &Request) -> String {
+    let given = req.headers().get(REQUEST_ID).and_then(|v| v.to_str().ok()).filter(|v| {
+        !v.is_empty() && v.len() <= 64 && v.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    });
+    given.map_or_else(|| format!("{:016x}", rand::random::<u64>()), str::to_string)
+}
+
+/// Runs a request's execution, turning a panic into an `INTERNAL` error that names the request.
+async fn contained(work: impl Future<Output = async_graphql::Response>, request_id: &str) -> async_graphql::Response {
+    match AssertUnwindSafe(work).catch_unwind().await {
+        Ok(response) => response,
+        Err(panic) => {
+            let what = panic
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_default();
+            tracing::error!(request_id, panic = %what, "a GraphQL request panicked");
+            let mut error = async_graphql::ServerError::new("internal error", None);
+            let mut extensions = async_graphql::ErrorExtensionValues::default();
+            extensions.set("code", "INTERNAL");
+            extensions.set("requestId", request_id);
+            error.extensions = Some(extensions);
+            async_graphql::Response::from_errors(vec![error])
+        }
+    }
+}
+
+/// The HTTP status (and `Retry-After`) of answers whose outcome is the transport's, not the query's.
+fn transport_status(response: &async_graphql::Response) -> Option<(StatusCode, Option<u64>)> {
+    response.errors.iter().find_map(|error| {
+        let code = error.extensions.as_ref()?.get("code")?;
+        match code {
+            async_graphql::Value::String(code) => match code.as_str() {
+                "TIMEOUT" => Some((StatusCode::GATEWAY_TIMEOUT, None)),
+                "METHOD_NOT_ALLOWED" => Some((StatusCode::METHOD_NOT_ALLOWED, None)),
+                "SERVICE_UNAVAILABLE" => Some((StatusCode::SERVICE_UNAVAILABLE, Some(1))),
+                "INTERNAL" if response.data == async_graphql::Value::Null => {
+                    Some((StatusCode::INTERNAL_SERVER_ERROR, None))
+                }
+                _ => None,
+            },
+            _ => None,
+        }
+    })
+}
+
+/// The answer to a request that was not let in.
+fn refused(refusal: Refusal) -> Response {
+    METRICS.requests.with_label_values(&["unknown", "refused"]).inc();
+    let (status, code, message, wait) = match refusal {
+        Refusal::Overloaded(wait) => {
+            (StatusCode::SERVICE_UNAVAILABLE, "OVERLOADED", "the server is busy; try again shortly", wait)
+        }
+        Refusal::RateLimited(wait) => {
+            (StatusCode::TOO_MANY_REQUESTS, "RATE_LIMITED", "too many requests from this client; slow down", wait)
+        }
+    };
+    let mut response = error_response(status, code, message);
+    let seconds = wait.as_secs_f64().ceil().max(1.0) as u64;
+    response.headers_mut().insert(header::RETRY_AFTER, seconds.into());
+    response
+}
+
+/// Who a request counts against for the rate limit: a known token, else the client's address.
+fn client_key(req: &Request, serving: &Serving, token: Option<&str>) -> String {
+    if let Some(token) = token
+        && let Some(name) = serving.known_token(token)
+    {
+        return format!("token:{name}");
+    }
+    let peer = match req.remote_addr().0 {
+        poem::Addr::SocketAddr(addr) => Some(addr.ip()),
+        _ => None,
+    };
+    let forwarded = req.headers().get("x-forwarded-for").and_then(|v| v.to_str().ok());
+    serving.admission.client_address(peer, forwarded).map_or_else(|| "unknown".into(), |ip| ip.to_string())
+}
+
+/// The token of an `Authorization: Bearer <token>` header.
+fn bearer_token(req: &Request) -> Option<String> {
+    let value = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.trim().split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim().to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_panic_becomes_an_internal_error_naming_the_request() {
+        let response = contained(async { panic!("boom") }, "req-42").await;
+        let error = &response.errors[0];
+        assert_eq!(error.message, "internal error", "the panic's text is logged, not returned");
+        let extensions = error.extensions.as_ref().expect("extensions");
+        assert_eq!(extensions.get("code"), Some(&async_graphql::Value::from("INTERNAL")));
+        assert_eq!(extensions.get("requestId"), Some(&async_graphql::Value::from("req-42")));
+        assert_eq!(transport_status(&response), Some((StatusCode::INTERNAL_SERVER_ERROR, None)));
+    }
+}
