@@ -136,3 +136,13 @@ async fn readme_sized_queries_and_introspection_fit_the_cost_limit() {
         .await;
     assert_eq!(error["extensions"]["code"], "QUERY_TOO_COMPLEX");
 }
+
+#[tokio::test]
+async fn thirty_two_concurrent_clients_queue_rather_than_fail_with_the_defaults() {
+    let app = spawn_app().await;
+
+    let burst = (0..32).map(|_| post(&app, None, HEAVY_SEARCH));
+    let statuses: Vec<u16> =
+        futures_util::future::join_all(burst).await.iter().map(|response| response.status().as_u16()).collect();
+    assert!(statuses.iter().all(|&status| status == 200), "{statuses:?}");
+}
