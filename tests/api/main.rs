@@ -4,6 +4,7 @@ mod helpers;
 
 mod crash;
 mod dataloader;
+mod field_order;
 mod import_export;
 mod index;
 mod mutations;
