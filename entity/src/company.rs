@@ -9,6 +9,8 @@ pub struct Model {
     #[sea_orm(unique)]
     pub slug: String,
     pub name: String,
+    /// `name` folded for sorting (see [`crate::name_key`]).
+    pub name_key: String,
     #[sea_orm(column_type = "Text", nullable)]
     pub description: Option<String>,
     pub lang: Lang,

@@ -3,6 +3,7 @@
 mod helpers;
 
 mod crash;
+mod cursors;
 mod dataloader;
 mod field_order;
 mod import_export;
