@@ -8,6 +8,7 @@ mod dataloader;
 mod field_order;
 mod import_export;
 mod index;
+mod mirror;
 mod mutations;
 mod queries;
 mod search;
