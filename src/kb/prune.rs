@@ -185,9 +185,9 @@ pub async fn delete(db: &impl ConnectionTrait, pruned: &Pruned, summary: &mut Im
                     organisation::Entity::delete_many().filter(organisation::Column::Id.is_in(chunk)).exec(db).await?
                 }
             };
-            debug_assert!(deleted.rows_affected > 0);
+            // Counted from the database: a concurrent delete may have taken a row first.
+            counts.deleted += deleted.rows_affected as usize;
         }
-        counts.deleted = ids.len();
     }
     if rebuild || changes.len() > REBUILD_ABOVE { record_rebuild(db).await } else { record_changes(db, changes).await }
 }
