@@ -415,10 +415,10 @@ where
             (rows, has_previous, has_next)
         }
         (first, last) => {
-            let first = first.unwrap_or(u64::MAX - 1);
-            let mut rows = sort.order(E::find().filter(bounded), false).limit(first + 1).all(db).await?;
-            let has_next = rows.len() as u64 > first;
-            rows.truncate(first as usize);
+            // One row more than asked tells whether there is a next page.
+            let mut rows = sort.order(E::find().filter(bounded), false).limit(first.map(|n| n + 1)).all(db).await?;
+            let has_next = first.is_some_and(|n| rows.len() as u64 > n);
+            rows.truncate(first.map_or(rows.len(), |n| n as usize));
             let mut has_previous = match &slice.after {
                 Some(after) => outside(after, Side::After).await?,
                 None => false,
