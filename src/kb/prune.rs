@@ -191,3 +191,50 @@ pub async fn delete(db: &impl ConnectionTrait, pruned: &Pruned, summary: &mut Im
     }
     if rebuild || changes.len() > REBUILD_ABOVE { record_rebuild(db).await } else { record_changes(db, changes).await }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn forcing_clears_references_and_moves_children_up_to_their_nearest_kept_ancestor() {
+        let document = Document::parse(
+            r#"{
+            "technologies": [
+                {"slug": "root", "name": "Root", "domain": "ENERGY", "lang": "en"},
+                {"slug": "leaf", "name": "Leaf", "domain": "ENERGY", "lang": "en", "parent": "gone-child"}
+            ],
+            "companies": [{"slug": "c", "name": "C", "stage": "SME", "lang": "fr", "site": "gone-org",
+                           "technologies": ["leaf", "gone-child"], "memberships": ["gone-org"]}]
+        }"#,
+        )
+        .unwrap();
+        let pruned = Pruned {
+            organisations: HashMap::from([("gone-org".to_string(), 1)]),
+            technologies: HashMap::from([("gone-child".to_string(), 2), ("gone-parent".to_string(), 3)]),
+            technology_parents: HashMap::from([
+                ("gone-child".to_string(), "gone-parent".to_string()),
+                ("gone-parent".to_string(), "root".to_string()),
+            ]),
+            ..Pruned::default()
+        };
+
+        let paths: Vec<String> = blockers(&document, &pruned).into_iter().map(|p| p.path).collect();
+        let cleared = clear_references(&document, &pruned);
+
+        assert_eq!(
+            paths,
+            [
+                "technologies[1].parent",
+                "companies[0].site",
+                "companies[0].technologies[1]",
+                "companies[0].memberships[0]"
+            ]
+        );
+        assert_eq!(cleared.technologies[1].parent.as_deref(), Some("root"));
+        assert_eq!(cleared.companies[0].site, None);
+        assert_eq!(cleared.companies[0].technologies, ["leaf"]);
+        assert!(cleared.companies[0].memberships.is_empty());
+        assert!(blockers(&cleared, &pruned).is_empty());
+    }
+}
