@@ -188,3 +188,18 @@ async fn import_knowledge_base_returns_the_same_summary() {
     let left = app.data("{ companies { nodes { slug employees } } }", json!({})).await;
     assert_eq!(left["companies"]["nodes"], json!([{"slug": "sp3h", "employees": 13}]));
 }
+
+#[tokio::test]
+async fn an_update_that_changes_nothing_keeps_updated_at() {
+    let app = spawn_app().await;
+    let id = app.id_of("company", "sp3h").await;
+    let query =
+        "mutation($id: ID!, $input: UpdateCompanyInput!) { updateCompany(id: $id, input: $input) { city updatedAt } }";
+    let before = app.data(r#"{ company(slug: "sp3h") { city updatedAt } }"#, json!({})).await["company"].clone();
+
+    let same = app.mutate_ok(query, json!({"id": id, "input": {"city": before["city"]}})).await;
+    let moved = app.mutate_ok(query, json!({"id": id, "input": {"city": "Gardanne"}})).await;
+
+    assert_eq!(same["updateCompany"], before);
+    assert_ne!(moved["updateCompany"]["updatedAt"], before["updatedAt"]);
+}
