@@ -27,6 +27,15 @@ pub enum Command {
     Import {
         /// The JSON document to import, or `-` for standard input.
         file: PathBuf,
+        /// Also delete the entities the document does not hold: the knowledge base becomes equal to it.
+        #[arg(long)]
+        prune: bool,
+        /// With --prune: clear the document's references to entities it does not hold, instead of refusing them.
+        #[arg(long, requires = "prune")]
+        force: bool,
+        /// Say what would change, and write nothing.
+        #[arg(long)]
+        dry_run: bool,
     },
     /// Write the whole knowledge base as a JSON document to standard output.
     Export,

@@ -67,7 +67,9 @@ async fn run(cli: Cli) -> Result<(), AppError> {
             eprintln!("migrations applied");
             Ok(())
         }
-        Command::Import { file } => {
+        Command::Import { file, prune, force, dry_run } => {
+            let started = std::time::Instant::now();
+            let options = kb::ImportOptions { prune, force, dry_run };
             let text = if file.as_os_str() == "-" {
                 let mut text = String::new();
                 std::io::stdin()
@@ -92,11 +94,13 @@ async fn run(cli: Cli) -> Result<(), AppError> {
             let db = startup::connect(&settings).await?;
             startup::migrate(&db).await?;
             let summary = match SearchIndex::open(db.clone(), &settings.index_dir()).await {
-                Ok(search) => Kb { db, search }.import("cli", &document, &progress).await?,
+                Ok(search) => Kb { db, search }.import("cli", &document, options, &progress).await?,
                 // A running server owns the index: it picks the changes up from the outbox.
                 Err(AppError::Conflict { .. }) => {
-                    let summary = kb::write_document(&db, &document, &progress).await?;
-                    kb::audit_import("cli", &summary);
+                    let summary = kb::write_document(&db, &document, options, &progress).await?;
+                    if !summary.dry_run {
+                        kb::audit_import("cli", &summary);
+                    }
                     if !kb::wait_until_indexed(&db, Duration::from_secs(60)).await? {
                         eprintln!("warning: written, but the running server has not indexed it yet");
                     }
@@ -105,10 +109,9 @@ async fn run(cli: Cli) -> Result<(), AppError> {
                 Err(err) => return Err(err),
             };
             progress.finish_and_clear();
-            eprintln!(
-                "imported {} organisations, {} technologies, {} programmes, {} companies",
-                summary.organisations, summary.technologies, summary.programmes, summary.companies
-            );
+            let verdict = if summary.dry_run { "dry run, nothing written" } else { "imported" };
+            eprint!("{summary}");
+            eprintln!("{verdict} in {:.2} s", started.elapsed().as_secs_f64());
             Ok(())
         }
         Command::Export => {

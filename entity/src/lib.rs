@@ -9,6 +9,8 @@ pub mod enums;
 pub mod meta;
 pub mod organisation;
 pub mod programme;
+pub mod sort_key;
 pub mod technology;
 
 pub use enums::{CompanyStage, Lang, OrganisationKind, ProgrammeKind, TechnologyDomain};
+pub use sort_key::name_key;

@@ -9,6 +9,8 @@ pub struct Model {
     #[sea_orm(unique)]
     pub slug: String,
     pub name: String,
+    /// `name` folded for sorting (see [`crate::name_key`]).
+    pub name_key: String,
     #[sea_orm(column_type = "Text", nullable)]
     pub description: Option<String>,
     pub lang: Lang,
@@ -16,6 +18,8 @@ pub struct Model {
     pub sources: Json,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    /// Hash of what an import writes (fields and relations), to skip unchanged entities; none for rows older than it.
+    pub content_hash: Option<String>,
     pub domain: TechnologyDomain,
     /// Other names, in any language (a JSON array of strings).
     pub aliases: Json,

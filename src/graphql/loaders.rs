@@ -63,7 +63,8 @@ by_id!(TechnologyId, technology);
 by_id!(ProgrammeId, programme);
 by_id!(CompanyId, company);
 
-/// Loads, for each company, the `$target` rows linked to it through `$link`, sorted by name:
+/// Loads, for each company, the `$target` rows linked to it through `$link`, sorted by name
+/// (the folded name, as lists are):
 /// two statements (the links, then the targets) for any number of companies.
 macro_rules! linked {
     ($key:ident, $link:ident, $target_col:ident, $target:ident) => {
@@ -85,7 +86,7 @@ macro_rules! linked {
                 ids.dedup();
                 let targets: HashMap<i32, $target::Model> = $target::Entity::find()
                     .filter($target::Column::Id.is_in(ids))
-                    .order_by_asc($target::Column::Name)
+                    .order_by_asc($target::Column::NameKey)
                     .all(&self.db)
                     .await
                     .map_err(db_error)?
@@ -99,7 +100,7 @@ macro_rules! linked {
                     }
                 }
                 for list in out.values_mut() {
-                    list.sort_by(|a, b| a.name.cmp(&b.name).then(a.id.cmp(&b.id)));
+                    list.sort_by(|a, b| a.name_key.cmp(&b.name_key).then(a.id.cmp(&b.id)));
                 }
                 Ok(out)
             }
@@ -118,7 +119,8 @@ impl Loader<ChildrenOf> for DbLoader {
     async fn load(&self, keys: &[ChildrenOf]) -> LoadResult<ChildrenOf, Vec<technology::Model>> {
         let rows = technology::Entity::find()
             .filter(technology::Column::ParentId.is_in(keys.iter().map(|k| k.0)))
-            .order_by_asc(technology::Column::Name)
+            .order_by_asc(technology::Column::NameKey)
+            .order_by_asc(technology::Column::Id)
             .all(&self.db)
             .await
             .map_err(db_error)?;

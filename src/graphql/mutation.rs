@@ -13,7 +13,7 @@ use super::types::{Company, Entity, Organisation, Programme, Technology, kb};
 use crate::auth::Tokens;
 use crate::error::{AppError, Problem};
 use crate::kb::draft::{CompanyDraft, OrganisationDraft, ProgrammeDraft, Source, TechnologyDraft};
-use crate::kb::{Document, ImportSummary};
+use crate::kb::{Document, ImportOptions, ImportSummary};
 use crate::search::EntityKind;
 
 /// The caller's bearer token, if the request had one (per-request data).
@@ -373,16 +373,29 @@ impl LinkMutation {
     }
 
     /// Upserts a knowledge-base document by slug, like `pepite import`: all or nothing, every
-    /// problem listed in `extensions.problems` with its path.
+    /// problem listed in `extensions.problems` with its path. Entities whose content did not
+    /// change are not written (their `updatedAt` stays); the summary counts each kind.
     async fn import_knowledge_base(
         &self,
         ctx: &Context<'_>,
         document: Json<serde_json::Value>,
+        #[graphql(
+            desc = "Delete the entities the document does not hold, so that the knowledge base equals it.",
+            default = false
+        )]
+        prune: bool,
+        #[graphql(
+            desc = "With `prune`: clear the document's references to entities it does not hold, instead of refusing them.",
+            default = false
+        )]
+        force: bool,
+        #[graphql(desc = "Check and count everything, and write nothing.", default = false)] dry_run: bool,
     ) -> Result<ImportSummary> {
         let actor = authorize(ctx)?;
         let text = serde_json::to_string(&document.0).map_err(|err| AppError::Internal(err.to_string()))?;
         let document = Document::parse(&text)?;
-        Ok(kb(ctx).import(actor, &document, &ProgressBar::hidden()).await?)
+        let options = ImportOptions { prune, force, dry_run };
+        Ok(kb(ctx).import(actor, &document, options, &ProgressBar::hidden()).await?)
     }
 }
 

@@ -5,7 +5,7 @@ use async_graphql::{Context, ID, Object, Result, SimpleObject};
 use entity::{company, organisation, programme, technology};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
-use super::ids::{CountedConnection, PageArgs, parse_global_id};
+use super::ids::{CountedConnection, ListArgs, PageArgs, parse_global_id};
 use super::limits;
 use super::loaders::{CompanyId, OrganisationId, ProgrammeId, TechnologyId};
 use super::types::{Company, Entity, Organisation, Programme, Technology, kb, loader, prefetch_relations};
@@ -111,12 +111,10 @@ impl EntityQuery {
         first: Option<i32>,
         last: Option<i32>,
     ) -> Result<CountedConnection<Company>> {
-        let args = PageArgs::new(after, before, first, last)?;
-        let page =
-            read::companies(&kb(ctx).db, &filter.unwrap_or_default(), order_by.unwrap_or_default(), |t| args.window(t))
-                .await?;
+        let args = ListArgs::new(order_by.unwrap_or_default(), after, before, first, last)?;
+        let page = read::companies(&kb(ctx).db, &filter.unwrap_or_default(), args.order(), args.slice()).await?;
         prefetch_relations(ctx, &page.rows).await?;
-        Ok(PageArgs::connection(page, Company))
+        Ok(args.connection(page, Company))
     }
 
     /// Technologies, filtered and sorted, in pages of at most 100.
@@ -132,12 +130,9 @@ impl EntityQuery {
         first: Option<i32>,
         last: Option<i32>,
     ) -> Result<CountedConnection<Technology>> {
-        let args = PageArgs::new(after, before, first, last)?;
-        let page = read::technologies(&kb(ctx).db, &filter.unwrap_or_default(), order_by.unwrap_or_default(), |t| {
-            args.window(t)
-        })
-        .await?;
-        Ok(PageArgs::connection(page, Technology))
+        let args = ListArgs::new(order_by.unwrap_or_default(), after, before, first, last)?;
+        let page = read::technologies(&kb(ctx).db, &filter.unwrap_or_default(), args.order(), args.slice()).await?;
+        Ok(args.connection(page, Technology))
     }
 
     /// Support programmes, filtered and sorted, in pages of at most 100.
@@ -153,12 +148,9 @@ impl EntityQuery {
         first: Option<i32>,
         last: Option<i32>,
     ) -> Result<CountedConnection<Programme>> {
-        let args = PageArgs::new(after, before, first, last)?;
-        let page = read::programmes(&kb(ctx).db, &filter.unwrap_or_default(), order_by.unwrap_or_default(), |t| {
-            args.window(t)
-        })
-        .await?;
-        Ok(PageArgs::connection(page, Programme))
+        let args = ListArgs::new(order_by.unwrap_or_default(), after, before, first, last)?;
+        let page = read::programmes(&kb(ctx).db, &filter.unwrap_or_default(), args.order(), args.slice()).await?;
+        Ok(args.connection(page, Programme))
     }
 
     /// Organisations, filtered and sorted, in pages of at most 100.
@@ -174,12 +166,9 @@ impl EntityQuery {
         first: Option<i32>,
         last: Option<i32>,
     ) -> Result<CountedConnection<Organisation>> {
-        let args = PageArgs::new(after, before, first, last)?;
-        let page = read::organisations(&kb(ctx).db, &filter.unwrap_or_default(), order_by.unwrap_or_default(), |t| {
-            args.window(t)
-        })
-        .await?;
-        Ok(PageArgs::connection(page, Organisation))
+        let args = ListArgs::new(order_by.unwrap_or_default(), after, before, first, last)?;
+        let page = read::organisations(&kb(ctx).db, &filter.unwrap_or_default(), args.order(), args.slice()).await?;
+        Ok(args.connection(page, Organisation))
     }
 
     /// Finds companies, technologies, programmes and organisations from plain words, in French or English.

@@ -4,13 +4,13 @@ use async_graphql::{Context, ID, Interface, Object, Result};
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::{CompanyStage, Lang, OrganisationKind, ProgrammeKind, TechnologyDomain};
 
-use super::ids::{CountedConnection, PageArgs, global_id};
+use super::ids::{CountedConnection, ListArgs, global_id};
 use super::limits;
 use super::loaders::*;
 use crate::kb::Kb;
 use crate::kb::draft::Source;
 use crate::kb::export::sources;
-use crate::kb::read::{self, CompanyFilter, OrderBy, ProgrammeFilter};
+use crate::kb::read::{self, CompanyFilter, ProgrammeFilter};
 use crate::search::EntityKind;
 
 /// A company working on environmental or industrial technologies.
@@ -189,10 +189,10 @@ async fn companies_where(
     after: Option<String>,
     first: Option<i32>,
 ) -> Result<CountedConnection<Company>> {
-    let args = PageArgs::forward(after, first)?;
-    let page = read::companies(&kb(ctx).db, &filter, OrderBy::default(), |total| args.window(total)).await?;
+    let args = ListArgs::forward(after, first)?;
+    let page = read::companies(&kb(ctx).db, &filter, args.order(), args.slice()).await?;
     prefetch_relations(ctx, &page.rows).await?;
-    Ok(PageArgs::connection(page, Company))
+    Ok(args.connection(page, Company))
 }
 
 entity_object!(
@@ -316,10 +316,10 @@ entity_object!(
             after: Option<String>,
             #[graphql(desc = "Page size, at most 100 (default 20).")] first: Option<i32>,
         ) -> Result<CountedConnection<Programme>> {
-            let args = PageArgs::forward(after, first)?;
+            let args = ListArgs::forward(after, first)?;
             let filter = ProgrammeFilter { operator: Some(vec![self.0.slug.clone()]), ..Default::default() };
-            let page = read::programmes(&kb(ctx).db, &filter, OrderBy::default(), |total| args.window(total)).await?;
-            Ok(PageArgs::connection(page, Programme))
+            let page = read::programmes(&kb(ctx).db, &filter, args.order(), args.slice()).await?;
+            Ok(args.connection(page, Programme))
         }
     }
 );

@@ -44,6 +44,12 @@ impl Media {
     }
 }
 
+/// The answer to a request error: the errors, and no `data` (the document never ran).
+#[derive(serde::Serialize)]
+struct RequestErrors<'a> {
+    errors: &'a [async_graphql::ServerError],
+}
+
 /// An error answered before the request reached GraphQL, in the client's media type.
 fn request_error(media: Media, status: StatusCode, code: &str, message: &str) -> Response {
     let body = json!({"errors": [{"message": message, "extensions": {"code": code}}]});
@@ -168,12 +174,13 @@ pub(super) async fn graphql_endpoint(
     };
     record(req, &response, status.0, &operation, &request_id, started.elapsed());
 
-    let mut body =
-        serde_json::to_value(&response).unwrap_or_else(|_| json!({"errors": [{"message": "internal error"}]}));
-    if request_failed && let Some(object) = body.as_object_mut() {
-        object.remove("data");
-    }
-    let body = body.to_string();
+    // Serialized as is: a JSON value would sort the fields, and answers keep the query's order.
+    let body = if request_failed {
+        serde_json::to_string(&RequestErrors { errors: &response.errors })
+    } else {
+        serde_json::to_string(&response)
+    };
+    let body = body.unwrap_or_else(|_| json!({"errors": [{"message": "internal error"}]}).to_string());
     let mut http = Response::builder().status(status.0).content_type(media.content_type());
     if let Some(seconds) = status.1 {
         http = http.header(header::RETRY_AFTER, seconds);

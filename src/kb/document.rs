@@ -68,7 +68,7 @@ impl Document {
     }
 
     /// The path of the `i`-th parsed entity of a kind, as numbered in the original text.
-    fn path(&self, kind: usize, i: usize) -> String {
+    pub(crate) fn path(&self, kind: usize, i: usize) -> String {
         let original = self.misshapen.positions[kind].get(i).copied().unwrap_or(i);
         format!("{}[{original}]", KINDS[kind])
     }

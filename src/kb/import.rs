@@ -9,9 +9,10 @@ use entity::{
 use indicatif::ProgressBar;
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{ActiveValue::NotSet, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, Set};
+use sha2::{Digest, Sha256};
 
 use super::document::{Document, Existing};
-use super::draft::Source;
+use super::draft::{CompanyDraft, Source};
 use crate::error::{AppError, Result};
 use crate::search::EntityKind;
 
@@ -20,18 +21,57 @@ const BATCH: usize = 1_000;
 /// Past this many entities, one import asks the index for a rebuild rather than listing each change.
 const REBUILD_ABOVE: usize = 2_000;
 
-/// What an import wrote.
+/// What an import did to the entities of one kind.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, async_graphql::SimpleObject)]
+#[graphql(name = "ImportCounts")]
+pub struct KindCounts {
+    /// Entities the document added.
+    pub created: usize,
+    /// Entities whose fields or relations the document changed.
+    pub updated: usize,
+    /// Entities the document holds as they already were: not written at all.
+    pub unchanged: usize,
+    /// Entities the document does not hold, deleted by a pruning import.
+    pub deleted: usize,
+}
+
+/// What an import did, kind by kind.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, async_graphql::SimpleObject)]
 pub struct ImportSummary {
-    /// Organisations created or updated.
-    pub organisations: usize,
-    /// Technologies created or updated.
-    pub technologies: usize,
-    /// Programmes created or updated.
-    pub programmes: usize,
-    /// Companies created or updated.
-    pub companies: usize,
+    /// What happened to organisations.
+    pub organisations: KindCounts,
+    /// What happened to technologies.
+    pub technologies: KindCounts,
+    /// What happened to programmes.
+    pub programmes: KindCounts,
+    /// What happened to companies.
+    pub companies: KindCounts,
+    /// Whether this was a dry run: the counts say what the import would do, and nothing was written.
+    pub dry_run: bool,
 }
+
+impl std::fmt::Display for ImportSummary {
+    /// One line per kind: `companies: 1 created, 2 updated, 3 unchanged, 0 deleted`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let kinds = [
+            ("organisations", self.organisations),
+            ("technologies", self.technologies),
+            ("programmes", self.programmes),
+            ("companies", self.companies),
+        ];
+        for (name, c) in kinds {
+            writeln!(
+                f,
+                "{name}: {} created, {} updated, {} unchanged, {} deleted",
+                c.created, c.updated, c.unchanged, c.deleted
+            )?;
+        }
+        Ok(())
+    }
+}
+
+/// Slug to id, of one kind.
+type SlugIds = HashMap<String, i32>;
 
 /// The current time, at the precision every database keeps.
 pub fn now() -> DateTime<Utc> {
@@ -68,6 +108,66 @@ async fn ids_of<'a, E: EntityTrait>(
         found.extend(rows.into_iter().map(|(id, slug)| (slug, id)));
     }
     Ok(found)
+}
+
+/// Id and content hash, by slug, of the given slugs that exist in one table, in batches.
+async fn stored<'a, E: EntityTrait>(
+    db: &impl ConnectionTrait,
+    (id, slug, hash): (E::Column, E::Column, E::Column),
+    slugs: impl IntoIterator<Item = &'a String>,
+) -> Result<HashMap<String, (i32, Option<String>)>> {
+    let slugs: Vec<&String> = slugs.into_iter().collect::<HashSet<_>>().into_iter().collect();
+    let mut found = HashMap::with_capacity(slugs.len());
+    for chunk in slugs.chunks(BATCH) {
+        let rows: Vec<(i32, String, Option<String>)> = E::find()
+            .select_only()
+            .columns([id, slug, hash])
+            .filter(slug.is_in(chunk.iter().map(|s| s.to_string())))
+            .into_tuple()
+            .all(db)
+            .await?;
+        found.extend(rows.into_iter().map(|(id, slug, hash)| (slug, (id, hash))));
+    }
+    Ok(found)
+}
+
+/// The hash of what a write stores for an entity: its draft, with the references replaced by
+/// the ids they resolve to (so renaming a target changes nothing here, and ids are never reused).
+fn content_hash(draft: &impl serde::Serialize, references: &[(&str, Vec<i32>)]) -> String {
+    let mut value = serde_json::to_value(draft).unwrap_or_default();
+    if let Some(fields) = value.as_object_mut() {
+        for (field, ids) in references {
+            let mut ids = ids.clone();
+            ids.sort_unstable();
+            ids.dedup();
+            fields.insert(field.to_string(), serde_json::json!(ids));
+        }
+    }
+    let digest = Sha256::digest(value.to_string().as_bytes());
+    digest[..16].iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Keeps the drafts whose content differs from what is stored, with their hash, and counts
+/// every draft as created, updated or unchanged.
+fn changed<'d, D>(
+    drafts: impl IntoIterator<Item = (&'d D, String)>,
+    slug: impl Fn(&D) -> &str,
+    stored: &HashMap<String, (i32, Option<String>)>,
+    counts: &mut KindCounts,
+) -> Vec<(&'d D, String)> {
+    let mut out = Vec::new();
+    for (draft, hash) in drafts {
+        match stored.get(slug(draft)) {
+            None => counts.created += 1,
+            Some((_, Some(stored))) if *stored == hash => {
+                counts.unchanged += 1;
+                continue;
+            }
+            Some(_) => counts.updated += 1,
+        }
+        out.push((draft, hash));
+    }
+    out
 }
 
 /// Which of `slugs` exist in one table.
@@ -117,16 +217,6 @@ pub async fn existing(db: &impl ConnectionTrait, document: &Document) -> Result<
     })
 }
 
-/// The id of an entity the write refers to. The checks found it, but on PostgreSQL another
-/// transaction may have deleted it since: that is a conflict, never a crash.
-fn written_id(ids: &HashMap<String, i32>, slug: &str, what: &str) -> Result<i32> {
-    ids.get(slug).copied().ok_or_else(|| changed_meanwhile(&format!("{what} \"{slug}\" was deleted meanwhile")))
-}
-
-fn changed_meanwhile(what: &str) -> AppError {
-    AppError::Conflict { message: format!("{what}; nothing was written, try again"), field: None }
-}
-
 /// Whether a write may replace an entity that has the same slug.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Mode {
@@ -136,9 +226,27 @@ pub enum Mode {
     Create,
 }
 
-/// Writes a checked document by slug: fields and relations of each entity are replaced by the document's.
+/// Writes a checked document by slug: fields and relations of each entity are replaced by the
+/// document's. Entities whose content did not change are not written at all.
 ///
 /// Runs inside the caller's transaction and records the changes for the search index in the outbox.
+/// Every entity a write refers to must still exist. The checks found them, but on PostgreSQL
+/// another transaction may have deleted one since: that is a conflict, never a crash.
+fn ensure_present<'a>(
+    ids: &HashMap<String, i32>,
+    slugs: impl IntoIterator<Item = &'a String>,
+    what: &str,
+) -> Result<()> {
+    match slugs.into_iter().find(|slug| !ids.contains_key(*slug)) {
+        Some(slug) => Err(changed_meanwhile(&format!("{what} \"{slug}\" was deleted meanwhile"))),
+        None => Ok(()),
+    }
+}
+
+fn changed_meanwhile(what: &str) -> AppError {
+    AppError::Conflict { message: format!("{what}; nothing was written, try again"), field: None }
+}
+
 pub async fn write(
     db: &impl ConnectionTrait,
     document: &Document,
@@ -146,31 +254,56 @@ pub async fn write(
     progress: &ProgressBar,
 ) -> Result<ImportSummary> {
     let now = now();
+    let mut summary = ImportSummary::default();
     let mut changes: Vec<(EntityKind, i32)> = Vec::new();
 
-    let rows = document.organisations.iter().map(|d| organisation::ActiveModel {
+    use organisation::Column as O;
+    let stored_orgs = stored::<organisation::Entity>(
+        db,
+        (O::Id, O::Slug, O::ContentHash),
+        document.organisations.iter().map(|d| &d.slug),
+    )
+    .await?;
+    let hashed = document.organisations.iter().map(|d| (d, content_hash(d, &[])));
+    let orgs = changed(hashed, |d| &d.slug, &stored_orgs, &mut summary.organisations);
+    let rows = orgs.iter().map(|(d, hash)| organisation::ActiveModel {
         id: NotSet,
         slug: Set(d.slug.clone()),
         name: Set(d.name.clone()),
+        name_key: Set(entity::name_key(&d.name)),
         description: Set(d.description.clone()),
         lang: Set(d.lang),
         website: Set(d.website.clone()),
         sources: Set(sources_json(&d.sources)),
         created_at: Set(now),
         updated_at: Set(now),
+        content_hash: Set(Some(hash.clone())),
         kind: Set(d.kind),
         city: Set(d.city.clone()),
     });
-    upsert::<organisation::Entity, _>(db, rows.collect(), organisation::Column::Slug, mode, progress).await?;
-    let org_ids = slug_ids::<organisation::Entity>(db, organisation::Column::Id, organisation::Column::Slug).await?;
-    for d in &document.organisations {
-        changes.push((EntityKind::Organisation, written_id(&org_ids, &d.slug, "organisation")?));
-    }
+    upsert::<organisation::Entity, _>(db, rows.collect(), O::Slug, mode, progress).await?;
+    progress.inc(summary.organisations.unchanged as u64);
+    let org_ids = slug_ids::<organisation::Entity>(db, O::Id, O::Slug).await?;
+    let org_refs = document.programmes.iter().filter_map(|d| d.operator.as_ref());
+    let org_refs = org_refs.chain(document.companies.iter().flat_map(|d| d.site.iter().chain(&d.memberships)));
+    ensure_present(&org_ids, org_refs, "organisation")?;
+    changes.extend(orgs.iter().map(|(d, _)| (EntityKind::Organisation, org_ids[&d.slug])));
 
     // Parents before children, so that every parent id is known when a child is written.
-    let mut tech_ids = slug_ids::<technology::Entity>(db, technology::Column::Id, technology::Column::Slug).await?;
+    use technology::Column as T;
+    let stored_techs = stored::<technology::Entity>(
+        db,
+        (T::Id, T::Slug, T::ContentHash),
+        document.technologies.iter().map(|d| &d.slug),
+    )
+    .await?;
+    let mut tech_ids = slug_ids::<technology::Entity>(db, T::Id, T::Slug).await?;
     let in_document: HashSet<&str> = document.technologies.iter().map(|d| d.slug.as_str()).collect();
+    let tech_refs = document.technologies.iter().filter_map(|d| d.parent.as_ref());
+    let tech_refs = tech_refs.chain(document.companies.iter().flat_map(|d| &d.technologies));
+    ensure_present(&tech_ids, tech_refs.filter(|slug| !in_document.contains(slug.as_str())), "technology")?;
     let mut written: HashSet<&str> = HashSet::new();
+    let mut written_techs: Vec<&str> = Vec::new();
     let mut remaining: Vec<_> = document.technologies.iter().collect();
     while !remaining.is_empty() {
         let (layer, rest): (Vec<_>, Vec<_>) = remaining.into_iter().partition(|d| match d.parent.as_deref() {
@@ -181,87 +314,127 @@ pub async fn write(
         if layer.is_empty() {
             return Err(changed_meanwhile("technology parents form a loop"));
         }
-        let rows = layer.iter().map(|d| -> Result<technology::ActiveModel> {
-            Ok(technology::ActiveModel {
-                id: NotSet,
-                slug: Set(d.slug.clone()),
-                name: Set(d.name.clone()),
-                description: Set(d.description.clone()),
-                lang: Set(d.lang),
-                website: Set(d.website.clone()),
-                sources: Set(sources_json(&d.sources)),
-                created_at: Set(now),
-                updated_at: Set(now),
-                domain: Set(d.domain),
-                aliases: Set(serde_json::json!(d.aliases)),
-                parent_id: Set(d.parent.as_ref().map(|p| written_id(&tech_ids, p, "technology")).transpose()?),
-            })
+        let hashed =
+            layer.iter().map(|d| (*d, content_hash(*d, &[("parent", d.parent.iter().map(|p| tech_ids[p]).collect())])));
+        let techs = changed(hashed, |d| &d.slug, &stored_techs, &mut summary.technologies);
+        let rows = techs.iter().map(|(d, hash)| technology::ActiveModel {
+            id: NotSet,
+            slug: Set(d.slug.clone()),
+            name: Set(d.name.clone()),
+            name_key: Set(entity::name_key(&d.name)),
+            description: Set(d.description.clone()),
+            lang: Set(d.lang),
+            website: Set(d.website.clone()),
+            sources: Set(sources_json(&d.sources)),
+            created_at: Set(now),
+            updated_at: Set(now),
+            content_hash: Set(Some(hash.clone())),
+            domain: Set(d.domain),
+            aliases: Set(serde_json::json!(d.aliases)),
+            parent_id: Set(d.parent.as_ref().map(|p| tech_ids[p])),
         });
-        upsert::<technology::Entity, _>(db, rows.collect::<Result<_>>()?, technology::Column::Slug, mode, progress)
-            .await?;
-        tech_ids = slug_ids::<technology::Entity>(db, technology::Column::Id, technology::Column::Slug).await?;
+        let rows: Vec<_> = rows.collect();
+        if !rows.is_empty() {
+            upsert::<technology::Entity, _>(db, rows, T::Slug, mode, progress).await?;
+            tech_ids = slug_ids::<technology::Entity>(db, T::Id, T::Slug).await?;
+        }
+        written_techs.extend(techs.iter().map(|(d, _)| d.slug.as_str()));
         written.extend(layer.iter().map(|d| d.slug.as_str()));
         remaining = rest;
     }
-    for d in &document.technologies {
-        changes.push((EntityKind::Technology, written_id(&tech_ids, &d.slug, "technology")?));
-    }
+    progress.inc(summary.technologies.unchanged as u64);
+    changes.extend(written_techs.iter().map(|slug| (EntityKind::Technology, tech_ids[*slug])));
 
-    let rows = document.programmes.iter().map(|d| -> Result<programme::ActiveModel> {
-        Ok(programme::ActiveModel {
-            id: NotSet,
-            slug: Set(d.slug.clone()),
-            name: Set(d.name.clone()),
-            description: Set(d.description.clone()),
-            lang: Set(d.lang),
-            website: Set(d.website.clone()),
-            sources: Set(sources_json(&d.sources)),
-            created_at: Set(now),
-            updated_at: Set(now),
-            kind: Set(d.kind),
-            operator_id: Set(d.operator.as_ref().map(|s| written_id(&org_ids, s, "organisation")).transpose()?),
-            eligible_stages: Set(serde_json::json!(d.eligible_stages)),
-            starts_on: Set(d.starts_on),
-            ends_on: Set(d.ends_on),
-        })
+    use programme::Column as P;
+    let stored_progs =
+        stored::<programme::Entity>(db, (P::Id, P::Slug, P::ContentHash), document.programmes.iter().map(|d| &d.slug))
+            .await?;
+    let hashed = document
+        .programmes
+        .iter()
+        .map(|d| (d, content_hash(d, &[("operator", d.operator.iter().map(|s| org_ids[s]).collect())])));
+    let progs = changed(hashed, |d| &d.slug, &stored_progs, &mut summary.programmes);
+    let rows = progs.iter().map(|(d, hash)| programme::ActiveModel {
+        id: NotSet,
+        slug: Set(d.slug.clone()),
+        name: Set(d.name.clone()),
+        name_key: Set(entity::name_key(&d.name)),
+        description: Set(d.description.clone()),
+        lang: Set(d.lang),
+        website: Set(d.website.clone()),
+        sources: Set(sources_json(&d.sources)),
+        created_at: Set(now),
+        updated_at: Set(now),
+        content_hash: Set(Some(hash.clone())),
+        kind: Set(d.kind),
+        operator_id: Set(d.operator.as_ref().map(|s| org_ids[s])),
+        eligible_stages: Set(serde_json::json!(d.eligible_stages)),
+        starts_on: Set(d.starts_on),
+        ends_on: Set(d.ends_on),
     });
-    upsert::<programme::Entity, _>(db, rows.collect::<Result<_>>()?, programme::Column::Slug, mode, progress).await?;
-    let prog_ids = slug_ids::<programme::Entity>(db, programme::Column::Id, programme::Column::Slug).await?;
-    for d in &document.programmes {
-        changes.push((EntityKind::Programme, written_id(&prog_ids, &d.slug, "programme")?));
-    }
+    upsert::<programme::Entity, _>(db, rows.collect(), P::Slug, mode, progress).await?;
+    progress.inc(summary.programmes.unchanged as u64);
+    let prog_ids = slug_ids::<programme::Entity>(db, P::Id, P::Slug).await?;
+    ensure_present(&prog_ids, document.companies.iter().flat_map(|d| &d.programmes), "programme")?;
+    changes.extend(progs.iter().map(|(d, _)| (EntityKind::Programme, prog_ids[&d.slug])));
 
-    let rows = document.companies.iter().map(|d| -> Result<company::ActiveModel> {
-        Ok(company::ActiveModel {
-            id: NotSet,
-            slug: Set(d.slug.clone()),
-            name: Set(d.name.clone()),
-            description: Set(d.description.clone()),
-            lang: Set(d.lang),
-            website: Set(d.website.clone()),
-            sources: Set(sources_json(&d.sources)),
-            created_at: Set(now),
-            updated_at: Set(now),
-            stage: Set(d.stage),
-            city: Set(d.city.clone()),
-            founded_year: Set(d.founded_year),
-            employees: Set(d.employees),
-            site_id: Set(d.site.as_ref().map(|s| written_id(&org_ids, s, "organisation")).transpose()?),
-        })
+    use company::Column as C;
+    let stored_companies =
+        stored::<company::Entity>(db, (C::Id, C::Slug, C::ContentHash), document.companies.iter().map(|d| &d.slug))
+            .await?;
+    let resolve = |slugs: &[String], ids: &HashMap<String, i32>| slugs.iter().map(|s| ids[s]).collect::<Vec<i32>>();
+    let hashed = document.companies.iter().map(|d| {
+        let references = [
+            ("site", d.site.iter().map(|s| org_ids[s]).collect()),
+            ("technologies", resolve(&d.technologies, &tech_ids)),
+            ("programmes", resolve(&d.programmes, &prog_ids)),
+            ("memberships", resolve(&d.memberships, &org_ids)),
+        ];
+        (d, content_hash(d, &references))
     });
-    upsert::<company::Entity, _>(db, rows.collect::<Result<_>>()?, company::Column::Slug, mode, progress).await?;
+    let companies = changed(hashed, |d| &d.slug, &stored_companies, &mut summary.companies);
+    let rows = companies.iter().map(|(d, hash)| company::ActiveModel {
+        id: NotSet,
+        slug: Set(d.slug.clone()),
+        name: Set(d.name.clone()),
+        name_key: Set(entity::name_key(&d.name)),
+        description: Set(d.description.clone()),
+        lang: Set(d.lang),
+        website: Set(d.website.clone()),
+        sources: Set(sources_json(&d.sources)),
+        created_at: Set(now),
+        updated_at: Set(now),
+        content_hash: Set(Some(hash.clone())),
+        stage: Set(d.stage),
+        city: Set(d.city.clone()),
+        founded_year: Set(d.founded_year),
+        employees: Set(d.employees),
+        site_id: Set(d.site.as_ref().map(|s| org_ids[s])),
+    });
+    upsert::<company::Entity, _>(db, rows.collect(), C::Slug, mode, progress).await?;
+    progress.inc(summary.companies.unchanged as u64);
     // Only the written companies' ids: the table may hold far more than the document.
-    let company_ids = ids_of::<company::Entity>(
-        db,
-        (company::Column::Id, company::Column::Slug),
-        document.companies.iter().map(|d| &d.slug),
-    )
-    .await?;
-    let ids: Vec<i32> =
-        document.companies.iter().map(|d| written_id(&company_ids, &d.slug, "company")).collect::<Result<_>>()?;
-    changes.extend(ids.iter().map(|&id| (EntityKind::Company, id)));
+    let company_ids = ids_of::<company::Entity>(db, (C::Id, C::Slug), companies.iter().map(|(d, _)| &d.slug)).await?;
+    let written: Vec<(&CompanyDraft, i32)> = companies.iter().map(|(d, _)| (*d, company_ids[&d.slug])).collect();
+    changes.extend(written.iter().map(|&(_, id)| (EntityKind::Company, id)));
+    replace_links(db, &written, (&tech_ids, &prog_ids, &org_ids)).await?;
 
-    // Relations are replaced: drop the old links of the written companies, then insert the new ones.
+    if changes.len() > REBUILD_ABOVE {
+        record_rebuild(db).await?;
+    } else {
+        record_changes(db, changes).await?;
+    }
+    Ok(summary)
+}
+
+/// Replaces the relations of the written companies by the document's: drops their old links,
+/// then inserts the new ones.
+async fn replace_links(
+    db: &impl ConnectionTrait,
+    written: &[(&CompanyDraft, i32)],
+    (tech_ids, prog_ids, org_ids): (&SlugIds, &SlugIds, &SlugIds),
+) -> Result<()> {
+    let ids: Vec<i32> = written.iter().map(|&(_, id)| id).collect();
     for chunk in ids.chunks(BATCH) {
         company_technology::Entity::delete_many()
             .filter(company_technology::Column::CompanyId.is_in(chunk.iter().copied()))
@@ -276,43 +449,26 @@ pub async fn write(
             .exec(db)
             .await?;
     }
-    let pairs = |list: fn(&super::draft::CompanyDraft) -> &Vec<String>, targets: &HashMap<String, i32>| {
-        let mut pairs: Vec<(i32, i32)> = document
-            .companies
-            .iter()
-            .zip(&ids)
-            .flat_map(|(d, &company)| {
-                list(d).iter().map(move |slug| Ok((company, written_id(targets, slug, "entity")?)))
-            })
-            .collect::<Result<_>>()?;
+    let pairs = |list: fn(&CompanyDraft) -> &Vec<String>, targets: &HashMap<String, i32>| {
+        let mut pairs: Vec<(i32, i32)> =
+            written.iter().flat_map(|&(d, company)| list(d).iter().map(move |slug| (company, targets[slug]))).collect();
         pairs.sort_unstable();
         pairs.dedup();
-        Ok::<_, AppError>(pairs)
+        pairs
     };
-    insert_links(db, pairs(|d| &d.technologies, &tech_ids)?, |(company_id, technology_id)| {
+    insert_links(db, pairs(|d| &d.technologies, tech_ids), |(company_id, technology_id)| {
         company_technology::ActiveModel { company_id: Set(company_id), technology_id: Set(technology_id) }
     })
     .await?;
-    insert_links(db, pairs(|d| &d.programmes, &prog_ids)?, |(company_id, programme_id)| {
-        company_programme::ActiveModel { company_id: Set(company_id), programme_id: Set(programme_id) }
+    insert_links(db, pairs(|d| &d.programmes, prog_ids), |(company_id, programme_id)| company_programme::ActiveModel {
+        company_id: Set(company_id),
+        programme_id: Set(programme_id),
     })
     .await?;
-    insert_links(db, pairs(|d| &d.memberships, &org_ids)?, |(company_id, organisation_id)| {
+    insert_links(db, pairs(|d| &d.memberships, org_ids), |(company_id, organisation_id)| {
         company_membership::ActiveModel { company_id: Set(company_id), organisation_id: Set(organisation_id) }
     })
-    .await?;
-
-    if changes.len() > REBUILD_ABOVE {
-        record_rebuild(db).await?;
-    } else {
-        record_changes(db, changes).await?;
-    }
-    Ok(ImportSummary {
-        organisations: document.organisations.len(),
-        technologies: document.technologies.len(),
-        programmes: document.programmes.len(),
-        companies: document.companies.len(),
-    })
+    .await
 }
 
 /// Appends changes to the search outbox, in the caller's transaction.

@@ -4,6 +4,7 @@ pub mod document;
 pub mod draft;
 pub mod export;
 pub mod import;
+pub mod prune;
 pub mod read;
 pub mod write;
 
@@ -18,7 +19,7 @@ use sea_orm::{
 pub use document::Document;
 pub use import::ImportSummary;
 
-use crate::error::Result;
+use crate::error::{AppError, Result};
 use crate::search::{EntityKind, SearchIndex};
 
 /// How long a write outside any request (the CLI) waits for the index to apply it.
@@ -27,19 +28,54 @@ const INDEX_WAIT: Duration = Duration::from_secs(60);
 /// The bundled knowledge base, loaded when `serve` starts on an empty database.
 pub const SEED: &str = include_str!("../../seed/knowledge-base.json");
 
-/// Checks and upserts a document in one transaction, recording the changes for the search index.
+/// How an import treats what the document does not say.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ImportOptions {
+    /// Delete the entities the document does not hold, so that the knowledge base equals it.
+    pub prune: bool,
+    /// With `prune`, clear the document's references to entities it does not hold instead of refusing them.
+    pub force: bool,
+    /// Check and count everything, and write nothing.
+    pub dry_run: bool,
+}
+
+/// Checks and writes a document in one transaction, recording the changes for the search index:
+/// entities upserted by slug (unchanged ones left alone), and with `prune` the others deleted.
 pub async fn write_document(
     db: &DatabaseConnection,
     document: &Document,
+    options: ImportOptions,
     progress: &ProgressBar,
 ) -> Result<ImportSummary> {
     let txn = begin_write(db).await?;
+    let pruned = if options.prune { prune::pruned(&txn, document).await? } else { prune::Pruned::default() };
+    let cleared;
+    let document = if options.force && !pruned.is_empty() {
+        cleared = prune::clear_references(document, &pruned);
+        &cleared
+    } else {
+        document
+    };
     let existing = import::existing(&txn, document).await?;
-    document.validate(&existing)?;
+    let mut problems = match document.validate(&existing) {
+        Ok(()) => Vec::new(),
+        Err(AppError::Invalid(problems)) => problems,
+        Err(other) => return Err(other),
+    };
+    problems.extend(prune::blockers(document, &pruned));
+    if !problems.is_empty() {
+        return Err(AppError::Invalid(problems));
+    }
     progress.set_length(document.len() as u64);
-    let summary = import::write(&txn, document, import::Mode::Upsert, progress).await?;
-    crate::deadline::check()?;
-    txn.commit().await?;
+    let mut summary = import::write(&txn, document, import::Mode::Upsert, progress).await?;
+    prune::delete(&txn, &pruned, &mut summary).await?;
+    if options.dry_run {
+        txn.rollback().await?;
+        summary.dry_run = true;
+    } else {
+        crate::deadline::check()?;
+        txn.commit().await?;
+    }
     Ok(summary)
 }
 
@@ -93,13 +129,21 @@ pub struct Kb {
 }
 
 impl Kb {
-    /// Checks and upserts a document in one transaction: all of it is written, or nothing.
+    /// Checks and writes a document in one transaction: all of it is written, or nothing.
     /// When it returns, the changes are searchable.
     #[tracing::instrument(skip_all, fields(entities = document.len()))]
-    pub async fn import(&self, actor: &str, document: &Document, progress: &ProgressBar) -> Result<ImportSummary> {
-        let summary = write_document(&self.db, document, progress).await?;
-        audit_import(actor, &summary);
-        self.wait_for_index().await;
+    pub async fn import(
+        &self,
+        actor: &str,
+        document: &Document,
+        options: ImportOptions,
+        progress: &ProgressBar,
+    ) -> Result<ImportSummary> {
+        let summary = write_document(&self.db, document, options, progress).await?;
+        if !summary.dry_run {
+            audit_import(actor, &summary);
+            self.wait_for_index().await;
+        }
         Ok(summary)
     }
 
@@ -149,7 +193,7 @@ impl Kb {
             return Ok(false);
         }
         let document = Document::parse(SEED)?;
-        self.import("seed", &document, &ProgressBar::hidden()).await?;
+        self.import("seed", &document, ImportOptions::default(), &ProgressBar::hidden()).await?;
         Ok(true)
     }
 }

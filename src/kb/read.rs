@@ -1,7 +1,7 @@
 //! Reading lists of entities: filters, orderings and pages, as plain SQL through sea-orm.
 
 use async_graphql::{Enum, InputObject};
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use entity::{
     CompanyStage, OrganisationKind, ProgrammeKind, TechnologyDomain, company, company_membership, company_programme,
     company_technology, organisation, programme, technology,
@@ -100,20 +100,97 @@ pub struct OrderBy {
     pub direction: Direction,
 }
 
-/// One window of a sorted list, and how many items the whole list has.
+/// One page of a sorted list, and how many items the whole list has.
 #[derive(Clone, Debug)]
 pub struct Page<M> {
     pub total: u64,
-    pub window: Window,
     pub rows: Vec<M>,
+    /// Whether the list holds items before the page (within the filter).
+    pub has_previous: bool,
+    /// Whether the list holds items after the page.
+    pub has_next: bool,
 }
 
-/// A slice of a sorted list.
+/// A slice of a sorted list by offsets (search results).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Window {
     pub offset: u64,
     pub limit: u64,
 }
+
+/// The value a row is sorted on, in a list sorted by one field.
+#[derive(Clone, Debug, PartialEq)]
+pub enum SortKey {
+    /// The folded name, [`entity::name_key`].
+    Name(String),
+    CreatedAt(DateTime<Utc>),
+    /// Companies without a founding year come last, whichever the direction.
+    FoundedYear(Option<i32>),
+}
+
+impl SortKey {
+    pub fn field(&self) -> OrderField {
+        match self {
+            SortKey::Name(_) => OrderField::Name,
+            SortKey::CreatedAt(_) => OrderField::CreatedAt,
+            SortKey::FoundedYear(_) => OrderField::FoundedYear,
+        }
+    }
+
+    /// The value to compare the column with; `None` for a row whose column is null.
+    fn value(&self) -> Option<sea_orm::Value> {
+        match self {
+            SortKey::Name(key) => Some(key.clone().into()),
+            SortKey::CreatedAt(at) => Some((*at).into()),
+            SortKey::FoundedYear(year) => year.map(Into::into),
+        }
+    }
+}
+
+/// Where a row stands in a sorted list: its sort key, then its id to break ties.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Position {
+    pub key: SortKey,
+    pub id: i32,
+}
+
+/// Which rows of a sorted list to read: Relay's arguments, decoded.
+///
+/// Bounds are positions, not offsets, so rows inserted or deleted before a page never shift it.
+#[derive(Clone, Debug, Default)]
+pub struct Slice {
+    pub after: Option<Position>,
+    pub before: Option<Position>,
+    /// Rows from the start of the bounds; when neither this nor `last` is given, the caller sets a default.
+    pub first: Option<u64>,
+    /// Rows from the end of the bounds (of what `first` kept, when both are given).
+    pub last: Option<u64>,
+}
+
+/// A row of a list: where it stands in a list sorted by `field`.
+pub trait Listed {
+    fn position(&self, field: OrderField) -> Position;
+}
+
+macro_rules! listed {
+    ($entity:ident, $founded:expr) => {
+        impl Listed for $entity::Model {
+            fn position(&self, field: OrderField) -> Position {
+                let key = match field {
+                    OrderField::Name => SortKey::Name(self.name_key.clone()),
+                    OrderField::CreatedAt => SortKey::CreatedAt(self.created_at),
+                    OrderField::FoundedYear => SortKey::FoundedYear($founded(self)),
+                };
+                Position { key, id: self.id }
+            }
+        }
+    };
+}
+
+listed!(company, |m: &company::Model| m.founded_year);
+listed!(technology, |_| None);
+listed!(programme, |_| None);
+listed!(organisation, |_| None);
 
 /// `column` of `table` where the slug of the joined row is one of `slugs`.
 fn ids_by_slug<E: EntityTrait>(
@@ -242,108 +319,182 @@ fn organisation_condition(f: &OrganisationFilter) -> Condition {
     c
 }
 
-/// Counts the matches, then reads the window `window(total)` of them in order (ties broken by id).
+/// How a list is sorted: one column (nulls last), then the id.
+struct Sort<C> {
+    column: C,
+    nullable: bool,
+    id: C,
+    direction: Direction,
+}
+
+/// Which side of a position.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Side {
+    After,
+    Before,
+}
+
+impl<C: ColumnTrait> Sort<C> {
+    /// Rows strictly after (or before) `at` in the list's order. Never null, so that `NOT` of it
+    /// is the rows at or before (after) `at`.
+    fn beyond(&self, at: &Position, side: Side) -> Condition {
+        // Moving forward in an ascending list, or backward in a descending one, goes up.
+        let up = (self.direction == Direction::Asc) == (side == Side::After);
+        // Nulls come last: after every value going forward, before every value going backward.
+        let nulls_beyond = side == Side::After;
+        let id = if up { self.id.gt(at.id) } else { self.id.lt(at.id) };
+        let present = || {
+            let c = Condition::all();
+            if self.nullable { c.add(self.column.is_not_null()) } else { c }
+        };
+        match at.key.value() {
+            Some(value) => {
+                let further = if up { self.column.gt(value.clone()) } else { self.column.lt(value.clone()) };
+                let mut c =
+                    Condition::any().add(present().add(further)).add(present().add(self.column.eq(value)).add(id));
+                if self.nullable && nulls_beyond {
+                    c = c.add(self.column.is_null());
+                }
+                c
+            }
+            None if nulls_beyond => Condition::all().add(self.column.is_null()).add(id),
+            None => {
+                Condition::any().add(self.column.is_not_null()).add(Condition::all().add(self.column.is_null()).add(id))
+            }
+        }
+    }
+
+    /// Sorts a query in the list's order, or in reverse.
+    fn order<S: QueryOrder>(&self, query: S, reverse: bool) -> S {
+        let ascending = (self.direction == Direction::Asc) != reverse;
+        let order = if ascending { sea_orm::Order::Asc } else { sea_orm::Order::Desc };
+        // `col IS NULL` is false, then true: nulls last going forward, first going backward.
+        let nulls = if reverse { sea_orm::Order::Desc } else { sea_orm::Order::Asc };
+        let query = if self.nullable { query.order_by(Expr::col(self.column).is_null(), nulls) } else { query };
+        query.order_by(self.column, order.clone()).order_by(self.id, order)
+    }
+}
+
+/// Counts the matches, then reads the slice of them that `slice` selects.
 async fn list<E: EntityTrait>(
     db: &impl ConnectionTrait,
     condition: Condition,
-    (order, id): (E::Column, E::Column),
-    direction: Direction,
-    window: impl FnOnce(u64) -> Window,
+    sort: Sort<E::Column>,
+    slice: &Slice,
 ) -> Result<Page<E::Model>>
 where
     E::Model: Send + Sync,
 {
     let total = E::find().filter(condition.clone()).count(db).await?;
-    let window = window(total);
-    if window.limit == 0 || window.offset >= total {
-        return Ok(Page { total, window, rows: Vec::new() });
+    if total == 0 {
+        return Ok(Page { total, rows: Vec::new(), has_previous: false, has_next: false });
     }
-    let direction = match direction {
-        Direction::Asc => sea_orm::Order::Asc,
-        Direction::Desc => sea_orm::Order::Desc,
+    let mut bounded = condition.clone();
+    if let Some(after) = &slice.after {
+        bounded = bounded.add(sort.beyond(after, Side::After));
+    }
+    if let Some(before) = &slice.before {
+        bounded = bounded.add(sort.beyond(before, Side::Before));
+    }
+    // Whether the list holds a row at or past a bound, outside the bounds.
+    let outside = |at: &Position, side: Side| {
+        let query = E::find().filter(condition.clone().add(sort.beyond(at, side).not()));
+        async move { Ok::<_, AppError>(query.limit(1).all(db).await?.len() == 1) }
     };
-    let rows = E::find()
-        .filter(condition)
-        .order_by(order, direction.clone())
-        .order_by(id, direction)
-        .offset(window.offset)
-        .limit(window.limit)
-        .all(db)
-        .await?;
-    Ok(Page { total, window, rows })
+
+    let (rows, has_previous, has_next) = match (slice.first, slice.last) {
+        (None, Some(last)) => {
+            let mut rows = sort.order(E::find().filter(bounded), true).limit(last + 1).all(db).await?;
+            let has_previous = rows.len() as u64 > last;
+            rows.truncate(last as usize);
+            rows.reverse();
+            let has_next = match &slice.before {
+                Some(before) => outside(before, Side::Before).await?,
+                None => false,
+            };
+            (rows, has_previous, has_next)
+        }
+        (first, last) => {
+            // One row more than asked tells whether there is a next page.
+            let mut rows = sort.order(E::find().filter(bounded), false).limit(first.map(|n| n + 1)).all(db).await?;
+            let has_next = first.is_some_and(|n| rows.len() as u64 > n);
+            rows.truncate(first.map_or(rows.len(), |n| n as usize));
+            let mut has_previous = match &slice.after {
+                Some(after) => outside(after, Side::After).await?,
+                None => false,
+            };
+            if let Some(last) = last
+                && rows.len() as u64 > last
+            {
+                rows.drain(..rows.len() - last as usize);
+                has_previous = true;
+            }
+            (rows, has_previous, has_next)
+        }
+    };
+    Ok(Page { total, rows, has_previous, has_next })
 }
 
 fn not_for_this_kind(kind: &str) -> AppError {
     AppError::invalid("orderBy.field", format!("{kind} cannot be ordered by FOUNDED_YEAR; use NAME or CREATED_AT"))
 }
 
+/// How a list of `kind` sorts on `order`: the name key, the creation time or the founding year.
+fn sort<C: ColumnTrait>(
+    order: OrderBy,
+    (name_key, created_at, id): (C, C, C),
+    founded_year: Option<C>,
+    kind: &str,
+) -> Result<Sort<C>> {
+    let (column, nullable) = match (order.field, founded_year) {
+        (OrderField::Name, _) => (name_key, false),
+        (OrderField::CreatedAt, _) => (created_at, false),
+        (OrderField::FoundedYear, Some(year)) => (year, true),
+        (OrderField::FoundedYear, None) => return Err(not_for_this_kind(kind)),
+    };
+    Ok(Sort { column, nullable, id, direction: order.direction })
+}
+
 pub async fn companies(
     db: &impl ConnectionTrait,
     filter: &CompanyFilter,
     order: OrderBy,
-    window: impl FnOnce(u64) -> Window,
+    slice: &Slice,
 ) -> Result<Page<company::Model>> {
-    let column = match order.field {
-        OrderField::Name => company::Column::Name,
-        OrderField::CreatedAt => company::Column::CreatedAt,
-        OrderField::FoundedYear => company::Column::FoundedYear,
-    };
-    list::<company::Entity>(db, company_condition(filter), (column, company::Column::Id), order.direction, window).await
+    use company::Column as C;
+    let sort = sort(order, (C::NameKey, C::CreatedAt, C::Id), Some(C::FoundedYear), "companies")?;
+    list::<company::Entity>(db, company_condition(filter), sort, slice).await
 }
 
 pub async fn technologies(
     db: &impl ConnectionTrait,
     filter: &TechnologyFilter,
     order: OrderBy,
-    window: impl FnOnce(u64) -> Window,
+    slice: &Slice,
 ) -> Result<Page<technology::Model>> {
-    let column = match order.field {
-        OrderField::Name => technology::Column::Name,
-        OrderField::CreatedAt => technology::Column::CreatedAt,
-        OrderField::FoundedYear => return Err(not_for_this_kind("technologies")),
-    };
-    list::<technology::Entity>(
-        db,
-        technology_condition(filter),
-        (column, technology::Column::Id),
-        order.direction,
-        window,
-    )
-    .await
+    use technology::Column as C;
+    let sort = sort(order, (C::NameKey, C::CreatedAt, C::Id), None, "technologies")?;
+    list::<technology::Entity>(db, technology_condition(filter), sort, slice).await
 }
 
 pub async fn programmes(
     db: &impl ConnectionTrait,
     filter: &ProgrammeFilter,
     order: OrderBy,
-    window: impl FnOnce(u64) -> Window,
+    slice: &Slice,
 ) -> Result<Page<programme::Model>> {
-    let column = match order.field {
-        OrderField::Name => programme::Column::Name,
-        OrderField::CreatedAt => programme::Column::CreatedAt,
-        OrderField::FoundedYear => return Err(not_for_this_kind("programmes")),
-    };
-    list::<programme::Entity>(db, programme_condition(filter), (column, programme::Column::Id), order.direction, window)
-        .await
+    use programme::Column as C;
+    let sort = sort(order, (C::NameKey, C::CreatedAt, C::Id), None, "programmes")?;
+    list::<programme::Entity>(db, programme_condition(filter), sort, slice).await
 }
 
 pub async fn organisations(
     db: &impl ConnectionTrait,
     filter: &OrganisationFilter,
     order: OrderBy,
-    window: impl FnOnce(u64) -> Window,
+    slice: &Slice,
 ) -> Result<Page<organisation::Model>> {
-    let column = match order.field {
-        OrderField::Name => organisation::Column::Name,
-        OrderField::CreatedAt => organisation::Column::CreatedAt,
-        OrderField::FoundedYear => return Err(not_for_this_kind("organisations")),
-    };
-    list::<organisation::Entity>(
-        db,
-        organisation_condition(filter),
-        (column, organisation::Column::Id),
-        order.direction,
-        window,
-    )
-    .await
+    use organisation::Column as C;
+    let sort = sort(order, (C::NameKey, C::CreatedAt, C::Id), None, "organisations")?;
+    list::<organisation::Entity>(db, organisation_condition(filter), sort, slice).await
 }

@@ -137,7 +137,13 @@ async fn export_then_import_into_an_empty_database_then_export_gives_the_same_do
     let output = child.wait_with_output().unwrap();
     assert!(output.status.success(), "{}", stderr(&output));
     assert!(
-        stderr(&output).contains("imported 6 organisations, 6 technologies, 2 programmes, 2 companies"),
+        stderr(&output).contains(
+            "organisations: 6 created, 0 updated, 0 unchanged, 0 deleted\n\
+             technologies: 6 created, 0 updated, 0 unchanged, 0 deleted\n\
+             programmes: 2 created, 0 updated, 0 unchanged, 0 deleted\n\
+             companies: 2 created, 0 updated, 0 unchanged, 0 deleted\n\
+             imported in "
+        ),
         "{}",
         stderr(&output)
     );
@@ -161,9 +167,10 @@ async fn a_large_import_is_batched_and_searchable() {
 
     let imported = cli(&settings, &["import", file.to_str().unwrap()]);
     assert!(imported.status.success(), "{}", stderr(&imported));
-    assert!(stderr(&imported).contains("3000 companies"), "{}", stderr(&imported));
+    assert!(stderr(&imported).contains("companies: 3000 created, 0 updated, 0 unchanged"), "{}", stderr(&imported));
     let again = cli(&settings, &["import", file.to_str().unwrap()]);
     assert!(again.status.success(), "importing the same document twice updates in place");
+    assert!(stderr(&again).contains("companies: 0 created, 0 updated, 3000 unchanged"), "{}", stderr(&again));
 
     let app = crate::helpers::spawn_app_with(dir, settings).await;
     let data =

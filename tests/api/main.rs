@@ -3,12 +3,15 @@
 mod helpers;
 
 mod crash;
+mod cursors;
 mod dataloader;
+mod field_order;
 mod hostile;
 mod http;
 mod import_export;
 mod index;
 mod limits;
+mod mirror;
 mod mutations;
 mod operations;
 mod queries;

@@ -283,7 +283,7 @@ async fn import_through_graphql_reports_every_problem_and_writes_all_or_nothing(
 
     let bad = app
         .mutate(
-            "mutation($d: JSON!) { importKnowledgeBase(document: $d) { companies } }",
+            "mutation($d: JSON!) { importKnowledgeBase(document: $d) { companies { created } } }",
             json!({"d": {"companies": [
                 {"slug": "ok", "name": "Ok", "stage": "SME", "lang": "fr"},
                 {"slug": "bad", "name": "Bad", "stage": "SME", "lang": "fr", "site": "nowhere"},
@@ -304,13 +304,19 @@ async fn import_through_graphql_reports_every_problem_and_writes_all_or_nothing(
 
     let good = app
         .mutate_ok(
-            "mutation($d: JSON!) { importKnowledgeBase(document: $d) { organisations technologies programmes companies } }",
+            "mutation($d: JSON!) { importKnowledgeBase(document: $d) {
+                organisations { created updated unchanged deleted } companies { created updated unchanged deleted } dryRun
+            } }",
             json!({"d": {"companies": [{"slug": "solenergie", "name": "Solénergie", "stage": "SME", "lang": "fr", "description": "Centrales photovoltaïques."}]}}),
         )
         .await;
     assert_eq!(
         good["importKnowledgeBase"],
-        json!({"organisations": 0, "technologies": 0, "programmes": 0, "companies": 1})
+        json!({
+            "organisations": {"created": 0, "updated": 0, "unchanged": 0, "deleted": 0},
+            "companies": {"created": 1, "updated": 0, "unchanged": 0, "deleted": 0},
+            "dryRun": false
+        })
     );
     assert_eq!(search_slugs(&app, "photovoltaique").await, ["solenergie"]);
 }

@@ -1,0 +1,240 @@
+//! Pruning imports: the entities a document does not hold are deleted, so that the knowledge
+//! base equals the document.
+
+use std::collections::{HashMap, HashSet};
+
+use entity::{company, organisation, programme, technology};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
+
+use super::document::Document;
+use super::import::{ImportSummary, KindCounts, record_changes, record_rebuild, slug_ids};
+use crate::error::{Problem, Result};
+use crate::search::EntityKind;
+
+/// Rows per DELETE.
+const BATCH: usize = 1_000;
+/// Past this many deletions and their dependents, the index is rebuilt rather than told each one.
+const REBUILD_ABOVE: usize = 2_000;
+
+/// The entities of each kind that the database holds and the document does not: slug to id.
+#[derive(Debug, Default)]
+pub struct Pruned {
+    organisations: HashMap<String, i32>,
+    technologies: HashMap<String, i32>,
+    programmes: HashMap<String, i32>,
+    companies: HashMap<String, i32>,
+    /// The stored taxonomy, technology slug to its parent's slug.
+    technology_parents: HashMap<String, String>,
+}
+
+impl Pruned {
+    pub fn is_empty(&self) -> bool {
+        self.organisations.is_empty()
+            && self.technologies.is_empty()
+            && self.programmes.is_empty()
+            && self.companies.is_empty()
+    }
+}
+
+/// Lists what a pruning import of `document` deletes.
+pub async fn pruned(db: &impl ConnectionTrait, document: &Document) -> Result<Pruned> {
+    fn absent<'a>(mut all: HashMap<String, i32>, named: impl Iterator<Item = &'a String>) -> HashMap<String, i32> {
+        for slug in named {
+            all.remove(slug);
+        }
+        all
+    }
+    let technologies = slug_ids::<technology::Entity>(db, technology::Column::Id, technology::Column::Slug).await?;
+    let parents: Vec<(i32, i32)> = technology::Entity::find()
+        .select_only()
+        .column(technology::Column::Id)
+        .column(technology::Column::ParentId)
+        .filter(technology::Column::ParentId.is_not_null())
+        .into_tuple()
+        .all(db)
+        .await?;
+    let slugs: HashMap<i32, &String> = technologies.iter().map(|(slug, id)| (*id, slug)).collect();
+    let technology_parents = parents
+        .into_iter()
+        .filter_map(|(child, parent)| Some((slugs.get(&child)?.to_string(), slugs.get(&parent)?.to_string())))
+        .collect();
+    Ok(Pruned {
+        organisations: absent(
+            slug_ids::<organisation::Entity>(db, organisation::Column::Id, organisation::Column::Slug).await?,
+            document.organisations.iter().map(|d| &d.slug),
+        ),
+        technologies: absent(technologies, document.technologies.iter().map(|d| &d.slug)),
+        programmes: absent(
+            slug_ids::<programme::Entity>(db, programme::Column::Id, programme::Column::Slug).await?,
+            document.programmes.iter().map(|d| &d.slug),
+        ),
+        companies: absent(
+            slug_ids::<company::Entity>(db, company::Column::Id, company::Column::Slug).await?,
+            document.companies.iter().map(|d| &d.slug),
+        ),
+        technology_parents,
+    })
+}
+
+/// The document's references to entities the prune would delete: each one blocks the import,
+/// as a reference blocks the delete mutations, unless `force` clears them.
+pub fn blockers(document: &Document, pruned: &Pruned) -> Vec<Problem> {
+    let mut problems = Vec::new();
+    let mut check = |path: String, kind: &str, slug: &String, gone: &HashMap<String, i32>| {
+        if gone.contains_key(slug) {
+            problems.push(Problem {
+                path,
+                message: format!(
+                    "{kind} {slug:?} is not in the document, so pruning deletes it; add it to the document, \
+                     or force the import to clear this reference"
+                ),
+            });
+        }
+    };
+    for (i, d) in document.technologies.iter().enumerate() {
+        if let Some(parent) = &d.parent {
+            check(format!("{}.parent", document.path(1, i)), "technology", parent, &pruned.technologies);
+        }
+    }
+    for (i, d) in document.programmes.iter().enumerate() {
+        if let Some(operator) = &d.operator {
+            check(format!("{}.operator", document.path(2, i)), "organisation", operator, &pruned.organisations);
+        }
+    }
+    for (i, d) in document.companies.iter().enumerate() {
+        let at = document.path(3, i);
+        if let Some(site) = &d.site {
+            check(format!("{at}.site"), "organisation", site, &pruned.organisations);
+        }
+        for (j, slug) in d.technologies.iter().enumerate() {
+            check(format!("{at}.technologies[{j}]"), "technology", slug, &pruned.technologies);
+        }
+        for (j, slug) in d.programmes.iter().enumerate() {
+            check(format!("{at}.programmes[{j}]"), "programme", slug, &pruned.programmes);
+        }
+        for (j, slug) in d.memberships.iter().enumerate() {
+            check(format!("{at}.memberships[{j}]"), "organisation", slug, &pruned.organisations);
+        }
+    }
+    problems
+}
+
+/// The document with its references to pruned entities cleared, as the delete mutations clear
+/// them with `force`: a technology whose parent goes moves up to its nearest kept ancestor.
+pub fn clear_references(document: &Document, pruned: &Pruned) -> Document {
+    let mut document = document.clone();
+    let orgs = &pruned.organisations;
+    for d in &mut document.technologies {
+        let mut parent = d.parent.take();
+        // Bounded, should the stored taxonomy hold a loop.
+        for _ in 0..=pruned.technology_parents.len() {
+            match parent {
+                Some(p) if pruned.technologies.contains_key(&p) => parent = pruned.technology_parents.get(&p).cloned(),
+                _ => break,
+            }
+        }
+        d.parent = parent.filter(|p| !pruned.technologies.contains_key(p));
+    }
+    for d in &mut document.programmes {
+        d.operator = d.operator.take().filter(|s| !orgs.contains_key(s));
+    }
+    for d in &mut document.companies {
+        d.site = d.site.take().filter(|s| !orgs.contains_key(s));
+        d.technologies.retain(|s| !pruned.technologies.contains_key(s));
+        d.programmes.retain(|s| !pruned.programmes.contains_key(s));
+        d.memberships.retain(|s| !orgs.contains_key(s));
+    }
+    document
+}
+
+/// Deletes the pruned entities, companies first and organisations last, and records what the
+/// search index must drop or rewrite. Links to them go with them.
+pub async fn delete(db: &impl ConnectionTrait, pruned: &Pruned, summary: &mut ImportSummary) -> Result<()> {
+    let kinds: [(EntityKind, &HashMap<String, i32>, &mut KindCounts); 4] = [
+        (EntityKind::Company, &pruned.companies, &mut summary.companies),
+        (EntityKind::Programme, &pruned.programmes, &mut summary.programmes),
+        (EntityKind::Technology, &pruned.technologies, &mut summary.technologies),
+        (EntityKind::Organisation, &pruned.organisations, &mut summary.organisations),
+    ];
+    let total: usize = kinds.iter().map(|(_, ids, _)| ids.len()).sum();
+    let rebuild = total > REBUILD_ABOVE;
+    let mut changes: HashSet<(EntityKind, i32)> = HashSet::new();
+    for (kind, slugs, counts) in kinds {
+        let ids: Vec<i32> = slugs.values().copied().collect();
+        if ids.is_empty() {
+            continue;
+        }
+        // The documents showing these entities must be rewritten: list them while the links exist.
+        if !rebuild {
+            changes.extend(crate::search::dependents(db, kind, &ids).await?);
+            changes.extend(ids.iter().map(|&id| (kind, id)));
+        }
+        for chunk in ids.chunks(BATCH) {
+            let chunk = chunk.iter().copied();
+            let deleted = match kind {
+                EntityKind::Company => {
+                    company::Entity::delete_many().filter(company::Column::Id.is_in(chunk)).exec(db).await?
+                }
+                EntityKind::Programme => {
+                    programme::Entity::delete_many().filter(programme::Column::Id.is_in(chunk)).exec(db).await?
+                }
+                EntityKind::Technology => {
+                    technology::Entity::delete_many().filter(technology::Column::Id.is_in(chunk)).exec(db).await?
+                }
+                EntityKind::Organisation => {
+                    organisation::Entity::delete_many().filter(organisation::Column::Id.is_in(chunk)).exec(db).await?
+                }
+            };
+            // Counted from the database: a concurrent delete may have taken a row first.
+            counts.deleted += deleted.rows_affected as usize;
+        }
+    }
+    if rebuild || changes.len() > REBUILD_ABOVE { record_rebuild(db).await } else { record_changes(db, changes).await }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn forcing_clears_references_and_moves_children_up_to_their_nearest_kept_ancestor() {
+        let document = Document::parse(
+            r#"{
+            "technologies": [
+                {"slug": "root", "name": "Root", "domain": "ENERGY", "lang": "en"},
+                {"slug": "leaf", "name": "Leaf", "domain": "ENERGY", "lang": "en", "parent": "gone-child"}
+            ],
+            "companies": [{"slug": "c", "name": "C", "stage": "SME", "lang": "fr", "site": "gone-org",
+                           "technologies": ["leaf", "gone-child"], "memberships": ["gone-org"]}]
+        }"#,
+        )
+        .unwrap();
+        let pruned = Pruned {
+            organisations: HashMap::from([("gone-org".to_string(), 1)]),
+            technologies: HashMap::from([("gone-child".to_string(), 2), ("gone-parent".to_string(), 3)]),
+            technology_parents: HashMap::from([
+                ("gone-child".to_string(), "gone-parent".to_string()),
+                ("gone-parent".to_string(), "root".to_string()),
+            ]),
+            ..Pruned::default()
+        };
+
+        let paths: Vec<String> = blockers(&document, &pruned).into_iter().map(|p| p.path).collect();
+        let cleared = clear_references(&document, &pruned);
+
+        assert_eq!(
+            paths,
+            [
+                "technologies[1].parent",
+                "companies[0].site",
+                "companies[0].technologies[1]",
+                "companies[0].memberships[0]"
+            ]
+        );
+        assert_eq!(cleared.technologies[1].parent.as_deref(), Some("root"));
+        assert_eq!(cleared.companies[0].site, None);
+        assert_eq!(cleared.companies[0].technologies, ["leaf"]);
+        assert!(cleared.companies[0].memberships.is_empty());
+        assert!(blockers(&cleared, &pruned).is_empty());
+    }
+}
