@@ -148,16 +148,17 @@ fn content_hash(draft: &impl serde::Serialize, references: &[(&str, Vec<i32>)]) 
 }
 
 /// Keeps the drafts whose content differs from what is stored, with their hash, and counts
-/// every draft as created, updated or unchanged.
+/// every draft as created, updated or unchanged. A creation writes every draft, so that a slug
+/// taken meanwhile (by a concurrent creation of the same entity) is a conflict, never a no-op.
 fn changed<'d, D>(
     drafts: impl IntoIterator<Item = (&'d D, String)>,
     slug: impl Fn(&D) -> &str,
-    stored: &HashMap<String, (i32, Option<String>)>,
+    (stored, mode): (&HashMap<String, (i32, Option<String>)>, Mode),
     counts: &mut KindCounts,
 ) -> Vec<(&'d D, String)> {
     let mut out = Vec::new();
     for (draft, hash) in drafts {
-        match stored.get(slug(draft)) {
+        match stored.get(slug(draft)).filter(|_| mode == Mode::Upsert) {
             None => counts.created += 1,
             Some((_, Some(stored))) if *stored == hash => {
                 counts.unchanged += 1;
@@ -265,7 +266,7 @@ pub async fn write(
     )
     .await?;
     let hashed = document.organisations.iter().map(|d| (d, content_hash(d, &[])));
-    let orgs = changed(hashed, |d| &d.slug, &stored_orgs, &mut summary.organisations);
+    let orgs = changed(hashed, |d| &d.slug, (&stored_orgs, mode), &mut summary.organisations);
     let rows = orgs.iter().map(|(d, hash)| organisation::ActiveModel {
         id: NotSet,
         slug: Set(d.slug.clone()),
@@ -316,7 +317,7 @@ pub async fn write(
         }
         let hashed =
             layer.iter().map(|d| (*d, content_hash(*d, &[("parent", d.parent.iter().map(|p| tech_ids[p]).collect())])));
-        let techs = changed(hashed, |d| &d.slug, &stored_techs, &mut summary.technologies);
+        let techs = changed(hashed, |d| &d.slug, (&stored_techs, mode), &mut summary.technologies);
         let rows = techs.iter().map(|(d, hash)| technology::ActiveModel {
             id: NotSet,
             slug: Set(d.slug.clone()),
@@ -353,7 +354,7 @@ pub async fn write(
         .programmes
         .iter()
         .map(|d| (d, content_hash(d, &[("operator", d.operator.iter().map(|s| org_ids[s]).collect())])));
-    let progs = changed(hashed, |d| &d.slug, &stored_progs, &mut summary.programmes);
+    let progs = changed(hashed, |d| &d.slug, (&stored_progs, mode), &mut summary.programmes);
     let rows = progs.iter().map(|(d, hash)| programme::ActiveModel {
         id: NotSet,
         slug: Set(d.slug.clone()),
@@ -392,7 +393,7 @@ pub async fn write(
         ];
         (d, content_hash(d, &references))
     });
-    let companies = changed(hashed, |d| &d.slug, &stored_companies, &mut summary.companies);
+    let companies = changed(hashed, |d| &d.slug, (&stored_companies, mode), &mut summary.companies);
     let rows = companies.iter().map(|(d, hash)| company::ActiveModel {
         id: NotSet,
         slug: Set(d.slug.clone()),
