@@ -7,7 +7,7 @@
 //! memory there; the checks here run first, in one linear pass over the document.
 
 use std::any::TypeId;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, OnceLock};
 
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -81,8 +81,16 @@ pub const VALIDATION_FAILED: &str = "GRAPHQL_VALIDATION_FAILED";
 /// The code of a document that does not parse.
 pub const PARSE_FAILED: &str = "GRAPHQL_PARSE_FAILED";
 
+/// What the one pass over a document learns besides its size.
+#[derive(Debug, Default)]
+pub struct Shape {
+    /// Where fields and arguments take a variable: an error reported there comes from the
+    /// variables' values (`BAD_USER_INPUT`), not from the document.
+    pub variable_positions: HashSet<Pos>,
+}
+
 /// Checks the shape limits of a parsed document in one pass, fragments memoised.
-pub fn check_document(doc: &ExecutableDocument) -> Result<(), String> {
+pub fn check_document(doc: &ExecutableDocument) -> Result<Shape, String> {
     let operations: Vec<&SelectionSet> = match &doc.operations {
         DocumentOperations::Single(op) => vec![&op.node.selection_set.node],
         DocumentOperations::Multiple(map) => map.values().map(|op| &op.node.selection_set.node).collect(),
@@ -90,7 +98,7 @@ pub fn check_document(doc: &ExecutableDocument) -> Result<(), String> {
     if operations.len() > MAX_OPERATIONS {
         return Err(format!("a document may hold at most {MAX_OPERATIONS} operations"));
     }
-    let mut walk = Walk { doc, fragments: HashMap::new(), aliases: 0 };
+    let mut walk = Walk { doc, fragments: HashMap::new(), aliases: 0, shape: Shape::default() };
     let mut total: u64 = 0;
     for selection_set in operations {
         total = total.saturating_add(walk.size(selection_set)?);
@@ -102,7 +110,17 @@ pub fn check_document(doc: &ExecutableDocument) -> Result<(), String> {
     for name in doc.fragments.keys() {
         walk.fragment(name)?;
     }
-    Ok(())
+    Ok(walk.shape)
+}
+
+/// Whether a value names a variable, anywhere inside it.
+fn has_variable(value: &async_graphql_value::Value) -> bool {
+    match value {
+        async_graphql_value::Value::Variable(_) => true,
+        async_graphql_value::Value::List(items) => items.iter().any(has_variable),
+        async_graphql_value::Value::Object(fields) => fields.values().any(has_variable),
+        _ => false,
+    }
 }
 
 fn too_many_selections() -> String {
@@ -118,6 +136,7 @@ struct Walk<'a> {
     doc: &'a ExecutableDocument,
     fragments: HashMap<&'a Name, Fragment>,
     aliases: usize,
+    shape: Shape,
 }
 
 impl<'a> Walk<'a> {
@@ -131,6 +150,11 @@ impl<'a> Walk<'a> {
                         self.aliases += 1;
                         if self.aliases > MAX_ALIASES {
                             return Err(format!("a document may hold at most {MAX_ALIASES} aliases"));
+                        }
+                    }
+                    for (name, value) in &field.node.arguments {
+                        if has_variable(&value.node) {
+                            self.shape.variable_positions.extend([item.pos, field.pos, name.pos, value.pos]);
                         }
                     }
                     (field.node.directives.len(), 1 + self.size(&field.node.selection_set.node)?)
@@ -202,7 +226,12 @@ pub struct Limits {
 
 impl ExtensionFactory for Limits {
     fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(LimitsExtension { max_cost: self.max_cost, writes: AtomicBool::new(false), info: Mutex::new(None) })
+        Arc::new(LimitsExtension {
+            max_cost: self.max_cost,
+            writes: AtomicBool::new(false),
+            info: Mutex::new(None),
+            variable_positions: Mutex::default(),
+        })
     }
 }
 
@@ -213,6 +242,8 @@ struct LimitsExtension {
     writes: AtomicBool,
     /// Where the transport wants to learn what the request was.
     info: Mutex<Option<Arc<OperationInfo>>>,
+    /// Where the document takes variables (see [`Shape`]).
+    variable_positions: Mutex<HashSet<Pos>>,
 }
 
 #[async_trait::async_trait]
@@ -228,7 +259,8 @@ impl Extension for LimitsExtension {
         }
         let operation_name = request.operation_name.clone();
         let doc = request.parsed_query().map_err(|err| refused(PARSE_FAILED, err.message))?;
-        check_document(doc).map_err(|message| refused(VALIDATION_FAILED, message))?;
+        let shape = check_document(doc).map_err(|message| refused(VALIDATION_FAILED, message))?;
+        *self.variable_positions.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) = shape.variable_positions;
         let operation = match &doc.operations {
             DocumentOperations::Single(op) => Some((None, op.node.ty)),
             DocumentOperations::Multiple(map) => match &operation_name {
@@ -287,12 +319,14 @@ impl Extension for LimitsExtension {
         next: NextValidation<'_>,
     ) -> Result<ValidationResult, Vec<ServerError>> {
         let result = next.run(ctx).await.map_err(|errors| {
+            let variables = self.variable_positions.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
             errors
                 .into_iter()
                 .map(|mut error| {
+                    let from_variables = error.locations.iter().any(|pos| variables.contains(pos));
                     let extensions = error.extensions.get_or_insert_with(Default::default);
                     if extensions.get("code").is_none() {
-                        extensions.set("code", VALIDATION_FAILED);
+                        extensions.set("code", if from_variables { "BAD_USER_INPUT" } else { VALIDATION_FAILED });
                     }
                     error
                 })
@@ -323,7 +357,7 @@ mod tests {
     use super::*;
 
     fn check(query: &str) -> Result<(), String> {
-        check_document(&parse_query(query).expect("parses"))
+        check_document(&parse_query(query).expect("parses")).map(drop)
     }
 
     fn bomb(levels: usize, spreads: usize) -> String {

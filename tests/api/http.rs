@@ -67,8 +67,14 @@ async fn request_errors_are_400_in_the_graphql_response_media_type_and_200_in_js
         (
             "variables",
             json!({"query": "query($n: Int) { companies(first: $n) { totalCount } }", "variables": {"n": "ten"}}),
-            "GRAPHQL_VALIDATION_FAILED",
+            "BAD_USER_INPUT",
         ),
+        (
+            "missing variable",
+            json!({"query": "query($n: Int!) { companies(first: $n) { totalCount } }"}),
+            "BAD_USER_INPUT",
+        ),
+        ("literal", json!({"query": "{ companies(first: \"ten\") { totalCount } }"}), "GRAPHQL_VALIDATION_FAILED"),
         (
             "cost",
             json!({"query": "{ companies(first: 100) { nodes { technologies { companies(first: 100) { nodes { name } } } } } }"}),
