@@ -6,6 +6,7 @@ mod crash;
 mod cursors;
 mod dataloader;
 mod field_order;
+mod guard;
 mod hostile;
 mod http;
 mod import_export;
