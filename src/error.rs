@@ -54,6 +54,11 @@ fn summarize(problems: &[Problem]) -> String {
 
 pub type Result<T, E = AppError> = std::result::Result<T, E>;
 
+/// The text a panic was raised with, for the log line that reports it.
+pub fn panic_message(panic: &(dyn std::any::Any + Send)) -> &str {
+    panic.downcast_ref::<&str>().copied().or_else(|| panic.downcast_ref::<String>().map(String::as_str)).unwrap_or("")
+}
+
 impl AppError {
     /// The message a client sees.
     pub fn message(&self) -> String {

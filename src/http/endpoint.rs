@@ -14,6 +14,7 @@ use serde_json::{Value, json};
 use super::persisted::{Lookup, Miss, sha256};
 use super::{Refusal, Serving, error_response};
 use crate::deadline;
+use crate::error::panic_message;
 use crate::graphql::limits::OperationInfo;
 use crate::graphql::{self, AppSchema};
 use crate::metrics::METRICS;
@@ -258,12 +259,7 @@ async fn contained(work: impl Future<Output = async_graphql::Response>, request_
     match AssertUnwindSafe(work).catch_unwind().await {
         Ok(response) => response,
         Err(panic) => {
-            let what = panic
-                .downcast_ref::<&str>()
-                .map(|s| s.to_string())
-                .or_else(|| panic.downcast_ref::<String>().cloned())
-                .unwrap_or_default();
-            tracing::error!(request_id, panic = %what, "a GraphQL request panicked");
+            tracing::error!(request_id, panic = panic_message(&*panic), "a GraphQL request panicked");
             let mut error = async_graphql::ServerError::new("internal error", None);
             let mut extensions = async_graphql::ErrorExtensionValues::default();
             extensions.set("code", "INTERNAL");

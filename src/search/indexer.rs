@@ -24,7 +24,7 @@ use tokio::sync::{mpsc, oneshot};
 use super::schema::{self, Fields, SCHEMA_VERSION};
 use super::source::{self, SearchDoc};
 use super::{EntityKind, analyzer};
-use crate::error::{AppError, Result};
+use crate::error::{AppError, Result, panic_message};
 
 /// Entities read from the database per step of a rebuild.
 const REBUILD_PAGE: u64 = 5_000;
@@ -261,12 +261,8 @@ impl Owner {
             match AssertUnwindSafe(self.run(&mut inbox)).catch_unwind().await {
                 Ok(()) => return,
                 Err(panic) => {
-                    let what = panic
-                        .downcast_ref::<&str>()
-                        .map(|s| s.to_string())
-                        .or_else(|| panic.downcast_ref::<String>().cloned())
-                        .unwrap_or_default();
-                    tracing::error!(panic = %what, "the search indexer panicked; restarting from its last commit");
+                    let panic = panic_message(&*panic);
+                    tracing::error!(panic, "the search indexer panicked; restarting from its last commit");
                     while let Err(err) = self.restart().await {
                         tracing::error!(cause = %err.cause(), "the search indexer cannot restart yet");
                         tokio::time::sleep(POLL).await;
