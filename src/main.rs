@@ -91,18 +91,26 @@ async fn run(cli: Cli) -> Result<(), AppError> {
             };
             let db = startup::connect(&settings).await?;
             startup::migrate(&db).await?;
-            let summary = match SearchIndex::open(db.clone(), &settings.index_dir()).await {
-                Ok(search) => Kb { db, search }.import("cli", &document, &progress).await?,
-                // A running server owns the index: it picks the changes up from the outbox.
-                Err(AppError::Conflict { .. }) => {
+            // On PostgreSQL the replicas follow the change log; this command keeps no index of its
+            // own. On SQLite it updates the index unless a running server owns it.
+            let own_index = match db.get_database_backend() {
+                sea_orm::DbBackend::Postgres => None,
+                _ => match SearchIndex::open(db.clone(), &settings.index_dir()).await {
+                    Ok(search) => Some(search),
+                    Err(AppError::Conflict { .. }) => None,
+                    Err(err) => return Err(err),
+                },
+            };
+            let summary = match own_index {
+                Some(search) => Kb { db, search }.import("cli", &document, &progress).await?,
+                None => {
                     let summary = kb::write_document(&db, &document, &progress).await?;
                     kb::audit_import("cli", &summary);
-                    if !kb::wait_until_indexed(&db, Duration::from_secs(60)).await? {
-                        eprintln!("warning: written, but the running server has not indexed it yet");
+                    if !pepite::changelog::wait_until_applied(&db, Duration::from_secs(60)).await? {
+                        eprintln!("warning: written, but not every running server has indexed it yet");
                     }
                     summary
                 }
-                Err(err) => return Err(err),
             };
             progress.finish_and_clear();
             eprintln!(

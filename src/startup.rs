@@ -13,7 +13,7 @@ use crate::auth::Tokens;
 use crate::config::{Limits, Settings};
 use crate::error::{AppError, Result};
 use crate::kb::Kb;
-use crate::search::SearchIndex;
+use crate::search::{Following, SearchIndex};
 use crate::{graphql, http};
 
 /// Connects to the configured database, creating the data directory for SQLite.
@@ -58,7 +58,8 @@ pub async fn open(settings: &Settings) -> Result<Kb> {
 /// Like [`open`], on an existing connection (tests use it to watch the statements run).
 pub async fn open_with_db(settings: &Settings, db: DatabaseConnection) -> Result<Kb> {
     migrate(&db).await?;
-    let search = SearchIndex::open(db.clone(), &settings.index_dir()).await?;
+    let following = Following { replica: settings.replica(), retention: settings.replication.change_retention };
+    let search = SearchIndex::open_following(db.clone(), &settings.index_dir(), following).await?;
     Ok(Kb { db, search })
 }
 
@@ -93,7 +94,7 @@ impl Application {
             Some(listen) => Some(bind(listen).await?),
             None => None,
         };
-        let health = http::Health::start(kb.clone()).await;
+        let health = http::Health::start(kb.clone(), settings.replication.max_index_lag).await;
         let tokens = Tokens::parse(&settings.admin_tokens);
         let (tokens, generated_token) = if tokens.is_empty() {
             let token = format!("{:032x}", rand::random::<u128>());

@@ -12,5 +12,6 @@ mod limits;
 mod mutations;
 mod operations;
 mod queries;
+mod replicas;
 mod search;
 mod server;
