@@ -86,6 +86,8 @@ pub struct Page {
     pub changes: Vec<Change>,
     /// The position of the last row read, readable or not.
     pub last: Option<i64>,
+    /// Whether the page holds as many rows as asked for: more may follow.
+    pub full: bool,
     /// Whether some rows could not be read (written by an older version): the reader should rebuild.
     pub unreadable: bool,
 }
@@ -198,7 +200,7 @@ pub async fn after(db: &impl ConnectionTrait, position: i64, limit: u64) -> Resu
         .limit(limit)
         .all(db)
         .await?;
-    let mut page = Page { last: rows.last().map(|r| r.seq), ..Page::default() };
+    let mut page = Page { last: rows.last().map(|r| r.seq), full: rows.len() as u64 == limit, ..Page::default() };
     for row in rows {
         match (Operation::parse(&row.operation), EntityKind::parse(&row.kind)) {
             (Some(operation), Some(kind)) => page.changes.push(Change {

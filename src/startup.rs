@@ -150,7 +150,13 @@ impl Application {
 
     /// Serves until Ctrl-C or SIGTERM.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        let schema = graphql::schema(self.kb.clone(), self.tokens.clone(), self.limits.max_cost);
+        let (stop, stopping) = tokio::sync::watch::channel(false);
+        let schema = graphql::schema(
+            self.kb.clone(),
+            self.tokens.clone(),
+            self.limits.max_cost,
+            graphql::Shutdown(stopping.clone()),
+        );
         let admission = http::Admission::new(&self.limits);
         let serving = http::Serving {
             health: self.health.clone(),
@@ -160,6 +166,8 @@ impl Application {
             admission,
             request_timeout: self.limits.request_timeout,
             tokens: self.tokens,
+            websockets: Arc::new(tokio::sync::Semaphore::new(http::MAX_WEBSOCKETS)),
+            shutdown: stopping,
         };
         let serving = Arc::new(serving);
         let idle = Arc::downgrade(&serving);
@@ -181,7 +189,14 @@ impl Application {
             });
         }
         Server::new_with_acceptor(self.acceptor)
-            .run_with_graceful_shutdown(app, shutdown_signal(), Some(Duration::from_secs(5)))
+            .run_with_graceful_shutdown(
+                app,
+                async move {
+                    shutdown_signal().await;
+                    stop.send_replace(true);
+                },
+                Some(Duration::from_secs(5)),
+            )
             .await
     }
 }

@@ -20,7 +20,7 @@ use serde::{Deserialize, Serialize};
 use tantivy::directory::MmapDirectory;
 use tantivy::schema::Schema;
 use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
-use tokio::sync::{Notify, mpsc, oneshot};
+use tokio::sync::{Notify, mpsc, oneshot, watch};
 
 use super::schema::{self, Fields, SCHEMA_VERSION};
 use super::source::{self, SearchDoc};
@@ -105,7 +105,13 @@ impl SearchIndex {
             .await?
         };
         let (requests, inbox) = mpsc::unbounded_channel();
-        let state = Arc::new(State { replica: following.replica.clone(), ..State::default() });
+        let state = Arc::new(State {
+            replica: following.replica.clone(),
+            wake: Notify::new(),
+            position: AtomicI64::new(0),
+            rebuilding: AtomicBool::new(false),
+            applied: watch::Sender::new(payload.as_ref().map_or(0, |p| p.seq)),
+        });
         let handle = SearchIndex { reader: reader.clone(), fields, requests, state: state.clone(), dir: dir.clone() };
 
         let fresh = payload.as_ref().is_none_or(|p| p.schema != SCHEMA_VERSION || p.database != database);
@@ -280,8 +286,10 @@ async fn listen(db: DatabaseConnection, state: std::sync::Weak<State>) {
 }
 
 /// What the owner shares with every handle.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 struct State {
+    /// The position of each commit, as it becomes searchable: what subscriptions follow.
+    applied: watch::Sender<i64>,
     /// This replica's name.
     replica: String,
     /// Signalled when the log has new entries.
@@ -309,6 +317,11 @@ impl SearchIndex {
     /// This replica's name.
     pub fn replica(&self) -> &str {
         &self.state.replica
+    }
+
+    /// The log position applied and searchable, updated at every commit.
+    pub fn applied(&self) -> watch::Receiver<i64> {
+        self.state.applied.subscribe()
     }
 }
 
@@ -533,6 +546,7 @@ impl Owner {
         .await?;
         self.seq = seq;
         self.state.position.store(seq, Ordering::Relaxed);
+        self.state.applied.send_replace(seq);
         self.reported = None;
         Ok(())
     }

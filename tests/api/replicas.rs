@@ -246,3 +246,39 @@ async fn three_replicas_on_one_postgresql_database_converge() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
+
+/// The npm `graphql-ws` client subscribes on one replica to changes made on another (on
+/// PostgreSQL; on SQLite, one server plays both parts), then resumes with `after:`. Needs Node.js
+/// and `npm ci --prefix tests/graphql-ws`; skipped without them unless `PEPITE_BROWSER_TEST` is set.
+#[tokio::test]
+async fn a_graphql_ws_subscriber_receives_changes_made_on_another_replica_and_resumes_after_a_position() {
+    let client = crate::helpers::repo_root().join("tests/graphql-ws");
+    if !client.join("node_modules/graphql-ws").exists() {
+        assert!(
+            std::env::var("PEPITE_BROWSER_TEST").is_err(),
+            "PEPITE_BROWSER_TEST is set but graphql-ws is missing: run `npm ci --prefix tests/graphql-ws`"
+        );
+        eprintln!("skipped: run `npm ci --prefix tests/graphql-ws` to test subscriptions with graphql-ws");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let (writer, reader) = match fresh_database_url().await {
+        Some(url) => {
+            let a = Replica::start(&url, dir.path(), "a");
+            let b = Replica::start(&url, dir.path(), "b");
+            (a, Some(b))
+        }
+        None => {
+            let settings = Settings::with_data_dir(dir.path().join("only"));
+            let server = ServerProcess::start(&settings, &[], 4096);
+            (Replica { server, settings }, None)
+        }
+    };
+    let reader_address = reader.as_ref().map_or(&writer.server.address, |r| &r.server.address).clone();
+    let mut node = std::process::Command::new("node");
+    node.arg(client.join("subscribe.mjs")).arg(&writer.server.address).arg(&reader_address).arg(ADMIN_TOKEN);
+    let output = tokio::task::spawn_blocking(move || node.output().expect("run node")).await.unwrap();
+    let report = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{report}\n{}", String::from_utf8_lossy(&output.stderr));
+    assert!(report.starts_with("ok:"), "{report}");
+}
