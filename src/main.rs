@@ -8,7 +8,7 @@ use pepite::error::AppError;
 use std::time::Duration;
 
 use pepite::kb::{self, Document, Kb};
-use pepite::search::SearchIndex;
+use pepite::search::{Following, SearchIndex};
 use pepite::startup::{self, Application};
 use pepite::{graphql, telemetry};
 
@@ -91,27 +91,21 @@ async fn run(cli: Cli) -> Result<(), AppError> {
             };
             let db = startup::connect(&settings).await?;
             startup::migrate(&db).await?;
-            // On PostgreSQL the replicas follow the change log; this command keeps no index of its
-            // own. On SQLite it updates the index unless a running server owns it.
-            let own_index = match db.get_database_backend() {
-                sea_orm::DbBackend::Postgres => None,
-                _ => match SearchIndex::open(db.clone(), &settings.index_dir()).await {
-                    Ok(search) => Some(search),
-                    Err(AppError::Conflict { .. }) => None,
-                    Err(err) => return Err(err),
-                },
-            };
-            let summary = match own_index {
-                Some(search) => Kb { db, search }.import("cli", &document, &progress).await?,
-                None => {
+            // The data directory's index is updated unless a running server owns it; then, on
+            // either path, the command waits for every running replica to apply the import.
+            let following = Following { replica: settings.replica(), retention: settings.replication.change_retention };
+            let summary = match SearchIndex::open_following(db.clone(), &settings.index_dir(), following).await {
+                Ok(search) => Kb { db: db.clone(), search }.import("cli", &document, &progress).await?,
+                Err(AppError::Conflict { .. }) => {
                     let summary = kb::write_document(&db, &document, &progress).await?;
                     kb::audit_import("cli", &summary);
-                    if !pepite::changelog::wait_until_applied(&db, Duration::from_secs(60)).await? {
-                        eprintln!("warning: written, but not every running server has indexed it yet");
-                    }
                     summary
                 }
+                Err(err) => return Err(err),
             };
+            if !pepite::changelog::wait_until_applied(&db, Duration::from_secs(60)).await? {
+                eprintln!("warning: written, but not every running server has indexed it yet");
+            }
             progress.finish_and_clear();
             eprintln!(
                 "imported {} organisations, {} technologies, {} programmes, {} companies",

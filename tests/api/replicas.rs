@@ -233,6 +233,28 @@ async fn three_replicas_on_one_postgresql_database_converge() {
     d.create("late", "Latecomer").await;
     converge(&[&a, &b, &c, &d], "Latecomer", 1, Duration::from_secs(2)).await;
 
+    // `pepite import` while the replicas run returns once every one of them has applied it.
+    let document = dir.path().join("late.json");
+    let late =
+        json!({"companies": [{"slug": "imported-late", "name": "Importedlate", "stage": "STARTUP", "lang": "fr"}]});
+    std::fs::write(&document, late.to_string()).unwrap();
+    let mut cli_settings = Settings::with_data_dir(dir.path().join("cli"));
+    cli_settings.database_url = Some(url.clone());
+    let import = tokio::task::spawn_blocking(move || {
+        crate::helpers::cli(&cli_settings, &["import", document.to_str().unwrap()])
+    })
+    .await
+    .unwrap();
+    assert!(import.status.success(), "{}", String::from_utf8_lossy(&import.stderr));
+    assert!(
+        !String::from_utf8_lossy(&import.stderr).contains("warning"),
+        "{}",
+        String::from_utf8_lossy(&import.stderr)
+    );
+    for replica in [&a, &b, &c, &d] {
+        assert_eq!(replica.found("Importedlate").await, 1, "searchable everywhere when the import returns");
+    }
+
     // Its health says who it is and that it is not behind (probed once a second).
     let start = Instant::now();
     loop {
