@@ -58,6 +58,35 @@ pub struct Settings {
 
     #[command(flatten)]
     pub limits: Limits,
+
+    #[command(flatten)]
+    pub replication: Replication,
+}
+
+/// How this process shares one database with other replicas.
+#[derive(Args, Clone, Debug)]
+pub struct Replication {
+    /// This replica's name in logs and `/health`; by default one generated and kept in the data directory.
+    #[arg(long, env = "PEPITE_REPLICA", global = true)]
+    pub replica: Option<String>,
+
+    /// How long the change log keeps entries: a replica (or subscriber) further behind rebuilds (or starts over).
+    #[arg(long, env = "PEPITE_CHANGE_RETENTION", default_value = "7days", value_parser = humantime::parse_duration, global = true)]
+    pub change_retention: Duration,
+
+    /// `/ready` answers 503 while the oldest change this replica has not applied is older than this.
+    #[arg(long, env = "PEPITE_MAX_INDEX_LAG", default_value = "30s", value_parser = humantime::parse_duration, global = true)]
+    pub max_index_lag: Duration,
+}
+
+impl Default for Replication {
+    fn default() -> Self {
+        Replication {
+            replica: None,
+            change_retention: Duration::from_secs(7 * 24 * 3600),
+            max_index_lag: Duration::from_secs(30),
+        }
+    }
 }
 
 /// How log lines are written.
@@ -146,6 +175,7 @@ impl Settings {
             cors_origins: vec!["*".into()],
             cache_max_age: None,
             limits: Limits::default(),
+            replication: Replication::default(),
         }
     }
 
@@ -155,6 +185,24 @@ impl Settings {
             Some(url) => url.clone(),
             None => format!("sqlite://{}?mode=rwc", self.data_dir.join("pepite.db").display()),
         }
+    }
+
+    /// This replica's name: the configured one, else one generated once and kept in the data directory.
+    pub fn replica(&self) -> String {
+        if let Some(name) = &self.replication.replica {
+            return name.clone();
+        }
+        let file = self.data_dir.join("replica");
+        if let Ok(name) = std::fs::read_to_string(&file) {
+            let name = name.trim();
+            if !name.is_empty() {
+                return name.to_string();
+            }
+        }
+        let name = format!("{:08x}", rand::random::<u32>());
+        let _ = std::fs::create_dir_all(&self.data_dir);
+        let _ = std::fs::write(&file, &name);
+        name
     }
 
     /// Where the search index lives.

@@ -1,6 +1,7 @@
 //! Pépite: a GraphQL knowledge base of who does what in an innovation park, with French and English search.
 
 pub mod auth;
+pub mod changelog;
 pub mod cli;
 pub mod config;
 pub mod deadline;

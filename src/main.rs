@@ -8,7 +8,7 @@ use pepite::error::AppError;
 use std::time::Duration;
 
 use pepite::kb::{self, Document, Kb};
-use pepite::search::SearchIndex;
+use pepite::search::{Following, SearchIndex};
 use pepite::startup::{self, Application};
 use pepite::{graphql, telemetry};
 
@@ -93,21 +93,23 @@ async fn run(cli: Cli) -> Result<(), AppError> {
             };
             let db = startup::connect(&settings).await?;
             startup::migrate(&db).await?;
-            let summary = match SearchIndex::open(db.clone(), &settings.index_dir()).await {
-                Ok(search) => Kb { db, search }.import("cli", &document, options, &progress).await?,
-                // A running server owns the index: it picks the changes up from the outbox.
+            // The data directory's index is updated unless a running server owns it; then, on
+            // either path, the command waits for every running replica to apply the import.
+            let following = Following { replica: settings.replica(), retention: settings.replication.change_retention };
+            let summary = match SearchIndex::open_following(db.clone(), &settings.index_dir(), following).await {
+                Ok(search) => Kb { db: db.clone(), search }.import("cli", &document, options, &progress).await?,
                 Err(AppError::Conflict { .. }) => {
                     let summary = kb::write_document(&db, &document, options, &progress).await?;
                     if !summary.dry_run {
                         kb::audit_import("cli", &summary);
                     }
-                    if !kb::wait_until_indexed(&db, Duration::from_secs(60)).await? {
-                        eprintln!("warning: written, but the running server has not indexed it yet");
-                    }
                     summary
                 }
                 Err(err) => return Err(err),
             };
+            if !pepite::changelog::wait_until_applied(&db, Duration::from_secs(60)).await? {
+                eprintln!("warning: written, but not every running server has indexed it yet");
+            }
             progress.finish_and_clear();
             let verdict = if summary.dry_run { "dry run, nothing written" } else { "imported" };
             eprint!("{summary}");

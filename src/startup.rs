@@ -13,7 +13,7 @@ use crate::auth::Tokens;
 use crate::config::{Limits, Settings};
 use crate::error::{AppError, Result};
 use crate::kb::Kb;
-use crate::search::SearchIndex;
+use crate::search::{Following, SearchIndex};
 use crate::{graphql, http};
 
 /// Connects to the configured database, creating the data directory for SQLite.
@@ -58,7 +58,8 @@ pub async fn open(settings: &Settings) -> Result<Kb> {
 /// Like [`open`], on an existing connection (tests use it to watch the statements run).
 pub async fn open_with_db(settings: &Settings, db: DatabaseConnection) -> Result<Kb> {
     migrate(&db).await?;
-    let search = SearchIndex::open(db.clone(), &settings.index_dir()).await?;
+    let following = Following { replica: settings.replica(), retention: settings.replication.change_retention };
+    let search = SearchIndex::open_following(db.clone(), &settings.index_dir(), following).await?;
     Ok(Kb { db, search })
 }
 
@@ -93,7 +94,7 @@ impl Application {
             Some(listen) => Some(bind(listen).await?),
             None => None,
         };
-        let health = http::Health::start(kb.clone()).await;
+        let health = http::Health::start(kb.clone(), settings.replication.max_index_lag).await;
         let tokens = Tokens::parse(&settings.admin_tokens);
         let (tokens, generated_token) = if tokens.is_empty() {
             let token = format!("{:032x}", rand::random::<u128>());
@@ -149,7 +150,13 @@ impl Application {
 
     /// Serves until Ctrl-C or SIGTERM.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        let schema = graphql::schema(self.kb.clone(), self.tokens.clone(), self.limits.max_cost);
+        let (stop, stopping) = tokio::sync::watch::channel(false);
+        let schema = graphql::schema(
+            self.kb.clone(),
+            self.tokens.clone(),
+            self.limits.max_cost,
+            graphql::Shutdown(stopping.clone()),
+        );
         let admission = http::Admission::new(&self.limits);
         let serving = http::Serving {
             health: self.health.clone(),
@@ -159,6 +166,8 @@ impl Application {
             admission,
             request_timeout: self.limits.request_timeout,
             tokens: self.tokens,
+            websockets: Arc::new(tokio::sync::Semaphore::new(http::MAX_WEBSOCKETS)),
+            shutdown: stopping,
         };
         let serving = Arc::new(serving);
         let idle = Arc::downgrade(&serving);
@@ -180,7 +189,14 @@ impl Application {
             });
         }
         Server::new_with_acceptor(self.acceptor)
-            .run_with_graceful_shutdown(app, shutdown_signal(), Some(Duration::from_secs(5)))
+            .run_with_graceful_shutdown(
+                app,
+                async move {
+                    shutdown_signal().await;
+                    stop.send_replace(true);
+                },
+                Some(Duration::from_secs(5)),
+            )
             .await
     }
 }

@@ -5,6 +5,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261125_000001_create_knowledge_base;
 mod m20261126_000001_add_name_keys;
 mod m20261126_000002_add_content_hashes;
+mod m20261126_120000_change_log;
 
 pub struct Migrator;
 
@@ -15,6 +16,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000001_create_knowledge_base::Migration),
             Box::new(m20261126_000001_add_name_keys::Migration),
             Box::new(m20261126_000002_add_content_hashes::Migration),
+            Box::new(m20261126_120000_change_log::Migration),
         ]
     }
 }

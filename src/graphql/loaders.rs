@@ -133,3 +133,15 @@ impl Loader<ChildrenOf> for DbLoader {
         Ok(out)
     }
 }
+
+/// Empties a DataLoader's cache, so that what it loads next is read afresh.
+pub fn forget(loader: &RequestLoader) {
+    loader.clear::<OrganisationId>();
+    loader.clear::<TechnologyId>();
+    loader.clear::<ProgrammeId>();
+    loader.clear::<CompanyId>();
+    loader.clear::<TechnologiesOf>();
+    loader.clear::<ProgrammesOf>();
+    loader.clear::<MembershipsOf>();
+    loader.clear::<ChildrenOf>();
+}

@@ -5,12 +5,14 @@ pub mod limits;
 pub mod loaders;
 pub mod mutation;
 mod query;
+pub mod subscription;
 pub mod types;
 
 use async_graphql::dataloader::{DataLoader, HashMapCache};
-use async_graphql::{EmptySubscription, MergedObject, Schema, SchemaBuilder};
+use async_graphql::{MergedObject, Schema, SchemaBuilder};
 
 pub use mutation::{Bearer, Mutation, ReadOnlyRequest};
+pub use subscription::{ConnectionSlots, Shutdown, Subscription};
 
 use crate::auth::Tokens;
 use crate::kb::Kb;
@@ -19,20 +21,21 @@ use crate::kb::Kb;
 #[derive(MergedObject, Default)]
 pub struct Query(query::EntityQuery);
 
-pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;
+pub type AppSchema = Schema<Query, Mutation, Subscription>;
 
 /// Deepest query accepted (the playground's introspection query needs about 13).
 const MAX_DEPTH: usize = 16;
 
-fn builder() -> SchemaBuilder<Query, Mutation, EmptySubscription> {
-    Schema::build(Query::default(), Mutation::default(), EmptySubscription)
+fn builder() -> SchemaBuilder<Query, Mutation, Subscription> {
+    Schema::build(Query::default(), Mutation::default(), Subscription)
         .register_output_type::<types::Entity>()
         .limit_depth(MAX_DEPTH)
 }
 
-/// The schema, serving the given knowledge base; `tokens` may write; requests cost at most `max_cost`.
-pub fn schema(kb: Kb, tokens: Tokens, max_cost: usize) -> AppSchema {
-    builder().extension(limits::Limits { max_cost }).data(kb).data(tokens).finish()
+/// The schema, serving the given knowledge base; `tokens` may write; requests cost at most
+/// `max_cost`; subscriptions end when `shutdown` turns true.
+pub fn schema(kb: Kb, tokens: Tokens, max_cost: usize, shutdown: Shutdown) -> AppSchema {
+    builder().extension(limits::Limits { max_cost }).data(kb).data(tokens).data(shutdown).finish()
 }
 
 /// Per-request data: a fresh DataLoader, so that no request sees another's cache.

@@ -21,6 +21,7 @@ const COUNT_EVERY: u32 = 5;
 /// What the last probes found.
 pub struct Health {
     kb: Kb,
+    max_index_lag: Duration,
     last: RwLock<Snapshot>,
 }
 
@@ -28,12 +29,24 @@ pub struct Health {
 struct Snapshot {
     database_up: bool,
     entities: Vec<(EntityKind, u64)>,
+    lag: Lag,
+}
+
+/// How far this replica's index is behind the change log.
+#[derive(Clone, Copy, Debug, Default)]
+struct Lag {
+    /// The log's last position.
+    database_position: i64,
+    /// Entries after the index's position.
+    changes: u64,
+    /// Age of the oldest entry not applied yet.
+    seconds: f64,
 }
 
 impl Health {
     /// Probes once, then keeps probing in the background for as long as the result is shared.
-    pub async fn start(kb: Kb) -> Arc<Health> {
-        let health = Arc::new(Health { kb, last: RwLock::new(Snapshot::default()) });
+    pub async fn start(kb: Kb, max_index_lag: Duration) -> Arc<Health> {
+        let health = Arc::new(Health { kb, max_index_lag, last: RwLock::new(Snapshot::default()) });
         health.refresh(true).await;
         let weak = Arc::downgrade(&health);
         tokio::spawn(async move {
@@ -53,7 +66,14 @@ impl Health {
             true => tokio::time::timeout(PROBE_TIMEOUT, self.kb.count_by_kind()).await.ok().and_then(Result::ok),
             false => None,
         };
+        let lag = match up {
+            true => tokio::time::timeout(PROBE_TIMEOUT, self.lag()).await.ok().and_then(Result::ok),
+            false => None,
+        };
         let mut last = self.last.write().unwrap_or_else(|poisoned| poisoned.into_inner());
+        if let Some(lag) = lag {
+            last.lag = lag;
+        }
         if last.database_up != up {
             if up {
                 tracing::info!("database reachable again");
@@ -67,6 +87,14 @@ impl Health {
         }
     }
 
+    async fn lag(&self) -> crate::error::Result<Lag> {
+        let position = self.kb.search.status().position;
+        let database_position = crate::changelog::position(&self.kb.db).await?;
+        let (changes, oldest) = crate::changelog::lag(&self.kb.db, position).await?;
+        let seconds = oldest.map_or(0.0, |at| (chrono::Utc::now() - at).num_milliseconds().max(0) as f64 / 1000.0);
+        Ok(Lag { database_position, changes, seconds })
+    }
+
     fn snapshot(&self) -> Snapshot {
         self.last.read().unwrap_or_else(|poisoned| poisoned.into_inner()).clone()
     }
@@ -76,9 +104,13 @@ impl Health {
         self.snapshot().database_up
     }
 
-    /// Ready for traffic: the database answers and the index is not being rebuilt.
+    /// Ready for traffic: the database answers, the index is not being rebuilt, and no change has
+    /// waited longer than `--max-index-lag` to be applied.
     pub fn ready(&self) -> bool {
-        self.database_up() && !self.kb.search.status().rebuilding
+        let snapshot = self.snapshot();
+        snapshot.database_up
+            && !self.kb.search.status().rebuilding
+            && snapshot.lag.seconds <= self.max_index_lag.as_secs_f64()
     }
 
     /// The figures `/health` and the start-up report show: database, entities by kind, index.
@@ -93,7 +125,16 @@ impl Health {
                 "status": if snapshot.database_up { "up" } else { "unavailable" },
             },
             "entities": entities,
-            "index": index,
+            "replica": self.kb.search.replica(),
+            "index": {
+                "documents": index.documents,
+                "position": index.position,
+                "databasePosition": snapshot.lag.database_position,
+                "lagChanges": snapshot.lag.changes,
+                "lagSeconds": snapshot.lag.seconds,
+                "rebuilding": index.rebuilding,
+                "bytes": index.bytes,
+            },
         })
     }
 

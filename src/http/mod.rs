@@ -5,6 +5,7 @@ mod admission;
 mod endpoint;
 mod health;
 mod persisted;
+mod websocket;
 
 use std::sync::{Arc, LazyLock};
 use std::time::Duration;
@@ -17,6 +18,7 @@ use serde_json::json;
 
 pub use admission::{Admission, Refusal};
 pub use health::Health;
+pub use websocket::MAX_CONNECTIONS as MAX_WEBSOCKETS;
 
 use crate::auth::Tokens;
 use crate::graphql::AppSchema;
@@ -61,6 +63,10 @@ pub struct Serving {
     pub request_timeout: Duration,
     pub health: Arc<Health>,
     pub tokens: Tokens,
+    /// WebSocket connections still allowed.
+    pub websockets: Arc<tokio::sync::Semaphore>,
+    /// Turns true when the server stops: subscriptions end and WebSockets close.
+    pub shutdown: tokio::sync::watch::Receiver<bool>,
 }
 
 impl Serving {
@@ -82,7 +88,7 @@ pub fn routes(schema: AppSchema, serving: Arc<Serving>, cors_origins: Vec<String
     }
     Route::new()
         .at("/", get(root))
-        .at("/graphql", get(endpoint::graphql_endpoint).post(endpoint::graphql_endpoint))
+        .at("/graphql", get(endpoint::graphql_endpoint.around(upgrade_websockets)).post(endpoint::graphql_endpoint))
         .at("/playground/:file", get(asset))
         .at("/health", get(health_endpoint))
         .at("/ready", get(ready_endpoint))
@@ -110,6 +116,14 @@ async fn limit_body<E: Endpoint>(next: E, mut req: Request) -> poem::Result<Resp
     }
     let body = req.take_body();
     req.set_body(Body::from_async_read(tokio::io::AsyncReadExt::take(body.into_async_read(), MAX_BODY_BYTES as u64)));
+    Ok(next.call(req).await?.into_response())
+}
+
+/// Sends WebSocket upgrades of `/graphql` to GraphQL over WebSocket.
+async fn upgrade_websockets<E: Endpoint>(next: E, req: Request) -> poem::Result<Response> {
+    if websocket::is_upgrade(&req) {
+        return websocket::serve(req).await;
+    }
     Ok(next.call(req).await?.into_response())
 }
 

@@ -3,9 +3,7 @@
 use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, SubsecRound, Utc};
-use entity::{
-    change, company, company_membership, company_programme, company_technology, organisation, programme, technology,
-};
+use entity::{company, company_membership, company_programme, company_technology, organisation, programme, technology};
 use indicatif::ProgressBar;
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{ActiveValue::NotSet, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, Set};
@@ -13,13 +11,12 @@ use sha2::{Digest, Sha256};
 
 use super::document::{Document, Existing};
 use super::draft::{CompanyDraft, Source};
+use crate::changelog::Touched;
 use crate::error::{AppError, Result};
 use crate::search::EntityKind;
 
 /// Rows per INSERT: stays under SQLite's and PostgreSQL's limits on bound parameters.
 const BATCH: usize = 1_000;
-/// Past this many entities, one import asks the index for a rebuild rather than listing each change.
-const REBUILD_ABOVE: usize = 2_000;
 
 /// What an import did to the entities of one kind.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, async_graphql::SimpleObject)]
@@ -420,11 +417,7 @@ pub async fn write(
     changes.extend(written.iter().map(|&(_, id)| (EntityKind::Company, id)));
     replace_links(db, &written, (&tech_ids, &prog_ids, &org_ids)).await?;
 
-    if changes.len() > REBUILD_ABOVE {
-        record_rebuild(db).await?;
-    } else {
-        record_changes(db, changes).await?;
-    }
+    crate::changelog::record(db, changes.into_iter().map(|(kind, id)| Touched::Written(kind, id))).await?;
     Ok(summary)
 }
 
@@ -470,28 +463,6 @@ async fn replace_links(
         company_membership::ActiveModel { company_id: Set(company_id), organisation_id: Set(organisation_id) }
     })
     .await
-}
-
-/// Appends changes to the search outbox, in the caller's transaction.
-pub async fn record_changes(
-    db: &impl ConnectionTrait,
-    changes: impl IntoIterator<Item = (EntityKind, i32)>,
-) -> Result<()> {
-    let rows: Vec<change::ActiveModel> = changes
-        .into_iter()
-        .map(|(kind, id)| change::ActiveModel { seq: NotSet, kind: Set(kind.as_str().into()), entity_id: Set(id) })
-        .collect();
-    for chunk in rows.chunks(BATCH) {
-        change::Entity::insert_many(chunk.to_vec()).exec_without_returning(db).await?;
-    }
-    Ok(())
-}
-
-/// Asks the search index for a full rebuild, in the caller's transaction: cheaper than listing every change of a large import.
-pub async fn record_rebuild(db: &impl ConnectionTrait) -> Result<()> {
-    let row = change::ActiveModel { seq: NotSet, kind: Set("ALL".into()), entity_id: Set(0) };
-    change::Entity::insert(row).exec_without_returning(db).await?;
-    Ok(())
 }
 
 fn sources_json(sources: &[Source]) -> serde_json::Value {

@@ -12,8 +12,8 @@ use indicatif::ProgressBar;
 use std::time::Duration;
 
 use sea_orm::{
-    ColumnTrait, DatabaseConnection, DatabaseTransaction, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect,
-    SqliteTransactionMode, TransactionOptions, TransactionTrait,
+    DatabaseConnection, DatabaseTransaction, EntityTrait, PaginatorTrait, SqliteTransactionMode, TransactionOptions,
+    TransactionTrait,
 };
 
 pub use document::Document;
@@ -92,33 +92,6 @@ pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction>
         ..TransactionOptions::default()
     };
     Ok(db.begin_with_options(options).await?)
-}
-
-/// Waits until the process owning the search index has applied every recorded change.
-/// Says whether it did within `timeout`.
-pub async fn wait_until_indexed(db: &DatabaseConnection, timeout: Duration) -> Result<bool> {
-    let Some(last) = pending_changes(db).await? else { return Ok(true) };
-    let deadline = tokio::time::Instant::now() + timeout;
-    while tokio::time::Instant::now() < deadline {
-        tokio::time::sleep(Duration::from_millis(100)).await;
-        let applied =
-            entity::change::Entity::find().filter(entity::change::Column::Seq.lte(last)).count(db).await? == 0;
-        if applied {
-            return Ok(true);
-        }
-    }
-    Ok(false)
-}
-
-/// The last change recorded and not yet applied to the index, if any.
-async fn pending_changes(db: &DatabaseConnection) -> Result<Option<i64>> {
-    Ok(entity::change::Entity::find()
-        .select_only()
-        .column_as(entity::change::Column::Seq.max(), "max")
-        .into_tuple::<Option<i64>>()
-        .one(db)
-        .await?
-        .flatten())
 }
 
 /// The database and the search index that mirrors it.

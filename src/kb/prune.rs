@@ -1,20 +1,19 @@
 //! Pruning imports: the entities a document does not hold are deleted, so that the knowledge
 //! base equals the document.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use entity::{company, organisation, programme, technology};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
 
 use super::document::Document;
-use super::import::{ImportSummary, KindCounts, record_changes, record_rebuild, slug_ids};
+use super::import::{ImportSummary, KindCounts, slug_ids};
+use crate::changelog::Touched;
 use crate::error::{Problem, Result};
 use crate::search::EntityKind;
 
 /// Rows per DELETE.
 const BATCH: usize = 1_000;
-/// Past this many deletions and their dependents, the index is rebuilt rather than told each one.
-const REBUILD_ABOVE: usize = 2_000;
 
 /// The entities of each kind that the database holds and the document does not: slug to id.
 #[derive(Debug, Default)]
@@ -156,19 +155,16 @@ pub async fn delete(db: &impl ConnectionTrait, pruned: &Pruned, summary: &mut Im
         (EntityKind::Technology, &pruned.technologies, &mut summary.technologies),
         (EntityKind::Organisation, &pruned.organisations, &mut summary.organisations),
     ];
-    let total: usize = kinds.iter().map(|(_, ids, _)| ids.len()).sum();
-    let rebuild = total > REBUILD_ABOVE;
-    let mut changes: HashSet<(EntityKind, i32)> = HashSet::new();
+    let mut changes: Vec<Touched> = Vec::new();
     for (kind, slugs, counts) in kinds {
         let ids: Vec<i32> = slugs.values().copied().collect();
         if ids.is_empty() {
             continue;
         }
         // The documents showing these entities must be rewritten: list them while the links exist.
-        if !rebuild {
-            changes.extend(crate::search::dependents(db, kind, &ids).await?);
-            changes.extend(ids.iter().map(|&id| (kind, id)));
-        }
+        let affected = crate::search::dependents(db, kind, &ids).await?;
+        changes.extend(affected.into_iter().map(|(kind, id)| Touched::Affected(kind, id)));
+        changes.extend(slugs.iter().map(|(slug, &id)| Touched::Deleted(kind, id, slug.clone())));
         for chunk in ids.chunks(BATCH) {
             let chunk = chunk.iter().copied();
             let deleted = match kind {
@@ -189,7 +185,7 @@ pub async fn delete(db: &impl ConnectionTrait, pruned: &Pruned, summary: &mut Im
             counts.deleted += deleted.rows_affected as usize;
         }
     }
-    if rebuild || changes.len() > REBUILD_ABOVE { record_rebuild(db).await } else { record_changes(db, changes).await }
+    crate::changelog::record(db, changes).await
 }
 
 #[cfg(test)]

@@ -10,8 +10,9 @@ use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, Qu
 use super::document::Document;
 use super::draft::{CompanyDraft, OrganisationDraft, ProgrammeDraft, TechnologyDraft};
 use super::export::{company_draft, organisation_draft, programme_draft, technology_draft};
-use super::import::{self, Mode, record_changes};
+use super::import::{self, Mode};
 use super::{Kb, begin_write};
+use crate::changelog::{self, Touched};
 use crate::error::{AppError, Problem, Result};
 use crate::search::EntityKind;
 
@@ -289,7 +290,18 @@ impl Kb {
         }
         // The documents showing this entity must be rewritten: list them while the links exist.
         let mut changes = crate::search::dependents(&txn, kind, &[id]).await?;
-        changes.push((kind, id));
+        let slug: String = txn
+            .query_one(
+                &Query::select()
+                    .column(Alias::new("slug"))
+                    .from(Alias::new(table))
+                    .and_where(Expr::col(Alias::new("id")).eq(id))
+                    .to_owned(),
+            )
+            .await?
+            .map(|row| row.try_get("", "slug"))
+            .transpose()?
+            .ok_or_else(|| not_found(kind))?;
         match kind {
             EntityKind::Technology => {
                 let parent: Option<Option<i32>> = technology::Entity::find_by_id(id)
@@ -353,7 +365,8 @@ impl Kb {
         let delete =
             Query::delete().from_table(Alias::new(table)).and_where(Expr::col(Alias::new("id")).eq(id)).to_owned();
         txn.execute(&delete).await?;
-        record_changes(&txn, changes).await?;
+        let touched = changes.into_iter().map(|(kind, id)| Touched::Affected(kind, id));
+        changelog::record(&txn, touched.chain([Touched::Deleted(kind, id, slug)])).await?;
         self.commit(txn).await?;
         audit(actor, "delete", kind, id);
         Ok(())

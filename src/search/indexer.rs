@@ -1,35 +1,42 @@
 //! The index's lifecycle: opened at start, rebuilt when missing, corrupt or from another schema,
-//! and kept in step with the database by replaying the change outbox.
+//! and kept in step with the database by following the change log.
 //!
-//! One task owns the only `IndexWriter`. Each commit records, in its payload, the last outbox
-//! `seq` it applied; at start the outbox is replayed from there, so a crash at any point of a
-//! write leaves an index that catches up with the database.
+//! One task owns the only `IndexWriter`. Each commit records, in its payload, the last log
+//! position it applied; at start the log is replayed from there, so a crash at any point of a
+//! write leaves an index that catches up with the database. Several replicas follow one log, each
+//! with its own index: none deletes entries, retention prunes them by age.
 
 use std::collections::{BTreeSet, HashMap};
 use std::panic::AssertUnwindSafe;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use entity::{change, meta};
+use entity::meta;
 use futures_util::FutureExt;
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
+use sea_orm::{DatabaseConnection, DbBackend, EntityTrait, Set};
 use serde::{Deserialize, Serialize};
 use tantivy::directory::MmapDirectory;
 use tantivy::schema::Schema;
 use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{Notify, mpsc, oneshot, watch};
 
 use super::schema::{self, Fields, SCHEMA_VERSION};
 use super::source::{self, SearchDoc};
 use super::{EntityKind, analyzer};
+use crate::changelog;
 use crate::error::{AppError, Result, panic_message};
 
 /// Entities read from the database per step of a rebuild.
 const REBUILD_PAGE: u64 = 5_000;
-/// How often the owner looks for changes written by another process (e.g. `pepite import`).
+/// How often the owner looks for changes written by another process, whether or not it was notified.
 const POLL: Duration = Duration::from_secs(1);
+/// Log entries applied per index commit.
+const PAGE: u64 = 10_000;
+/// How often the owner reports its position to the database, and tries to prune the log.
+const REPORT_EVERY: Duration = Duration::from_secs(5);
+const PRUNE_EVERY: Duration = Duration::from_secs(60);
 const WRITER_MEMORY: usize = 100_000_000;
 
 /// What a commit's payload says about the index.
@@ -38,7 +45,7 @@ struct Payload {
     schema: u32,
     /// The identity of the database the index mirrors.
     database: String,
-    /// The last outbox entry applied.
+    /// The last log position applied.
     seq: i64,
 }
 
@@ -60,9 +67,29 @@ pub struct SearchIndex {
     dir: PathBuf,
 }
 
+/// How this process follows the change log.
+#[derive(Clone, Debug)]
+pub struct Following {
+    /// This replica's name, in logs, `/health` and the positions it reports to the database.
+    pub replica: String,
+    /// How long log entries are kept.
+    pub retention: Duration,
+}
+
+impl Default for Following {
+    fn default() -> Self {
+        Following { replica: "local".into(), retention: Duration::from_secs(7 * 24 * 3600) }
+    }
+}
+
 impl SearchIndex {
     /// Opens the index in `dir`, rebuilding it if needed, and catches up with the database.
     pub async fn open(db: DatabaseConnection, dir: &Path) -> Result<SearchIndex> {
+        SearchIndex::open_following(db, dir, Following::default()).await
+    }
+
+    /// Like [`SearchIndex::open`], as the named replica keeping the log for `retention`.
+    pub async fn open_following(db: DatabaseConnection, dir: &Path, following: Following) -> Result<SearchIndex> {
         let (schema, fields) = schema::build();
         let database = database_identity(&db).await?;
         let dir = dir.to_path_buf();
@@ -78,7 +105,13 @@ impl SearchIndex {
             .await?
         };
         let (requests, inbox) = mpsc::unbounded_channel();
-        let state = Arc::new(State::default());
+        let state = Arc::new(State {
+            replica: following.replica.clone(),
+            wake: Notify::new(),
+            position: AtomicI64::new(0),
+            rebuilding: AtomicBool::new(false),
+            applied: watch::Sender::new(payload.as_ref().map_or(0, |p| p.seq)),
+        });
         let handle = SearchIndex { reader: reader.clone(), fields, requests, state: state.clone(), dir: dir.clone() };
 
         let fresh = payload.as_ref().is_none_or(|p| p.schema != SCHEMA_VERSION || p.database != database);
@@ -90,6 +123,9 @@ impl SearchIndex {
             fields,
             database,
             seq: payload.map_or(0, |p| p.seq),
+            following,
+            reported: None,
+            pruned: None,
         };
         owner.state.position.store(owner.seq, Ordering::Relaxed);
         if fresh {
@@ -97,6 +133,9 @@ impl SearchIndex {
             owner.rebuild().await?;
         } else {
             owner.sync().await?;
+        }
+        if owner.db.get_database_backend() == DbBackend::Postgres {
+            tokio::spawn(listen(owner.db.clone(), Arc::downgrade(&owner.state)));
         }
         tokio::spawn(owner.supervise(inbox));
         Ok(handle)
@@ -206,9 +245,55 @@ async fn database_identity(db: &DatabaseConnection) -> Result<String> {
     row.map(|r| r.value).ok_or_else(|| AppError::Internal("database identity missing".into()))
 }
 
+/// Wakes the owner whenever a write on any replica notifies the change channel. Notifications
+/// are lost while disconnected, so after every reconnection the owner is woken too (and polls anyway).
+async fn listen(db: DatabaseConnection, state: std::sync::Weak<State>) {
+    use sea_orm::sqlx::postgres::PgListener;
+    let pool = db.get_postgres_connection_pool().clone();
+    loop {
+        let mut listener = match PgListener::connect_with(&pool).await {
+            Ok(listener) => listener,
+            Err(err) => {
+                tracing::warn!(cause = %err, "cannot listen for changes; polling meanwhile");
+                tokio::time::sleep(POLL).await;
+                if state.upgrade().is_none() {
+                    return;
+                }
+                continue;
+            }
+        };
+        if let Err(err) = listener.listen(changelog::CHANNEL).await {
+            tracing::warn!(cause = %err, "cannot listen for changes; polling meanwhile");
+            tokio::time::sleep(POLL).await;
+            continue;
+        }
+        loop {
+            let Some(state) = state.upgrade() else { return };
+            state.wake.notify_one();
+            drop(state);
+            match listener.try_recv().await {
+                Ok(Some(_)) => {}
+                // The connection was lost: what was notified meanwhile is lost with it.
+                Ok(None) => tracing::warn!("change notifications interrupted; reconnecting"),
+                Err(err) => {
+                    tracing::warn!(cause = %err, "change notifications interrupted; reconnecting");
+                    tokio::time::sleep(POLL).await;
+                    break;
+                }
+            }
+        }
+    }
+}
+
 /// What the owner shares with every handle.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 struct State {
+    /// The position of each commit, as it becomes searchable: what subscriptions follow.
+    applied: watch::Sender<i64>,
+    /// This replica's name.
+    replica: String,
+    /// Signalled when the log has new entries.
+    wake: Notify,
     /// The last change applied and committed.
     position: AtomicI64,
     /// Whether a rebuild is under way.
@@ -226,6 +311,18 @@ pub struct IndexStatus {
     pub rebuilding: bool,
     /// Size of the index's files.
     pub bytes: u64,
+}
+
+impl SearchIndex {
+    /// This replica's name.
+    pub fn replica(&self) -> &str {
+        &self.state.replica
+    }
+
+    /// The log position applied and searchable, updated at every commit.
+    pub fn applied(&self) -> watch::Receiver<i64> {
+        self.state.applied.subscribe()
+    }
 }
 
 impl SearchIndex {
@@ -251,6 +348,10 @@ struct Owner {
     fields: Fields,
     database: String,
     seq: i64,
+    following: Following,
+    /// When the position was last reported to the database, and the log last pruned.
+    reported: Option<Instant>,
+    pruned: Option<Instant>,
 }
 
 impl Owner {
@@ -298,6 +399,7 @@ impl Owner {
                     None => return,
                 },
                 _ = tick.tick() => None,
+                _ = self.state.wake.notified() => None,
             };
             // Coalesce everything already waiting into one commit.
             let mut waiting: Vec<Request> = first.into_iter().collect();
@@ -313,6 +415,7 @@ impl Owner {
             if let Err(err) = &outcome {
                 tracing::error!(error = %err.cause(), "search index update failed; it will be retried");
             }
+            self.housekeeping().await;
             for request in waiting {
                 #[allow(irrefutable_let_patterns)] // the test-only `Panic` makes it refutable
                 if let Request::Sync(reply) | Request::Rebuild(reply) = request {
@@ -322,22 +425,39 @@ impl Owner {
         }
     }
 
-    /// Applies the outbox entries after the last committed one.
+    /// Applies the log entries after the last committed one, a page per commit.
     async fn sync(&mut self) -> Result<()> {
-        let changes = change::Entity::find()
-            .filter(change::Column::Seq.gt(self.seq))
-            .order_by_asc(change::Column::Seq)
-            .all(&self.db)
-            .await?;
-        let Some(last) = changes.last().map(|c| c.seq) else { return Ok(()) };
-        if changes.iter().any(|c| EntityKind::parse(&c.kind).is_none()) {
-            return self.rebuild().await;
-        }
-        let mut touched: HashMap<EntityKind, BTreeSet<i32>> = HashMap::new();
-        for c in &changes {
-            if let Some(kind) = EntityKind::parse(&c.kind) {
-                touched.entry(kind).or_default().insert(c.entity_id);
+        loop {
+            let page = changelog::after(&self.db, self.seq, PAGE).await?;
+            // Read after the page: a prune that removed entries this replica had not applied has
+            // raised the mark by then.
+            let low_water = changelog::low_water(&self.db).await?;
+            if low_water > self.seq {
+                tracing::warn!(
+                    replica = %self.following.replica,
+                    position = self.seq,
+                    low_water,
+                    "the change log was pruned past this index's position; rebuilding it from the database"
+                );
+                return self.rebuild().await;
             }
+            let Some(last) = page.last else { return Ok(()) };
+            if page.unreadable {
+                return self.rebuild().await;
+            }
+            self.apply(&page.changes).await?;
+            self.commit(last).await?;
+            if page.changes.len() < PAGE as usize {
+                return Ok(());
+            }
+        }
+    }
+
+    /// Rewrites the documents of the changed entities and of those showing them.
+    async fn apply(&mut self, changes: &[changelog::Change]) -> Result<()> {
+        let mut touched: HashMap<EntityKind, BTreeSet<i32>> = HashMap::new();
+        for c in changes {
+            touched.entry(c.kind).or_default().insert(c.id);
         }
         for (kind, ids) in touched.clone() {
             let ids: Vec<i32> = ids.into_iter().collect();
@@ -363,8 +483,7 @@ impl Owner {
             }
             Ok(())
         })
-        .await?;
-        self.commit(last).await
+        .await
     }
 
     /// Replaces the whole index with the database's content.
@@ -376,13 +495,9 @@ impl Owner {
     }
 
     async fn rebuild_now(&mut self) -> Result<()> {
-        let last: Option<i64> = change::Entity::find()
-            .select_only()
-            .column_as(change::Column::Seq.max(), "max")
-            .into_tuple::<Option<i64>>()
-            .one(&self.db)
-            .await?
-            .flatten();
+        // Read before the entities: with log appends in commit order, every write at or below
+        // this position is in what follows.
+        let last = changelog::position(&self.db).await?;
         let writer = self.writer.clone();
         blocking(move || {
             writer.lock().map_err(|_| AppError::Internal("index writer poisoned".into()))?.delete_all_documents()?;
@@ -407,10 +522,11 @@ impl Owner {
                 .await?;
             }
         }
-        self.commit(last.unwrap_or(self.seq).max(self.seq)).await
+        tracing::info!(replica = %self.following.replica, position = last, "search index rebuilt from the database");
+        self.commit(last.max(self.seq)).await
     }
 
-    /// Commits with `seq` in the payload, makes it searchable, then prunes the applied outbox entries.
+    /// Commits with `seq` in the payload and makes it searchable.
     async fn commit(&mut self, seq: i64) -> Result<()> {
         let payload = serde_json::to_string(&Payload { schema: SCHEMA_VERSION, database: self.database.clone(), seq })
             .map_err(|err| AppError::Internal(err.to_string()))?;
@@ -426,8 +542,28 @@ impl Owner {
         .await?;
         self.seq = seq;
         self.state.position.store(seq, Ordering::Relaxed);
-        change::Entity::delete_many().filter(change::Column::Seq.lte(seq)).exec(&self.db).await?;
+        self.state.applied.send_replace(seq);
+        self.reported = None;
         Ok(())
+    }
+
+    /// Reports this replica's position to the database (for `pepite import` to wait on it) and,
+    /// now and then, prunes the log. Failures are logged: both are retried later.
+    async fn housekeeping(&mut self) {
+        if self.reported.is_none_or(|at| at.elapsed() >= REPORT_EVERY) {
+            match changelog::report_replica(&self.db, &self.following.replica, self.seq).await {
+                Ok(()) => self.reported = Some(Instant::now()),
+                Err(err) => tracing::debug!(cause = %err.cause(), "cannot report the index position"),
+            }
+        }
+        if self.pruned.is_none_or(|at| at.elapsed() >= PRUNE_EVERY) {
+            self.pruned = Some(Instant::now());
+            match changelog::prune(&self.db, self.following.retention).await {
+                Ok(Some(low_water)) => tracing::info!(low_water, "pruned the change log"),
+                Ok(None) => {}
+                Err(err) => tracing::warn!(cause = %err.cause(), "cannot prune the change log"),
+            }
+        }
     }
 }
 

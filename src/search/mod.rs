@@ -9,7 +9,7 @@ mod source;
 
 pub use source::dependents;
 
-pub use indexer::{IndexStatus, SearchIndex};
+pub use indexer::{Following, IndexStatus, SearchIndex};
 
 /// The four kinds of entity in the knowledge base.
 #[derive(async_graphql::Enum, Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]

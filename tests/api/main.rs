@@ -16,5 +16,6 @@ mod mirror;
 mod mutations;
 mod operations;
 mod queries;
+mod replicas;
 mod search;
 mod server;
