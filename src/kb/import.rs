@@ -33,7 +33,7 @@ pub struct KindCounts {
 }
 
 /// What an import did, kind by kind.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, async_graphql::SimpleObject)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, async_graphql::SimpleObject)]
 pub struct ImportSummary {
     /// What happened to organisations.
     pub organisations: KindCounts,
@@ -45,6 +45,10 @@ pub struct ImportSummary {
     pub companies: KindCounts,
     /// Whether this was a dry run: the counts say what the import would do, and nothing was written.
     pub dry_run: bool,
+    /// The entities written or deleted (`Company:12`…), for the audit line.
+    #[graphql(skip)]
+    #[serde(skip)]
+    pub touched: Vec<String>,
 }
 
 impl std::fmt::Display for ImportSummary {
@@ -417,6 +421,7 @@ pub async fn write(
     changes.extend(written.iter().map(|&(_, id)| (EntityKind::Company, id)));
     replace_links(db, &written, (&tech_ids, &prog_ids, &org_ids)).await?;
 
+    summary.touched.extend(changes.iter().map(|(kind, id)| format!("{}:{id}", kind.as_str())));
     crate::changelog::record(db, changes.into_iter().map(|(kind, id)| Touched::Written(kind, id))).await?;
     Ok(summary)
 }

@@ -79,9 +79,16 @@ pub async fn write_document(
     Ok(summary)
 }
 
-/// The audit line of a committed import: who, and how many entities of each kind it wrote.
+/// The audit line of a committed import: who, how many entities of each kind it wrote, which ones.
 pub fn audit_import(actor: &str, summary: &ImportSummary) {
-    tracing::info!(target: "pepite::audit", actor, action = "import", summary = ?summary, "write");
+    /// Ids listed in one audit line at most; the change log holds every one.
+    const LISTED: usize = 1_000;
+    let mut ids = summary.touched.iter().take(LISTED).cloned().collect::<Vec<_>>().join(",");
+    if summary.touched.len() > LISTED {
+        ids.push_str(&format!(",… ({} more)", summary.touched.len() - LISTED));
+    }
+    let counts = summary.to_string().replace('\n', "; ");
+    tracing::info!(target: "pepite::audit", actor, action = "import", counts = counts.trim_end_matches("; "), ids, "write");
 }
 
 /// Starts a write transaction; on SQLite it takes the write lock at once, so that concurrent

@@ -165,6 +165,7 @@ pub async fn delete(db: &impl ConnectionTrait, pruned: &Pruned, summary: &mut Im
         let affected = crate::search::dependents(db, kind, &ids).await?;
         changes.extend(affected.into_iter().map(|(kind, id)| Touched::Affected(kind, id)));
         changes.extend(slugs.iter().map(|(slug, &id)| Touched::Deleted(kind, id, slug.clone())));
+        summary.touched.extend(ids.iter().map(|id| format!("{}:{id}", kind.as_str())));
         for chunk in ids.chunks(BATCH) {
             let chunk = chunk.iter().copied();
             let deleted = match kind {

@@ -75,6 +75,10 @@ async fn logs_are_plain_lines_with_access_and_audit_and_never_a_secret() {
         );
         let created: Value = graphql(Some(secret), json!({ "query": create })).await.unwrap().json().await.unwrap();
         assert!(created["errors"].is_null(), "{created}");
+        let document = json!({"companies": [{"slug": format!("imported-{format}"), "name": "Imported", "stage": "SME", "lang": "en"}]});
+        let import = json!({"query": "mutation($d: JSON!) { importKnowledgeBase(document: $d) { dryRun } }", "variables": {"d": document}});
+        let imported: Value = graphql(Some(secret), import).await.unwrap().json().await.unwrap();
+        assert!(imported["errors"].is_null(), "{imported}");
         server.stop();
 
         let text = std::fs::read_to_string(&log_path).unwrap();
@@ -86,6 +90,9 @@ async fn logs_are_plain_lines_with_access_and_audit_and_never_a_secret() {
         let audit = text.lines().find(|l| l.contains("pepite::audit") && l.contains("crm"));
         let audit = audit.unwrap_or_else(|| panic!("an audit line naming the token crm:\n{text}"));
         assert!(audit.contains("create") && audit.contains("COMPANY"), "{audit}");
+        let import = text.lines().find(|l| l.contains("pepite::audit") && l.contains("import") && l.contains("crm"));
+        let import = import.unwrap_or_else(|| panic!("an audit line for the import:\n{text}"));
+        assert!(import.contains("COMPANY:") && import.contains("1 created"), "the ids and counts it wrote: {import}");
         if format == "json" {
             for line in text.lines() {
                 let parsed: Value = serde_json::from_str(line).unwrap_or_else(|e| panic!("not JSON ({e}): {line}"));
