@@ -18,6 +18,8 @@ pub struct Model {
     pub updated_at: DateTimeUtc,
     pub kind: OrganisationKind,
     pub city: Option<String>,
+    /// Other names, in any language (a JSON array of strings).
+    pub aliases: Json,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

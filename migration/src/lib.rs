@@ -3,12 +3,16 @@
 pub use sea_orm_migration::prelude::*;
 
 mod m20261125_000001_create_knowledge_base;
+mod m20261127_000001_add_aliases;
 
 pub struct Migrator;
 
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20261125_000001_create_knowledge_base::Migration)]
+        vec![
+            Box::new(m20261125_000001_create_knowledge_base::Migration),
+            Box::new(m20261127_000001_add_aliases::Migration),
+        ]
     }
 }

@@ -150,6 +150,7 @@ pub async fn write(
         updated_at: Set(now),
         kind: Set(d.kind),
         city: Set(d.city.clone()),
+        aliases: Set(serde_json::json!(d.aliases)),
     });
     upsert::<organisation::Entity, _>(db, rows.collect(), organisation::Column::Slug, mode, progress).await?;
     let org_ids = slug_ids::<organisation::Entity>(db, organisation::Column::Id, organisation::Column::Slug).await?;
@@ -203,6 +204,7 @@ pub async fn write(
         eligible_stages: Set(serde_json::json!(d.eligible_stages)),
         starts_on: Set(d.starts_on),
         ends_on: Set(d.ends_on),
+        aliases: Set(serde_json::json!(d.aliases)),
     });
     upsert::<programme::Entity, _>(db, rows.collect(), programme::Column::Slug, mode, progress).await?;
     let prog_ids = slug_ids::<programme::Entity>(db, programme::Column::Id, programme::Column::Slug).await?;
@@ -223,6 +225,7 @@ pub async fn write(
         founded_year: Set(d.founded_year),
         employees: Set(d.employees),
         site_id: Set(d.site.as_ref().map(|s| org_ids[s])),
+        aliases: Set(serde_json::json!(d.aliases)),
     });
     upsert::<company::Entity, _>(db, rows.collect(), company::Column::Slug, mode, progress).await?;
     // Only the written companies' ids: the table may hold far more than the document.
