@@ -8,5 +8,6 @@ mod import_export;
 mod index;
 mod mutations;
 mod queries;
+mod relevance;
 mod search;
 mod server;
