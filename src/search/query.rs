@@ -238,6 +238,7 @@ struct Plan {
 impl Plan {
     fn build(f: &Fields, searcher: &Searcher, parsed: &Parsed) -> Result<Plan> {
         let raw_fields: Vec<Field> = groups(f).iter().map(|g| g.raw).collect();
+        let synonyms: Vec<Vec<Vec<String>>> = parsed.words.iter().map(synonyms_of).collect();
         let mut clauses = Vec::new();
         let last = parsed.words.len().saturating_sub(1);
         for (i, word) in parsed.words.iter().enumerate() {
@@ -256,6 +257,12 @@ impl Plan {
                 }
                 if !word.parts.is_empty() {
                     exact.push(Box::new(PhraseQuery::new(word.parts.iter().map(|p| term(g.raw, p)).collect())));
+                }
+                for synonym in &synonyms[i] {
+                    exact.push(match synonym.as_slice() {
+                        [one] => term_query(g.raw, one),
+                        many => Box::new(PhraseQuery::new(many.iter().map(|p| term(g.raw, p)).collect())),
+                    });
                 }
                 clauses.push(Clause { words: bit, cost: 0, field: g.level, query: union(exact) });
                 for n in 1..=2 {
@@ -328,6 +335,22 @@ impl Plan {
     fn ranked(&self, level: usize) -> RankQuery {
         RankQuery { required: self.required(level), ..self.rank.clone() }
     }
+}
+
+/// The vocabulary's other words for a query word, each as folded tokens.
+fn synonyms_of(word: &Word) -> Vec<Vec<String>> {
+    Analyzers::with(|a| {
+        let mut is_word = |text: &str| {
+            let tokens: Vec<String> = a.raw_tokens(text).into_iter().map(|t| t.text).collect();
+            let joined = tokens.concat();
+            joined == word.raw
+                || (tokens.len() == 1
+                    && ((word.english.is_some() && a.english_stem(&joined) == word.english)
+                        || (word.french.is_some() && a.french_stem(&joined) == word.french)))
+        };
+        let matches: Vec<&'static str> = super::vocabulary::synonyms(&mut is_word);
+        matches.into_iter().map(|text| a.raw_tokens(text).into_iter().map(|t| t.text).collect()).collect()
+    })
 }
 
 fn any_of(field: Field, values: impl IntoIterator<Item = String>) -> Box<dyn Query> {
