@@ -20,7 +20,7 @@ use tokio::sync::{mpsc, oneshot};
 
 use super::schema::{self, Fields, SCHEMA_VERSION};
 use super::source::{self, SearchDoc};
-use super::{EntityKind, analyzer, query, vocabulary};
+use super::{EntityKind, analyzer, vocabulary, words};
 use crate::error::{AppError, Result};
 
 /// Entities read from the database per step of a rebuild.
@@ -328,7 +328,7 @@ fn to_tantivy(f: &Fields, d: &SearchDoc) -> TantivyDocument {
     doc.add_text(f.kind, kind.as_str());
     doc.add_u64(f.id, d.id as u64);
     doc.add_u64(f.links, d.links);
-    doc.add_text(f.name_sort, super::query::sort_name(&d.name));
+    doc.add_text(f.name_sort, words::sort_name(&d.name));
     doc.add_text(f.slug, &d.slug);
     doc.add_text(f.name, &d.name);
     let vocabulary = vocabulary::words_for(&d.stages, &d.programme_kinds, d.organisation_kind, &d.domains);
@@ -345,7 +345,7 @@ fn to_tantivy(f: &Fields, d: &SearchDoc) -> TantivyDocument {
     for (texts, fr, en, raw) in groups {
         for text in texts {
             // Hyphenated words also match joined: "start-up" as "startup".
-            for value in std::iter::once(text.to_string()).chain(query::joined_compounds(text)) {
+            for value in std::iter::once(text.to_string()).chain(words::joined_compounds(text)) {
                 doc.add_text(fr, &value);
                 doc.add_text(en, &value);
                 doc.add_text(raw, &value);
@@ -354,7 +354,7 @@ fn to_tantivy(f: &Fields, d: &SearchDoc) -> TantivyDocument {
     }
     if let Some(city) = place {
         doc.add_text(f.place_raw, city);
-        for joined in query::joined_compounds(city) {
+        for joined in words::joined_compounds(city) {
             doc.add_text(f.place_raw, joined);
         }
     }
@@ -367,7 +367,7 @@ fn to_tantivy(f: &Fields, d: &SearchDoc) -> TantivyDocument {
     if let Some(description) = &d.description {
         doc.add_text(f.description, description);
         let stemmed = if d.lang == Some(entity::Lang::En) { f.desc_en } else { f.desc_fr };
-        let joined = query::joined_compounds(description).join(" ");
+        let joined = words::joined_compounds(description).join(" ");
         for value in [description.as_str(), joined.as_str()].into_iter().filter(|v| !v.is_empty()) {
             doc.add_text(stemmed, value);
             doc.add_text(f.desc_raw, value);
@@ -387,7 +387,7 @@ fn to_tantivy(f: &Fields, d: &SearchDoc) -> TantivyDocument {
         }
     }
     if let Some(city) = &d.city {
-        doc.add_text(f.city_key, query::sort_name(city));
+        doc.add_text(f.city_key, words::sort_name(city));
     }
     for (field, values) in [(f.membership, &d.memberships), (f.technology, &d.technologies)] {
         for v in values {

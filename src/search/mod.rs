@@ -5,11 +5,13 @@ mod expand;
 pub mod facets;
 mod highlight;
 mod indexer;
+mod plan;
 pub mod query;
 mod rank;
 mod schema;
 mod source;
 mod vocabulary;
+mod words;
 
 pub use source::dependents;
 

@@ -8,11 +8,10 @@ use async_graphql::{Enum, InputObject, SimpleObject};
 use entity::{CompanyStage, ProgrammeKind, TechnologyDomain};
 use tantivy::collector::{Count, TopDocs};
 use tantivy::query::{
-    AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, FuzzyTermQuery, MoreLikeThisQuery, Occur, PhraseQuery, Query,
-    TermQuery,
+    AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, FuzzyTermQuery, MoreLikeThisQuery, Occur, Query, TermQuery,
 };
 use tantivy::schema::{Field, IndexRecordOption, OwnedValue, Value};
-use tantivy::{DocAddress, Order, Score, Searcher, TantivyDocument, Term};
+use tantivy::{DocAddress, Order, Score, Searcher, TantivyDocument};
 
 use super::analyzer::Analyzers;
 use super::expand;
@@ -21,19 +20,13 @@ pub use super::facets::{FacetValue, Facets};
 pub use super::highlight::Highlight;
 use super::highlight::{self, Matcher};
 use super::indexer::{blocking, key};
-use super::rank::{self, Clause, RankQuery};
+use super::plan::{Plan, term};
+use super::rank;
 use super::schema::Fields;
+pub use super::words::sort_name;
+use super::words::{MAX_WORDS, parse};
 use super::{EntityKind, SearchIndex};
 use crate::error::{AppError, Result};
-
-/// Only so much of a query is read: longer input is cut, never refused.
-const MAX_QUERY_CHARS: usize = 1_000;
-const MAX_WORDS: usize = 16;
-const MAX_PHRASES: usize = 4;
-/// How far apart two query words may stand and still count as close together.
-const PROXIMITY_SLOP: u32 = 3;
-/// Characters that join the parts of a hyphenated word.
-const HYPHENS: [&str; 4] = ["-", "\u{2010}", "\u{2011}", "\u{2012}"];
 
 /// How many of the query's words a result must match.
 #[derive(Enum, Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -99,258 +92,8 @@ pub struct Suggestion {
     pub kind: EntityKind,
 }
 
-/// What the words of a query mean once analyzed.
-#[derive(Debug, Default, PartialEq)]
-struct Parsed {
-    words: Vec<Word>,
-    /// Quoted phrases, as folded words.
-    phrases: Vec<Vec<String>>,
-    /// Whether the last word may be unfinished (search-as-you-type).
-    prefix: bool,
-}
-
-#[derive(Debug, PartialEq)]
-struct Word {
-    /// The folded word; a hyphenated word joined ("start-up" is "startup").
-    raw: String,
-    /// The parts of a hyphenated word, empty otherwise.
-    parts: Vec<String>,
-    french: Option<String>,
-    english: Option<String>,
-}
-
-/// The folded, lower-cased form of a name: the key of the stable listing order and of city filters.
-pub fn sort_name(name: &str) -> String {
-    let words: Vec<String> = Analyzers::with(|a| a.raw_tokens(name)).into_iter().map(|t| t.text).collect();
-    words.join(" ")
-}
-
-/// The hyphenated words of a text, joined ("start-up" gives "startup"), so that they also match
-/// written as one word.
-pub fn joined_compounds(text: &str) -> Vec<String> {
-    let tokens = Analyzers::with(|a| a.raw_tokens(text));
-    compounds(text, &tokens).into_iter().filter(|group| group.len() > 1).map(|group| group.concat()).collect()
-}
-
-/// Groups the tokens of `text` into words, the parts of a hyphenated word together.
-fn compounds(text: &str, tokens: &[super::analyzer::Token]) -> Vec<Vec<String>> {
-    let mut groups: Vec<Vec<String>> = Vec::new();
-    for (i, token) in tokens.iter().enumerate() {
-        let hyphenated = i > 0 && HYPHENS.contains(&&text[tokens[i - 1].to..token.from]);
-        match groups.last_mut() {
-            Some(group) if hyphenated => group.push(token.text.clone()),
-            _ => groups.push(vec![token.text.clone()]),
-        }
-    }
-    groups
-}
-
-fn parse(text: &str, analyzers: &mut Analyzers) -> Parsed {
-    let text: String = text.chars().take(MAX_QUERY_CHARS).collect();
-    let quotes = text.matches('"').count();
-    let mut parsed = Parsed::default();
-    let mut last_free_end = 0;
-    let mut last_compound = false;
-    for (i, segment) in text.split('"').enumerate() {
-        // Odd segments sit between quotes; an unbalanced last quote counts as plain text.
-        let quoted = i % 2 == 1 && i < quotes;
-        let tokens = analyzers.raw_tokens(segment);
-        if quoted {
-            let words: Vec<String> = tokens.into_iter().map(|t| t.text).collect();
-            if words.len() > 1 {
-                parsed.phrases.push(words);
-            } else if let Some(word) = words.into_iter().next() {
-                push_word(&mut parsed, vec![word], analyzers);
-            }
-        } else {
-            for group in compounds(segment, &tokens) {
-                last_compound = group.len() > 1;
-                push_word(&mut parsed, group, analyzers);
-            }
-            last_free_end = parsed.words.len();
-        }
-    }
-    let ends_open = text.chars().last().is_some_and(|c| c.is_alphanumeric());
-    // A fragment of a hyphenated word ("up" of "start-up") is never completed.
-    parsed.prefix = ends_open && !last_compound && last_free_end == parsed.words.len() && !parsed.words.is_empty();
-    parsed.words.truncate(MAX_WORDS);
-    parsed.phrases.truncate(MAX_PHRASES);
-    parsed
-}
-
-fn push_word(parsed: &mut Parsed, group: Vec<String>, analyzers: &mut Analyzers) {
-    let parts: Vec<String> = group.into_iter().filter(|p| !p.is_empty()).collect();
-    let raw = parts.concat();
-    let compound = parts.len() > 1;
-    if raw.chars().count() < 2
-        || (!compound && Analyzers::is_stop_word(&raw))
-        || parsed.words.iter().any(|w| w.raw == raw)
-    {
-        return;
-    }
-    let french = analyzers.french_stem(&raw);
-    let english = analyzers.english_stem(&raw);
-    parsed.words.push(Word { raw, parts: if compound { parts } else { Vec::new() }, french, english });
-}
-
 fn boxed(query: impl Query + 'static, boost: Score) -> Box<dyn Query> {
     if boost == 1.0 { Box::new(query) } else { Box::new(BoostQuery::new(Box::new(query), boost)) }
-}
-
-fn term(field: Field, text: &str) -> Term {
-    Term::from_field_text(field, text)
-}
-
-fn term_query(field: Field, text: &str) -> Box<dyn Query> {
-    Box::new(TermQuery::new(term(field, text), IndexRecordOption::WithFreqs))
-}
-
-fn union(clauses: Vec<Box<dyn Query>>) -> Box<dyn Query> {
-    Box::new(BooleanQuery::union(clauses))
-}
-
-/// The fields of one field level: the raw (folded) text, and its French and English stems.
-struct Group {
-    level: u8,
-    raw: Field,
-    stemmed: Option<(Field, Field)>,
-}
-
-fn groups(f: &Fields) -> [Group; 5] {
-    [
-        Group { level: rank::PLACE, raw: f.place_raw, stemmed: None },
-        Group { level: rank::PRIMARY, raw: f.primary_raw, stemmed: Some((f.primary_fr, f.primary_en)) },
-        Group { level: rank::RELATED, raw: f.related_raw, stemmed: Some((f.related_fr, f.related_en)) },
-        Group { level: rank::DESCRIPTION, raw: f.desc_raw, stemmed: Some((f.desc_fr, f.desc_en)) },
-        Group { level: rank::VOCABULARY, raw: f.vocabulary_raw, stemmed: Some((f.vocabulary_fr, f.vocabulary_en)) },
-    ]
-}
-
-/// A query turned into ranked clauses.
-struct Plan {
-    rank: RankQuery,
-    /// How many plain words (bits `0..words`); phrases follow them.
-    words: usize,
-    /// The bits of the quoted phrases, always required.
-    phrases: u32,
-}
-
-impl Plan {
-    fn build(f: &Fields, searcher: &Searcher, parsed: &Parsed) -> Result<Plan> {
-        let raw_fields: Vec<Field> = groups(f).iter().map(|g| g.raw).collect();
-        let synonyms: Vec<Vec<Vec<String>>> = parsed.words.iter().map(synonyms_of).collect();
-        let mut clauses = Vec::new();
-        let last = parsed.words.len().saturating_sub(1);
-        for (i, word) in parsed.words.iter().enumerate() {
-            let bit = 1 << i;
-            let typos = expand::typo_terms(searcher, &raw_fields, &word.raw)?;
-            let completions = if parsed.prefix && i == last {
-                expand::prefix_terms(searcher, &raw_fields, &word.raw)?
-            } else {
-                Vec::new()
-            };
-            for g in groups(f) {
-                let mut exact = vec![term_query(g.raw, &word.raw)];
-                if let Some((fr, en)) = g.stemmed {
-                    exact.extend(word.french.iter().map(|stem| term_query(fr, stem)));
-                    exact.extend(word.english.iter().map(|stem| term_query(en, stem)));
-                }
-                if !word.parts.is_empty() {
-                    exact.push(Box::new(PhraseQuery::new(word.parts.iter().map(|p| term(g.raw, p)).collect())));
-                }
-                for synonym in &synonyms[i] {
-                    exact.push(match synonym.as_slice() {
-                        [one] => term_query(g.raw, one),
-                        many => Box::new(PhraseQuery::new(many.iter().map(|p| term(g.raw, p)).collect())),
-                    });
-                }
-                clauses.push(Clause { words: bit, cost: 0, field: g.level, query: union(exact) });
-                for n in 1..=2 {
-                    let terms: Vec<Box<dyn Query>> =
-                        typos.iter().filter(|(_, t)| *t == n).map(|(t, _)| term_query(g.raw, t)).collect();
-                    if !terms.is_empty() {
-                        clauses.push(Clause { words: bit, cost: 2 * n, field: g.level, query: union(terms) });
-                    }
-                }
-                if !completions.is_empty() {
-                    let terms = completions.iter().map(|t| term_query(g.raw, t)).collect();
-                    clauses.push(Clause { words: bit, cost: 1, field: g.level, query: union(terms) });
-                }
-            }
-        }
-        // Two words written apart may be one word in the text ("start up", "startup").
-        let mut proximity = Vec::new();
-        for (i, pair) in parsed.words.windows(2).enumerate() {
-            let (a, b) = (&pair[0], &pair[1]);
-            let joined = format!("{}{}", a.raw, b.raw);
-            for g in groups(f) {
-                clauses.push(Clause { words: 0b11 << i, cost: 0, field: g.level, query: term_query(g.raw, &joined) });
-            }
-            let (a, b) = (a.parts.last().unwrap_or(&a.raw), b.parts.first().unwrap_or(&b.raw));
-            let close = groups(f)
-                .iter()
-                .skip(1)
-                .map(|g| {
-                    Box::new(PhraseQuery::new_with_offset_and_slop(
-                        vec![(0, term(g.raw, a)), (1, term(g.raw, b))],
-                        PROXIMITY_SLOP,
-                    )) as Box<dyn Query>
-                })
-                .collect();
-            proximity.push(union(close));
-        }
-        let words = parsed.words.len();
-        let mut phrases = 0;
-        for (j, phrase) in parsed.phrases.iter().enumerate() {
-            let bit = 1 << (words + j);
-            phrases |= bit;
-            for g in groups(f).into_iter().skip(1) {
-                let query = Box::new(PhraseQuery::new(phrase.iter().map(|w| term(g.raw, w)).collect()));
-                clauses.push(Clause { words: bit, cost: 0, field: g.level, query });
-            }
-        }
-        Ok(Plan { rank: RankQuery { clauses, proximity, required: phrases }, words, phrases })
-    }
-
-    /// The bits of the words a match must have at `level`: the first `level` words and every phrase.
-    fn required(&self, level: usize) -> u32 {
-        let words = if level >= 32 { u32::MAX } else { (1u32 << level) - 1 };
-        (words & ((1u32 << self.words) - 1)) | self.phrases
-    }
-
-    /// Matches the words of `required`, unranked: for counting.
-    fn filter(&self, required: u32) -> Box<dyn Query> {
-        let mut must = Vec::new();
-        let mut bits = required;
-        while bits != 0 {
-            let bit = 1 << bits.trailing_zeros();
-            bits &= bits - 1;
-            let any: Vec<Box<dyn Query>> =
-                self.rank.clauses.iter().filter(|c| c.words & bit != 0).map(|c| c.query.box_clone()).collect();
-            must.push((Occur::Must, union(any)));
-        }
-        Box::new(BooleanQuery::new(must))
-    }
-
-    fn ranked(&self, level: usize) -> RankQuery {
-        RankQuery { required: self.required(level), ..self.rank.clone() }
-    }
-}
-
-/// The vocabulary's other words for a query word, each as folded tokens.
-fn synonyms_of(word: &Word) -> Vec<Vec<String>> {
-    Analyzers::with(|a| {
-        let mut is_word = |text: &str| {
-            let tokens: Vec<String> = a.raw_tokens(text).into_iter().map(|t| t.text).collect();
-            let joined = tokens.concat();
-            joined == word.raw
-                || (tokens.len() == 1
-                    && ((word.english.is_some() && a.english_stem(&joined) == word.english)
-                        || (word.french.is_some() && a.french_stem(&joined) == word.french)))
-        };
-        let matches: Vec<&'static str> = super::vocabulary::synonyms(&mut is_word);
-        matches.into_iter().map(|text| a.raw_tokens(text).into_iter().map(|t| t.text).collect()).collect()
-    })
 }
 
 fn any_of(field: Field, values: impl IntoIterator<Item = String>) -> Box<dyn Query> {
@@ -680,48 +423,5 @@ impl SearchIndex {
                 .collect()
         })
         .await
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn words(text: &str) -> (Vec<String>, Vec<Vec<String>>, bool) {
-        let p = parse(text, &mut Analyzers::default());
-        (p.words.into_iter().map(|w| w.raw).collect(), p.phrases, p.prefix)
-    }
-
-    #[test]
-    fn queries_are_folded_and_stop_words_dropped() {
-        assert_eq!(words("Analyse des Carburants "), (vec!["analyse".into(), "carburants".into()], vec![], false));
-        assert_eq!(words("l'énergie photovolt").0, ["energie", "photovolt"]);
-        assert!(words("photovolt").2);
-    }
-
-    #[test]
-    fn quotes_make_phrases_and_unbalanced_quotes_are_plain_text() {
-        let (w, p, _) = words("\"fibre optique\" lumière");
-        assert_eq!(w, ["lumiere"]);
-        assert_eq!(p, vec![vec!["fibre".to_string(), "optique".to_string()]]);
-        let (w, p, _) = words("\"fibre optique");
-        assert_eq!(w, ["fibre", "optique"]);
-        assert!(p.is_empty());
-    }
-
-    #[test]
-    fn any_input_parses() {
-        for text in ["", "\"", "AND OR -:*", "🌞🔥", &"x".repeat(10_000), "a\"b\"c\"d"] {
-            let _ = parse(text, &mut Analyzers::default());
-        }
-    }
-
-    #[test]
-    fn hyphenated_words_are_one_word_and_never_a_prefix() {
-        let p = parse("accompagnement start-up", &mut Analyzers::default());
-        assert_eq!(p.words[1].raw, "startup");
-        assert_eq!(p.words[1].parts, ["start", "up"]);
-        assert!(!p.prefix, "a fragment of a hyphenated word is not completed");
-        assert_eq!(joined_compounds("Les start-up d'Aix-en-Provence"), ["startup", "aixenprovence"]);
     }
 }
