@@ -232,3 +232,40 @@ async fn suggestions_start_with_the_text_then_short_names_then_linked_ones() {
     let slugs: Vec<&str> = solar["suggest"].as_array().unwrap().iter().map(|s| s["slug"].as_str().unwrap()).collect();
     assert_eq!(slugs[..3], ["solar-daylighting", "solar-photovoltaics", "solar-thermal"], "{slugs:?}");
 }
+
+#[tokio::test]
+async fn aliases_of_every_kind_are_written_exported_and_searched() {
+    let app = spawn_app().await;
+    let create = "mutation($input: CreateOrganisationInput!) { createOrganisation(input: $input) { id aliases } }";
+    let created = app
+        .mutate_ok(
+            create,
+            json!({"input": {"slug": "arbois-incubator", "name": "Incubateur de l'Arbois", "kind": "OTHER",
+                             "lang": "fr", "aliases": ["Arbois Incubator", "IDA"]}}),
+        )
+        .await;
+    assert_eq!(created["createOrganisation"]["aliases"], json!(["Arbois Incubator", "IDA"]));
+
+    let sp3h = app.id_of("company", "sp3h").await;
+    let update =
+        "mutation($id: ID!, $input: UpdateCompanyInput!) { updateCompany(id: $id, input: $input) { aliases } }";
+    let updated = app.mutate_ok(update, json!({"id": sp3h, "input": {"aliases": ["Société de Production 3H"]}})).await;
+    assert_eq!(updated["updateCompany"]["aliases"], json!(["Société de Production 3H"]));
+
+    let found = |q: &'static str| {
+        let app = &app;
+        async move { slugs(&app.data(SEARCH, json!({"q": q})).await["search"]) }
+    };
+    assert_eq!(found("IDA").await[0], "arbois-incubator");
+    assert_eq!(found("societe production").await[0], "sp3h");
+    let node = app.data("{ programme(slug: \"mentorat-a-la-carte\") { aliases } }", json!({})).await;
+    assert_eq!(node["programme"]["aliases"], json!([]));
+
+    let export: Value = serde_json::from_slice(&app.cli(&["export"]).await.stdout).expect("an exported document");
+    let sp3h = export["companies"].as_array().unwrap().iter().find(|c| c["slug"] == "sp3h").unwrap();
+    assert_eq!(sp3h["aliases"], json!(["Société de Production 3H"]));
+    let too_long = app
+        .mutate(update, json!({"id": app.id_of("company", "echy").await, "input": {"aliases": ["x".repeat(201)]}}))
+        .await;
+    assert_eq!(too_long["errors"][0]["extensions"]["field"], "input.aliases[0]", "{too_long}");
+}
