@@ -219,6 +219,8 @@ async fn company_lists_include_sub_technologies_and_ignore_the_case_of_cities() 
     let city = &app.data(query, json!({"filter": {"city": ["MARTIGUES", "aix en provence"]}})).await["companies"];
     let found: Vec<&str> = city["nodes"].as_array().unwrap().iter().map(|n| n["slug"].as_str().unwrap()).collect();
     assert_eq!(found, ["helios-h2", "voltaway"]);
+    let nowhere = &app.data(query, json!({"filter": {"city": ["Nowhere"]}})).await["companies"];
+    assert_eq!(nowhere["totalCount"], 0);
 }
 
 #[tokio::test]
