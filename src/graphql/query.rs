@@ -260,7 +260,14 @@ impl EntityQuery {
         let args = PageArgs::forward(cursor.map(|c| PageArgs::cursor_at(c.offset)), first)?;
         let window = args.window(u64::MAX);
         let found = search_index(ctx)
-            .similar(kind, id, kinds.unwrap_or_default(), window.offset as usize, window.limit as usize)
+            .similar(
+                kind,
+                id,
+                kinds.unwrap_or_default(),
+                window.offset as usize,
+                window.limit as usize,
+                selected_facets(ctx),
+            )
             .await?;
         SearchConnection::build(ctx, &args, found).await
     }

@@ -15,7 +15,8 @@ use tantivy::{DocAddress, Order, Score, Searcher, TantivyDocument};
 
 use super::analyzer::Analyzers;
 use super::expand;
-use super::facets::{Facet, FacetCollector};
+pub use super::facets::Facet;
+use super::facets::FacetCollector;
 pub use super::facets::{FacetValue, Facets};
 pub use super::highlight::Highlight;
 use super::highlight::{self, Matcher};
@@ -307,6 +308,7 @@ impl SearchIndex {
         kinds: Vec<EntityKind>,
         offset: usize,
         limit: usize,
+        facets: Vec<Facet>,
     ) -> Result<Found> {
         let this = self.clone();
         blocking(move || {
@@ -359,8 +361,8 @@ impl SearchIndex {
             clauses.push((Occur::MustNot, Box::new(own)));
             let query = BooleanQuery::new(clauses);
             let top = TopDocs::with_limit(limit.max(1)).and_offset(offset).order_by_score();
-            let all = FacetCollector { facets: Facet::ALL.to_vec(), limit: 20 };
-            let (total, page, counted) = searcher.search(&query, &(Count, top, all))?;
+            let selected = FacetCollector { facets, limit: 20 };
+            let (total, page, counted) = searcher.search(&query, &(Count, top, selected))?;
             let mut facets = Facets::default();
             for (facet, values) in counted {
                 facet.set(&mut facets, values);
