@@ -328,7 +328,9 @@ fn to_tantivy(f: &Fields, d: &SearchDoc) -> TantivyDocument {
     doc.add_text(f.kind, kind.as_str());
     doc.add_u64(f.id, d.id as u64);
     doc.add_u64(f.links, d.links);
-    doc.add_text(f.name_sort, words::sort_name(&d.name));
+    let name_sort = words::sort_name(&d.name);
+    doc.add_u64(f.name_len, name_sort.chars().count() as u64);
+    doc.add_text(f.name_sort, name_sort);
     doc.add_text(f.slug, &d.slug);
     doc.add_text(f.name, &d.name);
     let vocabulary = vocabulary::words_for(&d.stages, &d.programme_kinds, d.organisation_kind, &d.domains);

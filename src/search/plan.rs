@@ -135,8 +135,11 @@ impl Plan {
         (words & ((1u32 << self.words) - 1)) | self.phrases
     }
 
-    /// Matches the words of `required`, unranked: for counting.
+    /// Matches the words of `required` (any word when none is), unranked: for counting.
     pub fn filter(&self, required: u32) -> Box<dyn Query> {
+        if required == 0 {
+            return union(self.rank.clauses.iter().map(|c| c.query.box_clone()).collect());
+        }
         let mut must = Vec::new();
         let mut bits = required;
         while bits != 0 {

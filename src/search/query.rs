@@ -143,6 +143,21 @@ fn restrictions(
     must.into_iter().map(|q| (Occur::Must, Box::new(ConstScoreQuery::new(q, 0.0)) as Box<dyn Query>)).collect()
 }
 
+/// The ordinals of a sorted string column's values that start with `prefix`.
+fn ordinals_starting_with(column: &tantivy::columnar::StrColumn, prefix: &str) -> std::ops::Range<u64> {
+    let dictionary = column.dictionary();
+    let ord = |key: &[u8]| match dictionary.term_ord_or_next(key) {
+        Ok(tantivy::columnar::TermOrdHit::Exact(o) | tantivy::columnar::TermOrdHit::Next(o)) => o,
+        Err(_) => 0,
+    };
+    let mut upper = prefix.as_bytes().to_vec();
+    match upper.last_mut() {
+        Some(last) if *last < u8::MAX => *last += 1,
+        _ => return 0..0,
+    }
+    ord(prefix.as_bytes())..ord(&upper)
+}
+
 /// Whether the filter on a facet is set, so that its counts need a pass of their own.
 fn filtered(facet: Facet, kinds: &[EntityKind], filter: &SearchFilter) -> bool {
     match facet {
@@ -226,11 +241,11 @@ impl SearchIndex {
                 (MatchingStrategy::Last, Some(level)) => level.min(plan.words),
                 (MatchingStrategy::Last, None) => self.fill_level(&searcher, &plan, limit, &restricted)?,
             };
-            let ranked: Box<dyn Query> = Box::new(plan.ranked(level));
-            let query = restricted(ranked.box_clone(), None);
+            let query = restricted(Box::new(plan.ranked(level)), None);
             let top = TopDocs::with_limit(limit).and_offset(request.offset).order_by_score();
             let (count, page, counted) = searcher.search(&query, &(Count, top, together))?;
-            (count, page, counted, ranked, Some(level))
+            // Facets need the matches, not their order.
+            (count, page, counted, plan.filter(plan.required(level)), Some(level))
         };
         for facet in apart {
             let alone = FacetCollector { facets: vec![facet], limit: request.facet_limit };
@@ -400,16 +415,18 @@ impl SearchIndex {
             let searcher = this.reader.searcher();
             let typed = words.join(" ");
             let order = TopDocs::with_limit(limit.max(1)).tweak_score(move |segment: &tantivy::SegmentReader| {
-                let names = segment.fast_fields().str("name_sort").ok().flatten();
-                let links = segment.fast_fields().u64("links").ok().map(|c| c.first_or_default_col(0));
-                let typed = typed.clone();
+                let fast = segment.fast_fields();
+                let names = fast.str("name_sort").ok().flatten();
+                let lengths = fast.u64("name_len").ok().map(|c| c.first_or_default_col(u64::MAX));
+                let links = fast.u64("links").ok().map(|c| c.first_or_default_col(0));
+                // Sorted names: those starting with the text are one run of ordinals.
+                let starting = names.as_ref().map_or(0..0, |n| ordinals_starting_with(n, &typed));
                 move |doc: tantivy::DocId, score: Score| {
-                    let mut name = String::new();
-                    if let Some(ord) = names.as_ref().and_then(|n| n.term_ords(doc).next()) {
-                        let _ = names.as_ref().map(|n| n.ord_to_str(ord, &mut name));
-                    }
+                    let ord = names.as_ref().and_then(|n| n.term_ords(doc).next());
+                    let starts = ord.is_some_and(|o| starting.contains(&o));
+                    let length = lengths.as_ref().map_or(u64::MAX, |l| l.get_val(doc));
                     let links = links.as_ref().map_or(0, |l| l.get_val(doc));
-                    (name.starts_with(&typed), std::cmp::Reverse(name.len()), links, score)
+                    (starts, std::cmp::Reverse(length), links, score)
                 }
             });
             let top = searcher.search(&query, &order)?;

@@ -5,7 +5,7 @@ use tantivy::schema::{FAST, Field, IndexRecordOption, STORED, STRING, Schema, Te
 use super::analyzer::{ENGLISH, FRENCH, RAW};
 
 /// Bumped whenever the schema or the analyzers change; an index built by another version is rebuilt.
-pub const SCHEMA_VERSION: u32 = 3;
+pub const SCHEMA_VERSION: u32 = 4;
 
 /// Handles to every field of the index.
 #[derive(Clone, Copy, Debug)]
@@ -51,6 +51,8 @@ pub struct Fields {
     pub technology: Field,
     /// How many other entities it is linked to.
     pub links: Field,
+    /// The length of the folded name: shorter names are suggested first.
+    pub name_len: Field,
 }
 
 fn text(analyzer: &str) -> TextOptions {
@@ -95,6 +97,7 @@ pub fn build() -> (Schema, Fields) {
         membership: b.add_text_field("membership", facet.clone()),
         technology: b.add_text_field("technology", facet | STORED),
         links: b.add_u64_field("links", FAST | STORED),
+        name_len: b.add_u64_field("name_len", FAST),
     };
     (b.build(), fields)
 }

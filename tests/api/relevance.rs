@@ -201,6 +201,16 @@ async fn facets_are_disjunctive_limited_and_only_those_asked_for() {
         startups["facets"]["city"].as_array().unwrap().iter().map(|v| v["value"].as_str().unwrap()).collect();
     assert!(!cities.contains(&"Marseille"), "other facets follow the stage filter: {cities:?}");
 
+    let worded = "{ search(query: \"recharge\", kinds: [COMPANY], filter: {stage: [STARTUP]}) {
+        totalCount facets { stage { value count } kind { value count } } } }";
+    let recharge = &app.data(worded, json!({})).await["search"];
+    assert_eq!(recharge["totalCount"], 1, "{recharge}");
+    assert_eq!(
+        recharge["facets"]["stage"],
+        json!([{"value": "SME", "count": 1}, {"value": "STARTUP", "count": 1}]),
+        "the chosen stage is counted without its own filter, with the words: {recharge}"
+    );
+
     let limited = &app.data(query, json!({"limit": 1})).await["search"];
     assert_eq!(limited["facets"]["city"].as_array().unwrap().len(), 1);
     assert_eq!(limited["facets"]["city"][0]["value"], "Marseille", "the most frequent first");
