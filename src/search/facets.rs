@@ -46,6 +46,14 @@ pub enum Facet {
 impl Facet {
     pub const ALL: [Facet; 5] = [Facet::Kind, Facet::Domain, Facet::Stage, Facet::ProgrammeKind, Facet::City];
 
+    /// The fast field a filter on this facet is checked against (cities are compared folded).
+    fn filter_field(self) -> &'static str {
+        match self {
+            Facet::City => "city_key",
+            other => other.field(),
+        }
+    }
+
     /// The fast field counted.
     fn field(self) -> &'static str {
         match self {
@@ -151,5 +159,84 @@ impl SegmentCollector for SegmentFacets {
                 out
             })
             .collect()
+    }
+}
+
+/// Counts facets whose own filter is set, in one pass over the matches of every other filter: a
+/// match that passes all these filters counts for each facet, one that fails exactly one counts
+/// for that facet only (its counts ignore its own filter).
+pub struct DisjunctiveCollector {
+    /// Each facet with the values its filter accepts, as stored in its filter field.
+    pub facets: Vec<(Facet, Vec<String>)>,
+    pub limit: usize,
+}
+
+pub struct SegmentDisjunctive {
+    /// For each facet: the column checked by its filter, with the accepted ordinals, and the counts.
+    filters: Vec<(Option<StrColumn>, Vec<u64>)>,
+    counted: SegmentFacets,
+}
+
+impl Collector for DisjunctiveCollector {
+    type Fruit = Vec<(Facet, Vec<FacetValue>)>;
+    type Child = SegmentDisjunctive;
+
+    fn for_segment(&self, ord: u32, segment: &SegmentReader) -> tantivy::Result<SegmentDisjunctive> {
+        let mut filters = Vec::with_capacity(self.facets.len());
+        for (facet, values) in &self.facets {
+            let column = segment.fast_fields().str(facet.filter_field())?;
+            let mut accepted = Vec::new();
+            if let Some(column) = &column {
+                for value in values {
+                    if let Some(ord) = column.dictionary().term_ord(value)? {
+                        accepted.push(ord);
+                    }
+                }
+            }
+            filters.push((column, accepted));
+        }
+        let counting = FacetCollector { facets: self.facets.iter().map(|(f, _)| *f).collect(), limit: self.limit };
+        Ok(SegmentDisjunctive { filters, counted: counting.for_segment(ord, segment)? })
+    }
+
+    fn requires_scoring(&self) -> bool {
+        false
+    }
+
+    fn merge_fruits(&self, segments: Vec<Vec<HashMap<String, u64>>>) -> tantivy::Result<Self::Fruit> {
+        FacetCollector { facets: self.facets.iter().map(|(f, _)| *f).collect(), limit: self.limit }
+            .merge_fruits(segments)
+    }
+}
+
+impl SegmentCollector for SegmentDisjunctive {
+    type Fruit = Vec<HashMap<String, u64>>;
+
+    fn collect(&mut self, doc: DocId, _: Score) {
+        let mut failed = None;
+        for (i, (column, accepted)) in self.filters.iter().enumerate() {
+            let passes = column.as_ref().is_some_and(|c| c.term_ords(doc).any(|o| accepted.contains(&o)));
+            if !passes {
+                if failed.is_some() {
+                    return;
+                }
+                failed = Some(i);
+            }
+        }
+        let counted = &mut self.counted;
+        for (i, (column, counts)) in counted.columns.iter().zip(&mut counted.counts).enumerate() {
+            if failed.is_some_and(|f| f != i) {
+                continue;
+            }
+            if let Some(column) = column {
+                for ord in column.term_ords(doc) {
+                    counts[ord as usize] += 1;
+                }
+            }
+        }
+    }
+
+    fn harvest(self) -> Self::Fruit {
+        self.counted.harvest()
     }
 }

@@ -16,7 +16,7 @@ use tantivy::{DocAddress, Order, Score, Searcher, TantivyDocument};
 use super::analyzer::Analyzers;
 use super::expand;
 pub use super::facets::Facet;
-use super::facets::FacetCollector;
+use super::facets::{DisjunctiveCollector, FacetCollector};
 pub use super::facets::{FacetValue, Facets};
 pub use super::highlight::Highlight;
 use super::highlight::{self, Matcher};
@@ -109,19 +109,19 @@ fn names<T: Copy>(list: &Option<Vec<T>>, name: fn(T) -> &'static str) -> Option<
     list.as_ref().map(|l| l.iter().map(|v| name(*v).to_string()).collect())
 }
 
-/// The clauses every result must satisfy (kinds and facet filters), but for the filter of
-/// `except`; they add nothing to the score.
+/// The clauses every result must satisfy (kinds and facet filters), but for the filters of the
+/// facets `except`; they add nothing to the score.
 fn restrictions(
     f: &Fields,
     kinds: &[EntityKind],
     filter: &SearchFilter,
-    except: Option<Facet>,
+    except: &[Facet],
 ) -> Vec<(Occur, Box<dyn Query>)> {
     let mut must = Vec::new();
-    if !kinds.is_empty() && except != Some(Facet::Kind) {
+    let skip = |facet: Facet| except.contains(&facet);
+    if !kinds.is_empty() && !skip(Facet::Kind) {
         must.push(any_of(f.kind, kinds.iter().map(|k| k.as_str().to_string())));
     }
-    let skip = |facet: Facet| except == Some(facet);
     let cities = filter.city.as_ref().map(|c| c.iter().map(|c| sort_name(c)).collect());
     let lists = [
         (f.domain, if skip(Facet::Domain) { None } else { names(&filter.domain, TechnologyDomain::as_str) }),
@@ -158,6 +158,18 @@ fn ordinals_starting_with(column: &tantivy::columnar::StrColumn, prefix: &str) -
     ord(prefix.as_bytes())..ord(&upper)
 }
 
+/// The values a facet's filter accepts, as its filter field stores them.
+fn filter_values(facet: Facet, request: &SearchRequest) -> Vec<String> {
+    let filter = &request.filter;
+    match facet {
+        Facet::Kind => request.kinds.iter().map(|k| k.as_str().to_string()).collect(),
+        Facet::Domain => names(&filter.domain, TechnologyDomain::as_str).unwrap_or_default(),
+        Facet::Stage => names(&filter.stage, CompanyStage::as_str).unwrap_or_default(),
+        Facet::ProgrammeKind => names(&filter.programme_kind, ProgrammeKind::as_str).unwrap_or_default(),
+        Facet::City => filter.city.iter().flatten().map(|c| sort_name(c)).collect(),
+    }
+}
+
 /// Whether the filter on a facet is set, so that its counts need a pass of their own.
 fn filtered(facet: Facet, kinds: &[EntityKind], filter: &SearchFilter) -> bool {
     match facet {
@@ -168,6 +180,9 @@ fn filtered(facet: Facet, kinds: &[EntityKind], filter: &SearchFilter) -> bool {
         Facet::City => filter.city.is_some(),
     }
 }
+
+/// Adds the restrictions of a request, but for those of some facets, to a query.
+type Restrict<'a> = dyn Fn(Box<dyn Query>, &[Facet]) -> Box<dyn Query> + 'a;
 
 /// What to search for.
 #[derive(Clone, Debug)]
@@ -219,14 +234,14 @@ impl SearchIndex {
         let (apart, together): (Vec<Facet>, Vec<Facet>) =
             request.facets.iter().partition(|facet| filtered(**facet, &request.kinds, &request.filter));
         let together = FacetCollector { facets: together, limit: request.facet_limit };
-        let restricted = |query: Box<dyn Query>, except: Option<Facet>| -> Box<dyn Query> {
+        let restricted = |query: Box<dyn Query>, except: &[Facet]| -> Box<dyn Query> {
             let mut clauses = restrictions(f, &request.kinds, &request.filter, except);
             clauses.push((Occur::Must, query));
             Box::new(BooleanQuery::new(clauses))
         };
 
         let (total, page, mut counted, matching, level) = if parsed.words.is_empty() && parsed.phrases.is_empty() {
-            let query = restricted(Box::new(AllQuery), None);
+            let query = restricted(Box::new(AllQuery), &[]);
             let top = TopDocs::with_limit(limit)
                 .and_offset(request.offset)
                 .order_by_string_fast_field("name_sort", Order::Asc);
@@ -241,15 +256,16 @@ impl SearchIndex {
                 (MatchingStrategy::Last, Some(level)) => level.min(plan.words),
                 (MatchingStrategy::Last, None) => self.fill_level(&searcher, &plan, limit, &restricted)?,
             };
-            let query = restricted(Box::new(plan.ranked(level)), None);
+            let query = restricted(Box::new(plan.ranked(level)), &[]);
             let top = TopDocs::with_limit(limit).and_offset(request.offset).order_by_score();
             let (count, page, counted) = searcher.search(&query, &(Count, top, together))?;
             // Facets need the matches, not their order.
             (count, page, counted, plan.filter(plan.required(level)), Some(level))
         };
-        for facet in apart {
-            let alone = FacetCollector { facets: vec![facet], limit: request.facet_limit };
-            counted.extend(searcher.search(&restricted(matching.box_clone(), Some(facet)), &alone)?);
+        if !apart.is_empty() {
+            let facets = apart.iter().map(|facet| (*facet, filter_values(*facet, request))).collect();
+            let disjunctive = DisjunctiveCollector { facets, limit: request.facet_limit };
+            counted.extend(searcher.search(&restricted(matching, &apart), &disjunctive)?);
         }
         let mut facets = Facets::default();
         for (facet, values) in counted {
@@ -272,15 +288,9 @@ impl SearchIndex {
 
     /// The `LAST` strategy's level: every word, or fewer, dropped from the end, until the first
     /// page fills; when even the first word finds nothing, any word will do.
-    fn fill_level(
-        &self,
-        searcher: &Searcher,
-        plan: &Plan,
-        page: usize,
-        restricted: &dyn Fn(Box<dyn Query>, Option<Facet>) -> Box<dyn Query>,
-    ) -> Result<usize> {
+    fn fill_level(&self, searcher: &Searcher, plan: &Plan, page: usize, restricted: &Restrict<'_>) -> Result<usize> {
         for level in (1..=plan.words).rev() {
-            let count = searcher.search(&restricted(plan.filter(plan.required(level)), None), &Count)?;
+            let count = searcher.search(&restricted(plan.filter(plan.required(level)), &[]), &Count)?;
             if count >= page || (level == 1 && count > 0) {
                 return Ok(level);
             }
@@ -371,7 +381,7 @@ impl SearchIndex {
                     4.0,
                 ));
             }
-            let mut clauses = restrictions(f, &kinds, &SearchFilter::default(), None);
+            let mut clauses = restrictions(f, &kinds, &SearchFilter::default(), &[]);
             clauses.push((Occur::Must, Box::new(BooleanQuery::union(likeness))));
             clauses.push((Occur::MustNot, Box::new(own)));
             let query = BooleanQuery::new(clauses);
@@ -403,7 +413,7 @@ impl SearchIndex {
             let words: Vec<String> =
                 Analyzers::with(|a| a.raw_tokens(&prefix)).into_iter().map(|t| t.text).take(MAX_WORDS).collect();
             let Some((last, rest)) = words.split_last() else { return Ok(Vec::new()) };
-            let mut clauses = restrictions(f, &kinds, &SearchFilter::default(), None);
+            let mut clauses = restrictions(f, &kinds, &SearchFilter::default(), &[]);
             for word in rest {
                 clauses.push((
                     Occur::Must,

@@ -5,7 +5,7 @@ use tantivy::schema::{FAST, Field, IndexRecordOption, STORED, STRING, Schema, Te
 use super::analyzer::{ENGLISH, FRENCH, RAW};
 
 /// Bumped whenever the schema or the analyzers change; an index built by another version is rebuilt.
-pub const SCHEMA_VERSION: u32 = 4;
+pub const SCHEMA_VERSION: u32 = 5;
 
 /// Handles to every field of the index.
 #[derive(Clone, Copy, Debug)]
@@ -92,7 +92,7 @@ pub fn build() -> (Schema, Fields) {
         stage: b.add_text_field("stage", facet.clone()),
         programme_kind: b.add_text_field("programme_kind", facet.clone()),
         city: b.add_text_field("city", facet.clone()),
-        city_key: b.add_text_field("city_key", STRING),
+        city_key: b.add_text_field("city_key", STRING | FAST),
         site: b.add_text_field("site", facet.clone()),
         membership: b.add_text_field("membership", facet.clone()),
         technology: b.add_text_field("technology", facet | STORED),

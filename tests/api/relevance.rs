@@ -211,6 +211,13 @@ async fn facets_are_disjunctive_limited_and_only_those_asked_for() {
         "the chosen stage is counted without its own filter, with the words: {recharge}"
     );
 
+    let both = &app.data(query, json!({"filter": {"stage": ["STARTUP"], "city": ["martigues"]}})).await["search"];
+    assert_eq!(both["totalCount"], 1);
+    assert_eq!(both["facets"]["stage"], json!([{"value": "STARTUP", "count": 1}]), "stages in Martigues: {both}");
+    let cities: Vec<&str> =
+        both["facets"]["city"].as_array().unwrap().iter().map(|v| v["value"].as_str().unwrap()).collect();
+    assert_eq!(cities, ["Arles", "Martigues", "Toulon"], "cities of the start-ups: {both}");
+
     let limited = &app.data(query, json!({"limit": 1})).await["search"];
     assert_eq!(limited["facets"]["city"].as_array().unwrap().len(), 1);
     assert_eq!(limited["facets"]["city"][0]["value"], "Marseille", "the most frequent first");
