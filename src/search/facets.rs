@@ -80,6 +80,7 @@ impl Facet {
 
 /// Counts the values of some facets over every matching document; at most `limit` values per
 /// facet, the most frequent first.
+#[derive(Clone)]
 pub struct FacetCollector {
     pub facets: Vec<Facet>,
     pub limit: usize,

@@ -250,15 +250,27 @@ impl SearchIndex {
             (count, page, counted, Box::new(AllQuery) as Box<dyn Query>, None)
         } else {
             let plan = Plan::build(f, &searcher, &parsed)?;
-            let level = match (request.strategy, request.level) {
-                (MatchingStrategy::All, _) => plan.words,
-                (MatchingStrategy::Any, _) => 0,
-                (MatchingStrategy::Last, Some(level)) => level.min(plan.words),
-                (MatchingStrategy::Last, None) => self.fill_level(&searcher, &plan, limit, &restricted)?,
+            let run = |level: usize| {
+                let query = restricted(Box::new(plan.ranked(level)), &[]);
+                let top = TopDocs::with_limit(limit).and_offset(request.offset).order_by_score();
+                searcher.search(&query, &(Count, top, together.clone()))
             };
-            let query = restricted(Box::new(plan.ranked(level)), &[]);
-            let top = TopDocs::with_limit(limit).and_offset(request.offset).order_by_score();
-            let (count, page, counted) = searcher.search(&query, &(Count, top, together))?;
+            let (level, found) = match (request.strategy, request.level) {
+                (MatchingStrategy::All, _) => (plan.words, run(plan.words)?),
+                (MatchingStrategy::Any, _) => (0, run(0)?),
+                (MatchingStrategy::Last, Some(level)) => (level.min(plan.words), run(level.min(plan.words))?),
+                (MatchingStrategy::Last, None) => {
+                    // Most queries fill the page with every word: no need to count first.
+                    let every = run(plan.words)?;
+                    if every.0 >= limit || plan.words == 0 || (plan.words == 1 && every.0 > 0) {
+                        (plan.words, every)
+                    } else {
+                        let level = self.fill_level(&searcher, &plan, plan.words - 1, limit, &restricted)?;
+                        (level, run(level)?)
+                    }
+                }
+            };
+            let (count, page, counted) = found;
             // Facets need the matches, not their order.
             (count, page, counted, plan.filter(plan.required(level)), Some(level))
         };
@@ -286,10 +298,17 @@ impl SearchIndex {
         Ok(Found { total, hits, facets, level })
     }
 
-    /// The `LAST` strategy's level: every word, or fewer, dropped from the end, until the first
-    /// page fills; when even the first word finds nothing, any word will do.
-    fn fill_level(&self, searcher: &Searcher, plan: &Plan, page: usize, restricted: &Restrict<'_>) -> Result<usize> {
-        for level in (1..=plan.words).rev() {
+    /// The `LAST` strategy's level, from `top` down: words are dropped from the end until the
+    /// first page fills; when even the first word finds nothing, any word will do.
+    fn fill_level(
+        &self,
+        searcher: &Searcher,
+        plan: &Plan,
+        top: usize,
+        page: usize,
+        restricted: &Restrict<'_>,
+    ) -> Result<usize> {
+        for level in (1..=top).rev() {
             let count = searcher.search(&restricted(plan.filter(plan.required(level)), &[]), &Count)?;
             if count >= page || (level == 1 && count > 0) {
                 return Ok(level);
