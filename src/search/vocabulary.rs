@@ -91,27 +91,12 @@ pub fn words_for(
 }
 
 /// Every entry of the table: the words of one value.
-fn entries() -> impl Iterator<Item = &'static [&'static str]> {
+pub fn entries() -> impl Iterator<Item = &'static [&'static str]> {
     let stages = CompanyStage::ALL.iter().map(|v| stage_words(*v));
     let programmes = ProgrammeKind::ALL.iter().map(|v| programme_kind_words(*v));
     let organisations = OrganisationKind::ALL.iter().map(|v| organisation_kind_words(*v));
     let domains = TechnologyDomain::ALL.iter().map(|v| domain_words(*v));
     stages.chain(programmes).chain(organisations).chain(domains)
-}
-
-/// The words that mean the same as a query word: the other words of every entry one of whose
-/// words `is_word` recognises ("mentoring" gives "mentorat", "parrainage"…).
-pub fn synonyms(mut is_word: impl FnMut(&str) -> bool) -> Vec<&'static str> {
-    let mut out: Vec<&'static str> = Vec::new();
-    for entry in entries() {
-        let recognised: Vec<bool> = entry.iter().map(|w| is_word(w)).collect();
-        if recognised.contains(&true) {
-            out.extend(entry.iter().zip(&recognised).filter(|(_, r)| !**r).map(|(w, _)| *w));
-        }
-    }
-    out.sort_unstable();
-    out.dedup();
-    out
 }
 
 #[cfg(test)]
@@ -127,6 +112,5 @@ mod tests {
         assert!(words_for(&[], &[], Some("CLUSTER"), &[]).contains(&"pôle de compétitivité"));
         assert!(words_for(&[], &[], None, &["ENERGY"]).contains(&"énergie"));
         assert!(words_for(&["nonsense"], &[], Some("nonsense"), &[]).is_empty());
-        assert!(synonyms(|w| w == "mentoring").contains(&"mentorat"));
     }
 }

@@ -104,20 +104,53 @@ fn push_word(parsed: &mut Parsed, group: Vec<String>, analyzers: &mut Analyzers)
     parsed.words.push(Word { raw, parts: if compound { parts } else { Vec::new() }, french, english });
 }
 
-/// The vocabulary's other words for a query word, each as folded tokens.
-pub(super) fn synonyms_of(word: &Word) -> Vec<Vec<String>> {
-    Analyzers::with(|a| {
-        let mut is_word = |text: &str| {
-            let tokens: Vec<String> = a.raw_tokens(text).into_iter().map(|t| t.text).collect();
-            let joined = tokens.concat();
-            joined == word.raw
-                || (tokens.len() == 1
-                    && ((word.english.is_some() && a.english_stem(&joined) == word.english)
-                        || (word.french.is_some() && a.french_stem(&joined) == word.french)))
-        };
-        let matches: Vec<&'static str> = super::vocabulary::synonyms(&mut is_word);
-        matches.into_iter().map(|text| a.raw_tokens(text).into_iter().map(|t| t.text).collect()).collect()
+/// A word of the vocabulary, analysed once.
+struct Known {
+    tokens: Vec<String>,
+    english: Option<String>,
+    french: Option<String>,
+}
+
+impl Known {
+    fn is(&self, word: &Word) -> bool {
+        self.tokens.concat() == word.raw
+            || (self.tokens.len() == 1
+                && ((word.english.is_some() && self.english == word.english)
+                    || (word.french.is_some() && self.french == word.french)))
+    }
+}
+
+/// The vocabulary's entries, analysed on first use.
+fn known() -> &'static [Vec<Known>] {
+    static KNOWN: std::sync::OnceLock<Vec<Vec<Known>>> = std::sync::OnceLock::new();
+    KNOWN.get_or_init(|| {
+        Analyzers::with(|a| {
+            super::vocabulary::entries()
+                .map(|entry| {
+                    entry
+                        .iter()
+                        .map(|text| {
+                            let tokens: Vec<String> = a.raw_tokens(text).into_iter().map(|t| t.text).collect();
+                            let one = tokens.concat();
+                            Known { english: a.english_stem(&one), french: a.french_stem(&one), tokens }
+                        })
+                        .collect()
+                })
+                .collect()
+        })
     })
+}
+
+/// The vocabulary's other words for a query word ("mentoring" gives "mentorat", "parrainage"…),
+/// each as folded tokens.
+pub(super) fn synonyms_of(word: &Word) -> Vec<Vec<String>> {
+    let mut out: Vec<Vec<String>> = Vec::new();
+    for entry in known().iter().filter(|entry| entry.iter().any(|k| k.is(word))) {
+        out.extend(entry.iter().filter(|k| !k.is(word)).map(|k| k.tokens.clone()));
+    }
+    out.sort();
+    out.dedup();
+    out
 }
 
 #[cfg(test)]
@@ -151,6 +184,16 @@ mod tests {
         for text in ["", "\"", "AND OR -:*", "🌞🔥", &"x".repeat(10_000), "a\"b\"c\"d"] {
             let _ = parse(text, &mut Analyzers::default());
         }
+    }
+
+    #[test]
+    fn vocabulary_words_bring_their_synonyms() {
+        let p = parse("mentoring startups", &mut Analyzers::default());
+        let mentoring = synonyms_of(&p.words[0]);
+        assert!(mentoring.contains(&vec!["mentorat".to_string()]), "{mentoring:?}");
+        let startups = synonyms_of(&p.words[1]);
+        assert!(startups.contains(&vec!["jeune".to_string(), "pousse".to_string()]), "{startups:?}");
+        assert!(synonyms_of(&parse("carburant", &mut Analyzers::default()).words[0]).is_empty());
     }
 
     #[test]
