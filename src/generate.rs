@@ -225,6 +225,7 @@ pub fn write(out: &mut impl Write, companies: usize, seed: u64) -> io::Result<()
                 sources: source(),
                 kind,
                 city: Some(city.to_string()),
+                aliases: Vec::new(),
             }
         })
         .collect();
@@ -245,6 +246,7 @@ pub fn write(out: &mut impl Write, companies: usize, seed: u64) -> io::Result<()
                 eligible_stages: vec![CompanyStage::Startup, CompanyStage::Sme],
                 starts_on: None,
                 ends_on: None,
+                aliases: Vec::new(),
             }
         })
         .collect();
@@ -313,6 +315,7 @@ fn company(rng: &mut Rng, i: usize, techs: &[TechnologyDraft], orgs: usize, prog
         technologies: chosen.iter().map(|&t| techs[t].slug.clone()).collect(),
         programmes: if rng.chance(20) { vec![format!("programme-{}", rng.below(programmes))] } else { Vec::new() },
         memberships: if rng.chance(25) { vec![format!("org-{}", rng.below(orgs))] } else { Vec::new() },
+        aliases: Vec::new(),
     }
 }
 

@@ -25,6 +25,8 @@ pub struct Model {
     pub founded_year: Option<i32>,
     pub employees: Option<i32>,
     pub site_id: Option<i32>,
+    /// Other names, in any language (a JSON array of strings).
+    pub aliases: Json,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -22,6 +22,8 @@ pub struct Model {
     pub content_hash: Option<String>,
     pub kind: OrganisationKind,
     pub city: Option<String>,
+    /// Other names, in any language (a JSON array of strings).
+    pub aliases: Json,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -26,6 +26,8 @@ pub struct Model {
     pub eligible_stages: Json,
     pub starts_on: Option<Date>,
     pub ends_on: Option<Date>,
+    /// Other names, in any language (a JSON array of strings).
+    pub aliases: Json,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

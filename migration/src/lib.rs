@@ -6,6 +6,7 @@ mod m20261125_000001_create_knowledge_base;
 mod m20261126_000001_add_name_keys;
 mod m20261126_000002_add_content_hashes;
 mod m20261126_120000_change_log;
+mod m20261127_000001_add_aliases;
 
 pub struct Migrator;
 
@@ -17,6 +18,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000001_add_name_keys::Migration),
             Box::new(m20261126_000002_add_content_hashes::Migration),
             Box::new(m20261126_120000_change_log::Migration),
+            Box::new(m20261127_000001_add_aliases::Migration),
         ]
     }
 }

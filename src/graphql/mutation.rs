@@ -137,6 +137,8 @@ update_input!(
         programmes: Vec<String>,
         /// Slugs of the organisations it belongs to (replaces the list).
         memberships: Vec<String>,
+        /// Other names, in any language (replaces the list).
+        aliases: Vec<String>,
     }
 );
 
@@ -171,6 +173,8 @@ update_input!(
         starts_on: NaiveDate,
         /// Last day.
         ends_on: NaiveDate,
+        /// Other names, in any language (replaces the list).
+        aliases: Vec<String>,
     }
 );
 
@@ -184,6 +188,8 @@ update_input!(
     optional {
         /// The city it is based in.
         city: String,
+        /// Other names, in any language (replaces the list).
+        aliases: Vec<String>,
     }
 );
 

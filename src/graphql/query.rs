@@ -2,6 +2,8 @@
 
 use async_graphql::connection::PageInfo;
 use async_graphql::{Context, ID, Object, Result, SimpleObject};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 use entity::{company, organisation, programme, technology};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
@@ -14,7 +16,8 @@ use crate::kb::read::{self, CompanyFilter, OrderBy, OrganisationFilter, Programm
 use crate::metrics::METRICS;
 use crate::search::EntityKind;
 use crate::search::SearchIndex;
-use crate::search::query::{Facets, SearchFilter, SearchRequest, Suggestion};
+use crate::search::facets::Facet;
+use crate::search::query::{Facets, MatchingStrategy, SearchFilter, SearchRequest, Suggestion};
 
 #[derive(Default)]
 pub struct EntityQuery;
@@ -173,11 +176,23 @@ impl EntityQuery {
 
     /// Finds companies, technologies, programmes and organisations from plain words, in French or English.
     ///
-    /// Accents and case do not matter, words match their plural and other forms, typos are
-    /// forgiven (one for words of 5+ letters, two for 9+), the last word also matches as a prefix,
-    /// and "quoted words" must appear as a phrase. A company also matches through its
-    /// technologies, site, programmes and memberships. An empty query lists the filtered
+    /// Results are ordered by these rules, each breaking the ties of the one before: (1) how many
+    /// of the query's words they match, (2) fewer typos, (3) the words close together or as a
+    /// phrase, (4) which field matched (a company's city, then names and aliases, then the names
+    /// of linked entities, then the description), (5) BM25. A result with every word always ranks
+    /// above one with fewer. `matchingStrategy` says how many words a result needs (default
+    /// `LAST`: every word, dropping words from the end until the first page fills); the level
+    /// chosen on the first page is kept in the cursor.
+    ///
+    /// Accents and case do not matter, words match their other forms, typos are forgiven (one
+    /// for words of 5+ letters, two for 9+, a wrong first letter counting as two), the last word
+    /// also matches as a prefix from 3 letters, hyphenated words match whole, joined or in parts
+    /// ("start-up" = "startup" = "start up"), and "quoted words" must appear as a phrase. Stages,
+    /// programme kinds, organisation kinds and technology domains are searchable by their French
+    /// and English names ("mentoring", "mentorat", "jeune pousse"). A company also matches through
+    /// its technologies, site, programmes and memberships. An empty query lists the filtered
     /// entities by name. Any input is accepted.
+    #[allow(clippy::too_many_arguments)]
     #[graphql(complexity = "limits::search_cost(first, child_complexity)")]
     async fn search(
         &self,
@@ -187,15 +202,40 @@ impl EntityQuery {
         filter: Option<SearchFilter>,
         #[graphql(desc = "Page size, at most 100 (default 20).")] first: Option<i32>,
         after: Option<String>,
+        #[graphql(
+            desc = "How many of the query's words a result needs (default LAST).",
+            default_with = "Some(MatchingStrategy::Last)"
+        )]
+        matching_strategy: Option<MatchingStrategy>,
+        #[graphql(
+            desc = "How many values each facet lists, the most frequent first (default 20).",
+            default_with = "Some(20)"
+        )]
+        facet_limit: Option<i32>,
     ) -> Result<SearchConnection> {
-        let args = PageArgs::forward(after, first)?;
+        let facet_limit = facet_limit.unwrap_or(20);
+        if !(0..=1000).contains(&facet_limit) {
+            return Err(
+                AppError::invalid("facetLimit", format!("must be between 0 and 1000, got {facet_limit}")).into()
+            );
+        }
+        let cursor = after.as_deref().map(SearchCursor::parse).transpose()?;
+        let args = PageArgs::forward(cursor.map(|c| PageArgs::cursor_at(c.offset)), first)?;
         let window = args.window(u64::MAX);
+        let mut filter = filter.unwrap_or_default();
+        if let Some(slugs) = &filter.technology {
+            filter.technology = Some(read::technology_descendants(&kb(ctx).db, slugs).await?);
+        }
         let request = SearchRequest {
             text: query,
             kinds: kinds.unwrap_or_default(),
-            filter: filter.unwrap_or_default(),
+            filter,
             offset: window.offset as usize,
             limit: window.limit as usize,
+            strategy: matching_strategy.unwrap_or_default(),
+            level: cursor.and_then(|c| c.level),
+            facets: selected_facets(ctx),
+            facet_limit: facet_limit as usize,
         };
         let started = std::time::Instant::now();
         let found = search_index(ctx).search(request).await?;
@@ -215,10 +255,18 @@ impl EntityQuery {
         after: Option<String>,
     ) -> Result<SearchConnection> {
         let (kind, id) = parse_global_id(&id, "id")?;
-        let args = PageArgs::forward(after, first)?;
+        let cursor = after.as_deref().map(SearchCursor::parse).transpose()?;
+        let args = PageArgs::forward(cursor.map(|c| PageArgs::cursor_at(c.offset)), first)?;
         let window = args.window(u64::MAX);
         let found = search_index(ctx)
-            .similar(kind, id, kinds.unwrap_or_default(), window.offset as usize, window.limit as usize)
+            .similar(
+                kind,
+                id,
+                kinds.unwrap_or_default(),
+                window.offset as usize,
+                window.limit as usize,
+                selected_facets(ctx),
+            )
             .await?;
         SearchConnection::build(ctx, &args, found).await
     }
@@ -241,6 +289,46 @@ impl EntityQuery {
 
 fn search_index<'a>(ctx: &Context<'a>) -> &'a SearchIndex {
     &kb(ctx).search
+}
+
+/// The facets the query selects: only those are counted.
+fn selected_facets(ctx: &Context<'_>) -> Vec<Facet> {
+    let facets = ctx.look_ahead().field("facets");
+    if !facets.exists() {
+        return Vec::new();
+    }
+    let names = [
+        ("kind", Facet::Kind),
+        ("domain", Facet::Domain),
+        ("stage", Facet::Stage),
+        ("programmeKind", Facet::ProgrammeKind),
+        ("city", Facet::City),
+    ];
+    names.into_iter().filter(|(name, _)| facets.field(name).exists()).map(|(_, facet)| facet).collect()
+}
+
+/// Where a search page ends: the offset of its last result, and the matching strategy's level
+/// chosen on the first page, so that later pages neither switch level, repeat nor skip.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct SearchCursor {
+    offset: u64,
+    level: Option<usize>,
+}
+
+impl SearchCursor {
+    fn encode(self) -> String {
+        let level = self.level.map_or_else(|| "-".to_string(), |l| l.to_string());
+        B64.encode(format!("s:{level}:{}", self.offset))
+    }
+
+    fn parse(cursor: &str) -> Result<SearchCursor, AppError> {
+        let bad = || AppError::invalid("after", format!("{cursor:?} is not a cursor returned by this search"));
+        let decoded = String::from_utf8(B64.decode(cursor).map_err(|_| bad())?).map_err(|_| bad())?;
+        let rest = decoded.strip_prefix("s:").ok_or_else(bad)?;
+        let (level, offset) = rest.split_once(':').ok_or_else(bad)?;
+        let level = if level == "-" { None } else { Some(level.parse().map_err(|_| bad())?) };
+        Ok(SearchCursor { offset: offset.parse().map_err(|_| bad())?, level })
+    }
 }
 
 /// One entity found, with why it matched.
@@ -266,7 +354,8 @@ pub struct SearchConnection {
     pub page_info: PageInfo,
     /// The results of this page, best first (by name for an empty query).
     pub edges: Vec<SearchEdge>,
-    /// Counts by kind, domain, stage, programme kind and city, over all matches.
+    /// Counts by kind, domain, stage, programme kind and city, over all matches (of the level the
+    /// matching strategy chose). Only the facets selected are computed; each ignores its own filter.
     #[graphql(complexity = "limits::FACETS_PRICE + child_complexity")]
     pub facets: Facets,
 }
@@ -275,6 +364,8 @@ impl SearchConnection {
     async fn build(ctx: &Context<'_>, args: &PageArgs, found: crate::search::query::Found) -> Result<SearchConnection> {
         let total = found.total as u64;
         let window = args.window(total);
+        let level = found.level;
+        let cursor = |offset: u64| SearchCursor { offset, level }.encode();
         // One statement per kind for the whole page.
         let loader = loader(ctx);
         let ids = |kind: EntityKind| found.hits.iter().filter(move |h| h.kind == kind).map(|h| h.id);
@@ -301,17 +392,19 @@ impl SearchConnection {
             // The index may briefly hold an entity deleted a moment ago: skip it.
             let Some(node) = node else { continue };
             edges.push(SearchEdge {
-                cursor: PageArgs::cursor_at(window.offset + i as u64),
+                cursor: cursor(window.offset + i as u64),
                 score: hit.score,
                 highlights: hit.highlights,
                 node,
             });
         }
-        Ok(SearchConnection {
-            total_count: total,
-            page_info: args.page_info(total, window, edges.len()),
-            edges,
-            facets: found.facets,
-        })
+        let returned = edges.len() as u64;
+        let page_info = PageInfo {
+            has_previous_page: window.offset > 0,
+            has_next_page: window.offset + returned < total,
+            start_cursor: (returned > 0).then(|| cursor(window.offset)),
+            end_cursor: (returned > 0).then(|| cursor(window.offset + returned - 1)),
+        };
+        Ok(SearchConnection { total_count: total, page_info, edges, facets: found.facets })
     }
 }

@@ -29,6 +29,11 @@ pub struct Organisation(pub entity::organisation::Model);
     field(name = "id", ty = "ID", desc = "Global id, usable with `node(id:)`."),
     field(name = "slug", ty = "&String", desc = "Unique, URL-friendly identifier."),
     field(name = "name", ty = "&String", desc = "Display name."),
+    field(
+        name = "aliases",
+        ty = "Vec<String>",
+        desc = "Other names, in any language: names in the other language, acronyms, former names."
+    ),
     field(name = "description", ty = "&Option<String>", desc = "Free text, in the language given by `lang`."),
     field(name = "lang", ty = "Lang", desc = "The language of the description."),
     field(name = "website", ty = "&Option<String>", desc = "Web site."),
@@ -69,6 +74,10 @@ macro_rules! entity_object {
             /// Display name.
             async fn name(&self) -> &String {
                 &self.0.name
+            }
+            /// Other names, in any language: names in the other language, acronyms, former names.
+            async fn aliases(&self) -> Vec<String> {
+                crate::kb::export::aliases(self.0.aliases.clone())
             }
             /// Free text, in the language given by `lang`.
             async fn description(&self) -> &Option<String> {
@@ -204,10 +213,6 @@ entity_object!(
         async fn domain(&self) -> TechnologyDomain {
             self.0.domain
         }
-        /// Other names, in any language.
-        async fn aliases(&self) -> Vec<String> {
-            serde_json::from_value(self.0.aliases.clone()).unwrap_or_default()
-        }
         /// The broader technology this one belongs to.
         async fn parent(&self, ctx: &Context<'_>) -> Result<Option<Technology>> {
             let Some(id) = self.0.parent_id else { return Ok(None) };
@@ -219,7 +224,7 @@ entity_object!(
             let list = loader(ctx).load_one(ChildrenOf(self.0.id)).await?.unwrap_or_default();
             Ok(list.into_iter().map(Technology).collect())
         }
-        /// Companies working on it, by name.
+        /// Companies working on it or on a narrower technology, by name.
         #[graphql(complexity = "limits::page_cost(first, None, child_complexity)")]
         async fn companies(
             &self,

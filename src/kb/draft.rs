@@ -81,6 +81,10 @@ draft!(
         /// The city it is based in.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         city: Option<String>,
+        /// Other names, in any language: names in the other language, acronyms, former names.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        #[graphql(default)]
+        aliases: Vec<String>,
     }
 );
 
@@ -117,6 +121,10 @@ draft!(
         /// Last day of the programme.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         ends_on: Option<NaiveDate>,
+        /// Other names, in any language: names in the other language, acronyms, former names.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        #[graphql(default)]
+        aliases: Vec<String>,
     }
 );
 
@@ -149,6 +157,10 @@ draft!(
         #[serde(default)]
         #[graphql(default)]
         memberships: Vec<String>,
+        /// Other names, in any language: names in the other language, acronyms, former names.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        #[graphql(default)]
+        aliases: Vec<String>,
     }
 );
 
@@ -156,6 +168,7 @@ impl OrganisationDraft {
     /// Problems with this draft's own fields (references are checked against the database later).
     pub fn check(&self, check: &mut Check) {
         self.check_common(check);
+        check.aliases(&self.aliases);
         if let Some(city) = &self.city {
             check.text("city", city, 100, true);
         }
@@ -165,9 +178,7 @@ impl OrganisationDraft {
 impl TechnologyDraft {
     pub fn check(&self, check: &mut Check) {
         self.check_common(check);
-        for (i, alias) in self.aliases.iter().enumerate() {
-            check.text(&format!("aliases[{i}]"), alias, 200, true);
-        }
+        check.aliases(&self.aliases);
         if self.parent.as_deref() == Some(self.slug.as_str()) {
             check.problem("parent", "a technology cannot be its own parent");
         }
@@ -177,6 +188,7 @@ impl TechnologyDraft {
 impl ProgrammeDraft {
     pub fn check(&self, check: &mut Check) {
         self.check_common(check);
+        check.aliases(&self.aliases);
         if let (Some(starts), Some(ends)) = (self.starts_on, self.ends_on)
             && ends < starts
         {
@@ -188,6 +200,7 @@ impl ProgrammeDraft {
 impl CompanyDraft {
     pub fn check(&self, check: &mut Check) {
         self.check_common(check);
+        check.aliases(&self.aliases);
         if let Some(city) = &self.city {
             check.text("city", city, 100, true);
         }
@@ -237,6 +250,16 @@ impl<'a> Check<'a> {
             self.problem(field, "must not be empty");
         } else if len > max {
             self.problem(field, format!("must be at most {max} characters, got {len}"));
+        }
+    }
+
+    /// At most 50 aliases of 1–200 characters each.
+    fn aliases(&mut self, aliases: &[String]) {
+        if aliases.len() > 50 {
+            self.problem("aliases", format!("must hold at most 50 names, got {}", aliases.len()));
+        }
+        for (i, alias) in aliases.iter().enumerate() {
+            self.text(&format!("aliases[{i}]"), alias, 200, true);
         }
     }
 

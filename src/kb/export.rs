@@ -84,6 +84,11 @@ pub fn sources(value: serde_json::Value) -> Vec<Source> {
     serde_json::from_value(value).unwrap_or_default()
 }
 
+/// Reads an `aliases` column; it only ever holds what a checked draft wrote.
+pub fn aliases(value: serde_json::Value) -> Vec<String> {
+    serde_json::from_value(value).unwrap_or_default()
+}
+
 pub fn organisation_draft(m: organisation::Model) -> OrganisationDraft {
     OrganisationDraft {
         slug: m.slug,
@@ -94,6 +99,7 @@ pub fn organisation_draft(m: organisation::Model) -> OrganisationDraft {
         sources: sources(m.sources),
         kind: m.kind,
         city: m.city,
+        aliases: aliases(m.aliases),
     }
 }
 
@@ -107,7 +113,7 @@ pub fn technology_draft(m: technology::Model, parent: Option<String>) -> Technol
         website: m.website,
         sources: sources(m.sources),
         domain: m.domain,
-        aliases: serde_json::from_value(m.aliases).unwrap_or_default(),
+        aliases: aliases(m.aliases),
     }
 }
 
@@ -124,6 +130,7 @@ pub fn programme_draft(m: programme::Model, operator: Option<String>) -> Program
         eligible_stages: serde_json::from_value(m.eligible_stages).unwrap_or_default(),
         starts_on: m.starts_on,
         ends_on: m.ends_on,
+        aliases: aliases(m.aliases),
     }
 }
 
@@ -153,5 +160,6 @@ pub fn company_draft(
         city: m.city,
         founded_year: m.founded_year,
         employees: m.employees,
+        aliases: aliases(m.aliases),
     }
 }

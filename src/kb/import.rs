@@ -282,6 +282,7 @@ pub async fn write(
         content_hash: Set(Some(hash.clone())),
         kind: Set(d.kind),
         city: Set(d.city.clone()),
+        aliases: Set(serde_json::json!(d.aliases)),
     });
     upsert::<organisation::Entity, _>(db, rows.collect(), O::Slug, mode, progress).await?;
     progress.inc(summary.organisations.unchanged as u64);
@@ -373,6 +374,7 @@ pub async fn write(
         eligible_stages: Set(serde_json::json!(d.eligible_stages)),
         starts_on: Set(d.starts_on),
         ends_on: Set(d.ends_on),
+        aliases: Set(serde_json::json!(d.aliases)),
     });
     upsert::<programme::Entity, _>(db, rows.collect(), P::Slug, mode, progress).await?;
     progress.inc(summary.programmes.unchanged as u64);
@@ -412,6 +414,7 @@ pub async fn write(
         founded_year: Set(d.founded_year),
         employees: Set(d.employees),
         site_id: Set(d.site.as_ref().map(|s| org_ids[s])),
+        aliases: Set(serde_json::json!(d.aliases)),
     });
     upsert::<company::Entity, _>(db, rows.collect(), C::Slug, mode, progress).await?;
     progress.inc(summary.companies.unchanged as u64);

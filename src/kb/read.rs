@@ -18,11 +18,11 @@ use crate::error::{AppError, Result};
 pub struct CompanyFilter {
     /// Company stages.
     pub stage: Option<Vec<CompanyStage>>,
-    /// Cities, as written in the knowledge base.
+    /// Cities; case and accents do not matter.
     pub city: Option<Vec<String>>,
     /// Slugs of host organisations.
     pub site: Option<Vec<String>>,
-    /// Slugs of technologies the company works on.
+    /// Slugs of technologies the company works on, each with every technology below it.
     pub technology: Option<Vec<String>>,
     /// Slugs of programmes the company takes part in.
     pub programme: Option<Vec<String>>,
@@ -61,7 +61,7 @@ pub struct ProgrammeFilter {
 pub struct OrganisationFilter {
     /// Organisation kinds.
     pub kind: Option<Vec<OrganisationKind>>,
-    /// Cities, as written in the knowledge base.
+    /// Cities; case and accents do not matter.
     pub city: Option<Vec<String>>,
     /// Part of the name, case-insensitive.
     pub name_contains: Option<String>,
@@ -375,6 +375,43 @@ impl<C: ColumnTrait> Sort<C> {
     }
 }
 
+/// The given technologies and every technology below them, as slugs (unknown slugs are kept,
+/// and match nothing).
+pub async fn technology_descendants(db: &impl ConnectionTrait, slugs: &[String]) -> Result<Vec<String>> {
+    let rows: Vec<(i32, String, Option<i32>)> = technology::Entity::find()
+        .select_only()
+        .columns([technology::Column::Id, technology::Column::Slug, technology::Column::ParentId])
+        .into_tuple()
+        .all(db)
+        .await?;
+    let mut found: Vec<String> = slugs.to_vec();
+    let mut frontier: Vec<i32> = rows.iter().filter(|r| slugs.contains(&r.1)).map(|r| r.0).collect();
+    let mut seen: std::collections::HashSet<i32> = frontier.iter().copied().collect();
+    while let Some(parent) = frontier.pop() {
+        for (id, slug, _) in rows.iter().filter(|r| r.2 == Some(parent)) {
+            if seen.insert(*id) {
+                found.push(slug.clone());
+                frontier.push(*id);
+            }
+        }
+    }
+    found.sort();
+    found.dedup();
+    Ok(found)
+}
+
+/// The cities of a column, as written, that match one of `wanted` once case and accents are
+/// dropped: the same comparison on SQLite and PostgreSQL, whatever their collations.
+async fn matching_cities<E: EntityTrait>(
+    db: &impl ConnectionTrait,
+    column: E::Column,
+    wanted: &[String],
+) -> Result<Vec<String>> {
+    let folded: Vec<String> = wanted.iter().map(|c| crate::search::query::sort_name(c)).collect();
+    let cities: Vec<Option<String>> = E::find().select_only().column(column).distinct().into_tuple().all(db).await?;
+    Ok(cities.into_iter().flatten().filter(|c| folded.contains(&crate::search::query::sort_name(c))).collect())
+}
+
 /// Counts the matches, then reads the slice of them that `slice` selects.
 async fn list<E: EntityTrait>(
     db: &impl ConnectionTrait,
@@ -463,7 +500,14 @@ pub async fn companies(
 ) -> Result<Page<company::Model>> {
     use company::Column as C;
     let sort = sort(order, (C::NameKey, C::CreatedAt, C::Id), Some(C::FoundedYear), "companies")?;
-    list::<company::Entity>(db, company_condition(filter), sort, slice).await
+    let mut filter = filter.clone();
+    if let Some(slugs) = &filter.technology {
+        filter.technology = Some(technology_descendants(db, slugs).await?);
+    }
+    if let Some(cities) = &filter.city {
+        filter.city = Some(matching_cities::<company::Entity>(db, C::City, cities).await?);
+    }
+    list::<company::Entity>(db, company_condition(&filter), sort, slice).await
 }
 
 pub async fn technologies(
@@ -496,5 +540,9 @@ pub async fn organisations(
 ) -> Result<Page<organisation::Model>> {
     use organisation::Column as C;
     let sort = sort(order, (C::NameKey, C::CreatedAt, C::Id), None, "organisations")?;
-    list::<organisation::Entity>(db, organisation_condition(filter), sort, slice).await
+    let mut filter = filter.clone();
+    if let Some(cities) = &filter.city {
+        filter.city = Some(matching_cities::<organisation::Entity>(db, C::City, cities).await?);
+    }
+    list::<organisation::Entity>(db, organisation_condition(&filter), sort, slice).await
 }

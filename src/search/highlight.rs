@@ -6,7 +6,7 @@
 use async_graphql::SimpleObject;
 
 use super::analyzer::Analyzers;
-use super::query::typo_distance;
+use super::expand::{typo_budget, typos};
 
 /// Longest snippet of a long text, in characters.
 const SNIPPET_CHARS: usize = 200;
@@ -59,12 +59,12 @@ impl Matcher {
 
 /// Whether `candidate` is within the typo budget of the query word.
 fn within(query: &str, candidate: &str) -> bool {
-    let budget = typo_distance(query) as usize;
-    budget > 0 && edit_distance(query, candidate, budget) <= budget
+    let budget = typo_budget(query);
+    budget > 0 && typos(query, candidate, budget).is_some()
 }
 
 /// Optimal string alignment distance (a swap of two letters is one edit), stopping past `max`.
-fn edit_distance(a: &str, b: &str, max: usize) -> usize {
+pub(super) fn edit_distance(a: &str, b: &str, max: usize) -> usize {
     let a: Vec<char> = a.chars().collect();
     let b: Vec<char> = b.chars().collect();
     if a.len().abs_diff(b.len()) > max {

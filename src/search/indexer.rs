@@ -24,7 +24,7 @@ use tokio::sync::{Notify, mpsc, oneshot, watch};
 
 use super::schema::{self, Fields, SCHEMA_VERSION};
 use super::source::{self, SearchDoc};
-use super::{EntityKind, analyzer};
+use super::{EntityKind, analyzer, vocabulary, words};
 use crate::changelog;
 use crate::error::{AppError, Result, panic_message};
 
@@ -578,17 +578,38 @@ fn to_tantivy(f: &Fields, d: &SearchDoc) -> TantivyDocument {
     doc.add_text(f.key, key(kind, d.id));
     doc.add_text(f.kind, kind.as_str());
     doc.add_u64(f.id, d.id as u64);
-    doc.add_text(f.name_sort, super::query::sort_name(&d.name));
+    doc.add_u64(f.links, d.links);
+    let name_sort = words::sort_name(&d.name);
+    doc.add_u64(f.name_len, name_sort.chars().count() as u64);
+    doc.add_text(f.name_sort, name_sort);
     doc.add_text(f.slug, &d.slug);
     doc.add_text(f.name, &d.name);
-    for (text, fr, en, raw) in std::iter::once(&d.name)
-        .chain(&d.aliases)
-        .map(|t| (t, f.primary_fr, f.primary_en, f.primary_raw))
-        .chain(d.related.iter().map(|t| (t, f.related_fr, f.related_en, f.related_raw)))
-    {
-        doc.add_text(fr, text);
-        doc.add_text(en, text);
-        doc.add_text(raw, text);
+    let vocabulary = vocabulary::words_for(&d.stages, &d.programme_kinds, d.organisation_kind, &d.domains);
+    // An organisation's city is one of its related names; a company's has a field of its own.
+    let place = if kind == EntityKind::Company { d.city.as_ref() } else { None };
+    let own_city = if kind == EntityKind::Company { None } else { d.city.as_ref() };
+    let primary = std::iter::once(&d.name).chain(&d.aliases).map(|t| t.as_str());
+    let related = d.related.iter().map(|t| t.as_str()).chain(own_city.map(|c| c.as_str()));
+    let groups = [
+        (primary.collect::<Vec<_>>(), f.primary_fr, f.primary_en, f.primary_raw),
+        (related.collect(), f.related_fr, f.related_en, f.related_raw),
+        (vocabulary, f.vocabulary_fr, f.vocabulary_en, f.vocabulary_raw),
+    ];
+    for (texts, fr, en, raw) in groups {
+        for text in texts {
+            // Hyphenated words also match joined: "start-up" as "startup".
+            for value in std::iter::once(text.to_string()).chain(words::joined_compounds(text)) {
+                doc.add_text(fr, &value);
+                doc.add_text(en, &value);
+                doc.add_text(raw, &value);
+            }
+        }
+    }
+    if let Some(city) = place {
+        doc.add_text(f.place_raw, city);
+        for joined in words::joined_compounds(city) {
+            doc.add_text(f.place_raw, joined);
+        }
     }
     for alias in &d.aliases {
         doc.add_text(f.aliases, alias);
@@ -599,8 +620,11 @@ fn to_tantivy(f: &Fields, d: &SearchDoc) -> TantivyDocument {
     if let Some(description) = &d.description {
         doc.add_text(f.description, description);
         let stemmed = if d.lang == Some(entity::Lang::En) { f.desc_en } else { f.desc_fr };
-        doc.add_text(stemmed, description);
-        doc.add_text(f.desc_raw, description);
+        let joined = words::joined_compounds(description).join(" ");
+        for value in [description.as_str(), joined.as_str()].into_iter().filter(|v| !v.is_empty()) {
+            doc.add_text(stemmed, value);
+            doc.add_text(f.desc_raw, value);
+        }
     }
     for (field, values) in [(f.domain, &d.domains), (f.stage, &d.stages), (f.programme_kind, &d.programme_kinds)] {
         let mut values = values.clone();
@@ -614,6 +638,9 @@ fn to_tantivy(f: &Fields, d: &SearchDoc) -> TantivyDocument {
         if let Some(v) = value {
             doc.add_text(field, v);
         }
+    }
+    if let Some(city) = &d.city {
+        doc.add_text(f.city_key, words::sort_name(city));
     }
     for (field, values) in [(f.membership, &d.memberships), (f.technology, &d.technologies)] {
         for v in values {

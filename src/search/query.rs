@@ -1,33 +1,46 @@
-//! Turning plain words into a tantivy query, and running searches, similarity and suggestions.
+//! Turning plain words into ranked matches, and running searches, similarity and suggestions.
+//!
+//! A query's words are expanded (stems in French and English, typos and completions read from the
+//! term dictionaries, hyphenated words whole and in parts) into clauses that [`RankQuery`] orders
+//! by the ranking rules; the matching strategy decides how many words a result must have.
 
-use std::collections::HashMap;
-
-use async_graphql::{InputObject, SimpleObject};
+use async_graphql::{Enum, InputObject, SimpleObject};
 use entity::{CompanyStage, ProgrammeKind, TechnologyDomain};
-use tantivy::collector::{Collector, Count, SegmentCollector, TopDocs};
-use tantivy::columnar::StrColumn;
+use tantivy::collector::{Count, TopDocs};
 use tantivy::query::{
-    AllQuery, BooleanQuery, BoostQuery, FuzzyTermQuery, MoreLikeThisQuery, Occur, PhraseQuery, Query, TermQuery,
+    AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, FuzzyTermQuery, MoreLikeThisQuery, Occur, Query, TermQuery,
 };
 use tantivy::schema::{Field, IndexRecordOption, OwnedValue, Value};
-use tantivy::{DocAddress, DocId, Order, Score, Searcher, SegmentReader, TantivyDocument, Term};
+use tantivy::{DocAddress, Order, Score, Searcher, TantivyDocument};
 
 use super::analyzer::Analyzers;
+use super::expand;
+pub use super::facets::Facet;
+use super::facets::{DisjunctiveCollector, FacetCollector};
+pub use super::facets::{FacetValue, Facets};
 pub use super::highlight::Highlight;
 use super::highlight::{self, Matcher};
 use super::indexer::{bounded, key};
+use super::plan::{Plan, term};
+use super::rank;
 use super::schema::Fields;
+pub use super::words::sort_name;
+use super::words::{MAX_WORDS, parse};
 use super::{EntityKind, SearchIndex};
 use crate::error::{AppError, Result};
 
-/// Only so much of a query is read: longer input is cut, never refused.
-const MAX_QUERY_CHARS: usize = 1_000;
-const MAX_WORDS: usize = 16;
-const PRIMARY: Score = 3.0;
-const RELATED: Score = 1.5;
-const DESCRIPTION: Score = 1.0;
-/// A typo or prefix match is worth a fraction of an exact one, so exact matches always rank first.
-const APPROXIMATE: Score = 0.3;
+/// How many of the query's words a result must match.
+#[derive(Enum, Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum MatchingStrategy {
+    /// Only results with every word.
+    All,
+    /// Results with every word; when they do not fill the first page, words are dropped from
+    /// the end of the query, one at a time, until it fills.
+    #[default]
+    Last,
+    /// Every result with at least one of the words.
+    Any,
+}
 
 /// Narrows a search to entities with these facet values: any value of a list, every list given.
 #[derive(Clone, Debug, Default, InputObject)]
@@ -38,36 +51,15 @@ pub struct SearchFilter {
     pub stage: Option<Vec<CompanyStage>>,
     /// Programme kinds (of a programme, or of the programmes a company takes part in).
     pub programme_kind: Option<Vec<ProgrammeKind>>,
-    /// Cities of companies and organisations, as written in the knowledge base.
+    /// Cities of companies and organisations; case and accents do not matter.
     pub city: Option<Vec<String>>,
     /// Slugs of the organisations hosting companies.
     pub site: Option<Vec<String>>,
     /// Slugs of organisations companies belong to.
     pub membership: Option<Vec<String>>,
-}
-
-/// One value of a facet and how many matches have it.
-#[derive(Clone, Debug, PartialEq, Eq, SimpleObject)]
-pub struct FacetValue {
-    /// The value, e.g. `ENERGY` or `Marseille`.
-    pub value: String,
-    /// How many matches have it.
-    pub count: u64,
-}
-
-/// Counts over every match of a search, not only the page shown.
-#[derive(Clone, Debug, Default, PartialEq, SimpleObject)]
-pub struct Facets {
-    /// Matches by entity kind (COMPANY, TECHNOLOGY, PROGRAMME, ORGANISATION).
-    pub kind: Vec<FacetValue>,
-    /// Matches by technology domain.
-    pub domain: Vec<FacetValue>,
-    /// Matches by company stage.
-    pub stage: Vec<FacetValue>,
-    /// Matches by programme kind.
-    pub programme_kind: Vec<FacetValue>,
-    /// Matches by city.
-    pub city: Vec<FacetValue>,
+    /// Slugs of technologies, each with every technology below it: the technologies themselves
+    /// and the companies working on them.
+    pub technology: Option<Vec<String>>,
 }
 
 /// One entity found.
@@ -85,6 +77,9 @@ pub struct Found {
     pub total: usize,
     pub hits: Vec<Hit>,
     pub facets: Facets,
+    /// How many of the query's words every match has (the level of the matching strategy), to
+    /// keep for the next pages.
+    pub level: Option<usize>,
 }
 
 /// A name to complete a search box with.
@@ -98,117 +93,8 @@ pub struct Suggestion {
     pub kind: EntityKind,
 }
 
-/// What the words of a query mean once analyzed.
-#[derive(Debug, Default, PartialEq)]
-struct Parsed {
-    words: Vec<Word>,
-    /// Quoted phrases, as folded words.
-    phrases: Vec<Vec<String>>,
-    /// Whether the last word may be unfinished (search-as-you-type).
-    prefix: bool,
-}
-
-#[derive(Debug, PartialEq)]
-struct Word {
-    raw: String,
-    french: Option<String>,
-    english: Option<String>,
-}
-
-/// The folded, lower-cased form of a name: the key of the stable listing order.
-pub fn sort_name(name: &str) -> String {
-    let words: Vec<String> = Analyzers::with(|a| a.raw_tokens(name)).into_iter().map(|t| t.text).collect();
-    words.join(" ")
-}
-
-fn parse(text: &str, analyzers: &mut Analyzers) -> Parsed {
-    let text: String = text.chars().take(MAX_QUERY_CHARS).collect();
-    let quotes = text.matches('"').count();
-    let mut parsed = Parsed::default();
-    let mut last_free_end = 0;
-    for (i, segment) in text.split('"').enumerate() {
-        // Odd segments sit between quotes; an unbalanced last quote counts as plain text.
-        let quoted = i % 2 == 1 && i < quotes;
-        let tokens = analyzers.raw_tokens(segment);
-        if quoted {
-            let words: Vec<String> = tokens.into_iter().map(|t| t.text).collect();
-            if words.len() > 1 {
-                parsed.phrases.push(words);
-            } else if let Some(word) = words.into_iter().next() {
-                push_word(&mut parsed, word, analyzers);
-            }
-        } else {
-            for token in tokens {
-                push_word(&mut parsed, token.text, analyzers);
-            }
-            last_free_end = parsed.words.len();
-        }
-    }
-    let ends_open = text.chars().last().is_some_and(|c| c.is_alphanumeric());
-    parsed.prefix = ends_open && last_free_end == parsed.words.len() && !parsed.words.is_empty();
-    parsed.words.truncate(MAX_WORDS);
-    parsed.phrases.truncate(4);
-    parsed
-}
-
-fn push_word(parsed: &mut Parsed, raw: String, analyzers: &mut Analyzers) {
-    if raw.chars().count() < 2 || Analyzers::is_stop_word(&raw) || parsed.words.iter().any(|w| w.raw == raw) {
-        return;
-    }
-    let french = analyzers.french_stem(&raw);
-    let english = analyzers.english_stem(&raw);
-    parsed.words.push(Word { raw, french, english });
-}
-
-/// How many edits a typo may have: none under 5 letters, one from 5, two from 9.
-pub(super) fn typo_distance(word: &str) -> u8 {
-    match word.chars().count() {
-        0..=4 => 0,
-        5..=8 => 1,
-        _ => 2,
-    }
-}
-
 fn boxed(query: impl Query + 'static, boost: Score) -> Box<dyn Query> {
     if boost == 1.0 { Box::new(query) } else { Box::new(BoostQuery::new(Box::new(query), boost)) }
-}
-
-fn term(field: Field, text: &str) -> Term {
-    Term::from_field_text(field, text)
-}
-
-/// Every way one word may match, summed: stems in each language, typos, and a prefix for the last word.
-fn word_query(f: &Fields, word: &Word, is_prefix: bool) -> Box<dyn Query> {
-    let mut clauses: Vec<Box<dyn Query>> = Vec::new();
-    let groups = [
-        (f.primary_fr, f.primary_en, f.primary_raw, PRIMARY),
-        (f.related_fr, f.related_en, f.related_raw, RELATED),
-        (f.desc_fr, f.desc_en, f.desc_raw, DESCRIPTION),
-    ];
-    for (fr, en, raw, weight) in groups {
-        if let Some(stem) = &word.french {
-            clauses.push(boxed(TermQuery::new(term(fr, stem), IndexRecordOption::WithFreqs), weight));
-        }
-        if let Some(stem) = &word.english {
-            clauses.push(boxed(TermQuery::new(term(en, stem), IndexRecordOption::WithFreqs), weight));
-        }
-        let distance = typo_distance(&word.raw);
-        if distance > 0 {
-            clauses.push(boxed(FuzzyTermQuery::new(term(raw, &word.raw), distance, true), weight * APPROXIMATE));
-        }
-        if is_prefix {
-            clauses.push(boxed(FuzzyTermQuery::new_prefix(term(raw, &word.raw), 0, true), weight * APPROXIMATE));
-        }
-    }
-    Box::new(BooleanQuery::union(clauses))
-}
-
-fn phrase_query(f: &Fields, words: &[String]) -> Box<dyn Query> {
-    let clauses = [(f.primary_raw, PRIMARY), (f.related_raw, RELATED), (f.desc_raw, DESCRIPTION)]
-        .into_iter()
-        .map(|(field, weight)| boxed(PhraseQuery::new(words.iter().map(|w| term(field, w)).collect()), weight))
-        .collect();
-    Box::new(BooleanQuery::union(clauses))
 }
 
 fn any_of(field: Field, values: impl IntoIterator<Item = String>) -> Box<dyn Query> {
@@ -223,36 +109,112 @@ fn names<T: Copy>(list: &Option<Vec<T>>, name: fn(T) -> &'static str) -> Option<
     list.as_ref().map(|l| l.iter().map(|v| name(*v).to_string()).collect())
 }
 
-/// The clauses every result must satisfy: kinds and facet filters.
-fn restrictions(f: &Fields, kinds: &[EntityKind], filter: &SearchFilter) -> Vec<(Occur, Box<dyn Query>)> {
+/// The clauses every result must satisfy (kinds and facet filters), but for the filters of the
+/// facets `except`; they add nothing to the score.
+fn restrictions(
+    f: &Fields,
+    kinds: &[EntityKind],
+    filter: &SearchFilter,
+    except: &[Facet],
+) -> Vec<(Occur, Box<dyn Query>)> {
     let mut must = Vec::new();
-    if !kinds.is_empty() {
+    let skip = |facet: Facet| except.contains(&facet);
+    if !kinds.is_empty() && !skip(Facet::Kind) {
         must.push(any_of(f.kind, kinds.iter().map(|k| k.as_str().to_string())));
     }
+    let cities = filter.city.as_ref().map(|c| c.iter().map(|c| sort_name(c)).collect());
     let lists = [
-        (f.domain, names(&filter.domain, TechnologyDomain::as_str)),
-        (f.stage, names(&filter.stage, CompanyStage::as_str)),
-        (f.programme_kind, names(&filter.programme_kind, ProgrammeKind::as_str)),
-        (f.city, filter.city.clone()),
+        (f.domain, if skip(Facet::Domain) { None } else { names(&filter.domain, TechnologyDomain::as_str) }),
+        (f.stage, if skip(Facet::Stage) { None } else { names(&filter.stage, CompanyStage::as_str) }),
+        (
+            f.programme_kind,
+            if skip(Facet::ProgrammeKind) { None } else { names(&filter.programme_kind, ProgrammeKind::as_str) },
+        ),
+        (f.city_key, if skip(Facet::City) { None } else { cities }),
         (f.site, filter.site.clone()),
         (f.membership, filter.membership.clone()),
+        (f.technology, filter.technology.clone()),
     ];
     for (field, values) in lists {
         if let Some(values) = values {
             must.push(any_of(field, values));
         }
     }
-    must.into_iter().map(|q| (Occur::Must, q)).collect()
+    must.into_iter().map(|q| (Occur::Must, Box::new(ConstScoreQuery::new(q, 0.0)) as Box<dyn Query>)).collect()
 }
 
+/// The ordinals of a sorted string column's values that start with `prefix`.
+fn ordinals_starting_with(column: &tantivy::columnar::StrColumn, prefix: &str) -> std::ops::Range<u64> {
+    let dictionary = column.dictionary();
+    let ord = |key: &[u8]| match dictionary.term_ord_or_next(key) {
+        Ok(tantivy::columnar::TermOrdHit::Exact(o) | tantivy::columnar::TermOrdHit::Next(o)) => o,
+        Err(_) => 0,
+    };
+    let mut upper = prefix.as_bytes().to_vec();
+    match upper.last_mut() {
+        Some(last) if *last < u8::MAX => *last += 1,
+        _ => return 0..0,
+    }
+    ord(prefix.as_bytes())..ord(&upper)
+}
+
+/// The values a facet's filter accepts, as its filter field stores them.
+fn filter_values(facet: Facet, request: &SearchRequest) -> Vec<String> {
+    let filter = &request.filter;
+    match facet {
+        Facet::Kind => request.kinds.iter().map(|k| k.as_str().to_string()).collect(),
+        Facet::Domain => names(&filter.domain, TechnologyDomain::as_str).unwrap_or_default(),
+        Facet::Stage => names(&filter.stage, CompanyStage::as_str).unwrap_or_default(),
+        Facet::ProgrammeKind => names(&filter.programme_kind, ProgrammeKind::as_str).unwrap_or_default(),
+        Facet::City => filter.city.iter().flatten().map(|c| sort_name(c)).collect(),
+    }
+}
+
+/// Whether the filter on a facet is set, so that its counts need a pass of their own.
+fn filtered(facet: Facet, kinds: &[EntityKind], filter: &SearchFilter) -> bool {
+    match facet {
+        Facet::Kind => !kinds.is_empty(),
+        Facet::Domain => filter.domain.is_some(),
+        Facet::Stage => filter.stage.is_some(),
+        Facet::ProgrammeKind => filter.programme_kind.is_some(),
+        Facet::City => filter.city.is_some(),
+    }
+}
+
+/// Adds the restrictions of a request, but for those of some facets, to a query.
+type Restrict<'a> = dyn Fn(Box<dyn Query>, &[Facet]) -> Box<dyn Query> + 'a;
+
 /// What to search for.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct SearchRequest {
     pub text: String,
     pub kinds: Vec<EntityKind>,
     pub filter: SearchFilter,
     pub offset: usize,
     pub limit: usize,
+    pub strategy: MatchingStrategy,
+    /// The level chosen on the first page, from the cursor.
+    pub level: Option<usize>,
+    /// The facets to count.
+    pub facets: Vec<Facet>,
+    /// At most this many values per facet.
+    pub facet_limit: usize,
+}
+
+impl Default for SearchRequest {
+    fn default() -> Self {
+        SearchRequest {
+            text: String::new(),
+            kinds: Vec::new(),
+            filter: SearchFilter::default(),
+            offset: 0,
+            limit: 20,
+            strategy: MatchingStrategy::Last,
+            level: None,
+            facets: Facet::ALL.to_vec(),
+            facet_limit: 20,
+        }
+    }
 }
 
 impl SearchIndex {
@@ -265,45 +227,94 @@ impl SearchIndex {
 
     fn search_now(&self, request: &SearchRequest) -> Result<Found> {
         let f = &self.fields;
-        let parsed = Analyzers::with(|a| parse(&request.text, a));
-        let mut clauses = restrictions(f, &request.kinds, &request.filter);
-        let listing = parsed.words.is_empty() && parsed.phrases.is_empty();
-        if !parsed.words.is_empty() {
-            let last = parsed.words.len() - 1;
-            let words =
-                parsed.words.iter().enumerate().map(|(i, w)| word_query(f, w, parsed.prefix && i == last)).collect();
-            clauses.push((Occur::Must, Box::new(BooleanQuery::union(words))));
-        }
-        for phrase in &parsed.phrases {
-            clauses.push((Occur::Must, phrase_query(f, phrase)));
-        }
-        if clauses.is_empty() {
-            clauses.push((Occur::Must, Box::new(AllQuery)));
-        }
-        let query = BooleanQuery::new(clauses);
         let searcher = self.reader.searcher();
+        let parsed = Analyzers::with(|a| parse(&request.text, a));
         let limit = request.limit.max(1);
-        let (total, page, facets) = if listing {
+        // Each facet filtered on is counted without its own filter, in a pass of its own.
+        let (apart, together): (Vec<Facet>, Vec<Facet>) =
+            request.facets.iter().partition(|facet| filtered(**facet, &request.kinds, &request.filter));
+        let together = FacetCollector { facets: together, limit: request.facet_limit };
+        let restricted = |query: Box<dyn Query>, except: &[Facet]| -> Box<dyn Query> {
+            let mut clauses = restrictions(f, &request.kinds, &request.filter, except);
+            clauses.push((Occur::Must, query));
+            Box::new(BooleanQuery::new(clauses))
+        };
+
+        let (total, page, mut counted, matching, level) = if parsed.words.is_empty() && parsed.phrases.is_empty() {
+            let query = restricted(Box::new(AllQuery), &[]);
             let top = TopDocs::with_limit(limit)
                 .and_offset(request.offset)
                 .order_by_string_fast_field("name_sort", Order::Asc);
-            let (count, docs, facets) = searcher.search(&query, &(Count, top, FacetCollector))?;
-            (count, docs.into_iter().map(|(_, d)| (0.0, d)).collect::<Vec<_>>(), facets)
+            let (count, docs, counted) = searcher.search(&query, &(Count, top, together))?;
+            let page = docs.into_iter().map(|(_, d)| (0.0, d)).collect::<Vec<_>>();
+            (count, page, counted, Box::new(AllQuery) as Box<dyn Query>, None)
         } else {
-            let top = TopDocs::with_limit(limit).and_offset(request.offset).order_by_score();
-            searcher.search(&query, &(Count, top, FacetCollector))?
+            let plan = Plan::build(f, &searcher, &parsed)?;
+            let run = |level: usize| {
+                let query = restricted(Box::new(plan.ranked(level)), &[]);
+                let top = TopDocs::with_limit(limit).and_offset(request.offset).order_by_score();
+                searcher.search(&query, &(Count, top, together.clone()))
+            };
+            let (level, found) = match (request.strategy, request.level) {
+                (MatchingStrategy::All, _) => (plan.words, run(plan.words)?),
+                (MatchingStrategy::Any, _) => (0, run(0)?),
+                (MatchingStrategy::Last, Some(level)) => (level.min(plan.words), run(level.min(plan.words))?),
+                (MatchingStrategy::Last, None) => {
+                    // Most queries fill the page with every word: no need to count first.
+                    let every = run(plan.words)?;
+                    if every.0 >= limit || plan.words == 0 || (plan.words == 1 && every.0 > 0) {
+                        (plan.words, every)
+                    } else {
+                        let level = self.fill_level(&searcher, &plan, plan.words - 1, limit, &restricted)?;
+                        (level, run(level)?)
+                    }
+                }
+            };
+            let (count, page, counted) = found;
+            // Facets need the matches, not their order.
+            (count, page, counted, plan.filter(plan.required(level)), Some(level))
         };
-        let matcher = Matcher::new(
-            &parsed.words.iter().map(|w| w.raw.clone()).collect::<Vec<_>>(),
-            parsed.prefix,
-            &parsed.phrases,
-        );
+        if !apart.is_empty() {
+            let facets = apart.iter().map(|facet| (*facet, filter_values(*facet, request))).collect();
+            let disjunctive = DisjunctiveCollector { facets, limit: request.facet_limit };
+            counted.extend(searcher.search(&restricted(matching, &apart), &disjunctive)?);
+        }
+        let mut facets = Facets::default();
+        for (facet, values) in counted {
+            facet.set(&mut facets, values);
+        }
+
+        let mut words: Vec<String> = Vec::new();
+        for w in &parsed.words {
+            words.push(w.raw.clone());
+            words.extend(w.parts.iter().cloned());
+        }
+        let matcher = Matcher::new(&words, parsed.prefix, &parsed.phrases);
         let hits = page
             .into_iter()
             .take(request.limit)
-            .map(|(score, address)| self.hit(&searcher, address, score, Some(&matcher)))
+            .map(|(score, address)| self.hit(&searcher, address, rank::display_score(score), Some(&matcher)))
             .collect::<Result<_>>()?;
-        Ok(Found { total, hits, facets })
+        Ok(Found { total, hits, facets, level })
+    }
+
+    /// The `LAST` strategy's level, from `top` down: words are dropped from the end until the
+    /// first page fills; when even the first word finds nothing, any word will do.
+    fn fill_level(
+        &self,
+        searcher: &Searcher,
+        plan: &Plan,
+        top: usize,
+        page: usize,
+        restricted: &Restrict<'_>,
+    ) -> Result<usize> {
+        for level in (1..=top).rev() {
+            let count = searcher.search(&restricted(plan.filter(plan.required(level)), &[]), &Count)?;
+            if count >= page || (level == 1 && count > 0) {
+                return Ok(level);
+            }
+        }
+        Ok(0)
     }
 
     fn hit(&self, searcher: &Searcher, address: DocAddress, score: Score, matcher: Option<&Matcher>) -> Result<Hit> {
@@ -341,6 +352,7 @@ impl SearchIndex {
         kinds: Vec<EntityKind>,
         offset: usize,
         limit: usize,
+        facets: Vec<Facet>,
     ) -> Result<Found> {
         let this = self.clone();
         bounded(move || {
@@ -388,23 +400,30 @@ impl SearchIndex {
                     4.0,
                 ));
             }
-            let mut clauses = restrictions(f, &kinds, &SearchFilter::default());
+            let mut clauses = restrictions(f, &kinds, &SearchFilter::default(), &[]);
             clauses.push((Occur::Must, Box::new(BooleanQuery::union(likeness))));
             clauses.push((Occur::MustNot, Box::new(own)));
             let query = BooleanQuery::new(clauses);
             let top = TopDocs::with_limit(limit.max(1)).and_offset(offset).order_by_score();
-            let (total, page, facets) = searcher.search(&query, &(Count, top, FacetCollector))?;
+            let selected = FacetCollector { facets, limit: 20 };
+            let (total, page, counted) = searcher.search(&query, &(Count, top, selected))?;
+            let mut facets = Facets::default();
+            for (facet, values) in counted {
+                facet.set(&mut facets, values);
+            }
             let hits = page
                 .into_iter()
                 .take(limit)
                 .map(|(score, address)| this.hit(&searcher, address, score, None))
                 .collect::<Result<_>>()?;
-            Ok(Found { total, hits, facets })
+            Ok(Found { total, hits, facets, level: None })
         })
         .await
     }
 
-    /// Names starting with what was typed so far: earlier words whole (or with a typo), the last as a prefix.
+    /// Names for what was typed so far: earlier words whole (or with a typo), the last as a
+    /// prefix. Names that start with the text come first, then shorter names, then entities
+    /// with more links.
     pub async fn suggest(&self, prefix: String, kinds: Vec<EntityKind>, limit: usize) -> Result<Vec<Suggestion>> {
         let this = self.clone();
         bounded(move || {
@@ -413,20 +432,33 @@ impl SearchIndex {
             let words: Vec<String> =
                 Analyzers::with(|a| a.raw_tokens(&prefix)).into_iter().map(|t| t.text).take(MAX_WORDS).collect();
             let Some((last, rest)) = words.split_last() else { return Ok(Vec::new()) };
-            let mut clauses = restrictions(f, &kinds, &SearchFilter::default());
+            let mut clauses = restrictions(f, &kinds, &SearchFilter::default(), &[]);
             for word in rest {
                 clauses.push((
                     Occur::Must,
-                    Box::new(FuzzyTermQuery::new(term(f.primary_raw, word), typo_distance(word), true)),
+                    Box::new(FuzzyTermQuery::new(term(f.primary_raw, word), expand::typo_budget(word), true)),
                 ));
             }
             clauses.push((Occur::Must, Box::new(FuzzyTermQuery::new_prefix(term(f.primary_raw, last), 0, true))));
-            // Among equal matches, whole-word ones first.
-            clauses
-                .push((Occur::Should, Box::new(TermQuery::new(term(f.primary_raw, last), IndexRecordOption::Basic))));
             let query = BooleanQuery::new(clauses);
             let searcher = this.reader.searcher();
-            let top = searcher.search(&query, &TopDocs::with_limit(limit.max(1)).order_by_score())?;
+            let typed = words.join(" ");
+            let order = TopDocs::with_limit(limit.max(1)).tweak_score(move |segment: &tantivy::SegmentReader| {
+                let fast = segment.fast_fields();
+                let names = fast.str("name_sort").ok().flatten();
+                let lengths = fast.u64("name_len").ok().map(|c| c.first_or_default_col(u64::MAX));
+                let links = fast.u64("links").ok().map(|c| c.first_or_default_col(0));
+                // Sorted names: those starting with the text are one run of ordinals.
+                let starting = names.as_ref().map_or(0..0, |n| ordinals_starting_with(n, &typed));
+                move |doc: tantivy::DocId, score: Score| {
+                    let ord = names.as_ref().and_then(|n| n.term_ords(doc).next());
+                    let starts = ord.is_some_and(|o| starting.contains(&o));
+                    let length = lengths.as_ref().map_or(u64::MAX, |l| l.get_val(doc));
+                    let links = links.as_ref().map_or(0, |l| l.get_val(doc));
+                    (starts, std::cmp::Reverse(length), links, score)
+                }
+            });
+            let top = searcher.search(&query, &order)?;
             top.into_iter()
                 .take(limit)
                 .map(|(_, address)| {
@@ -439,125 +471,5 @@ impl SearchIndex {
                 .collect()
         })
         .await
-    }
-}
-
-/// Counts the values of the facet fields over every matching document.
-struct FacetCollector;
-
-/// The fast fields counted, in the order of [`Facets`]' fields.
-const FACET_FIELDS: [&str; 5] = ["kind", "domain", "stage", "programme_kind", "city"];
-
-struct SegmentFacets {
-    columns: Vec<Option<StrColumn>>,
-    /// For each facet, a count per term ordinal of the segment's dictionary.
-    counts: Vec<Vec<u64>>,
-}
-
-impl Collector for FacetCollector {
-    type Fruit = Facets;
-    type Child = SegmentFacets;
-
-    fn for_segment(&self, _: u32, segment: &SegmentReader) -> tantivy::Result<SegmentFacets> {
-        let columns =
-            FACET_FIELDS.iter().map(|name| segment.fast_fields().str(name)).collect::<tantivy::Result<Vec<_>>>()?;
-        let counts = columns.iter().map(|c| vec![0; c.as_ref().map_or(0, |c| c.num_terms())]).collect();
-        Ok(SegmentFacets { counts, columns })
-    }
-
-    fn requires_scoring(&self) -> bool {
-        false
-    }
-
-    fn merge_fruits(&self, segments: Vec<Vec<HashMap<String, u64>>>) -> tantivy::Result<Facets> {
-        let mut merged: Vec<HashMap<String, u64>> = vec![HashMap::new(); FACET_FIELDS.len()];
-        for segment in segments {
-            for (total, counts) in merged.iter_mut().zip(segment) {
-                for (value, n) in counts {
-                    *total.entry(value).or_default() += n;
-                }
-            }
-        }
-        let mut lists = merged.into_iter().map(|counts| {
-            let mut list: Vec<FacetValue> =
-                counts.into_iter().map(|(value, count)| FacetValue { value, count }).collect();
-            list.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.value.cmp(&b.value)));
-            list
-        });
-        let mut next = || lists.next().unwrap_or_default();
-        Ok(Facets { kind: next(), domain: next(), stage: next(), programme_kind: next(), city: next() })
-    }
-}
-
-impl SegmentCollector for SegmentFacets {
-    type Fruit = Vec<HashMap<String, u64>>;
-
-    fn collect(&mut self, doc: DocId, _: Score) {
-        for (column, counts) in self.columns.iter().zip(&mut self.counts) {
-            if let Some(column) = column {
-                for ord in column.term_ords(doc) {
-                    counts[ord as usize] += 1;
-                }
-            }
-        }
-    }
-
-    fn harvest(self) -> Self::Fruit {
-        self.columns
-            .iter()
-            .zip(self.counts)
-            .map(|(column, counts)| {
-                let mut out = HashMap::new();
-                let Some(column) = column else { return out };
-                for (ord, n) in counts.into_iter().enumerate().filter(|(_, n)| *n > 0) {
-                    let mut value = String::new();
-                    if column.ord_to_str(ord as u64, &mut value).unwrap_or(false) {
-                        out.insert(value, n);
-                    }
-                }
-                out
-            })
-            .collect()
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn words(text: &str) -> (Vec<String>, Vec<Vec<String>>, bool) {
-        let p = parse(text, &mut Analyzers::default());
-        (p.words.into_iter().map(|w| w.raw).collect(), p.phrases, p.prefix)
-    }
-
-    #[test]
-    fn queries_are_folded_and_stop_words_dropped() {
-        assert_eq!(words("Analyse des Carburants "), (vec!["analyse".into(), "carburants".into()], vec![], false));
-        assert_eq!(words("l'énergie photovolt").0, ["energie", "photovolt"]);
-        assert!(words("photovolt").2);
-    }
-
-    #[test]
-    fn quotes_make_phrases_and_unbalanced_quotes_are_plain_text() {
-        let (w, p, _) = words("\"fibre optique\" lumière");
-        assert_eq!(w, ["lumiere"]);
-        assert_eq!(p, vec![vec!["fibre".to_string(), "optique".to_string()]]);
-        let (w, p, _) = words("\"fibre optique");
-        assert_eq!(w, ["fibre", "optique"]);
-        assert!(p.is_empty());
-    }
-
-    #[test]
-    fn any_input_parses() {
-        for text in ["", "\"", "AND OR -:*", "🌞🔥", &"x".repeat(10_000), "a\"b\"c\"d"] {
-            let _ = parse(text, &mut Analyzers::default());
-        }
-    }
-
-    #[test]
-    fn typo_budget_grows_with_word_length() {
-        assert_eq!(typo_distance("fuel"), 0);
-        assert_eq!(typo_distance("carbu"), 1);
-        assert_eq!(typo_distance("irrigation"), 2);
     }
 }

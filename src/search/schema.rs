@@ -5,7 +5,7 @@ use tantivy::schema::{FAST, Field, IndexRecordOption, STORED, STRING, Schema, Te
 use super::analyzer::{ENGLISH, FRENCH, RAW};
 
 /// Bumped whenever the schema or the analyzers change; an index built by another version is rebuilt.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 5;
 
 /// Handles to every field of the index.
 #[derive(Clone, Copy, Debug)]
@@ -29,6 +29,12 @@ pub struct Fields {
     pub related_fr: Field,
     pub related_en: Field,
     pub related_raw: Field,
+    /// The words of an entity's stage, kinds and domains, in French and English.
+    pub vocabulary_fr: Field,
+    pub vocabulary_en: Field,
+    pub vocabulary_raw: Field,
+    /// A company's city: a match there ranks above an organisation named after the city.
+    pub place_raw: Field,
     /// The description, in its own language's field.
     pub desc_fr: Field,
     pub desc_en: Field,
@@ -37,10 +43,16 @@ pub struct Fields {
     pub stage: Field,
     pub programme_kind: Field,
     pub city: Field,
+    /// The city folded (case and accents dropped), for filters.
+    pub city_key: Field,
     pub site: Field,
     pub membership: Field,
     /// Slugs of the technologies an entity is about: shared ones make entities similar.
     pub technology: Field,
+    /// How many other entities it is linked to.
+    pub links: Field,
+    /// The length of the folded name: shorter names are suggested first.
+    pub name_len: Field,
 }
 
 fn text(analyzer: &str) -> TextOptions {
@@ -69,6 +81,10 @@ pub fn build() -> (Schema, Fields) {
         related_fr: b.add_text_field("related_fr", text(FRENCH)),
         related_en: b.add_text_field("related_en", text(ENGLISH)),
         related_raw: b.add_text_field("related_raw", text(RAW)),
+        vocabulary_fr: b.add_text_field("vocabulary_fr", text(FRENCH)),
+        vocabulary_en: b.add_text_field("vocabulary_en", text(ENGLISH)),
+        vocabulary_raw: b.add_text_field("vocabulary_raw", text(RAW)),
+        place_raw: b.add_text_field("place_raw", text(RAW)),
         desc_fr: b.add_text_field("desc_fr", text(FRENCH)),
         desc_en: b.add_text_field("desc_en", text(ENGLISH)),
         desc_raw: b.add_text_field("desc_raw", text(RAW)),
@@ -76,9 +92,12 @@ pub fn build() -> (Schema, Fields) {
         stage: b.add_text_field("stage", facet.clone()),
         programme_kind: b.add_text_field("programme_kind", facet.clone()),
         city: b.add_text_field("city", facet.clone()),
+        city_key: b.add_text_field("city_key", STRING | FAST),
         site: b.add_text_field("site", facet.clone()),
         membership: b.add_text_field("membership", facet.clone()),
         technology: b.add_text_field("technology", facet | STORED),
+        links: b.add_u64_field("links", FAST | STORED),
+        name_len: b.add_u64_field("name_len", FAST),
     };
     (b.build(), fields)
 }

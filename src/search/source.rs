@@ -25,10 +25,13 @@ pub struct SearchDoc {
     pub domains: Vec<&'static str>,
     pub stages: Vec<&'static str>,
     pub programme_kinds: Vec<&'static str>,
+    pub organisation_kind: Option<&'static str>,
     pub city: Option<String>,
     pub site: Option<String>,
     pub memberships: Vec<String>,
     pub technologies: Vec<String>,
+    /// How many other entities it is linked to: breaks ties between suggestions.
+    pub links: u64,
 }
 
 /// Ids of one kind, in order, after `after`: the pages of a rebuild.
@@ -120,8 +123,17 @@ pub async fn load(db: &impl ConnectionTrait, kind: EntityKind, ids: &[i32]) -> R
         match kind {
             EntityKind::Company => docs.extend(companies(db, chunk).await?),
             EntityKind::Technology => {
+                let links = counts(
+                    db,
+                    company_technology::Entity,
+                    company_technology::Column::TechnologyId,
+                    company_technology::Column::CompanyId,
+                    &chunk,
+                )
+                .await?;
                 for m in technology::Entity::find().filter(technology::Column::Id.is_in(chunk)).all(db).await? {
                     docs.push(SearchDoc {
+                        links: links.get(&m.id).copied().unwrap_or_default(),
                         kind: Some(kind),
                         id: m.id,
                         aliases: serde_json::from_value(m.aliases).unwrap_or_default(),
@@ -136,6 +148,14 @@ pub async fn load(db: &impl ConnectionTrait, kind: EntityKind, ids: &[i32]) -> R
                 }
             }
             EntityKind::Programme => {
+                let links = counts(
+                    db,
+                    company_programme::Entity,
+                    company_programme::Column::ProgrammeId,
+                    company_programme::Column::CompanyId,
+                    &chunk,
+                )
+                .await?;
                 let rows = programme::Entity::find().filter(programme::Column::Id.is_in(chunk)).all(db).await?;
                 let operators = names_by_id(db, rows.iter().filter_map(|m| m.operator_id).collect()).await?;
                 for m in rows {
@@ -144,6 +164,8 @@ pub async fn load(db: &impl ConnectionTrait, kind: EntityKind, ids: &[i32]) -> R
                     docs.push(SearchDoc {
                         kind: Some(kind),
                         id: m.id,
+                        links: links.get(&m.id).copied().unwrap_or_default(),
+                        aliases: serde_json::from_value(m.aliases).unwrap_or_default(),
                         related: m
                             .operator_id
                             .and_then(|id| operators.get(&id))
@@ -161,10 +183,23 @@ pub async fn load(db: &impl ConnectionTrait, kind: EntityKind, ids: &[i32]) -> R
                 }
             }
             EntityKind::Organisation => {
+                let members = counts(
+                    db,
+                    company_membership::Entity,
+                    company_membership::Column::OrganisationId,
+                    company_membership::Column::CompanyId,
+                    &chunk,
+                )
+                .await?;
+                let hosted = counts(db, company::Entity, company::Column::SiteId, company::Column::Id, &chunk).await?;
                 for m in organisation::Entity::find().filter(organisation::Column::Id.is_in(chunk)).all(db).await? {
                     docs.push(SearchDoc {
                         kind: Some(kind),
                         id: m.id,
+                        links: members.get(&m.id).copied().unwrap_or_default()
+                            + hosted.get(&m.id).copied().unwrap_or_default(),
+                        aliases: serde_json::from_value(m.aliases).unwrap_or_default(),
+                        organisation_kind: Some(m.kind.as_str()),
                         name: m.name,
                         description: m.description,
                         lang: Some(m.lang),
@@ -177,6 +212,26 @@ pub async fn load(db: &impl ConnectionTrait, kind: EntityKind, ids: &[i32]) -> R
         }
     }
     Ok(docs)
+}
+
+/// How many rows of a link table point at each of `ids` through `by`.
+async fn counts<E: EntityTrait>(
+    db: &impl ConnectionTrait,
+    _: E,
+    by: E::Column,
+    counted: E::Column,
+    ids: &[i32],
+) -> Result<HashMap<i32, u64>> {
+    let rows: Vec<(i32, i64)> = E::find()
+        .select_only()
+        .column(by)
+        .column_as(counted.count(), "n")
+        .filter(by.is_in(ids.to_vec()))
+        .group_by(by)
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(rows.into_iter().map(|(id, n)| (id, n.max(0) as u64)).collect())
 }
 
 /// Organisation id to (slug, name).
@@ -255,6 +310,7 @@ async fn companies(db: &impl ConnectionTrait, ids: Vec<i32>) -> Result<Vec<Searc
                 description: m.description,
                 lang: Some(m.lang),
                 stages: vec![m.stage.as_str()],
+                aliases: serde_json::from_value(m.aliases).unwrap_or_default(),
                 city: m.city,
                 slug: m.slug,
                 ..SearchDoc::default()
@@ -268,6 +324,7 @@ async fn companies(db: &impl ConnectionTrait, ids: Vec<i32>) -> Result<Vec<Searc
         .collect();
     for (company, tech) in tech_links {
         let (Some(doc), Some(t)) = (docs.get_mut(&company), techs.get(&tech)) else { continue };
+        doc.links += 1;
         doc.related.push(t.name.clone());
         doc.related.extend(serde_json::from_value::<Vec<String>>(t.aliases.clone()).unwrap_or_default());
         doc.domains.push(t.domain.as_str());
@@ -275,11 +332,13 @@ async fn companies(db: &impl ConnectionTrait, ids: Vec<i32>) -> Result<Vec<Searc
     }
     for (company, prog) in prog_links {
         let (Some(doc), Some((name, kind))) = (docs.get_mut(&company), progs.get(&prog)) else { continue };
+        doc.links += 1;
         doc.related.push(name.clone());
         doc.programme_kinds.push(kind.as_str());
     }
     for (company, org) in member_links {
         let (Some(doc), Some((slug, name))) = (docs.get_mut(&company), orgs.get(&org)) else { continue };
+        doc.links += 1;
         doc.related.push(name.clone());
         doc.memberships.push(slug.clone());
     }

@@ -16,6 +16,7 @@ mod mirror;
 mod mutations;
 mod operations;
 mod queries;
+mod relevance;
 mod replicas;
 mod search;
 mod server;

@@ -1,0 +1,158 @@
+//! A parsed query turned into the clauses [`RankQuery`] ranks: for each word, its exact and
+//! stemmed forms, its vocabulary synonyms, its typos and completions, in each field level.
+
+use tantivy::query::{BooleanQuery, Occur, PhraseQuery, Query, TermQuery};
+use tantivy::schema::{Field, IndexRecordOption};
+use tantivy::{Searcher, Term};
+
+use super::expand;
+use super::rank::{self, Clause, RankQuery};
+use super::schema::Fields;
+use super::words::{Parsed, synonyms_of};
+use crate::error::Result;
+
+/// How far apart two query words may stand and still count as close together.
+const PROXIMITY_SLOP: u32 = 3;
+
+pub(super) fn term(field: Field, text: &str) -> Term {
+    Term::from_field_text(field, text)
+}
+
+fn term_query(field: Field, text: &str) -> Box<dyn Query> {
+    Box::new(TermQuery::new(term(field, text), IndexRecordOption::WithFreqs))
+}
+
+fn union(clauses: Vec<Box<dyn Query>>) -> Box<dyn Query> {
+    Box::new(BooleanQuery::union(clauses))
+}
+
+/// The fields of one field level: the raw (folded) text, and its French and English stems.
+struct Group {
+    level: u8,
+    raw: Field,
+    stemmed: Option<(Field, Field)>,
+}
+
+fn groups(f: &Fields) -> [Group; 5] {
+    [
+        Group { level: rank::PLACE, raw: f.place_raw, stemmed: None },
+        Group { level: rank::PRIMARY, raw: f.primary_raw, stemmed: Some((f.primary_fr, f.primary_en)) },
+        Group { level: rank::RELATED, raw: f.related_raw, stemmed: Some((f.related_fr, f.related_en)) },
+        Group { level: rank::DESCRIPTION, raw: f.desc_raw, stemmed: Some((f.desc_fr, f.desc_en)) },
+        Group { level: rank::VOCABULARY, raw: f.vocabulary_raw, stemmed: Some((f.vocabulary_fr, f.vocabulary_en)) },
+    ]
+}
+
+/// A query turned into ranked clauses.
+pub(super) struct Plan {
+    rank: RankQuery,
+    /// How many plain words (bits `0..words`); phrases follow them.
+    pub words: usize,
+    /// The bits of the quoted phrases, always required.
+    phrases: u32,
+}
+
+impl Plan {
+    pub fn build(f: &Fields, searcher: &Searcher, parsed: &Parsed) -> Result<Plan> {
+        let raw_fields: Vec<Field> = groups(f).iter().map(|g| g.raw).collect();
+        let synonyms: Vec<Vec<Vec<String>>> = parsed.words.iter().map(synonyms_of).collect();
+        let mut clauses = Vec::new();
+        let last = parsed.words.len().saturating_sub(1);
+        for (i, word) in parsed.words.iter().enumerate() {
+            let bit = 1 << i;
+            let typos = expand::typo_terms(searcher, &raw_fields, &word.raw)?;
+            let completions = if parsed.prefix && i == last {
+                expand::prefix_terms(searcher, &raw_fields, &word.raw)?
+            } else {
+                Vec::new()
+            };
+            for g in groups(f) {
+                let mut exact = vec![term_query(g.raw, &word.raw)];
+                if let Some((fr, en)) = g.stemmed {
+                    exact.extend(word.french.iter().map(|stem| term_query(fr, stem)));
+                    exact.extend(word.english.iter().map(|stem| term_query(en, stem)));
+                }
+                if !word.parts.is_empty() {
+                    exact.push(Box::new(PhraseQuery::new(word.parts.iter().map(|p| term(g.raw, p)).collect())));
+                }
+                for synonym in &synonyms[i] {
+                    exact.push(match synonym.as_slice() {
+                        [one] => term_query(g.raw, one),
+                        many => Box::new(PhraseQuery::new(many.iter().map(|p| term(g.raw, p)).collect())),
+                    });
+                }
+                clauses.push(Clause { words: bit, cost: 0, field: g.level, query: union(exact) });
+                for n in 1..=2 {
+                    let terms: Vec<Box<dyn Query>> =
+                        typos.iter().filter(|(_, t)| *t == n).map(|(t, _)| term_query(g.raw, t)).collect();
+                    if !terms.is_empty() {
+                        clauses.push(Clause { words: bit, cost: 2 * n, field: g.level, query: union(terms) });
+                    }
+                }
+                if !completions.is_empty() {
+                    let terms = completions.iter().map(|t| term_query(g.raw, t)).collect();
+                    clauses.push(Clause { words: bit, cost: 1, field: g.level, query: union(terms) });
+                }
+            }
+        }
+        // Two words written apart may be one word in the text ("start up", "startup").
+        let mut proximity = Vec::new();
+        for (i, pair) in parsed.words.windows(2).enumerate() {
+            let (a, b) = (&pair[0], &pair[1]);
+            let joined = format!("{}{}", a.raw, b.raw);
+            for g in groups(f) {
+                clauses.push(Clause { words: 0b11 << i, cost: 0, field: g.level, query: term_query(g.raw, &joined) });
+            }
+            let (a, b) = (a.parts.last().unwrap_or(&a.raw), b.parts.first().unwrap_or(&b.raw));
+            let close = groups(f)
+                .iter()
+                .skip(1)
+                .map(|g| {
+                    Box::new(PhraseQuery::new_with_offset_and_slop(
+                        vec![(0, term(g.raw, a)), (1, term(g.raw, b))],
+                        PROXIMITY_SLOP,
+                    )) as Box<dyn Query>
+                })
+                .collect();
+            proximity.push(union(close));
+        }
+        let words = parsed.words.len();
+        let mut phrases = 0;
+        for (j, phrase) in parsed.phrases.iter().enumerate() {
+            let bit = 1 << (words + j);
+            phrases |= bit;
+            for g in groups(f).into_iter().skip(1) {
+                let query = Box::new(PhraseQuery::new(phrase.iter().map(|w| term(g.raw, w)).collect()));
+                clauses.push(Clause { words: bit, cost: 0, field: g.level, query });
+            }
+        }
+        Ok(Plan { rank: RankQuery { clauses, proximity, required: phrases }, words, phrases })
+    }
+
+    /// The bits of the words a match must have at `level`: the first `level` words and every phrase.
+    pub fn required(&self, level: usize) -> u32 {
+        let words = if level >= 32 { u32::MAX } else { (1u32 << level) - 1 };
+        (words & ((1u32 << self.words) - 1)) | self.phrases
+    }
+
+    /// Matches the words of `required` (any word when none is), unranked: for counting.
+    pub fn filter(&self, required: u32) -> Box<dyn Query> {
+        if required == 0 {
+            return union(self.rank.clauses.iter().map(|c| c.query.box_clone()).collect());
+        }
+        let mut must = Vec::new();
+        let mut bits = required;
+        while bits != 0 {
+            let bit = 1 << bits.trailing_zeros();
+            bits &= bits - 1;
+            let any: Vec<Box<dyn Query>> =
+                self.rank.clauses.iter().filter(|c| c.words & bit != 0).map(|c| c.query.box_clone()).collect();
+            must.push((Occur::Must, union(any)));
+        }
+        Box::new(BooleanQuery::new(must))
+    }
+
+    pub fn ranked(&self, level: usize) -> RankQuery {
+        RankQuery { required: self.required(level), ..self.rank.clone() }
+    }
+}
