@@ -151,6 +151,7 @@ impl Application {
     /// Serves until Ctrl-C or SIGTERM.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let (stop, stopping) = tokio::sync::watch::channel(false);
+        let websockets = Arc::new(tokio::sync::Semaphore::new(http::MAX_WEBSOCKETS));
         let schema = graphql::schema(
             self.kb.clone(),
             self.tokens.clone(),
@@ -166,7 +167,7 @@ impl Application {
             admission,
             request_timeout: self.limits.request_timeout,
             tokens: self.tokens,
-            websockets: Arc::new(tokio::sync::Semaphore::new(http::MAX_WEBSOCKETS)),
+            websockets: websockets.clone(),
             shutdown: stopping,
         };
         let serving = Arc::new(serving);
@@ -188,7 +189,7 @@ impl Application {
                 }
             });
         }
-        Server::new_with_acceptor(self.acceptor)
+        let served = Server::new_with_acceptor(self.acceptor)
             .run_with_graceful_shutdown(
                 app,
                 async move {
@@ -197,7 +198,11 @@ impl Application {
                 },
                 Some(Duration::from_secs(5)),
             )
-            .await
+            .await;
+        // WebSockets outlive the HTTP server's shutdown: give them a moment to say goodbye.
+        let all = http::MAX_WEBSOCKETS as u32;
+        let _ = tokio::time::timeout(Duration::from_secs(2), websockets.acquire_many(all)).await;
+        served
     }
 }
 

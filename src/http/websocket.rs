@@ -11,10 +11,10 @@ use std::time::Duration;
 use async_graphql::http::ALL_WEBSOCKET_PROTOCOLS;
 use async_graphql::{BatchRequest, BatchResponse, Data, Executor, Request as GqlRequest, Response as GqlResponse};
 use async_graphql_poem::{GraphQLProtocol, GraphQLWebSocket};
-use futures_util::StreamExt;
 use futures_util::stream::BoxStream;
+use futures_util::{SinkExt, StreamExt};
 use poem::http::{StatusCode, header};
-use poem::web::websocket::WebSocket;
+use poem::web::websocket::{CloseCode, Message, WebSocket};
 use poem::{FromRequest, IntoResponse, Request, Response};
 
 use super::{Serving, error_response};
@@ -101,13 +101,14 @@ pub(super) async fn serve(req: Request) -> poem::Result<Response> {
         .protocols(ALL_WEBSOCKET_PROTOCOLS)
         .on_upgrade(move |socket| async move {
             let _permit = permit;
-            let (sink, stream) = socket.split();
+            let (mut sink, stream) = socket.split();
             // At shutdown the subscriptions end (each is completed), then the connection closes.
-            let stream = stream.take_until(async move {
+            let stopping = async move {
                 let _ = shutdown.wait_for(|stop| *stop).await;
                 tokio::time::sleep(Duration::from_millis(100)).await;
-            });
-            GraphQLWebSocket::new_with_pair(sink, stream, executor, protocol)
+            };
+            let stream = stream.take_until(stopping);
+            GraphQLWebSocket::new_with_pair(&mut sink, stream, executor, protocol)
                 .keepalive_timeout(IDLE_TIMEOUT)
                 .on_connection_init(|payload| async move {
                     let mut data = Data::default();
@@ -119,6 +120,9 @@ pub(super) async fn serve(req: Request) -> poem::Result<Response> {
                 })
                 .serve()
                 .await;
+            // Says goodbye properly when the server stops (a client that left gets nothing).
+            let _ = sink.send(Message::close_with(CloseCode::Away, "the server is shutting down")).await;
+            let _ = sink.close().await;
         })
         .into_response())
 }
