@@ -173,7 +173,7 @@ pub(super) async fn graphql_endpoint(
         None if request_failed && media == Media::GraphqlResponse => (StatusCode::BAD_REQUEST, None),
         None => (StatusCode::OK, None),
     };
-    record(req, &response, status.0, &operation, &request_id, started.elapsed());
+    record(req.method().as_str(), req.uri().path(), &response, status.0, &operation, &request_id, started.elapsed());
 
     // Serialized as is: a JSON value would sort the fields, and answers keep the query's order.
     let body = if request_failed {
@@ -210,8 +210,9 @@ pub(super) async fn graphql_endpoint(
 }
 
 /// The access log line and the metrics of one GraphQL request: never its variables, body or token.
-fn record(
-    req: &Request,
+pub(super) fn record(
+    method: &str,
+    path: &str,
     response: &async_graphql::Response,
     status: StatusCode,
     operation: &OperationInfo,
@@ -231,8 +232,8 @@ fn record(
     }
     tracing::info!(
         target: "pepite::access",
-        method = %req.method(),
-        path = req.uri().path(),
+        method,
+        path,
         status = status.as_u16(),
         duration_ms = took.as_secs_f64() * 1000.0,
         operation = operation.name().unwrap_or(""),
@@ -247,7 +248,7 @@ fn record(
 const REQUEST_ID: &str = "x-request-id";
 
 /// The caller's request id when it is a sane one (a proxy's), else a new one.
-fn request_id(req: &Request) -> String {
+pub(super) fn request_id(req: &Request) -> String {
     let given = req.headers().get(REQUEST_ID).and_then(|v| v.to_str().ok()).filter(|v| {
         !v.is_empty() && v.len() <= 64 && v.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
     });
@@ -255,7 +256,10 @@ fn request_id(req: &Request) -> String {
 }
 
 /// Runs a request's execution, turning a panic into an `INTERNAL` error that names the request.
-async fn contained(work: impl Future<Output = async_graphql::Response>, request_id: &str) -> async_graphql::Response {
+pub(super) async fn contained(
+    work: impl Future<Output = async_graphql::Response>,
+    request_id: &str,
+) -> async_graphql::Response {
     match AssertUnwindSafe(work).catch_unwind().await {
         Ok(response) => response,
         Err(panic) => {
@@ -271,7 +275,7 @@ async fn contained(work: impl Future<Output = async_graphql::Response>, request_
 }
 
 /// The HTTP status (and `Retry-After`) of answers whose outcome is the transport's, not the query's.
-fn transport_status(response: &async_graphql::Response) -> Option<(StatusCode, Option<u64>)> {
+pub(super) fn transport_status(response: &async_graphql::Response) -> Option<(StatusCode, Option<u64>)> {
     response.errors.iter().find_map(|error| {
         let code = error.extensions.as_ref()?.get("code")?;
         match code {
@@ -289,17 +293,22 @@ fn transport_status(response: &async_graphql::Response) -> Option<(StatusCode, O
     })
 }
 
-/// The answer to a request that was not let in.
-fn refused(refusal: Refusal) -> Response {
+/// The status, code and message of a request that was not let in, and how long to wait.
+pub(super) fn refusal(refusal: Refusal) -> (StatusCode, &'static str, &'static str, Duration) {
     METRICS.requests.with_label_values(&["unknown", "refused"]).inc();
-    let (status, code, message, wait) = match refusal {
+    match refusal {
         Refusal::Overloaded(wait) => {
             (StatusCode::SERVICE_UNAVAILABLE, "OVERLOADED", "the server is busy; try again shortly", wait)
         }
         Refusal::RateLimited(wait) => {
             (StatusCode::TOO_MANY_REQUESTS, "RATE_LIMITED", "too many requests from this client; slow down", wait)
         }
-    };
+    }
+}
+
+/// The answer to a request that was not let in.
+fn refused(refused: Refusal) -> Response {
+    let (status, code, message, wait) = refusal(refused);
     let mut response = error_response(status, code, message);
     let seconds = wait.as_secs_f64().ceil().max(1.0) as u64;
     response.headers_mut().insert(header::RETRY_AFTER, seconds.into());
@@ -307,7 +316,7 @@ fn refused(refusal: Refusal) -> Response {
 }
 
 /// Who a request counts against for the rate limit: a known token, else the client's address.
-fn client_key(req: &Request, serving: &Serving, token: Option<&str>) -> String {
+pub(super) fn client_key(req: &Request, serving: &Serving, token: Option<&str>) -> String {
     if let Some(token) = token
         && let Some(name) = serving.known_token(token)
     {

@@ -9,6 +9,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_graphql::http::ALL_WEBSOCKET_PROTOCOLS;
+use async_graphql::parser::types::{DocumentOperations, OperationType};
 use async_graphql::{BatchRequest, BatchResponse, Data, Executor, Request as GqlRequest, Response as GqlResponse};
 use async_graphql_poem::{GraphQLProtocol, GraphQLWebSocket};
 use futures_util::stream::BoxStream;
@@ -17,7 +18,8 @@ use poem::http::{StatusCode, header};
 use poem::web::websocket::{CloseCode, Message, WebSocket};
 use poem::{FromRequest, IntoResponse, Request, Response};
 
-use super::{Serving, error_response};
+use super::{Serving, endpoint, error_response};
+use crate::deadline;
 use crate::graphql::{self, AppSchema};
 
 /// WebSocket connections one process holds at once.
@@ -33,11 +35,17 @@ pub(super) fn is_upgrade(req: &Request) -> bool {
         .is_some_and(|v| v.eq_ignore_ascii_case("websocket"))
 }
 
-/// Runs each operation with its own DataLoader and the connection's data.
+/// Runs each operation with its own DataLoader and the connection's data. Queries and mutations
+/// pass the same admission (in-flight bound, queue, rate limit), deadline, panic containment and
+/// access log as over HTTP.
 #[derive(Clone)]
 struct PerOperation {
     schema: AppSchema,
     serving: Arc<Serving>,
+    /// Who the connection's operations count against for the rate limit.
+    client: String,
+    /// The upgrade request's id; each operation's log line carries it.
+    request_id: String,
 }
 
 impl PerOperation {
@@ -46,13 +54,62 @@ impl PerOperation {
     }
 }
 
+impl PerOperation {
+    /// Runs a query or a mutation as over HTTP: admission, deadline, contained panics, access log.
+    async fn limited(&self, request: GqlRequest, session: Arc<Data>) -> GqlResponse {
+        let _slot = match self.serving.admission.enter(&self.client).await {
+            Ok(slot) => slot,
+            Err(refused) => {
+                let (_, code, message, _) = endpoint::refusal(refused);
+                let mut error = async_graphql::ServerError::new(message, None);
+                let mut extensions = async_graphql::ErrorExtensionValues::default();
+                extensions.set("code", code);
+                error.extensions = Some(extensions);
+                return GqlResponse::from_errors(vec![error]);
+            }
+        };
+        let started = std::time::Instant::now();
+        let operation = Arc::new(graphql::limits::OperationInfo::default());
+        let request = request.data(graphql::loader(&self.serving.kb)).data(operation.clone());
+        let deadline = tokio::time::Instant::now() + self.serving.request_timeout;
+        let mut answers = self.schema.execute_stream_with_session_data(request, session);
+        let work = deadline::scope(deadline, async move { answers.next().await.unwrap_or_default() });
+        let response = endpoint::contained(work, &self.request_id).await;
+        let status = endpoint::transport_status(&response).map_or(StatusCode::OK, |(status, _)| status);
+        endpoint::record("WS", "/graphql", &response, status, &operation, &self.request_id, started.elapsed());
+        response
+    }
+}
+
+/// Whether a request's operation is a subscription (one that does not parse is not: the limits
+/// report why).
+fn is_subscription(request: &GqlRequest) -> bool {
+    if request.query.len() > graphql::limits::MAX_QUERY_BYTES {
+        return false;
+    }
+    let Ok(doc) = async_graphql::parser::parse_query(&request.query) else { return false };
+    let kind = match &doc.operations {
+        DocumentOperations::Single(op) => Some(op.node.ty),
+        DocumentOperations::Multiple(map) => match &request.operation_name {
+            Some(name) => map.get(name.as_str()).map(|op| op.node.ty),
+            None => map.values().next().map(|op| op.node.ty),
+        },
+    };
+    kind == Some(OperationType::Subscription)
+}
+
 impl Executor for PerOperation {
     async fn execute(&self, request: GqlRequest) -> GqlResponse {
-        self.schema.execute(self.prepare(request)).await
+        self.limited(request, Arc::default()).await
     }
 
     fn execute_stream(&self, request: GqlRequest, session: Option<Arc<Data>>) -> BoxStream<'static, GqlResponse> {
-        self.schema.execute_stream_with_session_data(self.prepare(request), session.unwrap_or_default()).boxed()
+        let session = session.unwrap_or_default();
+        if is_subscription(&request) {
+            return self.schema.execute_stream_with_session_data(self.prepare(request), session).boxed();
+        }
+        let this = self.clone();
+        futures_util::stream::once(async move { this.limited(request, session).await }).boxed()
     }
 
     async fn execute_batch(&self, batch: BatchRequest) -> BatchResponse {
@@ -95,7 +152,8 @@ pub(super) async fn serve(req: Request) -> poem::Result<Response> {
     let Ok(permit) = serving.websockets.clone().try_acquire_owned() else {
         return Ok(error_response(StatusCode::SERVICE_UNAVAILABLE, "OVERLOADED", "too many WebSocket connections"));
     };
-    let executor = PerOperation { schema, serving: serving.clone() };
+    let client = endpoint::client_key(&req, &serving, None);
+    let executor = PerOperation { schema, serving: serving.clone(), client, request_id: endpoint::request_id(&req) };
     let mut shutdown = serving.shutdown.clone();
     Ok(websocket
         .protocols(ALL_WEBSOCKET_PROTOCOLS)

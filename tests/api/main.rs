@@ -20,3 +20,4 @@ mod relevance;
 mod replicas;
 mod search;
 mod server;
+mod websocket_limits;
