@@ -18,7 +18,7 @@ use serde_json::json;
 
 pub use admission::{Admission, Refusal};
 pub use health::Health;
-pub use websocket::MAX_CONNECTIONS as MAX_WEBSOCKETS;
+pub use websocket::{MAX_CONNECTIONS as MAX_WEBSOCKETS, PING_EVERY};
 
 use crate::auth::Tokens;
 use crate::graphql::AppSchema;

@@ -27,6 +27,52 @@ pub const MAX_CONNECTIONS: usize = 512;
 /// A connection that sends nothing (not even a ping) for this long is closed.
 const IDLE_TIMEOUT: Duration = Duration::from_secs(300);
 
+/// Messages waiting for a slow client, past which the GraphQL side waits too.
+const OUTBOX: usize = 16;
+/// How often the server pings an open connection (a WebSocket ping frame; clients answer by
+/// themselves), so that proxies and clients see it is alive.
+pub const PING_EVERY: Duration = Duration::from_secs(15);
+/// A client that takes no message for this long is too slow: its connection is closed.
+const SLOW_AFTER: Duration = Duration::from_secs(30);
+/// The close code a too slow client gets (4000–4999 are the application's).
+const TOO_SLOW: u16 = 4008;
+
+/// Writes the GraphQL side's messages and a ping every [`PING_EVERY`]; closes a client that does
+/// not take a message within [`SLOW_AFTER`] with [`TOO_SLOW`], instead of buffering for it.
+async fn write(
+    mut sink: impl futures_util::Sink<Message> + Unpin,
+    mut queued: futures_channel::mpsc::Receiver<Message>,
+) {
+    let mut ping = tokio::time::interval(PING_EVERY);
+    ping.tick().await;
+    loop {
+        let message = tokio::select! {
+            message = queued.next() => match message {
+                Some(message) => message,
+                None => break,
+            },
+            _ = ping.tick() => Message::Ping(Vec::new()),
+        };
+        match tokio::time::timeout(SLOW_AFTER, sink.send(message)).await {
+            Ok(Ok(())) => {}
+            Ok(Err(_)) => return, // the client left
+            Err(_) => {
+                tracing::warn!("a WebSocket client took no message for {SLOW_AFTER:?}; closing it");
+                let close = Message::close_with(CloseCode::from(TOO_SLOW), "too slow: messages were waiting");
+                let _ = tokio::time::timeout(Duration::from_secs(1), sink.send(close)).await;
+                return;
+            }
+        }
+    }
+    // Says goodbye properly when the server stops (a client that left gets nothing).
+    let _ = tokio::time::timeout(
+        Duration::from_secs(1),
+        sink.send(Message::close_with(CloseCode::Away, "the server is shutting down")),
+    )
+    .await;
+    let _ = sink.close().await;
+}
+
 /// Whether the request asks for a WebSocket upgrade.
 pub(super) fn is_upgrade(req: &Request) -> bool {
     req.headers()
@@ -159,14 +205,16 @@ pub(super) async fn serve(req: Request) -> poem::Result<Response> {
         .protocols(ALL_WEBSOCKET_PROTOCOLS)
         .on_upgrade(move |socket| async move {
             let _permit = permit;
-            let (mut sink, stream) = socket.split();
+            let (sink, stream) = socket.split();
             // At shutdown the subscriptions end (each is completed), then the connection closes.
             let stopping = async move {
                 let _ = shutdown.wait_for(|stop| *stop).await;
                 tokio::time::sleep(Duration::from_millis(100)).await;
             };
             let stream = stream.take_until(stopping);
-            GraphQLWebSocket::new_with_pair(&mut sink, stream, executor, protocol)
+            // GraphQL messages go through a short queue to one writer, which also pings.
+            let (outbox, queued) = futures_channel::mpsc::channel::<Message>(OUTBOX);
+            let graphql = GraphQLWebSocket::new_with_pair(outbox, stream, executor, protocol)
                 .keepalive_timeout(IDLE_TIMEOUT)
                 .on_connection_init(|payload| async move {
                     let mut data = Data::default();
@@ -176,11 +224,8 @@ pub(super) async fn serve(req: Request) -> poem::Result<Response> {
                     }
                     Ok(data)
                 })
-                .serve()
-                .await;
-            // Says goodbye properly when the server stops (a client that left gets nothing).
-            let _ = sink.send(Message::close_with(CloseCode::Away, "the server is shutting down")).await;
-            let _ = sink.close().await;
+                .serve();
+            tokio::join!(graphql, write(sink, queued));
         })
         .into_response())
 }

@@ -63,3 +63,77 @@ async fn websocket_queries_have_the_same_deadline_and_rate_limit() {
     assert_eq!(answers[1]["data"]["__typename"], "Query");
     assert_eq!(code(&answers[2]), "RATE_LIMITED", "{}", answers[2]);
 }
+
+type Socket = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+/// A `graphql-transport-ws` connection, acknowledged.
+async fn connect(app: &TestApp) -> Socket {
+    let url = format!("{}/graphql", app.address.replacen("http", "ws", 1));
+    let mut request = url.into_client_request().unwrap();
+    request.headers_mut().insert("sec-websocket-protocol", "graphql-transport-ws".parse().unwrap());
+    let (mut socket, _) = tokio_tungstenite::connect_async(request).await.expect("a WebSocket");
+    socket.send(Message::text(json!({"type": "connection_init"}).to_string())).await.unwrap();
+    assert_eq!(next_json(&mut socket).await["type"], "connection_ack");
+    socket
+}
+
+/// The next GraphQL message (pings and pongs skipped).
+async fn next_json(socket: &mut Socket) -> Value {
+    loop {
+        let message = tokio::time::timeout(Duration::from_secs(10), socket.next()).await.unwrap().unwrap().unwrap();
+        if let Message::Text(text) = message {
+            return serde_json::from_str(text.as_str()).unwrap();
+        }
+    }
+}
+
+#[tokio::test]
+async fn subscriptions_follow_their_kinds_and_a_connection_holds_a_bounded_number() {
+    let app = crate::helpers::spawn_app().await;
+    let mut socket = connect(&app).await;
+    let subscribe = |id: usize, query: &str| {
+        Message::text(json!({"id": id.to_string(), "type": "subscribe", "payload": {"query": query}}).to_string())
+    };
+    socket.send(subscribe(0, "subscription { changes(kinds: [TECHNOLOGY]) { kind slug operation } }")).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    app.mutate_ok(
+        r#"mutation { createCompany(input: {slug: "not-a-tech", name: "N", stage: SME, lang: en}) { id } }"#,
+        json!({}),
+    )
+    .await;
+    app.mutate_ok(
+        r#"mutation { createTechnology(input: {slug: "new-tech", name: "New tech", domain: ENERGY, lang: en}) { id } }"#,
+        json!({}),
+    )
+    .await;
+    let event = next_json(&mut socket).await;
+    assert_eq!(
+        event["payload"]["data"]["changes"],
+        json!({"kind": "TECHNOLOGY", "slug": "new-tech", "operation": "CREATED"}),
+        "{event}"
+    );
+
+    // Sixteen more on a connection that holds one: exactly one of them (whichever comes last to the
+    // server, which runs them concurrently) is refused.
+    for id in 1..=16 {
+        socket.send(subscribe(id, "subscription { changes { slug } }")).await.unwrap();
+    }
+    let refused = next_json(&mut socket).await;
+    assert_eq!(refused["type"], "next", "{refused}");
+    assert!(refused["payload"].to_string().contains("at most 16 subscriptions"), "{refused}");
+}
+
+#[tokio::test]
+async fn an_open_connection_is_pinged_by_the_server() {
+    let app = crate::helpers::spawn_app().await;
+    let mut socket = connect(&app).await;
+    let started = std::time::Instant::now();
+    let bound = pepite::http::PING_EVERY + Duration::from_secs(10);
+    loop {
+        let message = tokio::time::timeout(bound, socket.next()).await.expect("a ping in time").unwrap().unwrap();
+        if matches!(message, Message::Ping(_)) {
+            break;
+        }
+        assert!(started.elapsed() < bound, "no ping within {bound:?}");
+    }
+}
