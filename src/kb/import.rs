@@ -422,10 +422,21 @@ pub async fn write(
     let company_ids = ids_of::<company::Entity>(db, (C::Id, C::Slug), companies.iter().map(|(d, _)| &d.slug)).await?;
     let written: Vec<(&CompanyDraft, i32)> = companies.iter().map(|(d, _)| (*d, company_ids[&d.slug])).collect();
     changes.extend(written.iter().map(|&(_, id)| (EntityKind::Company, id)));
+    // An entity gained or lost linked companies: its index document counts them, rewrite it too.
+    let ids: Vec<i32> = written.iter().map(|&(_, id)| id).collect();
+    let before: HashSet<(EntityKind, i32)> =
+        crate::search::dependents(db, EntityKind::Company, &ids).await?.into_iter().collect();
     replace_links(db, &written, (&tech_ids, &prog_ids, &org_ids)).await?;
+    let after: HashSet<(EntityKind, i32)> =
+        crate::search::dependents(db, EntityKind::Company, &ids).await?.into_iter().collect();
+    let written_set: HashSet<(EntityKind, i32)> = changes.iter().copied().collect();
+    let relinked: Vec<(EntityKind, i32)> =
+        before.symmetric_difference(&after).filter(|entity| !written_set.contains(entity)).copied().collect();
 
     summary.touched.extend(changes.iter().map(|(kind, id)| format!("{}:{id}", kind.as_str())));
-    crate::changelog::record(db, changes.into_iter().map(|(kind, id)| Touched::Written(kind, id))).await?;
+    let touched = changes.into_iter().map(|(kind, id)| Touched::Written(kind, id));
+    let touched = touched.chain(relinked.into_iter().map(|(kind, id)| Touched::Affected(kind, id)));
+    crate::changelog::record(db, touched).await?;
     Ok(summary)
 }
 

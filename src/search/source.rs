@@ -59,12 +59,62 @@ pub async fn ids_after(db: &impl ConnectionTrait, kind: EntityKind, after: i32, 
 
 /// The entities whose documents show something of the given ones (e.g. a technology's name
 /// is part of the documents of the companies working on it).
+/// The technologies, programmes and organisations (memberships and sites) the companies link to.
+async fn linked_by_companies(db: &impl ConnectionTrait, companies: &[i32]) -> Result<Vec<(EntityKind, i32)>> {
+    let ids = || companies.iter().copied();
+    let technologies: Vec<i32> = company_technology::Entity::find()
+        .select_only()
+        .column(company_technology::Column::TechnologyId)
+        .filter(company_technology::Column::CompanyId.is_in(ids()))
+        .distinct()
+        .into_tuple()
+        .all(db)
+        .await?;
+    let programmes: Vec<i32> = company_programme::Entity::find()
+        .select_only()
+        .column(company_programme::Column::ProgrammeId)
+        .filter(company_programme::Column::CompanyId.is_in(ids()))
+        .distinct()
+        .into_tuple()
+        .all(db)
+        .await?;
+    let mut organisations: Vec<i32> = company_membership::Entity::find()
+        .select_only()
+        .column(company_membership::Column::OrganisationId)
+        .filter(company_membership::Column::CompanyId.is_in(ids()))
+        .distinct()
+        .into_tuple()
+        .all(db)
+        .await?;
+    let sites: Vec<Option<i32>> = company::Entity::find()
+        .select_only()
+        .column(company::Column::SiteId)
+        .filter(company::Column::Id.is_in(ids()))
+        .distinct()
+        .into_tuple()
+        .all(db)
+        .await?;
+    organisations.extend(sites.into_iter().flatten());
+    let mut out: Vec<(EntityKind, i32)> = technologies.into_iter().map(|id| (EntityKind::Technology, id)).collect();
+    out.extend(programmes.into_iter().map(|id| (EntityKind::Programme, id)));
+    out.extend(organisations.into_iter().map(|id| (EntityKind::Organisation, id)));
+    out.sort_unstable();
+    out.dedup();
+    Ok(out)
+}
+
+/// The entities whose index documents show something of the given ones, and must be rewritten
+/// when they change.
 pub async fn dependents(db: &impl ConnectionTrait, kind: EntityKind, ids: &[i32]) -> Result<Vec<(EntityKind, i32)>> {
     let mut out = Vec::new();
     for chunk in ids.chunks(1000) {
         let chunk = chunk.to_vec();
         let companies: Vec<i32> = match kind {
-            EntityKind::Company => Vec::new(),
+            // What a company links to shows how many companies link to it (`suggest` ranks by it).
+            EntityKind::Company => {
+                out.extend(linked_by_companies(db, &chunk).await?);
+                Vec::new()
+            }
             EntityKind::Technology => {
                 company_technology::Entity::find()
                     .select_only()

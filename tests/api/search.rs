@@ -307,3 +307,35 @@ async fn a_write_is_searchable_once_it_returns() {
 
     assert_eq!(companies(&app, "geothermie").await, ["geoprovence"]);
 }
+
+#[tokio::test]
+async fn suggestions_follow_link_counts_as_links_change() {
+    let app = spawn_app().await;
+    for slug in ["zyxa-one", "zyxa-two"] {
+        let name = if slug.ends_with("one") { "Zyxa one" } else { "Zyxa two" };
+        let create = format!(
+            r#"mutation {{ createTechnology(input: {{slug: "{slug}", name: "{name}", domain: ENERGY, lang: en}}) {{ id }} }}"#
+        );
+        app.mutate_ok(&create, json!({})).await;
+    }
+    let suggested = async |app: &TestApp| {
+        let data = app.data(r#"{ suggest(prefix: "zyxa", kinds: [TECHNOLOGY]) { slug } }"#, json!({})).await;
+        data["suggest"].as_array().unwrap().iter().map(|s| s["slug"].as_str().unwrap().to_string()).collect::<Vec<_>>()
+    };
+    let link = |technology: &'static str, add: bool| {
+        let app = &app;
+        async move {
+            let company = app.id_of("company", "sp3h").await;
+            let technology = app.id_of("technology", technology).await;
+            let field = if add { "linkCompanyTechnology" } else { "unlinkCompanyTechnology" };
+            let query = format!("mutation($c: ID!, $t: ID!) {{ {field}(companyId: $c, technologyId: $t) {{ slug }} }}");
+            app.mutate_ok(&query, json!({"c": company, "t": technology})).await;
+        }
+    };
+
+    link("zyxa-two", true).await;
+    assert_eq!(suggested(&app).await, ["zyxa-two", "zyxa-one"], "the linked one first");
+    link("zyxa-two", false).await;
+    link("zyxa-one", true).await;
+    assert_eq!(suggested(&app).await, ["zyxa-one", "zyxa-two"], "counts follow the links both ways");
+}
