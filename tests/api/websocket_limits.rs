@@ -137,3 +137,31 @@ async fn an_open_connection_is_pinged_by_the_server() {
         assert!(started.elapsed() < bound, "no ping within {bound:?}");
     }
 }
+
+#[tokio::test]
+async fn websockets_close_with_1001_when_the_server_stops() {
+    let dir = tempfile::tempdir().unwrap();
+    let settings = test_settings(dir.path()).await;
+    let mut server = crate::helpers::ServerProcess::start(&settings, &[], 3 * 1024);
+    let url = format!("{}/graphql", server.address.replacen("http", "ws", 1));
+    let mut request = url.into_client_request().unwrap();
+    request.headers_mut().insert("sec-websocket-protocol", "graphql-transport-ws".parse().unwrap());
+    let (mut socket, _) = tokio_tungstenite::connect_async(request).await.expect("a WebSocket");
+    socket.send(Message::text(json!({"type": "connection_init"}).to_string())).await.unwrap();
+    assert_eq!(next_json(&mut socket).await["type"], "connection_ack");
+    let subscribe = json!({"id": "1", "type": "subscribe", "payload": {"query": "subscription { changes { slug } }"}});
+    socket.send(Message::text(subscribe.to_string())).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+
+    let stopping = tokio::task::spawn_blocking(move || server.stop());
+    let mut close = None;
+    while let Ok(Some(Ok(message))) = tokio::time::timeout(Duration::from_secs(10), socket.next()).await {
+        if let Message::Close(frame) = message {
+            close = frame;
+            break;
+        }
+    }
+    stopping.await.unwrap();
+    let frame = close.expect("a close frame before the server exits");
+    assert_eq!(u16::from(frame.code), 1001, "{frame:?}");
+}
