@@ -68,7 +68,7 @@ pub fn search_cost(first: Option<i32>, child_complexity: usize) -> usize {
 }
 
 /// A refused request, with the stable code clients branch on.
-fn refused(code: &str, message: impl Into<String>) -> ServerError {
+pub fn refused(code: &str, message: impl Into<String>) -> ServerError {
     let mut error = ServerError::new(message, None);
     let mut extensions = ErrorExtensionValues::default();
     extensions.set("code", code);

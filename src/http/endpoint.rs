@@ -264,11 +264,10 @@ pub(super) async fn contained(
         Ok(response) => response,
         Err(panic) => {
             tracing::error!(request_id, panic = panic_message(&*panic), "a GraphQL request panicked");
-            let mut error = async_graphql::ServerError::new("internal error", None);
-            let mut extensions = async_graphql::ErrorExtensionValues::default();
-            extensions.set("code", "INTERNAL");
-            extensions.set("requestId", request_id);
-            error.extensions = Some(extensions);
+            let mut error = graphql::limits::refused("INTERNAL", "internal error");
+            if let Some(extensions) = error.extensions.as_mut() {
+                extensions.set("requestId", request_id);
+            }
             async_graphql::Response::from_errors(vec![error])
         }
     }

@@ -107,11 +107,7 @@ impl PerOperation {
             Ok(slot) => slot,
             Err(refused) => {
                 let (_, code, message, _) = endpoint::refusal(refused);
-                let mut error = async_graphql::ServerError::new(message, None);
-                let mut extensions = async_graphql::ErrorExtensionValues::default();
-                extensions.set("code", code);
-                error.extensions = Some(extensions);
-                return GqlResponse::from_errors(vec![error]);
+                return GqlResponse::from_errors(vec![graphql::limits::refused(code, message)]);
             }
         };
         let started = std::time::Instant::now();

@@ -19,28 +19,12 @@ async fn app_with(limits: impl FnOnce(&mut pepite::config::Limits)) -> TestApp {
 /// Runs queries one after the other over one `graphql-transport-ws` connection; returns each
 /// operation's first payload.
 async fn over_websocket(app: &TestApp, queries: &[&str]) -> Vec<Value> {
-    let url = format!("{}/graphql", app.address.replacen("http", "ws", 1));
-    let mut request = url.into_client_request().unwrap();
-    request.headers_mut().insert("sec-websocket-protocol", "graphql-transport-ws".parse().unwrap());
-    let (mut socket, _) = tokio_tungstenite::connect_async(request).await.expect("a WebSocket");
-    let next = async |socket: &mut tokio_tungstenite::WebSocketStream<_>| -> Value {
-        loop {
-            let message = tokio::time::timeout(Duration::from_secs(10), socket.next()).await.unwrap().unwrap().unwrap();
-            if let Message::Text(text) = message {
-                let value: Value = serde_json::from_str(text.as_str()).unwrap();
-                if value["type"] != "complete" {
-                    return value;
-                }
-            }
-        }
-    };
-    socket.send(Message::text(json!({"type": "connection_init"}).to_string())).await.unwrap();
-    assert_eq!(next(&mut socket).await["type"], "connection_ack");
+    let mut socket = connect(&app.address).await;
     let mut answers = Vec::new();
     for (i, query) in queries.iter().enumerate() {
         let subscribe = json!({"id": i.to_string(), "type": "subscribe", "payload": {"query": query}});
         socket.send(Message::text(subscribe.to_string())).await.unwrap();
-        let answer = next(&mut socket).await;
+        let answer = next_json(&mut socket).await;
         assert_eq!(answer["id"], i.to_string(), "{answer}");
         answers.push(answer["payload"].clone());
     }
@@ -66,9 +50,9 @@ async fn websocket_queries_have_the_same_deadline_and_rate_limit() {
 
 type Socket = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
-/// A `graphql-transport-ws` connection, acknowledged.
-async fn connect(app: &TestApp) -> Socket {
-    let url = format!("{}/graphql", app.address.replacen("http", "ws", 1));
+/// A `graphql-transport-ws` connection to the server at `address`, acknowledged.
+async fn connect(address: &str) -> Socket {
+    let url = format!("{}/graphql", address.replacen("http", "ws", 1));
     let mut request = url.into_client_request().unwrap();
     request.headers_mut().insert("sec-websocket-protocol", "graphql-transport-ws".parse().unwrap());
     let (mut socket, _) = tokio_tungstenite::connect_async(request).await.expect("a WebSocket");
@@ -77,12 +61,15 @@ async fn connect(app: &TestApp) -> Socket {
     socket
 }
 
-/// The next GraphQL message (pings and pongs skipped).
+/// The next GraphQL message (pings, pongs and `complete` skipped).
 async fn next_json(socket: &mut Socket) -> Value {
     loop {
         let message = tokio::time::timeout(Duration::from_secs(10), socket.next()).await.unwrap().unwrap().unwrap();
         if let Message::Text(text) = message {
-            return serde_json::from_str(text.as_str()).unwrap();
+            let value: Value = serde_json::from_str(text.as_str()).unwrap();
+            if value["type"] != "complete" {
+                return value;
+            }
         }
     }
 }
@@ -90,7 +77,7 @@ async fn next_json(socket: &mut Socket) -> Value {
 #[tokio::test]
 async fn subscriptions_follow_their_kinds_and_a_connection_holds_a_bounded_number() {
     let app = crate::helpers::spawn_app().await;
-    let mut socket = connect(&app).await;
+    let mut socket = connect(&app.address).await;
     let subscribe = |id: usize, query: &str| {
         Message::text(json!({"id": id.to_string(), "type": "subscribe", "payload": {"query": query}}).to_string())
     };
@@ -126,7 +113,7 @@ async fn subscriptions_follow_their_kinds_and_a_connection_holds_a_bounded_numbe
 #[tokio::test]
 async fn an_open_connection_is_pinged_by_the_server() {
     let app = crate::helpers::spawn_app().await;
-    let mut socket = connect(&app).await;
+    let mut socket = connect(&app.address).await;
     let started = std::time::Instant::now();
     let bound = pepite::http::PING_EVERY + Duration::from_secs(10);
     loop {
@@ -143,12 +130,7 @@ async fn websockets_close_with_1001_when_the_server_stops() {
     let dir = tempfile::tempdir().unwrap();
     let settings = test_settings(dir.path()).await;
     let mut server = crate::helpers::ServerProcess::start(&settings, &[], 3 * 1024);
-    let url = format!("{}/graphql", server.address.replacen("http", "ws", 1));
-    let mut request = url.into_client_request().unwrap();
-    request.headers_mut().insert("sec-websocket-protocol", "graphql-transport-ws".parse().unwrap());
-    let (mut socket, _) = tokio_tungstenite::connect_async(request).await.expect("a WebSocket");
-    socket.send(Message::text(json!({"type": "connection_init"}).to_string())).await.unwrap();
-    assert_eq!(next_json(&mut socket).await["type"], "connection_ack");
+    let mut socket = connect(&server.address).await;
     let subscribe = json!({"id": "1", "type": "subscribe", "payload": {"query": "subscription { changes { slug } }"}});
     socket.send(Message::text(subscribe.to_string())).await.unwrap();
     tokio::time::sleep(Duration::from_millis(300)).await;
