@@ -115,7 +115,15 @@ impl Weight for RankWeight {
             }
         }
         let proximity = self.proximity.iter().map(|w| w.scorer(reader, 1.0)).collect::<tantivy::Result<_>>()?;
-        let mut scorer = RankScorer { children, proximity, required: self.required, doc: 0, score: 0.0 };
+        let mut required = Vec::new();
+        let mut bits = self.required;
+        while bits != 0 {
+            let bit = 1 << bits.trailing_zeros();
+            bits &= bits - 1;
+            required.push((0..children.len()).filter(|&i| children[i].words & bit != 0).collect());
+        }
+        let mut scorer =
+            RankScorer { children, proximity, required: self.required, groups: required, doc: 0, score: 0.0 };
         scorer.settle();
         Ok(Box::new(scorer))
     }
@@ -140,6 +148,8 @@ struct RankScorer {
     children: Vec<Child>,
     proximity: Vec<Box<dyn Scorer>>,
     required: u32,
+    /// For each required word, the children that match it: a document needs one of each.
+    groups: Vec<Vec<usize>>,
     doc: DocId,
     score: Score,
 }
@@ -149,7 +159,7 @@ impl RankScorer {
     /// word, scores it, and moves the children past it.
     fn settle(&mut self) -> DocId {
         loop {
-            let doc = self.children.iter().map(|c| c.scorer.doc()).min().unwrap_or(TERMINATED);
+            let doc = self.align();
             if doc == TERMINATED {
                 self.doc = TERMINATED;
                 return TERMINATED;
@@ -189,6 +199,49 @@ impl RankScorer {
             self.doc = doc;
             self.score = key(matched.count_ones(), typos, close, fields, bm25);
             return doc;
+        }
+    }
+}
+
+impl RankScorer {
+    /// The first document, at or after the children's positions, that has every required word:
+    /// the children of each required word leapfrog to the furthest of their groups' next
+    /// documents, so the rarest word drives the walk and documents missing a word are skipped
+    /// rather than visited. With no required word, the next document of any child.
+    fn align(&mut self) -> DocId {
+        let next = |children: &[Child], group: &[usize]| {
+            group.iter().map(|&i| children[i].scorer.doc()).min().unwrap_or(TERMINATED)
+        };
+        if self.groups.is_empty() {
+            return self.children.iter().map(|c| c.scorer.doc()).min().unwrap_or(TERMINATED);
+        }
+        let mut target = 0;
+        loop {
+            for group in &self.groups {
+                target = target.max(next(&self.children, group));
+            }
+            if target == TERMINATED {
+                return TERMINATED;
+            }
+            let mut aligned = true;
+            for group in &self.groups {
+                for &i in group {
+                    let scorer = &mut self.children[i].scorer;
+                    if scorer.doc() < target {
+                        scorer.seek(target);
+                    }
+                }
+                aligned &= next(&self.children, group) == target;
+            }
+            if aligned {
+                // Clauses of words not required may still be behind: bring them up.
+                for child in &mut self.children {
+                    if child.scorer.doc() < target {
+                        child.scorer.seek(target);
+                    }
+                }
+                return target;
+            }
         }
     }
 }
