@@ -51,7 +51,7 @@ async fn the_playground_is_served_from_the_binary() {
 }
 
 #[tokio::test]
-async fn the_default_query_runs_in_a_real_browser_with_no_other_host_reachable() {
+async fn the_default_query_and_a_subscription_run_in_a_real_browser_with_no_other_host_reachable() {
     let browser_root = repo_root().join("tests/browser");
     let ready = browser_root.join("node_modules/playwright-core").exists()
         && std::path::Path::new("/usr/bin/chromium").exists();
@@ -67,7 +67,10 @@ async fn the_default_query_runs_in_a_real_browser_with_no_other_host_reachable()
 
     let url = format!("{}/graphql", app.address);
     let output = tokio::task::spawn_blocking(move || {
-        std::process::Command::new("node").arg(browser_root.join("playground.mjs")).arg(url).arg("SP3H").output()
+        std::process::Command::new("node")
+            .arg(browser_root.join("playground.mjs"))
+            .args([&url, "SP3H", crate::helpers::ADMIN_TOKEN])
+            .output()
     })
     .await
     .unwrap()

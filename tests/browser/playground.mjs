@@ -2,7 +2,7 @@
 // Headless-browser check of Pépite's GraphQL playground, with no access to
 // any host but the server under test.
 //
-//   node tests/browser/playground.mjs http://127.0.0.1:PORT/graphql EXPECTED_TEXT
+//   node tests/browser/playground.mjs http://127.0.0.1:PORT/graphql EXPECTED_TEXT [TOKEN]
 //
 // Env: SCREENSHOT=path.png  (optional) where to save a screenshot
 //      CHROMIUM=path        (optional) browser binary, default /usr/bin/chromium
@@ -12,13 +12,15 @@
 // query, the run button produced a result containing EXPECTED_TEXT, the
 // header typed in GraphiQL's headers editor reached the server, and no
 // uncaught exception, failed asset or request to another host happened.
+// With TOKEN, it also runs a subscription in the playground (over its WebSocket),
+// creates a company with that token, and waits for the change in the result pane.
 
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 
-const [url, expected] = process.argv.slice(2);
+const [url, expected, token] = process.argv.slice(2);
 if (!url || expected === undefined || expected === '') {
   console.error('usage: node tests/browser/playground.mjs http://127.0.0.1:PORT/graphql EXPECTED_TEXT');
   process.exit(2);
@@ -38,6 +40,7 @@ const pageErrors = []; // uncaught exceptions
 const consoleMessages = []; // console errors and warnings
 const failedRequests = []; // network failures and HTTP errors on own host
 const graphqlPosts = []; // POST bodies and headers sent to the endpoint
+const socketMessages = []; // messages the page sent over WebSockets
 const problems = []; // reasons to fail
 
 const isOwnHost = (u) => {
@@ -82,10 +85,17 @@ try {
     return route.abort('blockedbyclient');
   });
   // WebSockets are not seen by route(); refuse those to other hosts as well.
+  // Those to this host are relayed, recording what the page sends.
   await context.routeWebSocket(/.*/, (ws) => {
-    if (isOwnHost(ws.url().replace(/^ws/, 'http'))) return ws.connectToServer();
-    blocked.push(`WEBSOCKET ${ws.url()}`);
-    return ws.close();
+    if (!isOwnHost(ws.url().replace(/^ws/, 'http'))) {
+      blocked.push(`WEBSOCKET ${ws.url()}`);
+      return ws.close();
+    }
+    const server = ws.connectToServer();
+    ws.onMessage((message) => {
+      socketMessages.push(String(message));
+      server.send(message);
+    });
   });
 
   page = context.pages()[0] || (await context.newPage());
@@ -173,6 +183,40 @@ try {
     problems.push(`the header set in GraphiQL's headers editor (${HEADER_NAME}) was not sent with the query`);
   }
 
+  // 5. A subscription runs in the playground over the WebSocket, and shows a change made meanwhile.
+  if (token) {
+    const slug = `playground-live-${process.pid}`;
+    await queryEditor.evaluate(
+      (el, text) => el.CodeMirror.setValue(text),
+      'subscription Live { changes(kinds: [COMPANY]) { operation slug } }',
+    );
+    await page.locator('button.graphiql-execute-button').click();
+    const subscribed = () => socketMessages.some((m) => m.includes('"subscribe"'));
+    for (const until = Date.now() + TIMEOUT; !subscribed() && Date.now() < until; ) await page.waitForTimeout(100);
+    if (!subscribed()) throw new Error('the playground sent no subscription over a WebSocket');
+    // The server starts following the log as the subscription starts; give it a moment.
+    await page.waitForTimeout(300);
+    const created = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify({
+        query: 'mutation($slug: String!) { createCompany(input: {slug: $slug, name: "Live", stage: SME, lang: en}) { slug } }',
+        variables: { slug },
+      }),
+    }).then((r) => r.json());
+    if (created.errors) throw new Error(`createCompany failed: ${JSON.stringify(created.errors)}`);
+    const until = Date.now() + TIMEOUT;
+    let live = '';
+    while (Date.now() < until) {
+      live = await readResult();
+      if (live.includes(slug) && live.includes('CREATED')) break;
+      await page.waitForTimeout(200);
+    }
+    if (!live.includes(slug)) {
+      problems.push(`the subscription's result pane did not show the change to ${slug}: ${JSON.stringify(live.slice(0, 500))}`);
+    }
+  }
+
   // Let late requests (fonts, images, ...) show up before judging.
   await page.waitForLoadState('networkidle', { timeout: 5000 }).catch(() => {});
 
@@ -184,7 +228,8 @@ try {
 
   if (problems.length === 0) {
     console.log(`playground OK: "${title}" at ${url}, result contains ${JSON.stringify(expected)}, ` +
-      `header from the headers editor sent, no request left ${pageHost}` +
+      `header from the headers editor sent, ${token ? 'a subscription showed a live change, ' : ''}` +
+      `no request left ${pageHost}` +
       (consoleMessages.length ? ` (${consoleMessages.length} console warning/error message(s), see below)` : ''));
     for (const m of consoleMessages) console.log(`  console ${m}`);
     exitCode = 0;
