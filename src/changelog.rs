@@ -114,7 +114,8 @@ pub async fn record(db: &impl ConnectionTrait, touched: impl IntoIterator<Item =
             _ => None,
         })
         .collect();
-    let at = crate::kb::import::now();
+    // Stamped once the append lock is held, as close to the commit as the write can know it.
+    let at = DateTime::<Utc>::MIN_UTC;
     let mut rows = Vec::with_capacity(touched.len());
     let mut seen = BTreeSet::new();
     for kind in EntityKind::ALL {
@@ -170,6 +171,10 @@ pub async fn record(db: &impl ConnectionTrait, touched: impl IntoIterator<Item =
             format!("SELECT pg_advisory_xact_lock({APPEND_LOCK})"),
         ))
         .await?;
+    }
+    let at = crate::kb::import::now();
+    for row in &mut rows {
+        row.at = Set(at);
     }
     for chunk in rows.chunks(BATCH) {
         change::Entity::insert_many(chunk.to_vec()).exec_without_returning(db).await?;

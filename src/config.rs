@@ -127,6 +127,14 @@ pub struct Limits {
     /// Proxies whose `X-Forwarded-For` is believed (addresses or CIDR ranges, comma-separated).
     #[arg(long, env = "PEPITE_TRUSTED_PROXIES", value_delimiter = ',', value_parser = parse_net, global = true)]
     pub trusted_proxies: Vec<IpNet>,
+
+    /// WebSocket connections one process holds at once; past that, 503 `OVERLOADED`.
+    #[arg(long, env = "PEPITE_MAX_WEBSOCKETS", default_value_t = 512, global = true)]
+    pub max_websockets: usize,
+
+    /// A WebSocket client that takes no message for this long is closed with code 4008.
+    #[arg(long, env = "PEPITE_WEBSOCKET_SEND_TIMEOUT", default_value = "30s", value_parser = humantime::parse_duration, global = true)]
+    pub websocket_send_timeout: Duration,
 }
 
 impl Default for Limits {
@@ -139,6 +147,8 @@ impl Default for Limits {
             queue_timeout: Duration::from_secs(2),
             rate_limit: None,
             trusted_proxies: Vec::new(),
+            max_websockets: 512,
+            websocket_send_timeout: Duration::from_secs(30),
         }
     }
 }

@@ -3,7 +3,7 @@
 use std::sync::LazyLock;
 
 use prometheus::{
-    Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, IntGaugeVec, Opts, Registry, TextEncoder,
+    Encoder, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, IntGaugeVec, Opts, Registry, TextEncoder,
 };
 
 /// Every metric Pépite exports, registered once.
@@ -27,6 +27,10 @@ pub struct Metrics {
     pub pool_connections: IntGaugeVec,
     /// Resident memory of the process, in bytes.
     pub resident_memory_bytes: IntGauge,
+    /// WebSocket connections open.
+    pub websockets: IntGauge,
+    /// WebSocket clients closed (code 4008) because they took no message in time.
+    pub websockets_too_slow: IntCounter,
 }
 
 /// The process-wide metrics.
@@ -79,6 +83,14 @@ impl Metrics {
                 "pepite_process_resident_memory_bytes",
                 "Resident memory of the process.",
             ),
+            websockets: gauge(&registry, "pepite_websocket_connections", "WebSocket connections open."),
+            websockets_too_slow: {
+                let metric =
+                    IntCounter::new("pepite_websocket_too_slow_total", "WebSocket clients closed as too slow.")
+                        .expect("a valid counter");
+                registry.register(Box::new(metric.clone())).expect("registered once");
+                metric
+            },
             registry,
         }
     }

@@ -151,7 +151,7 @@ impl Application {
     /// Serves until Ctrl-C or SIGTERM.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let (stop, stopping) = tokio::sync::watch::channel(false);
-        let websockets = Arc::new(tokio::sync::Semaphore::new(http::MAX_WEBSOCKETS));
+        let websockets = Arc::new(tokio::sync::Semaphore::new(self.limits.max_websockets));
         let schema = graphql::schema(
             self.kb.clone(),
             self.tokens.clone(),
@@ -168,6 +168,7 @@ impl Application {
             request_timeout: self.limits.request_timeout,
             tokens: self.tokens,
             websockets: websockets.clone(),
+            websocket_send_timeout: self.limits.websocket_send_timeout,
             shutdown: stopping,
         };
         let serving = Arc::new(serving);
@@ -200,7 +201,7 @@ impl Application {
             )
             .await;
         // WebSockets outlive the HTTP server's shutdown: give them a moment to say goodbye.
-        let all = http::MAX_WEBSOCKETS as u32;
+        let all = u32::try_from(self.limits.max_websockets).unwrap_or(u32::MAX);
         let _ = tokio::time::timeout(Duration::from_secs(2), websockets.acquire_many(all)).await;
         served
     }

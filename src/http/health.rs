@@ -104,13 +104,20 @@ impl Health {
         self.snapshot().database_up
     }
 
-    /// Ready for traffic: the database answers, the index is not being rebuilt, and no change has
-    /// waited longer than `--max-index-lag` to be applied.
-    pub fn ready(&self) -> bool {
+    /// Whether to send traffic here: `ready`, or why not: the database does not answer
+    /// (`unavailable`), the index is being rebuilt (`rebuilding`), or a change has waited longer
+    /// than `--max-index-lag` to be applied (`lagging`).
+    pub fn readiness(&self) -> &'static str {
         let snapshot = self.snapshot();
-        snapshot.database_up
-            && !self.kb.search.status().rebuilding
-            && snapshot.lag.seconds <= self.max_index_lag.as_secs_f64()
+        if !snapshot.database_up {
+            "unavailable"
+        } else if self.kb.search.status().rebuilding {
+            "rebuilding"
+        } else if snapshot.lag.seconds > self.max_index_lag.as_secs_f64() {
+            "lagging"
+        } else {
+            "ready"
+        }
     }
 
     /// The figures `/health` and the start-up report show: database, entities by kind, index.

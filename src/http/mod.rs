@@ -18,7 +18,7 @@ use serde_json::json;
 
 pub use admission::{Admission, Refusal};
 pub use health::Health;
-pub use websocket::{MAX_CONNECTIONS as MAX_WEBSOCKETS, PING_EVERY};
+pub use websocket::PING_EVERY;
 
 use crate::auth::Tokens;
 use crate::graphql::AppSchema;
@@ -65,6 +65,8 @@ pub struct Serving {
     pub tokens: Tokens,
     /// WebSocket connections still allowed.
     pub websockets: Arc<tokio::sync::Semaphore>,
+    /// How long a WebSocket client may take to accept a message before it is closed as too slow.
+    pub websocket_send_timeout: Duration,
     /// Turns true when the server stops: subscriptions end and WebSockets close.
     pub shutdown: tokio::sync::watch::Receiver<bool>,
 }
@@ -178,13 +180,13 @@ async fn health_endpoint(serving: Data<&Arc<Serving>>) -> Response {
     Json(report).into_response()
 }
 
-/// Readiness, for a load balancer: 503 while the database is unreachable or the index is rebuilt.
+/// Readiness, for a load balancer: 503 while the database is unreachable, the index is rebuilt
+/// or lags behind the change log, with the reason as `status`.
 #[handler]
 async fn ready_endpoint(serving: Data<&Arc<Serving>>) -> Response {
-    if serving.health.ready() {
-        Json(json!({"status": "ready"})).into_response()
-    } else {
-        (StatusCode::SERVICE_UNAVAILABLE, Json(json!({"status": "unavailable"}))).into_response()
+    match serving.health.readiness() {
+        "ready" => Json(json!({"status": "ready"})).into_response(),
+        reason => (StatusCode::SERVICE_UNAVAILABLE, Json(json!({"status": reason}))).into_response(),
     }
 }
 

@@ -21,9 +21,8 @@ use poem::{FromRequest, IntoResponse, Request, Response};
 use super::{Serving, endpoint, error_response};
 use crate::deadline;
 use crate::graphql::{self, AppSchema};
+use crate::metrics::METRICS;
 
-/// WebSocket connections one process holds at once.
-pub const MAX_CONNECTIONS: usize = 512;
 /// A connection that sends nothing (not even a ping) for this long is closed.
 const IDLE_TIMEOUT: Duration = Duration::from_secs(300);
 
@@ -32,16 +31,17 @@ const OUTBOX: usize = 16;
 /// How often the server pings an open connection (a WebSocket ping frame; clients answer by
 /// themselves), so that proxies and clients see it is alive.
 pub const PING_EVERY: Duration = Duration::from_secs(15);
-/// A client that takes no message for this long is too slow: its connection is closed.
-const SLOW_AFTER: Duration = Duration::from_secs(30);
+/// How long a too slow client is given to take the close frame (it may be reading its backlog).
+const CLOSE_GRACE: Duration = Duration::from_secs(10);
 /// The close code a too slow client gets (4000–4999 are the application's).
 const TOO_SLOW: u16 = 4008;
 
 /// Writes the GraphQL side's messages and a ping every [`PING_EVERY`]; closes a client that does
-/// not take a message within [`SLOW_AFTER`] with [`TOO_SLOW`], instead of buffering for it.
+/// not take a message within `slow_after` with [`TOO_SLOW`], instead of buffering for it.
 async fn write(
     mut sink: impl futures_util::Sink<Message> + Unpin,
     mut queued: futures_channel::mpsc::Receiver<Message>,
+    slow_after: Duration,
 ) {
     let mut ping = tokio::time::interval(PING_EVERY);
     ping.tick().await;
@@ -53,13 +53,16 @@ async fn write(
             },
             _ = ping.tick() => Message::Ping(Vec::new()),
         };
-        match tokio::time::timeout(SLOW_AFTER, sink.send(message)).await {
+        match tokio::time::timeout(slow_after, sink.send(message)).await {
             Ok(Ok(())) => {}
             Ok(Err(_)) => return, // the client left
             Err(_) => {
-                tracing::warn!("a WebSocket client took no message for {SLOW_AFTER:?}; closing it");
+                tracing::warn!(?slow_after, "a WebSocket client took no message in time; closing it");
+                METRICS.websockets_too_slow.inc();
+                // The GraphQL side stops here (its queue is dropped): only the close frame waits.
+                drop(queued);
                 let close = Message::close_with(CloseCode::from(TOO_SLOW), "too slow: messages were waiting");
-                let _ = tokio::time::timeout(Duration::from_secs(1), sink.send(close)).await;
+                let _ = tokio::time::timeout(CLOSE_GRACE, sink.send(close)).await;
                 return;
             }
         }
@@ -71,6 +74,24 @@ async fn write(
     )
     .await;
     let _ = sink.close().await;
+}
+
+/// An open connection: holds its slot and counts in `/metrics` until dropped.
+struct Open {
+    _slot: tokio::sync::OwnedSemaphorePermit,
+}
+
+impl Open {
+    fn counted(permit: tokio::sync::OwnedSemaphorePermit) -> Open {
+        METRICS.websockets.inc();
+        Open { _slot: permit }
+    }
+}
+
+impl Drop for Open {
+    fn drop(&mut self) {
+        METRICS.websockets.dec();
+    }
 }
 
 /// Whether the request asks for a WebSocket upgrade.
@@ -195,12 +216,13 @@ pub(super) async fn serve(req: Request) -> poem::Result<Response> {
         return Ok(error_response(StatusCode::SERVICE_UNAVAILABLE, "OVERLOADED", "too many WebSocket connections"));
     };
     let client = endpoint::client_key(&req, &serving, None);
+    let slow_after = serving.websocket_send_timeout;
     let executor = PerOperation { schema, serving: serving.clone(), client, request_id: endpoint::request_id(&req) };
     let mut shutdown = serving.shutdown.clone();
     Ok(websocket
         .protocols(ALL_WEBSOCKET_PROTOCOLS)
         .on_upgrade(move |socket| async move {
-            let _permit = permit;
+            let _open = Open::counted(permit);
             let (sink, stream) = socket.split();
             // At shutdown the subscriptions end (each is completed), then the connection closes.
             let stopping = async move {
@@ -221,7 +243,14 @@ pub(super) async fn serve(req: Request) -> poem::Result<Response> {
                     Ok(data)
                 })
                 .serve();
-            tokio::join!(graphql, write(sink, queued));
+            let writer = write(sink, queued, slow_after);
+            tokio::pin!(writer);
+            tokio::select! {
+                // The GraphQL side ended: the writer sends what is left, then closes.
+                _ = graphql => writer.await,
+                // The client left or was too slow: the GraphQL side (its subscriptions) goes too.
+                _ = &mut writer => {}
+            }
         })
         .into_response())
 }

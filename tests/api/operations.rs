@@ -257,3 +257,43 @@ async fn a_database_outage_is_answered_503_and_recovery_needs_no_restart() {
         .await;
     assert_eq!(created["createCompany"]["slug"], "after-outage");
 }
+
+#[tokio::test]
+async fn ready_answers_503_lagging_while_the_index_falls_behind_the_change_log() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut settings = test_settings(dir.path()).await;
+    let Some(url) = settings.database_url.clone() else {
+        eprintln!("skipped: set PEPITE_TEST_DATABASE_URL to hold the indexer back with a table lock on PostgreSQL");
+        return;
+    };
+    settings.replication.max_index_lag = Duration::from_secs(1);
+    let app = spawn_app_with(dir, settings).await;
+    assert_eq!(get_json(&app, "/ready").await.0, 200);
+
+    // Arrange: another session locks the company table, so the indexer cannot read the company
+    // that a change (written as a write would) asks it to reindex.
+    use sea_orm::{ConnectionTrait, TransactionTrait};
+    let db = sea_orm::Database::connect(&url).await.unwrap();
+    let blocker = db.begin().await.unwrap();
+    blocker.execute_unprepared("LOCK TABLE company IN ACCESS EXCLUSIVE MODE").await.unwrap();
+    db.execute_unprepared(
+        "INSERT INTO change (kind, entity_id, operation, slug, at) SELECT 'COMPANY', 1, 'UPDATED', 'sp3h', now(); \
+         NOTIFY pepite_changes",
+    )
+    .await
+    .unwrap();
+
+    // Act and assert: not ready once the change has waited past the threshold, with the reason.
+    let body = wait_for_status(&app, "/ready", 503, Duration::from_secs(10)).await;
+    assert_eq!(body, json!({"status": "lagging"}));
+    let (_, health) = get_json(&app, "/health").await;
+    assert!(health["index"]["lagChanges"].as_u64().unwrap() >= 1, "{health}");
+    assert!(health["index"]["lagSeconds"].as_f64().unwrap() > 1.0, "{health}");
+    assert_eq!(health["database"]["status"], "up", "{health}");
+
+    // Once the indexer can read again it catches up, and traffic may come back.
+    blocker.rollback().await.unwrap();
+    wait_for_status(&app, "/ready", 200, Duration::from_secs(20)).await;
+    let (_, health) = get_json(&app, "/health").await;
+    assert_eq!(health["index"]["lagChanges"], 0, "{health}");
+}

@@ -147,3 +147,82 @@ async fn websockets_close_with_1001_when_the_server_stops() {
     let frame = close.expect("a close frame before the server exits");
     assert_eq!(u16::from(frame.code), 1001, "{frame:?}");
 }
+
+#[tokio::test]
+async fn a_process_holds_a_bounded_number_of_websockets() {
+    let app = app_with(|limits| limits.max_websockets = 2).await;
+    let first = connect(&app.address).await;
+    let _second = connect(&app.address).await;
+
+    let url = format!("{}/graphql", app.address.replacen("http", "ws", 1));
+    let mut request = url.into_client_request().unwrap();
+    request.headers_mut().insert("sec-websocket-protocol", "graphql-transport-ws".parse().unwrap());
+    let refused = tokio_tungstenite::connect_async(request.clone()).await.expect_err("a third is refused");
+    let tokio_tungstenite::tungstenite::Error::Http(response) = refused else { panic!("{refused:?}") };
+    assert_eq!(response.status(), 503);
+    let body: Value = serde_json::from_slice(response.body().as_deref().unwrap_or_default()).unwrap();
+    assert_eq!(body["errors"][0]["extensions"]["code"], "OVERLOADED", "{body}");
+    // Plain HTTP is not affected.
+    assert_eq!(app.data("{ __typename }", json!({})).await["__typename"], "Query");
+
+    drop(first);
+    let started = std::time::Instant::now();
+    loop {
+        match tokio_tungstenite::connect_async(request.clone()).await {
+            Ok(_) => break,
+            Err(err) => assert!(started.elapsed() < Duration::from_secs(10), "the freed slot is reused: {err:?}"),
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test]
+async fn a_subscriber_that_stops_reading_is_closed_with_4008_not_buffered_for() {
+    let app = app_with(|limits| limits.websocket_send_timeout = Duration::from_secs(1)).await;
+    // A client socket with a small receive buffer, so that the server's writes stall soon.
+    let url = format!("{}/graphql", app.address.replacen("http", "ws", 1));
+    let mut request = url.into_client_request().unwrap();
+    request.headers_mut().insert("sec-websocket-protocol", "graphql-transport-ws".parse().unwrap());
+    let tcp = tokio::net::TcpSocket::new_v4().unwrap();
+    tcp.set_recv_buffer_size(16 * 1024).unwrap();
+    let stream = tcp.connect(app.address.trim_start_matches("http://").parse().unwrap()).await.unwrap();
+    let (mut socket, _) = tokio_tungstenite::client_async(request, stream).await.unwrap();
+    socket.send(Message::text(json!({"type": "connection_init"}).to_string())).await.unwrap();
+    assert!(matches!(socket.next().await, Some(Ok(Message::Text(_)))), "connection_ack");
+    let query = "subscription { changes(kinds: [COMPANY]) { slug node { ... on Company { description } } } }";
+    for id in 0..16 {
+        let subscribe = json!({"id": id.to_string(), "type": "subscribe", "payload": {"query": query}});
+        socket.send(Message::text(subscribe.to_string())).await.unwrap();
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let too_slow = || pepite::metrics::METRICS.websockets_too_slow.get();
+    let before = too_slow();
+
+    // Act: 200 companies of 4 KB each, sent to 16 subscriptions (about 13 MB) to a client that reads nothing.
+    let companies: Vec<Value> = (0..200)
+        .map(|i| json!({"slug": format!("bulk-{i}"), "name": format!("Bulk {i}"), "stage": "SME", "lang": "en", "description": "x".repeat(4_000)}))
+        .collect();
+    app.mutate_ok(
+        "mutation($d: JSON!) { importKnowledgeBase(document: $d) { dryRun } }",
+        json!({"d": {"companies": companies}}),
+    )
+    .await;
+    let started = std::time::Instant::now();
+    while too_slow() == before {
+        assert!(started.elapsed() < Duration::from_secs(30), "the stalled client was never closed");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // Meanwhile the server serves others.
+    assert_eq!(app.data("{ __typename }", json!({})).await["__typename"], "Query");
+
+    // Assert: reading now, the client gets what was on the wire, then close code 4008.
+    let mut close = None;
+    while let Ok(Some(Ok(message))) = tokio::time::timeout(Duration::from_secs(10), socket.next()).await {
+        if let Message::Close(frame) = message {
+            close = frame;
+            break;
+        }
+    }
+    let frame = close.expect("a close frame");
+    assert_eq!(u16::from(frame.code), 4008, "{frame:?}");
+}
