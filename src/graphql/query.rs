@@ -9,7 +9,7 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
 use super::ids::{CountedConnection, ListArgs, PageArgs, parse_global_id};
 use super::limits;
-use super::loaders::{CompanyId, OrganisationId, ProgrammeId, TechnologyId};
+use super::loaders::{self, CompanyId, OrganisationId, ProgrammeId, TechnologyId};
 use super::types::{Company, Entity, Organisation, Programme, Technology, kb, loader, prefetch_relations};
 use crate::error::AppError;
 use crate::kb::read::{self, CompanyFilter, OrderBy, OrganisationFilter, ProgrammeFilter, TechnologyFilter};
@@ -366,15 +366,23 @@ impl SearchConnection {
         let window = args.window(total);
         let level = found.level;
         let cursor = |offset: u64| SearchCursor { offset, level }.encode();
-        // One statement per kind for the whole page.
+        // One statement per kind for the whole page, at once: the page is complete, so there is
+        // nothing to wait for (a DataLoader would wait its batching delay first).
         let loader = loader(ctx);
         let ids = |kind: EntityKind| found.hits.iter().filter(move |h| h.kind == kind).map(|h| h.id);
         let (companies, technologies, programmes, organisations) = tokio::try_join!(
-            loader.load_many(ids(EntityKind::Company).map(CompanyId)),
-            loader.load_many(ids(EntityKind::Technology).map(TechnologyId)),
-            loader.load_many(ids(EntityKind::Programme).map(ProgrammeId)),
-            loader.load_many(ids(EntityKind::Organisation).map(OrganisationId)),
+            loaders::load_now(loader.loader(), ids(EntityKind::Company).map(CompanyId)),
+            loaders::load_now(loader.loader(), ids(EntityKind::Technology).map(TechnologyId)),
+            loaders::load_now(loader.loader(), ids(EntityKind::Programme).map(ProgrammeId)),
+            loaders::load_now(loader.loader(), ids(EntityKind::Organisation).map(OrganisationId)),
         )?;
+        // What the page's fields load next (a company's site…) may be on the page already.
+        tokio::join!(
+            loader.feed_many(companies.clone()),
+            loader.feed_many(technologies.clone()),
+            loader.feed_many(programmes.clone()),
+            loader.feed_many(organisations.clone()),
+        );
         let mut edges = Vec::with_capacity(found.hits.len());
         for (i, hit) in found.hits.into_iter().enumerate() {
             let node = match hit.kind {
