@@ -1,11 +1,15 @@
+//! The `pepite` command: parses the command line, sets up logs, and runs one command.
+
 use std::io::{IsTerminal, Read, Write};
+use std::path::Path;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use clap::Parser;
 use indicatif::{ProgressBar, ProgressStyle};
 use pepite::cli::{Cli, Command};
+use pepite::config::Settings;
 use pepite::error::AppError;
-use std::time::Duration;
 
 use pepite::kb::{self, Document, Kb};
 use pepite::search::{Following, SearchIndex};
@@ -39,107 +43,127 @@ async fn main() -> ExitCode {
 async fn run(cli: Cli) -> Result<(), AppError> {
     let settings = cli.settings;
     match cli.command.unwrap_or(Command::Serve) {
-        Command::Serve => {
-            let app = Application::build(settings).await?;
-            println!("Pépite is serving its GraphQL API and playground at http://{}/graphql", app.address());
-            if let Some(metrics) = app.metrics_address() {
-                println!("Prometheus metrics at http://{metrics}/metrics");
-            }
-            let report = app.report();
-            println!(
-                "Database {} ({}); entities {}; search index {}",
-                report["database"]["url"].as_str().unwrap_or_default(),
-                report["database"]["status"].as_str().unwrap_or_default(),
-                report["entities"],
-                report["index"]
-            );
-            if let Some(token) = app.generated_token() {
-                println!(
-                    "No PEPITE_ADMIN_TOKEN is set: mutations take this token until the server stops.\n\
-                     In the playground's headers: {{\"Authorization\": \"Bearer {token}\"}}"
-                );
-            }
-            app.run_until_stopped().await.map_err(|err| AppError::Internal(format!("server: {err}")))
-        }
-        Command::Migrate => {
-            let db = startup::connect(&settings).await?;
-            startup::migrate(&db).await?;
-            eprintln!("migrations applied");
-            Ok(())
-        }
+        Command::Serve => serve(settings).await,
+        Command::Migrate => migrate(&settings).await,
         Command::Import { file, prune, force, dry_run } => {
-            let started = std::time::Instant::now();
-            let options = kb::ImportOptions { prune, force, dry_run };
-            let text = if file.as_os_str() == "-" {
-                let mut text = String::new();
-                std::io::stdin()
-                    .read_to_string(&mut text)
-                    .map_err(|err| AppError::Internal(format!("reading standard input: {err}")))?;
-                text
-            } else {
-                std::fs::read_to_string(&file)
-                    .map_err(|err| AppError::invalid("", format!("cannot read {}: {err}", file.display())))?
-            };
-            let document = Document::parse(&text)?;
-            let progress = if std::io::stderr().is_terminal() {
-                let bar = ProgressBar::new(document.len() as u64);
-                bar.set_style(
-                    ProgressStyle::with_template("{spinner} importing [{bar:40}] {pos}/{len} ({per_sec}, {eta} left)")
-                        .unwrap_or_else(|_| ProgressStyle::default_bar()),
-                );
-                bar
-            } else {
-                ProgressBar::hidden()
-            };
-            let db = startup::connect(&settings).await?;
-            startup::migrate(&db).await?;
-            // The data directory's index is updated unless a running server owns it; then, on
-            // either path, the command waits for every running replica to apply the import.
-            let following = Following { replica: settings.replica(), retention: settings.replication.change_retention };
-            let summary = match SearchIndex::open_following(db.clone(), &settings.index_dir(), following).await {
-                Ok(search) => Kb { db: db.clone(), search }.import("cli", &document, options, &progress).await?,
-                Err(AppError::Conflict { .. }) => {
-                    let summary = kb::write_document(&db, &document, options, &progress).await?;
-                    if !summary.dry_run {
-                        kb::audit_import("cli", &summary);
-                    }
-                    summary
-                }
-                Err(err) => return Err(err),
-            };
-            if !pepite::changelog::wait_until_applied(&db, Duration::from_secs(60)).await? {
-                eprintln!("warning: written, but not every running server has indexed it yet");
-            }
-            progress.finish_and_clear();
-            let verdict = if summary.dry_run { "dry run, nothing written" } else { "imported" };
-            eprint!("{summary}");
-            eprintln!("{verdict} in {:.2} s", started.elapsed().as_secs_f64());
-            Ok(())
+            import(&settings, &file, kb::ImportOptions { prune, force, dry_run }).await
         }
-        Command::Export => {
-            let db = startup::connect(&settings).await?;
-            startup::migrate(&db).await?;
-            let document = kb::export::export(&db).await?;
-            let mut out = std::io::stdout().lock();
-            serde_json::to_writer_pretty(&mut out, &document)
-                .map_err(|err| AppError::Internal(format!("writing the document: {err}")))?;
-            writeln!(out).map_err(|err| AppError::Internal(format!("writing the document: {err}")))
-        }
+        Command::Export => export(&settings).await,
         Command::Schema => {
             print!("{}", graphql::sdl());
             Ok(())
         }
-        Command::Generate { companies, seed } => {
-            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-            pepite::generate::write(&mut out, companies, seed)
-                .and_then(|()| out.flush())
-                .map_err(|err| AppError::Internal(format!("writing the document: {err}")))
-        }
-        Command::Reindex => {
-            let kb = startup::open(&settings).await?;
-            kb.search.rebuild().await?;
-            eprintln!("search index rebuilt");
-            Ok(())
-        }
+        Command::Generate { companies, seed } => generate(companies, seed),
+        Command::Reindex => reindex(&settings).await,
     }
+}
+
+/// Serves until stopped, after saying where and with what.
+async fn serve(settings: Settings) -> Result<(), AppError> {
+    let app = Application::build(settings).await?;
+    println!("Pépite is serving its GraphQL API and playground at http://{}/graphql", app.address());
+    if let Some(metrics) = app.metrics_address() {
+        println!("Prometheus metrics at http://{metrics}/metrics");
+    }
+    let report = app.report();
+    println!(
+        "Database {} ({}); entities {}; search index {}",
+        report["database"]["url"].as_str().unwrap_or_default(),
+        report["database"]["status"].as_str().unwrap_or_default(),
+        report["entities"],
+        report["index"]
+    );
+    if let Some(token) = app.generated_token() {
+        println!(
+            "No PEPITE_ADMIN_TOKEN is set: mutations take this token until the server stops.\n\
+             In the playground's headers: {{\"Authorization\": \"Bearer {token}\"}}"
+        );
+    }
+    app.run_until_stopped().await.map_err(|err| AppError::Internal(format!("server: {err}")))
+}
+
+async fn migrate(settings: &Settings) -> Result<(), AppError> {
+    let db = startup::connect(settings).await?;
+    startup::migrate(&db).await?;
+    eprintln!("migrations applied");
+    Ok(())
+}
+
+/// Imports a document file (or standard input), then waits for running replicas to index it.
+async fn import(settings: &Settings, file: &Path, options: kb::ImportOptions) -> Result<(), AppError> {
+    let started = std::time::Instant::now();
+    let document = Document::parse(&read_document(file)?)?;
+    let progress = progress_bar(document.len() as u64);
+    let db = startup::connect(settings).await?;
+    startup::migrate(&db).await?;
+    // The data directory's index is updated unless a running server owns it; then, on either
+    // path, the command waits for every running replica to apply the import.
+    let following = Following { replica: settings.replica(), retention: settings.replication.change_retention };
+    let summary = match SearchIndex::open_following(db.clone(), &settings.index_dir(), following).await {
+        Ok(search) => Kb { db: db.clone(), search }.import("cli", &document, options, &progress).await?,
+        Err(AppError::Conflict { .. }) => {
+            let summary = kb::write_document(&db, &document, options, &progress).await?;
+            if !summary.dry_run {
+                kb::audit_import("cli", &summary);
+            }
+            summary
+        }
+        Err(err) => return Err(err),
+    };
+    if !pepite::changelog::wait_until_applied(&db, Duration::from_secs(60)).await? {
+        eprintln!("warning: written, but not every running server has indexed it yet");
+    }
+    progress.finish_and_clear();
+    let verdict = if summary.dry_run { "dry run, nothing written" } else { "imported" };
+    eprint!("{summary}");
+    eprintln!("{verdict} in {:.2} s", started.elapsed().as_secs_f64());
+    Ok(())
+}
+
+fn read_document(file: &Path) -> Result<String, AppError> {
+    if file.as_os_str() == "-" {
+        let mut text = String::new();
+        std::io::stdin()
+            .read_to_string(&mut text)
+            .map_err(|err| AppError::Internal(format!("reading standard input: {err}")))?;
+        return Ok(text);
+    }
+    std::fs::read_to_string(file).map_err(|err| AppError::invalid("", format!("cannot read {}: {err}", file.display())))
+}
+
+/// A progress bar on a terminal; nothing otherwise.
+fn progress_bar(len: u64) -> ProgressBar {
+    if !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new(len);
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} importing [{bar:40}] {pos}/{len} ({per_sec}, {eta} left)")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    bar
+}
+
+async fn export(settings: &Settings) -> Result<(), AppError> {
+    let db = startup::connect(settings).await?;
+    startup::migrate(&db).await?;
+    let document = kb::export::export(&db).await?;
+    let mut out = std::io::stdout().lock();
+    serde_json::to_writer_pretty(&mut out, &document)
+        .map_err(|err| AppError::Internal(format!("writing the document: {err}")))?;
+    writeln!(out).map_err(|err| AppError::Internal(format!("writing the document: {err}")))
+}
+
+fn generate(companies: usize, seed: u64) -> Result<(), AppError> {
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    pepite::generate::write(&mut out, companies, seed)
+        .and_then(|()| out.flush())
+        .map_err(|err| AppError::Internal(format!("writing the document: {err}")))
+}
+
+async fn reindex(settings: &Settings) -> Result<(), AppError> {
+    let kb = startup::open(settings).await?;
+    kb.search.rebuild().await?;
+    eprintln!("search index rebuilt");
+    Ok(())
 }
