@@ -8,7 +8,6 @@ use tantivy::Searcher;
 use tantivy::query::FuzzyTermQuery;
 use tantivy::schema::Field;
 
-use super::highlight::edit_distance;
 use crate::error::Result;
 
 /// At most this many typo expansions per word.
@@ -34,6 +33,33 @@ pub fn typos(query: &str, candidate: &str, budget: u8) -> Option<u8> {
     let first_differs = query.chars().next() != candidate.chars().next();
     let typos = edits + usize::from(first_differs);
     (edits > 0 && typos <= budget as usize).then_some(typos as u8)
+}
+
+/// Optimal string alignment distance (a swap of two letters is one edit), stopping past `max`.
+fn edit_distance(a: &str, b: &str, max: usize) -> usize {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    if a.len().abs_diff(b.len()) > max {
+        return max + 1;
+    }
+    let mut rows = vec![vec![0usize; b.len() + 1]; a.len() + 1];
+    for (i, row) in rows.iter_mut().enumerate() {
+        row[0] = i;
+    }
+    for (j, cell) in rows[0].iter_mut().enumerate() {
+        *cell = j;
+    }
+    for i in 1..=a.len() {
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut d = (rows[i - 1][j] + 1).min(rows[i][j - 1] + 1).min(rows[i - 1][j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                d = d.min(rows[i - 2][j - 2] + 1);
+            }
+            rows[i][j] = d;
+        }
+    }
+    rows[a.len()][b.len()]
 }
 
 /// Indexed words within the typo budget of `word` in any of `fields`, with their typos, most
@@ -117,5 +143,12 @@ mod tests {
         assert_eq!(typos("capteur", "rapteur", 1), None, "first letter, 7 letters");
         assert_eq!(typos("hombustion", "combustion", 2), Some(2), "first letter, 10 letters");
         assert_eq!(typos("capteur", "capteur", 1), None, "an exact match is no typo");
+    }
+
+    #[test]
+    fn edit_distance_counts_swaps_as_one() {
+        assert_eq!(edit_distance("combustoin", "combustion", 2), 1);
+        assert_eq!(edit_distance("irigation", "irrigation", 2), 1);
+        assert!(edit_distance("fuel", "carburant", 2) > 2);
     }
 }

@@ -63,33 +63,6 @@ fn within(query: &str, candidate: &str) -> bool {
     budget > 0 && typos(query, candidate, budget).is_some()
 }
 
-/// Optimal string alignment distance (a swap of two letters is one edit), stopping past `max`.
-pub(super) fn edit_distance(a: &str, b: &str, max: usize) -> usize {
-    let a: Vec<char> = a.chars().collect();
-    let b: Vec<char> = b.chars().collect();
-    if a.len().abs_diff(b.len()) > max {
-        return max + 1;
-    }
-    let mut rows = vec![vec![0usize; b.len() + 1]; a.len() + 1];
-    for (i, row) in rows.iter_mut().enumerate() {
-        row[0] = i;
-    }
-    for (j, cell) in rows[0].iter_mut().enumerate() {
-        *cell = j;
-    }
-    for i in 1..=a.len() {
-        for j in 1..=b.len() {
-            let cost = usize::from(a[i - 1] != b[j - 1]);
-            let mut d = (rows[i - 1][j] + 1).min(rows[i][j - 1] + 1).min(rows[i - 1][j - 1] + cost);
-            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
-                d = d.min(rows[i - 2][j - 2] + 1);
-            }
-            rows[i][j] = d;
-        }
-    }
-    rows[a.len()][b.len()]
-}
-
 /// The snippet of `text` around its best run of matches, or `None` when nothing in it matched.
 pub fn snippet(field: &str, text: &str, matcher: &Matcher, analyzers: &mut Analyzers) -> Option<Highlight> {
     let marks: Vec<(usize, usize)> = analyzers
@@ -189,12 +162,5 @@ mod tests {
         assert!(snippet.starts_with('…') && snippet.ends_with('…'));
         assert!(snippet.contains("<mark>fibre</mark>"));
         assert!(snippet.chars().count() < 260);
-    }
-
-    #[test]
-    fn edit_distance_counts_swaps_as_one() {
-        assert_eq!(edit_distance("combustoin", "combustion", 2), 1);
-        assert_eq!(edit_distance("irigation", "irrigation", 2), 1);
-        assert!(edit_distance("fuel", "carburant", 2) > 2);
     }
 }
