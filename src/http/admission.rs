@@ -14,9 +14,12 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use crate::config::Limits;
 
-/// Most clients the rate limiter remembers; past that it forgets them all (an attacker with many
-/// addresses must not make it grow without bound).
+/// Most clients the rate limiter tracks one by one; past that (an attacker with many addresses
+/// must not make it grow without bound) requests share one allowance until idle clients are
+/// forgotten.
 const MAX_CLIENTS: usize = 100_000;
+/// The allowance shared past [`MAX_CLIENTS`].
+const OVERFLOW: &str = "(too many clients)";
 
 /// Why a request was not let in.
 #[derive(Debug, PartialEq)]
@@ -34,6 +37,7 @@ pub struct Admission {
     max_queue: usize,
     queue_timeout: Duration,
     rate: Option<DefaultKeyedRateLimiter<String>>,
+    max_clients: usize,
     trusted_proxies: Vec<IpNet>,
 }
 
@@ -48,6 +52,7 @@ impl Admission {
             max_queue: limits.max_queue,
             queue_timeout: limits.queue_timeout,
             rate: limits.rate_limit.map(|n: NonZeroU32| DefaultKeyedRateLimiter::dashmap(Quota::per_minute(n))),
+            max_clients: MAX_CLIENTS,
             trusted_proxies: limits.trusted_proxies.clone(),
         }
     }
@@ -55,7 +60,8 @@ impl Admission {
     /// Checks `client` against the rate limit, then waits for a slot within the queue's bounds.
     pub async fn enter(&self, client: &str) -> Result<Slot, Refusal> {
         if let Some(rate) = &self.rate
-            && let Err(not_until) = rate.check_key(&client.to_string())
+            && let Err(not_until) =
+                rate.check_key(&(if rate.len() < self.max_clients { client } else { OVERFLOW }).to_string())
         {
             let wait = not_until.wait_time_from(DefaultClock::default().now());
             return Err(Refusal::RateLimited(wait.max(Duration::from_secs(1))));
@@ -81,8 +87,11 @@ impl Admission {
         if let Some(rate) = &self.rate {
             rate.retain_recent();
             rate.shrink_to_fit();
-            if rate.len() > MAX_CLIENTS {
-                tracing::warn!(clients = rate.len(), "rate limiter tracks many clients");
+            if rate.len() >= self.max_clients {
+                tracing::warn!(
+                    clients = rate.len(),
+                    "rate limiter tracks too many clients; new ones share one allowance"
+                );
             }
         }
     }
@@ -146,6 +155,17 @@ mod tests {
         assert!(gate.enter("a").await.is_ok() && gate.enter("a").await.is_ok());
         assert!(matches!(gate.enter("a").await, Err(Refusal::RateLimited(wait)) if wait >= Duration::from_secs(1)));
         assert!(gate.enter("b").await.is_ok());
+    }
+
+    #[tokio::test]
+    async fn past_the_most_clients_tracked_new_ones_share_one_allowance() {
+        let mut gate = admission(8, 8, Some(2));
+        gate.max_clients = 2;
+        assert!(gate.enter("a").await.is_ok() && gate.enter("b").await.is_ok());
+        // "c" and "d" are not tracked apart: together they get one allowance of 2.
+        assert!(gate.enter("c").await.is_ok() && gate.enter("d").await.is_ok());
+        assert!(matches!(gate.enter("c").await, Err(Refusal::RateLimited(_))));
+        assert_eq!(gate.rate.as_ref().unwrap().len(), 3, "a, b and the shared allowance");
     }
 
     #[test]
