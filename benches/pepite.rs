@@ -261,6 +261,7 @@ async fn run(n: usize, postgres: &str) {
     let c1 = stats(lat, wall);
     let (lat, wall) = load(16, ROUNDS * MIX.len() / 4, mix(client.clone(), url.clone())).await;
     let c16 = stats(lat, wall);
+    let wrk = wrk_search_mix(&root, &url);
 
     let (c, u) = (client.clone(), url.clone());
     let (lat, wall) = load(16, 100, move |i| {
@@ -379,6 +380,30 @@ async fn run(n: usize, postgres: &str) {
     row("PostgreSQL FTS (GIN, ts_rank), concurrency 16", &pg.c16);
     println!();
     println!(
+        "Compiled load generators, concurrency 16, {COMPILED_SECONDS} s each: wrk (2 threads, 16 connections) \
+         POSTs the search mix to `/graphql` (10 hits with highlights, `totalCount` and four facets); \
+         pgbench (2 threads, 16 clients) runs the mix's SQL on PostgreSQL (10 rows: slug, name, rank).\n"
+    );
+    println!("| load generator | median (ms) | p99 (ms) | req/s |\n| --- | --- | --- | --- |");
+    let compiled = |name: &str, c: &Option<Compiled>, median: &str| match c {
+        Some(c) => println!(
+            "| {name} | {:.2}{median} | {} | {:.0} |",
+            c.p50,
+            c.p99.map_or("–".to_string(), |p| format!("{p:.2}")),
+            c.per_second
+        ),
+        None => println!("| {name} | not installed | | |"),
+    };
+    compiled("wrk → Pépite search mix", &wrk, "");
+    compiled("pgbench → PostgreSQL FTS mix", &pg.pgbench, " (average)");
+    if let (Some(w), Some(p)) = (&wrk, &pg.pgbench) {
+        println!(
+            "\nPépite / PostgreSQL FTS throughput with compiled load generators: {:.1}×.",
+            w.per_second / p.per_second
+        );
+    }
+    println!();
+    println!(
         "Ratios: HTTP+GraphQL / raw tantivy at p50: {:.1}×; Pépite / PostgreSQL throughput at concurrency 16: {:.1}×; Pépite / SQLite FTS5: {:.1}×.\n",
         c1.p50 / raw.p50,
         c16.per_second / pg.c16.per_second,
@@ -397,6 +422,95 @@ struct Competitor {
     c1: Stats,
     c16: Stats,
     hits: Vec<u64>,
+    /// The same mix at concurrency 16 driven by pgbench (PostgreSQL only).
+    pgbench: Option<Compiled>,
+}
+
+/// What a compiled load generator (wrk, pgbench) measured at concurrency 16.
+struct Compiled {
+    per_second: f64,
+    /// Median latency (wrk) or average latency (pgbench), in milliseconds.
+    p50: f64,
+    /// 99th percentile (wrk only).
+    p99: Option<f64>,
+}
+
+/// How long each compiled load generator runs.
+const COMPILED_SECONDS: u32 = 10;
+
+/// The first number in `text` after `label`.
+fn number_after(text: &str, label: &str) -> Option<f64> {
+    let rest = &text[text.find(label)? + label.len()..];
+    let number: String = rest.trim_start().chars().take_while(|c| c.is_ascii_digit() || *c == '.').collect();
+    number.parse().ok()
+}
+
+/// wrk's latency (`1.23ms`, `456.00us`, `1.02s`) in milliseconds.
+fn wrk_latency(text: &str, label: &str) -> Option<f64> {
+    let line = text.lines().find(|l| l.trim_start().starts_with(label))?;
+    let value = line.split_whitespace().nth(1)?;
+    let (number, unit) = value.split_at(value.find(|c: char| c.is_ascii_alphabetic())?);
+    let number: f64 = number.parse().ok()?;
+    Some(match unit {
+        "us" => number / 1000.0,
+        "ms" => number,
+        "s" => number * 1000.0,
+        _ => return None,
+    })
+}
+
+/// The search mix over HTTP at concurrency 16, driven by wrk (2 threads, 16 connections), each
+/// request a POST of the next query of the mix; `None` when wrk is not installed.
+fn wrk_search_mix(root: &Path, url: &str) -> Option<Compiled> {
+    let bodies: Vec<String> = MIX
+        .iter()
+        .map(|(_, text, filter)| json!({"query": SEARCH, "variables": variables(text, *filter)}).to_string())
+        .collect();
+    let script = format!(
+        "local bodies = {{{}}}\nlocal i = 0\nwrk.method = 'POST'\nwrk.headers['Content-Type'] = 'application/json'\n\
+         request = function()\n  i = i % #bodies + 1\n  return wrk.format(nil, nil, nil, bodies[i])\nend\n\
+         done = function(summary, latency, requests)\n  io.write(string.format('errors %d non2xx %d\\n', \
+         summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout, summary.errors.status))\nend\n",
+        bodies.iter().map(|b| format!("{b:?}")).collect::<Vec<_>>().join(", ")
+    );
+    let path = root.join("mix.lua");
+    std::fs::write(&path, script).unwrap();
+    let output = Command::new("wrk")
+        .args(["-t2", "-c16", &format!("-d{COMPILED_SECONDS}s"), "--latency", "-s"])
+        .arg(&path)
+        .arg(format!("{url}/graphql"))
+        .output()
+        .ok()?;
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(text.contains("errors 0 non2xx 0"), "wrk saw failed requests:\n{text}");
+    Some(Compiled {
+        per_second: number_after(&text, "Requests/sec:")?,
+        p50: wrk_latency(&text, "50%")?,
+        p99: wrk_latency(&text, "99%"),
+    })
+}
+
+/// The mix at concurrency 16 on PostgreSQL, driven by pgbench (one script per query, equal
+/// weights); `None` when pgbench is not installed.
+fn pgbench_mix(root: &Path, url: &str, sql: &str) -> Option<Compiled> {
+    let mut command = Command::new("pgbench");
+    command.args(["-n", "-c16", "-j2", &format!("-T{COMPILED_SECONDS}")]);
+    for (i, (_, text, filter)) in MIX.iter().enumerate() {
+        let literal = |s: &str| format!("'{}'", s.replace('\'', "''"));
+        let statement =
+            sql.replace("$1", &literal(text)).replace("$2::int", if filter.is_some() { "1" } else { "NULL::int" });
+        let path = root.join(format!("q{i}.sql"));
+        std::fs::write(&path, format!("{statement};\n")).unwrap();
+        command.arg("-f").arg(path);
+    }
+    let output = command.arg(url).output().ok()?;
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "pgbench failed:\n{text}\n{}", String::from_utf8_lossy(&output.stderr));
+    Some(Compiled {
+        per_second: number_after(&text, "tps =")?,
+        p50: number_after(&text, "latency average =")?,
+        p99: None,
+    })
 }
 
 /// FTS5 words: folded by `remove_diacritics`, any word may match (like Pépite), last one as a prefix.
@@ -480,7 +594,8 @@ async fn postgres_fts(data: &Path, url: &str, n: usize) -> Competitor {
 
     let sql = "SELECT slug, name, ts_rank(tsv, q) AS rank FROM company, websearch_to_tsquery('french', unaccent($1)) q WHERE tsv @@ q AND ($2::int IS NULL OR stage IN ('SME', 'STARTUP')) ORDER BY rank DESC LIMIT 10";
     let count = "SELECT count(*) AS n FROM company, websearch_to_tsquery('french', unaccent($1)) q WHERE tsv @@ q";
-    let competitor = measure(pg.clone(), sql, count, |text| text.to_string()).await;
+    let mut competitor = measure(pg.clone(), sql, count, |text| text.to_string()).await;
+    competitor.pgbench = pgbench_mix(data.parent().unwrap(), &format!("{prefix}/{name}"), sql);
     drop(pg);
     admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await.ok();
     competitor
@@ -510,5 +625,5 @@ async fn measure(db: DatabaseConnection, sql: &'static str, count: &str, transla
     let c1 = stats(lat, wall);
     let (lat, wall) = load(16, ROUNDS * MIX.len() / 4, job(db)).await;
     let c16 = stats(lat, wall);
-    Competitor { c1, c16, hits }
+    Competitor { c1, c16, hits, pgbench: None }
 }
