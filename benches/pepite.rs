@@ -398,7 +398,7 @@ async fn run(n: usize, postgres: &str) {
     compiled("pgbench → PostgreSQL FTS mix", &pg.pgbench, " (average)");
     if let (Some(w), Some(p)) = (&wrk, &pg.pgbench) {
         println!(
-            "\nPépite / PostgreSQL FTS throughput with compiled load generators: {:.1}×.",
+            "\nPépite / PostgreSQL FTS throughput with compiled load generators: {:.2}×.",
             w.per_second / p.per_second
         );
     }
