@@ -3,14 +3,17 @@
 use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, SubsecRound, Utc};
-use entity::{company, company_membership, company_programme, company_technology, organisation, programme, technology};
+use entity::{
+    company, company_membership, company_programme, company_technology, event, event_company, event_organisation,
+    event_organiser, event_person, organisation, person, person_role, programme, technology,
+};
 use indicatif::ProgressBar;
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{ActiveValue::NotSet, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, Set};
 use sha2::{Digest, Sha256};
 
 use super::document::{Document, Existing};
-use super::draft::{CompanyDraft, Source};
+use super::draft::{CompanyDraft, EventDraft, PersonDraft, Source};
 use crate::changelog::Touched;
 use crate::error::{AppError, Result};
 use crate::search::EntityKind;
@@ -43,6 +46,10 @@ pub struct ImportSummary {
     pub programmes: KindCounts,
     /// What happened to companies.
     pub companies: KindCounts,
+    /// What happened to people.
+    pub people: KindCounts,
+    /// What happened to events.
+    pub events: KindCounts,
     /// Whether this was a dry run: the counts say what the import would do, and nothing was written.
     pub dry_run: bool,
     /// The entities written or deleted (`Company:12`…), for the audit line.
@@ -59,6 +66,8 @@ impl std::fmt::Display for ImportSummary {
             ("technologies", self.technologies),
             ("programmes", self.programmes),
             ("companies", self.companies),
+            ("people", self.people),
+            ("events", self.events),
         ];
         for (name, c) in kinds {
             writeln!(
@@ -68,6 +77,20 @@ impl std::fmt::Display for ImportSummary {
             )?;
         }
         Ok(())
+    }
+}
+
+impl ImportSummary {
+    /// The counts of one kind.
+    pub fn counts_mut(&mut self, kind: EntityKind) -> &mut KindCounts {
+        match kind {
+            EntityKind::Organisation => &mut self.organisations,
+            EntityKind::Technology => &mut self.technologies,
+            EntityKind::Programme => &mut self.programmes,
+            EntityKind::Company => &mut self.companies,
+            EntityKind::Person => &mut self.people,
+            EntityKind::Event => &mut self.events,
+        }
     }
 }
 
@@ -188,9 +211,15 @@ pub async fn existing(db: &impl ConnectionTrait, document: &Document) -> Result<
     orgs.extend(document.programmes.iter().filter_map(|d| d.operator.as_ref()));
     orgs.extend(document.companies.iter().filter_map(|d| d.site.as_ref()));
     orgs.extend(document.companies.iter().flat_map(|d| &d.memberships));
+    orgs.extend(document.people.iter().flat_map(|d| d.roles.iter().map(|r| &r.organisation)));
+    orgs.extend(document.events.iter().flat_map(|d| d.site.iter().chain(&d.organisers).chain(&d.organisations)));
     let mut progs: HashSet<&String> = document.programmes.iter().map(|d| &d.slug).collect();
     progs.extend(document.companies.iter().flat_map(|d| &d.programmes));
-    let companies: HashSet<&String> = document.companies.iter().map(|d| &d.slug).collect();
+    let mut companies: HashSet<&String> = document.companies.iter().map(|d| &d.slug).collect();
+    companies.extend(document.events.iter().flat_map(|d| &d.companies));
+    let mut people: HashSet<&String> = document.people.iter().map(|d| &d.slug).collect();
+    people.extend(document.events.iter().flat_map(|d| &d.people));
+    let events: HashSet<&String> = document.events.iter().map(|d| &d.slug).collect();
 
     let technologies = slug_ids::<technology::Entity>(db, technology::Column::Id, technology::Column::Slug).await?;
     let parents: Vec<(i32, Option<i32>)> = technology::Entity::find()
@@ -215,6 +244,8 @@ pub async fn existing(db: &impl ConnectionTrait, document: &Document) -> Result<
         technologies: technologies.into_keys().collect(),
         programmes: present::<programme::Entity>(db, (programme::Column::Id, programme::Column::Slug), progs).await?,
         companies: present::<company::Entity>(db, (company::Column::Id, company::Column::Slug), companies).await?,
+        people: present::<person::Entity>(db, (person::Column::Id, person::Column::Slug), people).await?,
+        events: present::<event::Entity>(db, (event::Column::Id, event::Column::Slug), events).await?,
         technology_parents,
     })
 }
@@ -277,6 +308,7 @@ pub async fn write(
         lang: Set(d.lang),
         website: Set(d.website.clone()),
         sources: Set(sources_json(&d.sources)),
+        translations: Set(serde_json::to_value(&d.translations).unwrap_or_default()),
         created_at: Set(now),
         updated_at: Set(now),
         content_hash: Set(Some(hash.clone())),
@@ -289,6 +321,9 @@ pub async fn write(
     let org_ids = slug_ids::<organisation::Entity>(db, O::Id, O::Slug).await?;
     let org_refs = document.programmes.iter().filter_map(|d| d.operator.as_ref());
     let org_refs = org_refs.chain(document.companies.iter().flat_map(|d| d.site.iter().chain(&d.memberships)));
+    let org_refs = org_refs.chain(document.people.iter().flat_map(|d| d.roles.iter().map(|r| &r.organisation)));
+    let org_refs =
+        org_refs.chain(document.events.iter().flat_map(|d| d.site.iter().chain(&d.organisers).chain(&d.organisations)));
     ensure_present(&org_ids, org_refs, "organisation")?;
     changes.extend(orgs.iter().map(|(d, _)| (EntityKind::Organisation, org_ids[&d.slug])));
 
@@ -329,6 +364,7 @@ pub async fn write(
             lang: Set(d.lang),
             website: Set(d.website.clone()),
             sources: Set(sources_json(&d.sources)),
+            translations: Set(serde_json::to_value(&d.translations).unwrap_or_default()),
             created_at: Set(now),
             updated_at: Set(now),
             content_hash: Set(Some(hash.clone())),
@@ -366,6 +402,7 @@ pub async fn write(
         lang: Set(d.lang),
         website: Set(d.website.clone()),
         sources: Set(sources_json(&d.sources)),
+        translations: Set(serde_json::to_value(&d.translations).unwrap_or_default()),
         created_at: Set(now),
         updated_at: Set(now),
         content_hash: Set(Some(hash.clone())),
@@ -406,6 +443,7 @@ pub async fn write(
         lang: Set(d.lang),
         website: Set(d.website.clone()),
         sources: Set(sources_json(&d.sources)),
+        translations: Set(serde_json::to_value(&d.translations).unwrap_or_default()),
         created_at: Set(now),
         updated_at: Set(now),
         content_hash: Set(Some(hash.clone())),
@@ -429,6 +467,8 @@ pub async fn write(
     replace_links(db, &written, (&tech_ids, &prog_ids, &org_ids)).await?;
     let after: HashSet<(EntityKind, i32)> =
         crate::search::dependents(db, EntityKind::Company, &ids).await?.into_iter().collect();
+    write_people(db, document, (now, mode, progress), &org_ids, &mut summary, &mut changes).await?;
+    write_events(db, document, (now, mode, progress), &org_ids, &mut summary, &mut changes).await?;
     let written_set: HashSet<(EntityKind, i32)> = changes.iter().copied().collect();
     let relinked: Vec<(EntityKind, i32)> =
         before.symmetric_difference(&after).filter(|entity| !written_set.contains(entity)).copied().collect();
@@ -438,6 +478,167 @@ pub async fn write(
     let touched = touched.chain(relinked.into_iter().map(|(kind, id)| Touched::Affected(kind, id)));
     crate::changelog::record(db, touched).await?;
     Ok(summary)
+}
+
+/// Writes the document's people and replaces their roles.
+async fn write_people(
+    db: &impl ConnectionTrait,
+    document: &Document,
+    (now, mode, progress): (DateTime<Utc>, Mode, &ProgressBar),
+    org_ids: &SlugIds,
+    summary: &mut ImportSummary,
+    changes: &mut Vec<(EntityKind, i32)>,
+) -> Result<()> {
+    use person::Column as Pe;
+    let stored_people =
+        stored::<person::Entity>(db, (Pe::Id, Pe::Slug, Pe::ContentHash), document.people.iter().map(|d| &d.slug))
+            .await?;
+    let hashed = document.people.iter().map(|d| {
+        let organisations = d.roles.iter().map(|r| org_ids[&r.organisation]).collect();
+        (d, content_hash(d, &[("roleOrganisations", organisations)]))
+    });
+    let people = changed(hashed, |d| &d.slug, (&stored_people, mode), &mut summary.people);
+    let rows = people.iter().map(|(d, hash)| person::ActiveModel {
+        id: NotSet,
+        slug: Set(d.slug.clone()),
+        name: Set(d.name.clone()),
+        name_key: Set(entity::name_key(&d.name)),
+        description: Set(d.description.clone()),
+        lang: Set(d.lang),
+        website: Set(d.website.clone()),
+        sources: Set(sources_json(&d.sources)),
+        translations: Set(serde_json::to_value(&d.translations).unwrap_or_default()),
+        created_at: Set(now),
+        updated_at: Set(now),
+        content_hash: Set(Some(hash.clone())),
+        aliases: Set(serde_json::json!(d.aliases)),
+    });
+    upsert::<person::Entity, _>(db, rows.collect(), Pe::Slug, mode, progress).await?;
+    progress.inc(summary.people.unchanged as u64);
+    let person_ids = ids_of::<person::Entity>(db, (Pe::Id, Pe::Slug), people.iter().map(|(d, _)| &d.slug)).await?;
+    let written: Vec<(&PersonDraft, i32)> = people.iter().map(|(d, _)| (*d, person_ids[&d.slug])).collect();
+    changes.extend(written.iter().map(|&(_, id)| (EntityKind::Person, id)));
+    let ids: Vec<i32> = written.iter().map(|&(_, id)| id).collect();
+    for chunk in ids.chunks(BATCH) {
+        person_role::Entity::delete_many()
+            .filter(person_role::Column::PersonId.is_in(chunk.iter().copied()))
+            .exec(db)
+            .await?;
+    }
+    let roles: Vec<person_role::ActiveModel> = written
+        .iter()
+        .flat_map(|&(d, person_id)| {
+            d.roles.iter().enumerate().map(move |(position, role)| person_role::ActiveModel {
+                person_id: Set(person_id),
+                position: Set(position as i32),
+                organisation_id: Set(org_ids[&role.organisation]),
+                title: Set(role.title.clone()),
+                since: Set(role.since),
+                until: Set(role.until),
+            })
+        })
+        .collect();
+    for chunk in roles.chunks(BATCH) {
+        person_role::Entity::insert_many(chunk.to_vec()).exec_without_returning(db).await?;
+    }
+    Ok(())
+}
+
+/// Writes the document's events and replaces their links.
+async fn write_events(
+    db: &impl ConnectionTrait,
+    document: &Document,
+    (now, mode, progress): (DateTime<Utc>, Mode, &ProgressBar),
+    org_ids: &SlugIds,
+    summary: &mut ImportSummary,
+    changes: &mut Vec<(EntityKind, i32)>,
+) -> Result<()> {
+    if document.events.is_empty() {
+        return Ok(());
+    }
+    use company::Column as C;
+    use event::Column as E;
+    use person::Column as Pe;
+    let company_ids =
+        ids_of::<company::Entity>(db, (C::Id, C::Slug), document.events.iter().flat_map(|d| &d.companies)).await?;
+    ensure_present(&company_ids, document.events.iter().flat_map(|d| &d.companies), "company")?;
+    let person_ids =
+        ids_of::<person::Entity>(db, (Pe::Id, Pe::Slug), document.events.iter().flat_map(|d| &d.people)).await?;
+    ensure_present(&person_ids, document.events.iter().flat_map(|d| &d.people), "person")?;
+    let stored_events =
+        stored::<event::Entity>(db, (E::Id, E::Slug, E::ContentHash), document.events.iter().map(|d| &d.slug)).await?;
+    let resolve = |slugs: &[String], ids: &SlugIds| slugs.iter().map(|s| ids[s]).collect::<Vec<i32>>();
+    let hashed = document.events.iter().map(|d| {
+        let references = [
+            ("site", d.site.iter().map(|s| org_ids[s]).collect()),
+            ("organisers", resolve(&d.organisers, org_ids)),
+            ("companies", resolve(&d.companies, &company_ids)),
+            ("people", resolve(&d.people, &person_ids)),
+            ("organisations", resolve(&d.organisations, org_ids)),
+        ];
+        (d, content_hash(d, &references))
+    });
+    let events = changed(hashed, |d| &d.slug, (&stored_events, mode), &mut summary.events);
+    let rows = events.iter().map(|(d, hash)| event::ActiveModel {
+        id: NotSet,
+        slug: Set(d.slug.clone()),
+        name: Set(d.name.clone()),
+        name_key: Set(entity::name_key(&d.name)),
+        description: Set(d.description.clone()),
+        lang: Set(d.lang),
+        website: Set(d.website.clone()),
+        sources: Set(sources_json(&d.sources)),
+        translations: Set(serde_json::to_value(&d.translations).unwrap_or_default()),
+        created_at: Set(now),
+        updated_at: Set(now),
+        content_hash: Set(Some(hash.clone())),
+        aliases: Set(serde_json::json!(d.aliases)),
+        date: Set(d.date),
+        end_date: Set(d.end_date),
+        site_id: Set(d.site.as_ref().map(|s| org_ids[s])),
+    });
+    upsert::<event::Entity, _>(db, rows.collect(), E::Slug, mode, progress).await?;
+    progress.inc(summary.events.unchanged as u64);
+    let event_ids = ids_of::<event::Entity>(db, (E::Id, E::Slug), events.iter().map(|(d, _)| &d.slug)).await?;
+    let written: Vec<(&EventDraft, i32)> = events.iter().map(|(d, _)| (*d, event_ids[&d.slug])).collect();
+    changes.extend(written.iter().map(|&(_, id)| (EntityKind::Event, id)));
+    let ids: Vec<i32> = written.iter().map(|&(_, id)| id).collect();
+    for chunk in ids.chunks(BATCH) {
+        let chunk = || chunk.iter().copied();
+        event_organiser::Entity::delete_many().filter(event_organiser::Column::EventId.is_in(chunk())).exec(db).await?;
+        event_company::Entity::delete_many().filter(event_company::Column::EventId.is_in(chunk())).exec(db).await?;
+        event_person::Entity::delete_many().filter(event_person::Column::EventId.is_in(chunk())).exec(db).await?;
+        event_organisation::Entity::delete_many()
+            .filter(event_organisation::Column::EventId.is_in(chunk()))
+            .exec(db)
+            .await?;
+    }
+    let pairs = |list: fn(&EventDraft) -> &Vec<String>, targets: &SlugIds| {
+        let mut pairs: Vec<(i32, i32)> =
+            written.iter().flat_map(|&(d, event)| list(d).iter().map(move |slug| (event, targets[slug]))).collect();
+        pairs.sort_unstable();
+        pairs.dedup();
+        pairs
+    };
+    insert_links(db, pairs(|d| &d.organisers, org_ids), |(event_id, organisation_id)| event_organiser::ActiveModel {
+        event_id: Set(event_id),
+        organisation_id: Set(organisation_id),
+    })
+    .await?;
+    insert_links(db, pairs(|d| &d.companies, &company_ids), |(event_id, company_id)| event_company::ActiveModel {
+        event_id: Set(event_id),
+        company_id: Set(company_id),
+    })
+    .await?;
+    insert_links(db, pairs(|d| &d.people, &person_ids), |(event_id, person_id)| event_person::ActiveModel {
+        event_id: Set(event_id),
+        person_id: Set(person_id),
+    })
+    .await?;
+    insert_links(db, pairs(|d| &d.organisations, org_ids), |(event_id, organisation_id)| {
+        event_organisation::ActiveModel { event_id: Set(event_id), organisation_id: Set(organisation_id) }
+    })
+    .await
 }
 
 /// Replaces the relations of the written companies by the document's: drops their old links,

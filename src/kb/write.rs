@@ -2,14 +2,17 @@
 //! write path as an import.
 
 use chrono::{DateTime, Utc};
-use entity::{company, company_membership, company_programme, company_technology, organisation, programme, technology};
+use entity::{
+    company, company_membership, company_programme, company_technology, event, event_company, event_organisation,
+    event_organiser, event_person, organisation, person, person_role, programme, technology,
+};
 use indicatif::ProgressBar;
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
-use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter, QuerySelect};
+use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
 use super::document::Document;
-use super::draft::{CompanyDraft, OrganisationDraft, ProgrammeDraft, TechnologyDraft};
-use super::export::{company_draft, organisation_draft, programme_draft, technology_draft};
+use super::draft::{CompanyDraft, EventDraft, OrganisationDraft, PersonDraft, ProgrammeDraft, TechnologyDraft};
+use super::export::{company_draft, event_draft, organisation_draft, person_draft, programme_draft, technology_draft};
 use super::import::{self, Mode};
 use super::{Kb, begin_write};
 use crate::changelog::{self, Touched};
@@ -144,7 +147,91 @@ impl Kind for CompanyDraft {
     }
 }
 
-/// Slugs of the `E` rows linked to a company through the link table of `link` columns.
+impl Kind for PersonDraft {
+    const KIND: EntityKind = EntityKind::Person;
+    const TABLE: &'static str = "person";
+    const LIST: &'static str = "people";
+
+    fn slug(&self) -> &str {
+        &self.slug
+    }
+
+    fn into_document(self) -> Document {
+        Document::default().with_people(vec![self])
+    }
+
+    async fn load(db: &DatabaseTransaction, id: i32) -> Result<Option<Self>> {
+        let Some(m) = person::Entity::find_by_id(id).one(db).await? else { return Ok(None) };
+        let roles = person_role::Entity::find()
+            .filter(person_role::Column::PersonId.eq(id))
+            .order_by_asc(person_role::Column::Position)
+            .all(db)
+            .await?;
+        let org_ids: Vec<i32> = roles.iter().map(|r| r.organisation_id).collect();
+        let org_slugs = organisation::Entity::find()
+            .select_only()
+            .columns([organisation::Column::Id, organisation::Column::Slug])
+            .filter(organisation::Column::Id.is_in(org_ids))
+            .into_tuple::<(i32, String)>()
+            .all(db)
+            .await?
+            .into_iter()
+            .collect();
+        Ok(Some(person_draft(m, roles, &org_slugs)))
+    }
+}
+
+impl Kind for EventDraft {
+    const KIND: EntityKind = EntityKind::Event;
+    const TABLE: &'static str = "event";
+    const LIST: &'static str = "events";
+
+    fn slug(&self) -> &str {
+        &self.slug
+    }
+
+    fn into_document(self) -> Document {
+        Document::default().with_events(vec![self])
+    }
+
+    async fn load(db: &DatabaseTransaction, id: i32) -> Result<Option<Self>> {
+        let Some(m) = event::Entity::find_by_id(id).one(db).await? else { return Ok(None) };
+        let site = slug_of::<organisation::Entity>(db, organisation::Column::Id, organisation::Column::Slug, m.site_id)
+            .await?;
+        let orgs = (organisation::Column::Id, organisation::Column::Slug);
+        let organisers = linked_slugs::<organisation::Entity, _>(
+            db,
+            orgs,
+            (event_organiser::Column::EventId, event_organiser::Column::OrganisationId),
+            id,
+        )
+        .await?;
+        let companies = linked_slugs::<company::Entity, _>(
+            db,
+            (company::Column::Id, company::Column::Slug),
+            (event_company::Column::EventId, event_company::Column::CompanyId),
+            id,
+        )
+        .await?;
+        let people = linked_slugs::<person::Entity, _>(
+            db,
+            (person::Column::Id, person::Column::Slug),
+            (event_person::Column::EventId, event_person::Column::PersonId),
+            id,
+        )
+        .await?;
+        let organisations = linked_slugs::<organisation::Entity, _>(
+            db,
+            orgs,
+            (event_organisation::Column::EventId, event_organisation::Column::OrganisationId),
+            id,
+        )
+        .await?;
+        Ok(Some(event_draft(m, site, [organisers, companies, people, organisations])))
+    }
+}
+
+/// Slugs of the `E` rows linked to a company (or an event) through the link table of `link` columns.
 async fn linked_slugs<E: EntityTrait, L: ColumnTrait>(
     db: &impl ConnectionTrait,
     (id_col, slug_col): (E::Column, E::Column),
@@ -275,16 +362,11 @@ impl Kb {
     }
 
     /// Deletes an entity. Links to it go with it; a technology's children move up to its parent;
-    /// an organisation that hosts companies or runs programmes is kept unless `force`, which
-    /// clears those references.
+    /// an organisation that hosts companies or events or runs programmes is kept unless `force`,
+    /// which clears those references.
     pub async fn delete(&self, actor: &str, kind: EntityKind, id: i32, force: bool) -> Result<()> {
         let txn = begin_write(&self.db).await?;
-        let table = match kind {
-            EntityKind::Company => "company",
-            EntityKind::Technology => "technology",
-            EntityKind::Programme => "programme",
-            EntityKind::Organisation => "organisation",
-        };
+        let table = kind.table();
         if !lock_row(&txn, table, id).await? {
             return Err(not_found(kind));
         }
@@ -339,16 +421,29 @@ impl Kb {
                     .into_tuple()
                     .all(&txn)
                     .await?;
-                if !force && (!hosted.is_empty() || !operated.is_empty()) {
+                let sited: Vec<i32> = event::Entity::find()
+                    .select_only()
+                    .column(event::Column::Id)
+                    .filter(event::Column::SiteId.eq(id))
+                    .into_tuple()
+                    .all(&txn)
+                    .await?;
+                if !force && (!hosted.is_empty() || !operated.is_empty() || !sited.is_empty()) {
+                    let events = if sited.is_empty() { String::new() } else { format!(" and {} events", sited.len()) };
                     return Err(AppError::Conflict {
                         message: format!(
-                            "it hosts {} companies and runs {} programmes; delete with `force: true` to clear those references",
+                            "it hosts {} companies{events} and runs {} programmes; delete with `force: true` to clear those references",
                             hosted.len(),
                             operated.len()
                         ),
                         field: Some("force".into()),
                     });
                 }
+                event::Entity::update_many()
+                    .col_expr(event::Column::SiteId, Expr::value(Option::<i32>::None))
+                    .filter(event::Column::SiteId.eq(id))
+                    .exec(&txn)
+                    .await?;
                 company::Entity::update_many()
                     .col_expr(company::Column::SiteId, Expr::value(Option::<i32>::None))
                     .filter(company::Column::SiteId.eq(id))
@@ -360,7 +455,7 @@ impl Kb {
                     .exec(&txn)
                     .await?;
             }
-            EntityKind::Company | EntityKind::Programme => {}
+            EntityKind::Company | EntityKind::Programme | EntityKind::Person | EntityKind::Event => {}
         }
         let delete =
             Query::delete().from_table(Alias::new(table)).and_where(Expr::col(Alias::new("id")).eq(id)).to_owned();
