@@ -11,7 +11,8 @@ use super::ids::{CountedConnection, ListArgs, PageArgs, parse_global_id};
 use super::limits;
 use super::loaders::{CompanyId, EventId, OrganisationId, PersonId, ProgrammeId, TechnologyId};
 use super::types::{
-    Company, Entity, Event, Organisation, Person, Programme, Technology, kb, loader, prefetch_relations,
+    Company, Entity, Event, Organisation, Person, Programme, Technology, kb, loader, prefetch_events, prefetch_people,
+    prefetch_relations,
 };
 use crate::error::AppError;
 use crate::kb::read::{
@@ -131,6 +132,7 @@ impl EntityQuery {
     ) -> Result<CountedConnection<Person>> {
         let args = ListArgs::new(order_by.unwrap_or_default(), after, before, first, last)?;
         let page = read::people(&kb(ctx).db, &filter.unwrap_or_default(), args.order(), args.slice()).await?;
+        prefetch_people(ctx, &page.rows).await?;
         Ok(args.connection(page, Person))
     }
 
@@ -155,6 +157,7 @@ impl EntityQuery {
     ) -> Result<CountedConnection<Event>> {
         let args = ListArgs::new(order_by.unwrap_or_default(), after, before, first, last)?;
         let page = read::events(&kb(ctx).db, &filter.unwrap_or_default(), args.order(), args.slice()).await?;
+        prefetch_events(ctx, &page.rows).await?;
         Ok(args.connection(page, Event))
     }
 

@@ -249,6 +249,79 @@ pub(super) async fn prefetch_relations(ctx: &Context<'_>, companies: &[entity::c
     Ok(())
 }
 
+/// The `nodes` and `edges.node` selections of a connection being resolved.
+fn wanted(ctx: &Context<'_>, outer: &str, inner: Option<&str>) -> bool {
+    let look = ctx.look_ahead();
+    [look.field("nodes"), look.field("edges").field("node")].iter().any(|n| match inner {
+        Some(inner) => n.field(outer).field(inner).exists(),
+        None => n.field(outer).exists(),
+    })
+}
+
+/// Loads, in one batch per relation, the roles (and their organisations) a query asks of a page
+/// of people, so that the DataLoader's timer never splits a page into several statements.
+pub(super) async fn prefetch_people(ctx: &Context<'_>, people: &[entity::person::Model]) -> Result<()> {
+    if !wanted(ctx, "roles", None) {
+        return Ok(());
+    }
+    let loader = loader(ctx);
+    let roles = loader.load_many(people.iter().map(|p| RolesOf(p.id))).await?;
+    if wanted(ctx, "roles", Some("organisation")) {
+        let orgs = roles.values().flatten().map(|r| OrganisationId(r.organisation_id));
+        loader.load_many(orgs).await?;
+    }
+    Ok(())
+}
+
+/// Loads, in one batch per relation, the site, organisers and participants a query asks of a
+/// page of events (and the roles of those people).
+pub(super) async fn prefetch_events(ctx: &Context<'_>, events: &[entity::event::Model]) -> Result<()> {
+    let loader = loader(ctx);
+    let ids = || events.iter().map(|e| e.id);
+    let sites = events.iter().filter_map(|e| e.site_id).map(OrganisationId);
+    let (sites, organisers, companies, people, organisations) = tokio::join!(
+        async { if wanted(ctx, "site", None) { loader.load_many(sites).await.map(|_| ()) } else { Ok(()) } },
+        async {
+            if wanted(ctx, "organisers", None) {
+                loader.load_many(ids().map(OrganisersOf)).await.map(|_| ())
+            } else {
+                Ok(())
+            }
+        },
+        async {
+            if wanted(ctx, "companies", None) {
+                loader.load_many(ids().map(EventCompaniesOf)).await.map(|_| ())
+            } else {
+                Ok(())
+            }
+        },
+        async {
+            if wanted(ctx, "people", None) {
+                loader.load_many(ids().map(EventPeopleOf)).await.map(Some)
+            } else {
+                Ok(None)
+            }
+        },
+        async {
+            if wanted(ctx, "organisations", None) {
+                loader.load_many(ids().map(EventOrganisationsOf)).await.map(|_| ())
+            } else {
+                Ok(())
+            }
+        },
+    );
+    sites?;
+    organisers?;
+    companies?;
+    organisations?;
+    if let Some(people) = people?
+        && wanted(ctx, "people", Some("roles"))
+    {
+        loader.load_many(people.values().flatten().map(|p| RolesOf(p.id))).await?;
+    }
+    Ok(())
+}
+
 /// A page of the events matching `filter`, latest first, for the reverse side of a relation.
 async fn events_where(
     ctx: &Context<'_>,
@@ -259,6 +332,7 @@ async fn events_where(
     let order = OrderBy { field: OrderField::Date, direction: Direction::Desc };
     let args = ListArgs::new(order, after, None, first, None)?;
     let page = read::events(&kb(ctx).db, &filter, args.order(), args.slice()).await?;
+    prefetch_events(ctx, &page.rows).await?;
     Ok(args.connection(page, Event))
 }
 
