@@ -21,11 +21,8 @@ use crate::search::EntityKind;
 
 /// A kind of entity as the write services see it: its draft, its table, its place in a document.
 pub trait Kind: Clone + Send + Sync + Sized + 'static {
+    /// Its kind, which names its table and its list in a document.
     const KIND: EntityKind;
-    /// The table, for statements shared by every kind.
-    const TABLE: &'static str;
-    /// How a document names its list, the prefix of problem paths.
-    const LIST: &'static str;
 
     fn slug(&self) -> &str;
     fn into_document(self) -> Document;
@@ -46,8 +43,6 @@ async fn slug_of<E: EntityTrait>(
 
 impl Kind for OrganisationDraft {
     const KIND: EntityKind = EntityKind::Organisation;
-    const TABLE: &'static str = "organisation";
-    const LIST: &'static str = "organisations";
 
     fn slug(&self) -> &str {
         &self.slug
@@ -64,8 +59,6 @@ impl Kind for OrganisationDraft {
 
 impl Kind for TechnologyDraft {
     const KIND: EntityKind = EntityKind::Technology;
-    const TABLE: &'static str = "technology";
-    const LIST: &'static str = "technologies";
 
     fn slug(&self) -> &str {
         &self.slug
@@ -85,8 +78,6 @@ impl Kind for TechnologyDraft {
 
 impl Kind for ProgrammeDraft {
     const KIND: EntityKind = EntityKind::Programme;
-    const TABLE: &'static str = "programme";
-    const LIST: &'static str = "programmes";
 
     fn slug(&self) -> &str {
         &self.slug
@@ -107,8 +98,6 @@ impl Kind for ProgrammeDraft {
 
 impl Kind for CompanyDraft {
     const KIND: EntityKind = EntityKind::Company;
-    const TABLE: &'static str = "company";
-    const LIST: &'static str = "companies";
 
     fn slug(&self) -> &str {
         &self.slug
@@ -149,8 +138,6 @@ impl Kind for CompanyDraft {
 
 impl Kind for PersonDraft {
     const KIND: EntityKind = EntityKind::Person;
-    const TABLE: &'static str = "person";
-    const LIST: &'static str = "people";
 
     fn slug(&self) -> &str {
         &self.slug
@@ -183,8 +170,6 @@ impl Kind for PersonDraft {
 
 impl Kind for EventDraft {
     const KIND: EntityKind = EntityKind::Event;
-    const TABLE: &'static str = "event";
-    const LIST: &'static str = "events";
 
     fn slug(&self) -> &str {
         &self.slug
@@ -245,7 +230,7 @@ async fn linked_slugs<E: EntityTrait, L: ColumnTrait>(
 
 /// Problems of a one-entity document, with paths relative to the mutation's `input`.
 fn as_input<D: Kind>(err: AppError) -> AppError {
-    let prefix = format!("{}[0]", D::LIST);
+    let prefix = format!("{}[0]", D::KIND.list_name());
     match err {
         AppError::Invalid(problems) => AppError::Invalid(
             problems
@@ -265,7 +250,7 @@ fn slug_taken(slug: &str) -> AppError {
 async fn id_of<D: Kind>(db: &impl ConnectionTrait, slug: &str) -> Result<Option<i32>> {
     let query = Query::select()
         .column(Alias::new("id"))
-        .from(Alias::new(D::TABLE))
+        .from(Alias::new(D::KIND.table()))
         .and_where(Expr::col(Alias::new("slug")).eq(slug))
         .to_owned();
     let row = db.query_one(&query).await?;
@@ -323,11 +308,11 @@ impl Kb {
         change: impl FnOnce(&mut D) -> Result<()> + Send,
     ) -> Result<()> {
         let txn = begin_write(&self.db).await?;
-        if !lock_row(&txn, D::TABLE, id).await? {
+        if !lock_row(&txn, D::KIND.table(), id).await? {
             return Err(not_found(D::KIND));
         }
         if let Some(expected) = expected_updated_at {
-            let current = updated_at(&txn, D::TABLE, id).await?;
+            let current = updated_at(&txn, D::KIND.table(), id).await?;
             if current != expected {
                 return Err(AppError::Conflict {
                     message: format!(
@@ -349,7 +334,7 @@ impl Kb {
                 return Err(slug_taken(&slug));
             }
             let rename = Query::update()
-                .table(Alias::new(D::TABLE))
+                .table(Alias::new(D::KIND.table()))
                 .value(Alias::new("slug"), slug.clone())
                 .and_where(Expr::col(Alias::new("id")).eq(id))
                 .to_owned();

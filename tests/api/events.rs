@@ -190,6 +190,7 @@ const CREATE: &str =
 #[tokio::test]
 async fn events_are_written_through_mutations_and_follow_the_deletion_of_what_they_link_to() {
     let app = spawn_app().await;
+    let before = *app.kb.search.applied().borrow();
     let created = app
         .mutate_ok(
             CREATE,
@@ -247,6 +248,21 @@ async fn events_are_written_through_mutations_and_follow_the_deletion_of_what_th
     app.mutate_ok("mutation($id: ID!) { deleteEvent(id: $id) }", json!({"id": id})).await;
     assert!(app.data(r#"{ event(slug: "forum-eau") { slug } }"#, json!({})).await["event"].is_null());
     assert!(!found(&app, "forum de l'eau").await.iter().any(|(_, s)| s == "forum-eau"));
+
+    // The change log follows the event: created, updated (by its own update and by the deletion
+    // of what it linked to), deleted, with its slug.
+    let changes = pepite::changelog::after(&app.kb.db, before, 100).await.unwrap().changes;
+    let operations: Vec<&str> = changes
+        .iter()
+        .filter(|c| c.kind == pepite::search::EntityKind::Event && c.slug == "forum-eau")
+        .map(|c| c.operation.as_str())
+        .collect();
+    assert_eq!(operations.first(), Some(&"CREATED"), "{operations:?}");
+    assert_eq!(operations.last(), Some(&"DELETED"), "{operations:?}");
+    assert!(
+        operations[1..operations.len() - 1].iter().all(|o| *o == "UPDATED") && operations.len() >= 5,
+        "{operations:?}"
+    );
 }
 
 #[tokio::test]

@@ -147,7 +147,9 @@ async fn bad_people_are_refused_with_their_paths() {
         person("bad", "", json!([
             {"organisation": "upe-13", "title": "président", "since": "2022-01-01", "until": "2021-01-01"},
             {"organisation": "foo", "title": " "}
-        ]))
+        ])),
+        // Only public professional facts: there is no field for private contact details.
+        {"slug": "private", "name": "Private", "lang": "fr", "email": "someone@example.org"}
     ]});
 
     let output = app.import(&document).await;
@@ -159,6 +161,7 @@ async fn bad_people_are_refused_with_their_paths() {
         "people[1].roles[0].until: ends (2021-01-01) before it starts (2022-01-01)",
         "people[1].roles[1].organisation: unknown organisation \"foo\"",
         "people[1].roles[1].title: must not be empty",
+        "people[2].email: unknown field email",
     ] {
         assert!(report.contains(line), "missing {line:?} in:\n{report}");
     }
