@@ -278,6 +278,18 @@ async fn the_bundled_knowledge_base_tells_who_met_whom_on_22_june_2022() {
         "{visit:?}"
     );
 
+    let english = found(&app, "UPE 13 visit June 2022").await;
+    assert_eq!(
+        english.first(),
+        Some(&("Event".to_string(), "visite-upe-13-technopole-arbois-2022".to_string())),
+        "in English too: {english:?}"
+    );
+    let bilingual = app
+        .data(r#"{ person(slug: "sebastien-giraud") { description(lang: en) } company(slug: "echy") { name(lang: en) } }"#, json!({}))
+        .await;
+    assert!(bilingual["person"]["description"].as_str().unwrap().starts_with("Director general of Safe Cluster"));
+    assert_eq!(bilingual["company"]["name"], "ECHY", "no translated name: the original");
+
     let data = app
         .data(
             r#"{ event(slug: "visite-upe-13-technopole-arbois-2022") {
