@@ -94,12 +94,7 @@ pub struct Page {
 
 /// The table holding entities of `kind`.
 pub fn table(kind: EntityKind) -> &'static str {
-    match kind {
-        EntityKind::Company => "company",
-        EntityKind::Technology => "technology",
-        EntityKind::Programme => "programme",
-        EntityKind::Organisation => "organisation",
-    }
+    kind.table()
 }
 
 /// Appends one row per touched entity, in the caller's transaction, as its last statements: on
@@ -186,7 +181,10 @@ pub async fn record(db: &impl ConnectionTrait, touched: impl IntoIterator<Item =
     Ok(())
 }
 
+/// A log row. A person's rows keep no slug (it spells the person's name): only the kind and the
+/// id, so that erasing a person leaves nothing of them in the log.
 fn entry(operation: Operation, kind: EntityKind, id: i32, slug: String, at: DateTime<Utc>) -> change::ActiveModel {
+    let slug = if kind == EntityKind::Person { String::new() } else { slug };
     change::ActiveModel {
         seq: NotSet,
         kind: Set(kind.as_str().into()),

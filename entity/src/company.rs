@@ -27,6 +27,8 @@ pub struct Model {
     pub site_id: Option<i32>,
     /// Other names, in any language (a JSON array of strings).
     pub aliases: Json,
+    /// The name and description in other languages (a JSON array of `{lang, name, description}`).
+    pub translations: Json,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

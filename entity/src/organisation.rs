@@ -24,6 +24,8 @@ pub struct Model {
     pub city: Option<String>,
     /// Other names, in any language (a JSON array of strings).
     pub aliases: Json,
+    /// The name and description in other languages (a JSON array of `{lang, name, description}`).
+    pub translations: Json,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

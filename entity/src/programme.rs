@@ -28,6 +28,8 @@ pub struct Model {
     pub ends_on: Option<Date>,
     /// Other names, in any language (a JSON array of strings).
     pub aliases: Json,
+    /// The name and description in other languages (a JSON array of `{lang, name, description}`).
+    pub translations: Json,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

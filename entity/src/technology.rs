@@ -23,6 +23,8 @@ pub struct Model {
     pub domain: TechnologyDomain,
     /// Other names, in any language (a JSON array of strings).
     pub aliases: Json,
+    /// The name and description in other languages (a JSON array of `{lang, name, description}`).
+    pub translations: Json,
     pub parent_id: Option<i32>,
 }
 

@@ -16,12 +16,7 @@ pub const MAX_PAGE: usize = 100;
 pub const DEFAULT_PAGE: usize = 20;
 
 fn type_name(kind: EntityKind) -> &'static str {
-    match kind {
-        EntityKind::Company => "Company",
-        EntityKind::Technology => "Technology",
-        EntityKind::Programme => "Programme",
-        EntityKind::Organisation => "Organisation",
-    }
+    kind.type_name()
 }
 
 /// The global id of an entity: opaque to clients, stable for the entity's life.
@@ -162,6 +157,7 @@ fn order_name(order: OrderBy) -> String {
         OrderField::Name => "NAME",
         OrderField::CreatedAt => "CREATED_AT",
         OrderField::FoundedYear => "FOUNDED_YEAR",
+        OrderField::Date => "DATE",
     };
     let direction = match order.direction {
         Direction::Asc => "ASC",
@@ -176,6 +172,7 @@ fn list_cursor(order: OrderBy, position: Position) -> String {
         SortKey::Name(key) => serde_json::Value::from(key),
         SortKey::CreatedAt(at) => serde_json::Value::from(at.to_rfc3339()),
         SortKey::FoundedYear(year) => serde_json::Value::from(year),
+        SortKey::Date(day) => serde_json::Value::from(day.map(|d| d.to_string())),
     };
     let cursor = ListCursor { v: CURSOR_VERSION, o: order_name(order), k, id: position.id };
     B64.encode(serde_json::to_vec(&cursor).unwrap_or_default())
@@ -211,6 +208,9 @@ fn parse_list_cursor(cursor: &str, order: OrderBy, field: &str) -> Result<Positi
         (OrderField::FoundedYear, serde_json::Value::Null) => SortKey::FoundedYear(None),
         (OrderField::FoundedYear, serde_json::Value::Number(year)) => {
             SortKey::FoundedYear(Some(year.as_i64().and_then(|y| i32::try_from(y).ok()).ok_or_else(bad)?))
+        }
+        (OrderField::Date, serde_json::Value::String(day)) => {
+            SortKey::Date(Some(day.parse::<chrono::NaiveDate>().map_err(|_| bad())?))
         }
         _ => return Err(bad()),
     };

@@ -3,7 +3,10 @@
 use std::collections::HashMap;
 
 use async_graphql::dataloader::Loader;
-use entity::{company, company_membership, company_programme, company_technology, organisation, programme, technology};
+use entity::{
+    company, company_membership, company_programme, company_technology, event, event_company, event_organisation,
+    event_organiser, event_person, organisation, person, person_role, programme, technology,
+};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
 use crate::error::AppError;
@@ -31,6 +34,25 @@ pub struct TechnologyId(pub i32);
 pub struct ProgrammeId(pub i32);
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct CompanyId(pub i32);
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct PersonId(pub i32);
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct EventId(pub i32);
+/// The organisers of an event.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct OrganisersOf(pub i32);
+/// The companies that took part in an event.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct EventCompaniesOf(pub i32);
+/// The people who took part in an event.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct EventPeopleOf(pub i32);
+/// The organisations that took part in an event.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct EventOrganisationsOf(pub i32);
+/// The roles of a person, in their order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct RolesOf(pub i32);
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct TechnologiesOf(pub i32);
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -76,12 +98,14 @@ by_id!(OrganisationId, organisation);
 by_id!(TechnologyId, technology);
 by_id!(ProgrammeId, programme);
 by_id!(CompanyId, company);
+by_id!(PersonId, person);
+by_id!(EventId, event);
 
-/// Loads, for each company, the `$target` rows linked to it through `$link`, sorted by name
+/// Loads, for each company (or event), the `$target` rows linked to it through `$link`, sorted by name
 /// (the folded name, as lists are):
 /// two statements (the links, then the targets) for any number of companies.
 macro_rules! linked {
-    ($key:ident, $link:ident, $target_col:ident, $target:ident) => {
+    ($key:ident, $link:ident, $owner_col:ident, $target_col:ident, $target:ident) => {
         impl Loader<$key> for DbLoader {
             type Value = Vec<$target::Model>;
             type Error = async_graphql::Error;
@@ -89,8 +113,8 @@ macro_rules! linked {
             async fn load(&self, keys: &[$key]) -> LoadResult<$key, Vec<$target::Model>> {
                 let links: Vec<(i32, i32)> = $link::Entity::find()
                     .select_only()
-                    .columns([$link::Column::CompanyId, $link::Column::$target_col])
-                    .filter($link::Column::CompanyId.is_in(keys.iter().map(|k| k.0)))
+                    .columns([$link::Column::$owner_col, $link::Column::$target_col])
+                    .filter($link::Column::$owner_col.is_in(keys.iter().map(|k| k.0)))
                     .into_tuple()
                     .all(&self.db)
                     .await
@@ -122,9 +146,13 @@ macro_rules! linked {
     };
 }
 
-linked!(TechnologiesOf, company_technology, TechnologyId, technology);
-linked!(ProgrammesOf, company_programme, ProgrammeId, programme);
-linked!(MembershipsOf, company_membership, OrganisationId, organisation);
+linked!(TechnologiesOf, company_technology, CompanyId, TechnologyId, technology);
+linked!(ProgrammesOf, company_programme, CompanyId, ProgrammeId, programme);
+linked!(MembershipsOf, company_membership, CompanyId, OrganisationId, organisation);
+linked!(OrganisersOf, event_organiser, EventId, OrganisationId, organisation);
+linked!(EventCompaniesOf, event_company, EventId, CompanyId, company);
+linked!(EventPeopleOf, event_person, EventId, PersonId, person);
+linked!(EventOrganisationsOf, event_organisation, EventId, OrganisationId, organisation);
 
 impl Loader<ChildrenOf> for DbLoader {
     type Value = Vec<technology::Model>;
@@ -148,6 +176,26 @@ impl Loader<ChildrenOf> for DbLoader {
     }
 }
 
+impl Loader<RolesOf> for DbLoader {
+    type Value = Vec<person_role::Model>;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[RolesOf]) -> LoadResult<RolesOf, Vec<person_role::Model>> {
+        let rows = person_role::Entity::find()
+            .filter(person_role::Column::PersonId.is_in(keys.iter().map(|k| k.0)))
+            .order_by_asc(person_role::Column::PersonId)
+            .order_by_asc(person_role::Column::Position)
+            .all(&self.db)
+            .await
+            .map_err(db_error)?;
+        let mut out: HashMap<RolesOf, Vec<person_role::Model>> = keys.iter().map(|k| (*k, Vec::new())).collect();
+        for row in rows {
+            out.entry(RolesOf(row.person_id)).or_default().push(row);
+        }
+        Ok(out)
+    }
+}
+
 /// Empties a DataLoader's cache, so that what it loads next is read afresh.
 pub fn forget(loader: &RequestLoader) {
     loader.clear::<OrganisationId>();
@@ -158,4 +206,11 @@ pub fn forget(loader: &RequestLoader) {
     loader.clear::<ProgrammesOf>();
     loader.clear::<MembershipsOf>();
     loader.clear::<ChildrenOf>();
+    loader.clear::<PersonId>();
+    loader.clear::<RolesOf>();
+    loader.clear::<EventId>();
+    loader.clear::<OrganisersOf>();
+    loader.clear::<EventCompaniesOf>();
+    loader.clear::<EventPeopleOf>();
+    loader.clear::<EventOrganisationsOf>();
 }

@@ -9,10 +9,13 @@ use indicatif::ProgressBar;
 
 use super::ids::parse_id_of;
 use super::query::load_entity;
-use super::types::{Company, Entity, Organisation, Programme, Technology, kb};
+use super::types::{Company, Entity, Event, Organisation, Person, Programme, Technology, kb};
 use crate::auth::Tokens;
 use crate::error::{AppError, Problem};
-use crate::kb::draft::{CompanyDraft, OrganisationDraft, ProgrammeDraft, Source, TechnologyDraft};
+use crate::kb::draft::{
+    CompanyDraft, EventDraft, OrganisationDraft, PersonDraft, ProgrammeDraft, RoleDraft, Source, TechnologyDraft,
+    Translation,
+};
 use crate::kb::{Document, ImportOptions, ImportSummary};
 use crate::search::EntityKind;
 
@@ -81,6 +84,8 @@ macro_rules! update_input {
             pub website: MaybeUndefined<String>,
             /// Where the facts come from (replaces the list); `null` empties it.
             pub sources: MaybeUndefined<Vec<Source>>,
+            /// The name and description in other languages (replaces the list); `null` empties it.
+            pub translations: MaybeUndefined<Vec<Translation>>,
             $($(#[$rmeta])* pub $req: MaybeUndefined<$rty>,)*
             $($(#[$ometa])* pub $opt: MaybeUndefined<$oty>,)*
         }
@@ -104,6 +109,7 @@ macro_rules! update_input {
                 match self.description { MaybeUndefined::Value(v) => draft.description = Some(v), MaybeUndefined::Null => draft.description = None, MaybeUndefined::Undefined => {} }
                 match self.website { MaybeUndefined::Value(v) => draft.website = Some(v), MaybeUndefined::Null => draft.website = None, MaybeUndefined::Undefined => {} }
                 match self.sources { MaybeUndefined::Value(v) => draft.sources = v, MaybeUndefined::Null => draft.sources = Vec::new(), MaybeUndefined::Undefined => {} }
+                match self.translations { MaybeUndefined::Value(v) => draft.translations = v, MaybeUndefined::Null => draft.translations = Vec::new(), MaybeUndefined::Undefined => {} }
                 $(match self.$opt {
                     MaybeUndefined::Value(v) => draft.$opt = v.into(),
                     MaybeUndefined::Null => draft.$opt = Default::default(),
@@ -188,6 +194,43 @@ update_input!(
     optional {
         /// The city it is based in.
         city: String,
+        /// Other names, in any language (replaces the list).
+        aliases: Vec<String>,
+    }
+);
+
+update_input!(
+    /// Changes to a person: fields left out are kept; `null` clears an optional field.
+    UpdatePersonInput for PersonDraft as "UpdatePersonInput",
+    required {}
+    optional {
+        /// Roles at organisations (replaces the list).
+        roles: Vec<RoleDraft>,
+        /// Other names, in any language (replaces the list).
+        aliases: Vec<String>,
+    }
+);
+
+update_input!(
+    /// Changes to an event: fields left out are kept; `null` clears an optional field.
+    UpdateEventInput for EventDraft as "UpdateEventInput",
+    required {
+        /// The (first) day.
+        date: NaiveDate,
+    }
+    optional {
+        /// The last day.
+        end_date: NaiveDate,
+        /// Slug of the organisation where it took place.
+        site: String,
+        /// Slugs of the organisers (replaces the list).
+        organisers: Vec<String>,
+        /// Slugs of the companies that took part (replaces the list).
+        companies: Vec<String>,
+        /// Slugs of the people who took part (replaces the list).
+        people: Vec<String>,
+        /// Slugs of the organisations that took part (replaces the list).
+        organisations: Vec<String>,
         /// Other names, in any language (replaces the list).
         aliases: Vec<String>,
     }
@@ -297,6 +340,32 @@ kind_mutations!(
     delete_organisation,
     "an organisation",
     "Deletes an organisation and its memberships. One that hosts companies or runs programmes is refused with `CONFLICT`, unless `force: true`, which leaves those companies without a site and those programmes without an operator. Returns its id."
+);
+
+kind_mutations!(
+    PersonMutation,
+    EntityKind::Person,
+    Person,
+    PersonDraft,
+    UpdatePersonInput,
+    create_person,
+    update_person,
+    delete_person,
+    "a person",
+    "Erases a person: their record and roles leave the database, the search index and exports, and the change log keeps only their id. Returns their id."
+);
+
+kind_mutations!(
+    EventMutation,
+    EntityKind::Event,
+    Event,
+    EventDraft,
+    UpdateEventInput,
+    create_event,
+    update_event,
+    delete_event,
+    "an event",
+    "Deletes an event and its links to organisers and participants. Returns its id."
 );
 
 /// Which relation of a company a link mutation changes.
@@ -418,4 +487,12 @@ impl LinkMutation {
 
 /// Every write of the API.
 #[derive(MergedObject, Default)]
-pub struct Mutation(CompanyMutation, TechnologyMutation, ProgrammeMutation, OrganisationMutation, LinkMutation);
+pub struct Mutation(
+    CompanyMutation,
+    TechnologyMutation,
+    ProgrammeMutation,
+    OrganisationMutation,
+    LinkMutation,
+    PersonMutation,
+    EventMutation,
+);

@@ -4,15 +4,20 @@ use async_graphql::connection::PageInfo;
 use async_graphql::{Context, ID, Object, Result, SimpleObject};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
-use entity::{company, organisation, programme, technology};
+use entity::{company, event, organisation, person, programme, technology};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
 use super::ids::{CountedConnection, ListArgs, PageArgs, parse_global_id};
 use super::limits;
-use super::loaders::{self, CompanyId, OrganisationId, ProgrammeId, TechnologyId};
-use super::types::{Company, Entity, Organisation, Programme, Technology, kb, loader, prefetch_relations};
+use super::loaders::{self, CompanyId, EventId, OrganisationId, PersonId, ProgrammeId, TechnologyId};
+use super::types::{
+    Company, Entity, Event, Organisation, Person, Programme, Technology, kb, loader, prefetch_events, prefetch_people,
+    prefetch_relations,
+};
 use crate::error::AppError;
-use crate::kb::read::{self, CompanyFilter, OrderBy, OrganisationFilter, ProgrammeFilter, TechnologyFilter};
+use crate::kb::read::{
+    self, CompanyFilter, EventFilter, OrderBy, OrganisationFilter, PersonFilter, ProgrammeFilter, TechnologyFilter,
+};
 use crate::metrics::METRICS;
 use crate::search::EntityKind;
 use crate::search::SearchIndex;
@@ -44,6 +49,12 @@ pub(super) async fn load_entity(ctx: &Context<'_>, kind: EntityKind, id: i32) ->
             .await
             .map_err(AppError::from)?
             .map(|m| Entity::Organisation(Organisation(m))),
+        EntityKind::Person => {
+            person::Entity::find_by_id(id).one(db).await.map_err(AppError::from)?.map(|m| Entity::Person(Person(m)))
+        }
+        EntityKind::Event => {
+            event::Entity::find_by_id(id).one(db).await.map_err(AppError::from)?.map(|m| Entity::Event(Event(m)))
+        }
     })
 }
 
@@ -99,6 +110,55 @@ impl EntityQuery {
         id: Option<ID>,
     ) -> Result<Option<Organisation>> {
         lookup!(ctx, slug, id, EntityKind::Organisation, organisation, Organisation)
+    }
+
+    /// A person by `slug` or by `id` (give exactly one).
+    async fn person(&self, ctx: &Context<'_>, slug: Option<String>, id: Option<ID>) -> Result<Option<Person>> {
+        lookup!(ctx, slug, id, EntityKind::Person, person, Person)
+    }
+
+    /// People, filtered and sorted, in pages of at most 100.
+    #[allow(clippy::too_many_arguments)]
+    #[graphql(complexity = "limits::page_cost(first, last, child_complexity)")]
+    async fn people(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<PersonFilter>,
+        order_by: Option<OrderBy>,
+        after: Option<String>,
+        before: Option<String>,
+        first: Option<i32>,
+        last: Option<i32>,
+    ) -> Result<CountedConnection<Person>> {
+        let args = ListArgs::new(order_by.unwrap_or_default(), after, before, first, last)?;
+        let page = read::people(&kb(ctx).db, &filter.unwrap_or_default(), args.order(), args.slice()).await?;
+        prefetch_people(ctx, &page.rows).await?;
+        Ok(args.connection(page, Person))
+    }
+
+    /// An event by `slug` or by `id` (give exactly one).
+    async fn event(&self, ctx: &Context<'_>, slug: Option<String>, id: Option<ID>) -> Result<Option<Event>> {
+        lookup!(ctx, slug, id, EntityKind::Event, event, Event)
+    }
+
+    /// Events, filtered and sorted (by name unless `orderBy` says otherwise; `{field: DATE,
+    /// direction: DESC}` lists the latest first), in pages of at most 100.
+    #[allow(clippy::too_many_arguments)]
+    #[graphql(complexity = "limits::page_cost(first, last, child_complexity)")]
+    async fn events(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<EventFilter>,
+        order_by: Option<OrderBy>,
+        after: Option<String>,
+        before: Option<String>,
+        first: Option<i32>,
+        last: Option<i32>,
+    ) -> Result<CountedConnection<Event>> {
+        let args = ListArgs::new(order_by.unwrap_or_default(), after, before, first, last)?;
+        let page = read::events(&kb(ctx).db, &filter.unwrap_or_default(), args.order(), args.slice()).await?;
+        prefetch_events(ctx, &page.rows).await?;
+        Ok(args.connection(page, Event))
     }
 
     /// Companies, filtered and sorted (by name unless `orderBy` says otherwise), in pages of at most 100.
@@ -174,7 +234,7 @@ impl EntityQuery {
         Ok(args.connection(page, Organisation))
     }
 
-    /// Finds companies, technologies, programmes and organisations from plain words, in French or English.
+    /// Finds companies, technologies, programmes, organisations, people and events from plain words, in French or English.
     ///
     /// Results are ordered by these rules, each breaking the ties of the one before: (1) how many
     /// of the query's words they match, (2) fewer typos, (3) the words close together or as a
@@ -370,11 +430,13 @@ impl SearchConnection {
         // nothing to wait for (a DataLoader would wait its batching delay first).
         let loader = loader(ctx);
         let ids = |kind: EntityKind| found.hits.iter().filter(move |h| h.kind == kind).map(|h| h.id);
-        let (companies, technologies, programmes, organisations) = tokio::try_join!(
+        let (companies, technologies, programmes, organisations, people, events) = tokio::try_join!(
             loaders::load_now(loader.loader(), ids(EntityKind::Company).map(CompanyId)),
             loaders::load_now(loader.loader(), ids(EntityKind::Technology).map(TechnologyId)),
             loaders::load_now(loader.loader(), ids(EntityKind::Programme).map(ProgrammeId)),
             loaders::load_now(loader.loader(), ids(EntityKind::Organisation).map(OrganisationId)),
+            loaders::load_now(loader.loader(), ids(EntityKind::Person).map(PersonId)),
+            loaders::load_now(loader.loader(), ids(EntityKind::Event).map(EventId)),
         )?;
         // What the page's fields load next (a company's site…) may be on the page already.
         tokio::join!(
@@ -382,6 +444,8 @@ impl SearchConnection {
             loader.feed_many(technologies.clone()),
             loader.feed_many(programmes.clone()),
             loader.feed_many(organisations.clone()),
+            loader.feed_many(people.clone()),
+            loader.feed_many(events.clone()),
         );
         let mut edges = Vec::with_capacity(found.hits.len());
         for (i, hit) in found.hits.into_iter().enumerate() {
@@ -396,6 +460,8 @@ impl SearchConnection {
                 EntityKind::Organisation => {
                     organisations.get(&OrganisationId(hit.id)).cloned().map(|m| Entity::Organisation(Organisation(m)))
                 }
+                EntityKind::Person => people.get(&PersonId(hit.id)).cloned().map(|m| Entity::Person(Person(m))),
+                EntityKind::Event => events.get(&EventId(hit.id)).cloned().map(|m| Entity::Event(Event(m))),
             };
             // The index may briefly hold an entity deleted a moment ago: skip it.
             let Some(node) = node else { continue };

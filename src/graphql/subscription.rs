@@ -61,7 +61,7 @@ impl Change {
         global_id(self.0.kind, self.0.id)
     }
 
-    /// The entity's slug at the time of the change.
+    /// The entity's slug at the time of the change; empty for a person (the log keeps no personal data).
     async fn slug(&self) -> &str {
         &self.0.slug
     }

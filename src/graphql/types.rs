@@ -1,16 +1,17 @@
-//! The four entity types, the `Entity` interface they share, and their relations both ways.
+//! The entity types, the `Entity` interface they share, and their relations both ways.
 
+use async_graphql::connection::{Connection, Edge};
 use async_graphql::{Context, ID, Interface, Object, Result};
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::{CompanyStage, Lang, OrganisationKind, ProgrammeKind, TechnologyDomain};
 
-use super::ids::{CountedConnection, ListArgs, global_id};
+use super::ids::{Counted, CountedConnection, ListArgs, PageArgs, global_id};
 use super::limits;
 use super::loaders::*;
 use crate::kb::Kb;
-use crate::kb::draft::Source;
+use crate::kb::draft::{Source, Translation};
 use crate::kb::export::sources;
-use crate::kb::read::{self, CompanyFilter, ProgrammeFilter};
+use crate::kb::read::{self, CompanyFilter, Direction, EventFilter, OrderBy, OrderField, ProgrammeFilter};
 use crate::search::EntityKind;
 
 /// A company working on environmental or industrial technologies.
@@ -21,6 +22,13 @@ pub struct Technology(pub entity::technology::Model);
 pub struct Programme(pub entity::programme::Model);
 /// An organisation: technopole, cluster, chamber of commerce, business network, public authority…
 pub struct Organisation(pub entity::organisation::Model);
+/// A person of the ecosystem, with their roles at organisations. Only public professional facts
+/// from cited sources: never an e-mail address, a phone number or a home address.
+pub struct Person(pub entity::person::Model);
+/// A role a person holds or held at an organisation.
+pub struct Role(pub entity::person_role::Model);
+/// An event of the ecosystem: a visit, a meeting, a fair; where and when, who organised it and who took part.
+pub struct Event(pub entity::event::Model);
 
 /// Anything the knowledge base describes.
 #[allow(clippy::duplicated_attributes)] // each `field(...)` names its own type
@@ -28,13 +36,32 @@ pub struct Organisation(pub entity::organisation::Model);
 #[graphql(
     field(name = "id", ty = "ID", desc = "Global id, usable with `node(id:)`."),
     field(name = "slug", ty = "&String", desc = "Unique, URL-friendly identifier."),
-    field(name = "name", ty = "&String", desc = "Display name."),
+    field(
+        name = "name",
+        ty = "String",
+        desc = "Display name.",
+        arg(
+            name = "lang",
+            ty = "Option<Lang>",
+            desc = "In this language: its translation, or the original when there is none."
+        )
+    ),
     field(
         name = "aliases",
         ty = "Vec<String>",
         desc = "Other names, in any language: names in the other language, acronyms, former names."
     ),
-    field(name = "description", ty = "&Option<String>", desc = "Free text, in the language given by `lang`."),
+    field(
+        name = "description",
+        ty = "Option<String>",
+        desc = "Free text, in the language given by `lang`.",
+        arg(
+            name = "lang",
+            ty = "Option<Lang>",
+            desc = "In this language: its translation, or the original when there is none."
+        )
+    ),
+    field(name = "translations", ty = "Vec<Translation>", desc = "The name and description in other languages."),
     field(name = "lang", ty = "Lang", desc = "The language of the description."),
     field(name = "website", ty = "&Option<String>", desc = "Web site."),
     field(name = "sources", ty = "Vec<Source>", desc = "Where the facts come from."),
@@ -46,6 +73,8 @@ pub enum Entity {
     Technology(Technology),
     Programme(Programme),
     Organisation(Organisation),
+    Person(Person),
+    Event(Event),
 }
 
 pub(super) fn kb<'a>(ctx: &Context<'a>) -> &'a Kb {
@@ -54,6 +83,19 @@ pub(super) fn kb<'a>(ctx: &Context<'a>) -> &'a Kb {
 
 pub(super) fn loader<'a>(ctx: &Context<'a>) -> &'a RequestLoader {
     ctx.data_unchecked::<RequestLoader>()
+}
+
+/// A field of the translation into `wanted`, if asked for another language than the entity's
+/// own and the translation gives that field.
+fn translated(
+    wanted: Option<Lang>,
+    own: Lang,
+    translations: &serde_json::Value,
+    field: fn(Translation) -> Option<String>,
+) -> Option<String> {
+    let wanted = wanted.filter(|wanted| *wanted != own)?;
+    let translation = crate::kb::export::translations(translations.clone()).into_iter().find(|t| t.lang == wanted)?;
+    field(translation)
 }
 
 /// Declares an entity type: the `Entity` fields, then its own.
@@ -72,16 +114,21 @@ macro_rules! entity_object {
                 &self.0.slug
             }
             /// Display name.
-            async fn name(&self) -> &String {
-                &self.0.name
+            async fn name(&self, #[graphql(desc = "In this language: its translation, or the original when there is none.")] lang: Option<Lang>) -> String {
+                translated(lang, self.0.lang, &self.0.translations, |t| t.name).unwrap_or_else(|| self.0.name.clone())
             }
             /// Other names, in any language: names in the other language, acronyms, former names.
             async fn aliases(&self) -> Vec<String> {
                 crate::kb::export::aliases(self.0.aliases.clone())
             }
             /// Free text, in the language given by `lang`.
-            async fn description(&self) -> &Option<String> {
-                &self.0.description
+            async fn description(&self, #[graphql(desc = "In this language: its translation, or the original when there is none.")] lang: Option<Lang>) -> Option<String> {
+                translated(lang, self.0.lang, &self.0.translations, |t| t.description)
+                    .or_else(|| self.0.description.clone())
+            }
+            /// The name and description in other languages.
+            async fn translations(&self) -> Vec<Translation> {
+                crate::kb::export::translations(self.0.translations.clone())
             }
             /// The language of the description.
             async fn lang(&self) -> Lang {
@@ -152,6 +199,17 @@ entity_object!(
             let list = loader(ctx).load_one(MembershipsOf(self.0.id)).await?.unwrap_or_default();
             Ok(list.into_iter().map(Organisation).collect())
         }
+        /// The events it took part in, latest first.
+        #[graphql(complexity = "limits::page_cost(first, None, child_complexity)")]
+        async fn events(
+            &self,
+            ctx: &Context<'_>,
+            after: Option<String>,
+            #[graphql(desc = "Page size, at most 100 (default 20).")] first: Option<i32>,
+        ) -> Result<CountedConnection<Event>> {
+            let filter = EventFilter { company: Some(vec![self.0.slug.clone()]), ..Default::default() };
+            events_where(ctx, filter, after, first).await
+        }
     }
 );
 
@@ -189,6 +247,93 @@ pub(super) async fn prefetch_relations(ctx: &Context<'_>, companies: &[entity::c
         loader.load_many(operators).await?;
     }
     Ok(())
+}
+
+/// The `nodes` and `edges.node` selections of a connection being resolved.
+fn wanted(ctx: &Context<'_>, outer: &str, inner: Option<&str>) -> bool {
+    let look = ctx.look_ahead();
+    [look.field("nodes"), look.field("edges").field("node")].iter().any(|n| match inner {
+        Some(inner) => n.field(outer).field(inner).exists(),
+        None => n.field(outer).exists(),
+    })
+}
+
+/// Loads, in one batch per relation, the roles (and their organisations) a query asks of a page
+/// of people, so that the DataLoader's timer never splits a page into several statements.
+pub(super) async fn prefetch_people(ctx: &Context<'_>, people: &[entity::person::Model]) -> Result<()> {
+    if !wanted(ctx, "roles", None) {
+        return Ok(());
+    }
+    let loader = loader(ctx);
+    let roles = loader.load_many(people.iter().map(|p| RolesOf(p.id))).await?;
+    if wanted(ctx, "roles", Some("organisation")) {
+        let orgs = roles.values().flatten().map(|r| OrganisationId(r.organisation_id));
+        loader.load_many(orgs).await?;
+    }
+    Ok(())
+}
+
+/// Loads, in one batch per relation, the site, organisers and participants a query asks of a
+/// page of events (and the roles of those people).
+pub(super) async fn prefetch_events(ctx: &Context<'_>, events: &[entity::event::Model]) -> Result<()> {
+    let loader = loader(ctx);
+    let ids = || events.iter().map(|e| e.id);
+    let sites = events.iter().filter_map(|e| e.site_id).map(OrganisationId);
+    let (sites, organisers, companies, people, organisations) = tokio::join!(
+        async { if wanted(ctx, "site", None) { loader.load_many(sites).await.map(|_| ()) } else { Ok(()) } },
+        async {
+            if wanted(ctx, "organisers", None) {
+                loader.load_many(ids().map(OrganisersOf)).await.map(|_| ())
+            } else {
+                Ok(())
+            }
+        },
+        async {
+            if wanted(ctx, "companies", None) {
+                loader.load_many(ids().map(EventCompaniesOf)).await.map(|_| ())
+            } else {
+                Ok(())
+            }
+        },
+        async {
+            if wanted(ctx, "people", None) {
+                loader.load_many(ids().map(EventPeopleOf)).await.map(Some)
+            } else {
+                Ok(None)
+            }
+        },
+        async {
+            if wanted(ctx, "organisations", None) {
+                loader.load_many(ids().map(EventOrganisationsOf)).await.map(|_| ())
+            } else {
+                Ok(())
+            }
+        },
+    );
+    sites?;
+    organisers?;
+    companies?;
+    organisations?;
+    if let Some(people) = people?
+        && wanted(ctx, "people", Some("roles"))
+    {
+        loader.load_many(people.values().flatten().map(|p| RolesOf(p.id))).await?;
+    }
+    Ok(())
+}
+
+/// A page of the events matching `filter`, latest first, for the reverse side of a relation.
+async fn events_where(
+    ctx: &Context<'_>,
+    filter: EventFilter,
+    after: Option<String>,
+    first: Option<i32>,
+) -> Result<CountedConnection<Event>> {
+    let order = OrderBy { field: OrderField::Date, direction: Direction::Desc };
+    let args = ListArgs::new(order, after, None, first, None)?;
+    let page = read::events(&kb(ctx).db, &filter, args.order(), args.slice()).await?;
+    prefetch_events(ctx, &page.rows).await?;
+    Ok(args.connection(page, Event))
 }
 
 /// A page of the companies matching `filter`, for the reverse side of a relation.
@@ -313,6 +458,40 @@ entity_object!(
             let filter = CompanyFilter { membership: Some(vec![self.0.slug.clone()]), ..Default::default() };
             companies_where(ctx, filter, after, first).await
         }
+        /// The roles people hold or held here, by the person's name.
+        #[graphql(complexity = "limits::page_cost(first, None, child_complexity)")]
+        async fn people(
+            &self,
+            ctx: &Context<'_>,
+            after: Option<String>,
+            #[graphql(desc = "Page size, at most 100 (default 20).")] first: Option<i32>,
+        ) -> Result<CountedConnection<Role>> {
+            let args = PageArgs::forward(after, first)?;
+            let (total, rows) = read::roles_at(&kb(ctx).db, self.0.id, args.window(u64::MAX)).await?;
+            let window = args.window(total);
+            let info = args.page_info(total, window, rows.len());
+            let mut connection = Connection::with_additional_fields(
+                info.has_previous_page,
+                info.has_next_page,
+                Counted { total_count: total },
+            );
+            for (i, (role, person)) in rows.into_iter().enumerate() {
+                loader(ctx).feed_one(PersonId(person.id), person).await;
+                connection.edges.push(Edge::new(PageArgs::cursor_at(window.offset + i as u64), Role(role)));
+            }
+            Ok(connection)
+        }
+        /// The events it was the site of, organised or took part in, latest first.
+        #[graphql(complexity = "limits::page_cost(first, None, child_complexity)")]
+        async fn events(
+            &self,
+            ctx: &Context<'_>,
+            after: Option<String>,
+            #[graphql(desc = "Page size, at most 100 (default 20).")] first: Option<i32>,
+        ) -> Result<CountedConnection<Event>> {
+            let filter = EventFilter { organisation: Some(vec![self.0.slug.clone()]), ..Default::default() };
+            events_where(ctx, filter, after, first).await
+        }
         /// Programmes it runs, by name.
         #[graphql(complexity = "limits::page_cost(first, None, child_complexity)")]
         async fn programmes(
@@ -325,6 +504,106 @@ entity_object!(
             let filter = ProgrammeFilter { operator: Some(vec![self.0.slug.clone()]), ..Default::default() };
             let page = read::programmes(&kb(ctx).db, &filter, args.order(), args.slice()).await?;
             Ok(args.connection(page, Programme))
+        }
+    }
+);
+
+entity_object!(
+    #[Object]
+    Person,
+    EntityKind::Person,
+    {
+        /// The roles the person holds or held at organisations, in the order the record gives them.
+        #[graphql(complexity = "limits::list_cost(child_complexity)")]
+        async fn roles(&self, ctx: &Context<'_>) -> Result<Vec<Role>> {
+            let list = loader(ctx).load_one(RolesOf(self.0.id)).await?.unwrap_or_default();
+            Ok(list.into_iter().map(Role).collect())
+        }
+        /// The events the person took part in, latest first.
+        #[graphql(complexity = "limits::page_cost(first, None, child_complexity)")]
+        async fn events(
+            &self,
+            ctx: &Context<'_>,
+            after: Option<String>,
+            #[graphql(desc = "Page size, at most 100 (default 20).")] first: Option<i32>,
+        ) -> Result<CountedConnection<Event>> {
+            let filter = EventFilter { person: Some(vec![self.0.slug.clone()]), ..Default::default() };
+            events_where(ctx, filter, after, first).await
+        }
+    }
+);
+
+#[Object]
+impl Role {
+    /// The organisation.
+    async fn organisation(&self, ctx: &Context<'_>) -> Result<Organisation> {
+        let found = loader(ctx).load_one(OrganisationId(self.0.organisation_id)).await?;
+        found
+            .map(Organisation)
+            .ok_or_else(|| crate::error::AppError::NotFound("the organisation was deleted meanwhile".into()).into())
+    }
+    /// The role, in the words of the source ("président", "directeur général").
+    async fn title(&self) -> &String {
+        &self.0.title
+    }
+    /// First day in the role, when known.
+    async fn since(&self) -> Option<NaiveDate> {
+        self.0.since
+    }
+    /// Last day in the role, when it ended.
+    async fn until(&self) -> Option<NaiveDate> {
+        self.0.until
+    }
+    /// The person holding it.
+    async fn person(&self, ctx: &Context<'_>) -> Result<Person> {
+        let found = loader(ctx).load_one(PersonId(self.0.person_id)).await?;
+        found
+            .map(Person)
+            .ok_or_else(|| crate::error::AppError::NotFound("the person was deleted meanwhile".into()).into())
+    }
+}
+
+entity_object!(
+    #[Object]
+    Event,
+    EntityKind::Event,
+    {
+        /// The (first) day.
+        async fn date(&self) -> NaiveDate {
+            self.0.date
+        }
+        /// The last day of an event over several days.
+        async fn end_date(&self) -> Option<NaiveDate> {
+            self.0.end_date
+        }
+        /// The organisation where it took place.
+        async fn site(&self, ctx: &Context<'_>) -> Result<Option<Organisation>> {
+            let Some(id) = self.0.site_id else { return Ok(None) };
+            Ok(loader(ctx).load_one(OrganisationId(id)).await?.map(Organisation))
+        }
+        /// The organisations that organised it, by name.
+        #[graphql(complexity = "limits::list_cost(child_complexity)")]
+        async fn organisers(&self, ctx: &Context<'_>) -> Result<Vec<Organisation>> {
+            let list = loader(ctx).load_one(OrganisersOf(self.0.id)).await?.unwrap_or_default();
+            Ok(list.into_iter().map(Organisation).collect())
+        }
+        /// The companies that took part, by name.
+        #[graphql(complexity = "limits::list_cost(child_complexity)")]
+        async fn companies(&self, ctx: &Context<'_>) -> Result<Vec<Company>> {
+            let list = loader(ctx).load_one(EventCompaniesOf(self.0.id)).await?.unwrap_or_default();
+            Ok(list.into_iter().map(Company).collect())
+        }
+        /// The people who took part, by name.
+        #[graphql(complexity = "limits::list_cost(child_complexity)")]
+        async fn people(&self, ctx: &Context<'_>) -> Result<Vec<Person>> {
+            let list = loader(ctx).load_one(EventPeopleOf(self.0.id)).await?.unwrap_or_default();
+            Ok(list.into_iter().map(Person).collect())
+        }
+        /// The organisations that took part (besides organising it), by name.
+        #[graphql(complexity = "limits::list_cost(child_complexity)")]
+        async fn organisations(&self, ctx: &Context<'_>) -> Result<Vec<Organisation>> {
+            let list = loader(ctx).load_one(EventOrganisationsOf(self.0.id)).await?.unwrap_or_default();
+            Ok(list.into_iter().map(Organisation).collect())
         }
     }
 );

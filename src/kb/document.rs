@@ -6,8 +6,9 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 
-use super::draft::{Check, CompanyDraft, OrganisationDraft, ProgrammeDraft, TechnologyDraft};
+use super::draft::{Check, CompanyDraft, EventDraft, OrganisationDraft, PersonDraft, ProgrammeDraft, TechnologyDraft};
 use crate::error::{AppError, Problem, Result};
+use crate::search::EntityKind;
 
 /// A whole knowledge base, or a part of one to upsert; references between entities are slugs.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
@@ -16,6 +17,12 @@ pub struct Document {
     pub technologies: Vec<TechnologyDraft>,
     pub programmes: Vec<ProgrammeDraft>,
     pub companies: Vec<CompanyDraft>,
+    /// People, with their roles at organisations.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub people: Vec<PersonDraft>,
+    /// Events, with who organised them and who took part.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub events: Vec<EventDraft>,
     /// Entities of the parsed text that do not have the right shape, reported by `validate`
     /// together with every other problem.
     #[serde(skip)]
@@ -26,13 +33,11 @@ pub struct Document {
 #[derive(Clone, Debug, Default, PartialEq)]
 struct Misshapen {
     problems: Vec<Problem>,
-    /// For each kind, the original index of every parsed entity (empty when none was left out).
-    positions: [Vec<usize>; 4],
+    /// For each kind, the original index of every parsed entity (absent when none was left out).
+    positions: HashMap<EntityKind, Vec<usize>>,
     /// Slugs of the entities left out, so that references to them are not reported as unknown.
-    slugs: [Vec<String>; 4],
+    slugs: HashMap<EntityKind, Vec<String>>,
 }
-
-const KINDS: [&str; 4] = ["organisations", "technologies", "programmes", "companies"];
 
 impl Document {
     /// Parses a document, reporting every entity that does not have the right shape.
@@ -48,6 +53,10 @@ impl Document {
             programmes: Vec<&'a RawValue>,
             #[serde(borrow, default)]
             companies: Vec<&'a RawValue>,
+            #[serde(borrow, default)]
+            people: Vec<&'a RawValue>,
+            #[serde(borrow, default)]
+            events: Vec<&'a RawValue>,
         }
         let raw: Raw = serde_json::from_str(text).map_err(|err| {
             let message = if err.is_syntax() || err.is_eof() {
@@ -59,18 +68,20 @@ impl Document {
         })?;
         let mut misshapen = Misshapen::default();
         Ok(Document {
-            organisations: parse_list(0, &raw.organisations, &mut misshapen),
-            technologies: parse_list(1, &raw.technologies, &mut misshapen),
-            programmes: parse_list(2, &raw.programmes, &mut misshapen),
-            companies: parse_list(3, &raw.companies, &mut misshapen),
+            organisations: parse_list(EntityKind::Organisation, &raw.organisations, &mut misshapen),
+            technologies: parse_list(EntityKind::Technology, &raw.technologies, &mut misshapen),
+            programmes: parse_list(EntityKind::Programme, &raw.programmes, &mut misshapen),
+            companies: parse_list(EntityKind::Company, &raw.companies, &mut misshapen),
+            people: parse_list(EntityKind::Person, &raw.people, &mut misshapen),
+            events: parse_list(EntityKind::Event, &raw.events, &mut misshapen),
             misshapen,
         })
     }
 
     /// The path of the `i`-th parsed entity of a kind, as numbered in the original text.
-    pub(crate) fn path(&self, kind: usize, i: usize) -> String {
-        let original = self.misshapen.positions[kind].get(i).copied().unwrap_or(i);
-        format!("{}[{original}]", KINDS[kind])
+    pub(crate) fn path(&self, kind: EntityKind, i: usize) -> String {
+        let original = self.misshapen.positions.get(&kind).and_then(|p| p.get(i)).copied().unwrap_or(i);
+        format!("{}[{original}]", kind.list_name())
     }
 
     /// A document of checked entities.
@@ -80,12 +91,29 @@ impl Document {
         programmes: Vec<ProgrammeDraft>,
         companies: Vec<CompanyDraft>,
     ) -> Document {
-        Document { organisations, technologies, programmes, companies, misshapen: Misshapen::default() }
+        Document { organisations, technologies, programmes, companies, ..Document::default() }
+    }
+
+    /// The document with these people added.
+    pub fn with_people(mut self, people: Vec<PersonDraft>) -> Document {
+        self.people = people;
+        self
+    }
+
+    /// The document with these events added.
+    pub fn with_events(mut self, events: Vec<EventDraft>) -> Document {
+        self.events = events;
+        self
     }
 
     /// How many entities the document holds.
     pub fn len(&self) -> usize {
-        self.organisations.len() + self.technologies.len() + self.programmes.len() + self.companies.len()
+        self.organisations.len()
+            + self.technologies.len()
+            + self.programmes.len()
+            + self.companies.len()
+            + self.people.len()
+            + self.events.len()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -95,26 +123,37 @@ impl Document {
     /// Checks every field rule and every reference, against the document itself and `existing`.
     pub fn validate(&self, existing: &Existing) -> Result<()> {
         let mut problems = self.misshapen.problems.clone();
-        let orgs = self.slugs(0, self.organisations.iter().map(|d| &d.slug), &existing.organisations, &mut problems);
-        let techs = self.slugs(1, self.technologies.iter().map(|d| &d.slug), &existing.technologies, &mut problems);
-        let progs = self.slugs(2, self.programmes.iter().map(|d| &d.slug), &existing.programmes, &mut problems);
-        self.slugs(3, self.companies.iter().map(|d| &d.slug), &existing.companies, &mut problems);
+        use EntityKind as K;
+        let orgs = self.slugs(
+            K::Organisation,
+            self.organisations.iter().map(|d| &d.slug),
+            &existing.organisations,
+            &mut problems,
+        );
+        let techs =
+            self.slugs(K::Technology, self.technologies.iter().map(|d| &d.slug), &existing.technologies, &mut problems);
+        let progs =
+            self.slugs(K::Programme, self.programmes.iter().map(|d| &d.slug), &existing.programmes, &mut problems);
+        let companies =
+            self.slugs(K::Company, self.companies.iter().map(|d| &d.slug), &existing.companies, &mut problems);
+        let people = self.slugs(K::Person, self.people.iter().map(|d| &d.slug), &existing.people, &mut problems);
+        self.slugs(K::Event, self.events.iter().map(|d| &d.slug), &existing.events, &mut problems);
 
         for (i, d) in self.organisations.iter().enumerate() {
-            d.check(&mut Check::new(self.path(0, i), &mut problems));
+            d.check(&mut Check::new(self.path(K::Organisation, i), &mut problems));
         }
         for (i, d) in self.technologies.iter().enumerate() {
-            let mut check = Check::new(self.path(1, i), &mut problems);
+            let mut check = Check::new(self.path(K::Technology, i), &mut problems);
             d.check(&mut check);
             reference(&mut check, "parent", "technology", d.parent.as_deref(), &techs);
         }
         for (i, d) in self.programmes.iter().enumerate() {
-            let mut check = Check::new(self.path(2, i), &mut problems);
+            let mut check = Check::new(self.path(K::Programme, i), &mut problems);
             d.check(&mut check);
             reference(&mut check, "operator", "organisation", d.operator.as_deref(), &orgs);
         }
         for (i, d) in self.companies.iter().enumerate() {
-            let mut check = Check::new(self.path(3, i), &mut problems);
+            let mut check = Check::new(self.path(K::Company, i), &mut problems);
             d.check(&mut check);
             reference(&mut check, "site", "organisation", d.site.as_deref(), &orgs);
             for (j, slug) in d.technologies.iter().enumerate() {
@@ -127,6 +166,35 @@ impl Document {
                 reference(&mut check, &format!("memberships[{j}]"), "organisation", Some(slug), &orgs);
             }
         }
+        for (i, d) in self.people.iter().enumerate() {
+            let mut check = Check::new(self.path(K::Person, i), &mut problems);
+            d.check(&mut check);
+            for (j, role) in d.roles.iter().enumerate() {
+                reference(
+                    &mut check,
+                    &format!("roles[{j}].organisation"),
+                    "organisation",
+                    Some(&role.organisation),
+                    &orgs,
+                );
+            }
+        }
+        for (i, d) in self.events.iter().enumerate() {
+            let mut check = Check::new(self.path(K::Event, i), &mut problems);
+            d.check(&mut check);
+            reference(&mut check, "site", "organisation", d.site.as_deref(), &orgs);
+            let lists = [
+                ("organisers", "organisation", &d.organisers, &orgs),
+                ("companies", "company", &d.companies, &companies),
+                ("people", "person", &d.people, &people),
+                ("organisations", "organisation", &d.organisations, &orgs),
+            ];
+            for (field, kind, slugs, known) in lists {
+                for (j, slug) in slugs.iter().enumerate() {
+                    reference(&mut check, &format!("{field}[{j}]"), kind, Some(slug), known);
+                }
+            }
+        }
         self.check_taxonomy(existing, &mut problems);
         problems.sort_by_key(|p| natural_key(&p.path));
         if problems.is_empty() { Ok(()) } else { Err(AppError::Invalid(problems)) }
@@ -136,13 +204,13 @@ impl Document {
     /// reporting duplicates inside the document.
     fn slugs<'a>(
         &self,
-        kind: usize,
+        kind: EntityKind,
         own: impl Iterator<Item = &'a String>,
         existing: &HashSet<String>,
         problems: &mut Vec<Problem>,
     ) -> HashSet<String> {
         let mut all = existing.clone();
-        all.extend(self.misshapen.slugs[kind].iter().cloned());
+        all.extend(self.misshapen.slugs.get(&kind).into_iter().flatten().cloned());
         let mut in_document = HashSet::new();
         for (i, slug) in own.enumerate() {
             if !in_document.insert(slug.as_str()) {
@@ -173,7 +241,7 @@ impl Document {
                 if !seen.insert(parent) {
                     if parent == d.slug {
                         problems.push(Problem {
-                            path: format!("{}.parent", self.path(1, i)),
+                            path: format!("{}.parent", self.path(EntityKind::Technology, i)),
                             message: format!("{:?} would become its own ancestor", d.slug),
                         });
                     }
@@ -192,11 +260,13 @@ pub struct Existing {
     pub technologies: HashSet<String>,
     pub programmes: HashSet<String>,
     pub companies: HashSet<String>,
+    pub people: HashSet<String>,
+    pub events: HashSet<String>,
     /// Technology slug to its parent's slug.
     pub technology_parents: HashMap<String, String>,
 }
 
-fn parse_list<T: DeserializeOwned>(kind: usize, raws: &[&RawValue], misshapen: &mut Misshapen) -> Vec<T> {
+fn parse_list<T: DeserializeOwned>(kind: EntityKind, raws: &[&RawValue], misshapen: &mut Misshapen) -> Vec<T> {
     let mut parsed = Vec::with_capacity(raws.len());
     let mut positions = Vec::new();
     for (i, raw) in raws.iter().enumerate() {
@@ -208,7 +278,7 @@ fn parse_list<T: DeserializeOwned>(kind: usize, raws: &[&RawValue], misshapen: &
             }
             Err(err) => {
                 let inner = err.path().to_string();
-                let name = KINDS[kind];
+                let name = kind.list_name();
                 let path = if inner == "." { format!("{name}[{i}]") } else { format!("{name}[{i}].{inner}") };
                 misshapen.problems.push(Problem { path, message: tidy(&err.into_inner().to_string()) });
                 #[derive(Deserialize)]
@@ -216,13 +286,13 @@ fn parse_list<T: DeserializeOwned>(kind: usize, raws: &[&RawValue], misshapen: &
                     slug: String,
                 }
                 if let Ok(Slug { slug }) = serde_json::from_str(raw.get()) {
-                    misshapen.slugs[kind].push(slug);
+                    misshapen.slugs.entry(kind).or_default().push(slug);
                 }
             }
         }
     }
     if positions.len() < raws.len() {
-        misshapen.positions[kind] = positions;
+        misshapen.positions.insert(kind, positions);
     }
     parsed
 }

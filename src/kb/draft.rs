@@ -24,6 +24,23 @@ pub struct Source {
     pub published_on: Option<NaiveDate>,
 }
 
+/// An entity's name and description in another language than its own.
+#[derive(
+    Clone, Debug, PartialEq, Eq, Serialize, Deserialize, async_graphql::SimpleObject, async_graphql::InputObject,
+)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[graphql(input_name = "TranslationInput")]
+pub struct Translation {
+    /// The language of this translation (not the entity's own `lang`).
+    pub lang: Lang,
+    /// The name in that language, 1–200 characters; the original name when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// The description in that language, up to 10,000 characters.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+}
+
 /// Declares a draft: the fields every entity shares, then its own.
 macro_rules! draft {
     ($(#[$meta:meta])* $name:ident as $gql:literal { $($(#[$fmeta:meta])* $field:ident : $ty:ty,)* }) => {
@@ -48,6 +65,10 @@ macro_rules! draft {
             #[serde(default)]
             #[graphql(default)]
             pub sources: Vec<Source>,
+            /// The name and description in other languages, at most one per language.
+            #[serde(default, skip_serializing_if = "Vec::is_empty")]
+            #[graphql(default)]
+            pub translations: Vec<Translation>,
             $($(#[$fmeta])* pub $field: $ty,)*
         }
 
@@ -62,6 +83,7 @@ macro_rules! draft {
                 if let Some(website) = &self.website {
                     check.url("website", website);
                 }
+                check.translations(self.lang, &self.translations);
                 for (i, source) in self.sources.iter().enumerate() {
                     check.text(&format!("sources[{i}].title"), &source.title, 500, true);
                     if let Some(url) = &source.url {
@@ -164,6 +186,112 @@ draft!(
     }
 );
 
+draft!(
+    /// A person of the ecosystem: only public professional facts from cited sources, never an
+    /// e-mail address, a phone number or a home address.
+    PersonDraft as "CreatePersonInput" {
+        /// The roles the person holds or held at organisations, most relevant first.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        #[graphql(default)]
+        roles: Vec<RoleDraft>,
+        /// Other names, in any language: former names, usual short forms.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        #[graphql(default)]
+        aliases: Vec<String>,
+    }
+);
+
+draft!(
+    /// An event of the ecosystem: a visit, a meeting, a fair.
+    EventDraft as "CreateEventInput" {
+        /// The (first) day.
+        date: NaiveDate,
+        /// The last day of an event over several days.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        end_date: Option<NaiveDate>,
+        /// Slug of the organisation where it took place.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        site: Option<String>,
+        /// Slugs of the organisations that organised it.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        #[graphql(default)]
+        organisers: Vec<String>,
+        /// Slugs of the companies that took part.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        #[graphql(default)]
+        companies: Vec<String>,
+        /// Slugs of the people who took part.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        #[graphql(default)]
+        people: Vec<String>,
+        /// Slugs of the organisations that took part (besides organising it).
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        #[graphql(default)]
+        organisations: Vec<String>,
+        /// Other names, in any language.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        #[graphql(default)]
+        aliases: Vec<String>,
+    }
+);
+
+impl EventDraft {
+    pub fn check(&self, check: &mut Check) {
+        self.check_common(check);
+        check.aliases(&self.aliases);
+        if let Some(end) = self.end_date
+            && end < self.date
+        {
+            check.problem("endDate", format!("ends ({end}) before it starts ({})", self.date));
+        }
+        for (field, list) in [
+            ("organisers", &self.organisers),
+            ("companies", &self.companies),
+            ("people", &self.people),
+            ("organisations", &self.organisations),
+        ] {
+            if list.len() > 500 {
+                check.problem(field, format!("must hold at most 500 slugs, got {}", list.len()));
+            }
+        }
+    }
+}
+
+/// A role a person holds or held at an organisation.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, async_graphql::InputObject)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[graphql(name = "RoleInput")]
+pub struct RoleDraft {
+    /// Slug of the organisation.
+    pub organisation: String,
+    /// The role, in the words of the source ("président", "directeur général"), 1–200 characters.
+    pub title: String,
+    /// First day in the role, when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub since: Option<NaiveDate>,
+    /// Last day in the role, when it ended.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub until: Option<NaiveDate>,
+}
+
+impl PersonDraft {
+    pub fn check(&self, check: &mut Check) {
+        self.check_common(check);
+        check.aliases(&self.aliases);
+        if self.roles.len() > 100 {
+            check.problem("roles", format!("must hold at most 100 roles, got {}", self.roles.len()));
+        }
+        for (i, role) in self.roles.iter().enumerate() {
+            check.text(&format!("roles[{i}].title"), &role.title, 200, true);
+            if let (Some(since), Some(until)) = (role.since, role.until)
+                && until < since
+            {
+                check.problem(&format!("roles[{i}].until"), format!("ends ({until}) before it starts ({since})"));
+            }
+        }
+    }
+}
+
 impl OrganisationDraft {
     /// Problems with this draft's own fields (references are checked against the database later).
     pub fn check(&self, check: &mut Check) {
@@ -250,6 +378,35 @@ impl<'a> Check<'a> {
             self.problem(field, "must not be empty");
         } else if len > max {
             self.problem(field, format!("must be at most {max} characters, got {len}"));
+        }
+    }
+
+    /// At most one translation per language, none in the entity's own; each with a name or a
+    /// description of the usual lengths.
+    fn translations(&mut self, own: Lang, translations: &[Translation]) {
+        let mut seen = Vec::new();
+        for (i, t) in translations.iter().enumerate() {
+            if t.lang == own {
+                self.problem(
+                    &format!("translations[{i}].lang"),
+                    format!(
+                        "{} is the entity's own language: its name and description are the originals",
+                        own.as_str()
+                    ),
+                );
+            } else if seen.contains(&t.lang) {
+                self.problem(&format!("translations[{i}].lang"), format!("{} is translated twice", t.lang.as_str()));
+            }
+            seen.push(t.lang);
+            if t.name.is_none() && t.description.is_none() {
+                self.problem(&format!("translations[{i}]"), "give a name, a description or both");
+            }
+            if let Some(name) = &t.name {
+                self.text(&format!("translations[{i}].name"), name, 200, true);
+            }
+            if let Some(description) = &t.description {
+                self.text(&format!("translations[{i}].description"), description, 10_000, false);
+            }
         }
     }
 

@@ -2,14 +2,20 @@
 
 use std::collections::HashMap;
 
-use entity::{company, company_membership, company_programme, company_technology, organisation, programme, technology};
+use entity::{
+    company, company_membership, company_programme, company_technology, event, event_company, event_organisation,
+    event_organiser, event_person, organisation, person, person_role, programme, technology,
+};
 use sea_orm::{
     AccessMode, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, IsolationLevel, QueryOrder,
     TransactionTrait,
 };
 
 use super::document::Document;
-use super::draft::{CompanyDraft, OrganisationDraft, ProgrammeDraft, Source, TechnologyDraft};
+use super::draft::{
+    CompanyDraft, EventDraft, OrganisationDraft, PersonDraft, ProgrammeDraft, RoleDraft, Source, TechnologyDraft,
+    Translation,
+};
 use crate::error::Result;
 
 /// Every entity, ordered by slug, with relations as sorted lists of slugs, read in one snapshot.
@@ -31,6 +37,10 @@ async fn read_all(db: &impl ConnectionTrait) -> Result<Document> {
     let technologies = technology::Entity::find().order_by_asc(technology::Column::Slug).all(db).await?;
     let programmes = programme::Entity::find().order_by_asc(programme::Column::Slug).all(db).await?;
     let companies = company::Entity::find().order_by_asc(company::Column::Slug).all(db).await?;
+    let people = person::Entity::find().order_by_asc(person::Column::Slug).all(db).await?;
+    let events = event::Entity::find().order_by_asc(event::Column::Slug).all(db).await?;
+    let company_slugs: HashMap<i32, String> = companies.iter().map(|m| (m.id, m.slug.clone())).collect();
+    let person_slugs: HashMap<i32, String> = people.iter().map(|m| (m.id, m.slug.clone())).collect();
 
     let org_slugs: HashMap<i32, String> = organisations.iter().map(|m| (m.id, m.slug.clone())).collect();
     let tech_slugs: HashMap<i32, String> = technologies.iter().map(|m| (m.id, m.slug.clone())).collect();
@@ -49,6 +59,44 @@ async fn read_all(db: &impl ConnectionTrait) -> Result<Document> {
         members_of.entry(link.company_id).or_default().extend(org_slugs.get(&link.organisation_id).cloned());
     }
     let slug = |slugs: &HashMap<i32, String>, id: Option<i32>| id.and_then(|id| slugs.get(&id).cloned());
+    let mut roles_of: HashMap<i32, Vec<person_role::Model>> = HashMap::new();
+    for role in person_role::Entity::find()
+        .order_by_asc(person_role::Column::PersonId)
+        .order_by_asc(person_role::Column::Position)
+        .all(db)
+        .await?
+    {
+        roles_of.entry(role.person_id).or_default().push(role);
+    }
+    let people = people
+        .into_iter()
+        .map(|m| {
+            let roles = roles_of.remove(&m.id).unwrap_or_default();
+            person_draft(m, roles, &org_slugs)
+        })
+        .collect();
+
+    let mut links = EventLinks::default();
+    for link in event_organiser::Entity::find().all(db).await? {
+        links.organisers.entry(link.event_id).or_default().extend(org_slugs.get(&link.organisation_id).cloned());
+    }
+    for link in event_company::Entity::find().all(db).await? {
+        links.companies.entry(link.event_id).or_default().extend(company_slugs.get(&link.company_id).cloned());
+    }
+    for link in event_person::Entity::find().all(db).await? {
+        links.people.entry(link.event_id).or_default().extend(person_slugs.get(&link.person_id).cloned());
+    }
+    for link in event_organisation::Entity::find().all(db).await? {
+        links.organisations.entry(link.event_id).or_default().extend(org_slugs.get(&link.organisation_id).cloned());
+    }
+    let events = events
+        .into_iter()
+        .map(|m| {
+            let site = slug(&org_slugs, m.site_id);
+            let id = m.id;
+            event_draft(m, site, links.take(id))
+        })
+        .collect();
 
     Ok(Document::new(
         organisations.into_iter().map(organisation_draft).collect(),
@@ -76,11 +124,66 @@ async fn read_all(db: &impl ConnectionTrait) -> Result<Document> {
                 company_draft(m, site, technologies, programmes, memberships)
             })
             .collect(),
-    ))
+    )
+    .with_people(people)
+    .with_events(events))
+}
+
+/// The slugs an event links to, by event id.
+#[derive(Default)]
+pub struct EventLinks {
+    pub organisers: HashMap<i32, Vec<String>>,
+    pub companies: HashMap<i32, Vec<String>>,
+    pub people: HashMap<i32, Vec<String>>,
+    pub organisations: HashMap<i32, Vec<String>>,
+}
+
+/// The lists of one event: organisers, companies, people, organisations.
+pub type EventLists = [Vec<String>; 4];
+
+impl EventLinks {
+    fn take(&mut self, id: i32) -> EventLists {
+        [
+            self.organisers.remove(&id).unwrap_or_default(),
+            self.companies.remove(&id).unwrap_or_default(),
+            self.people.remove(&id).unwrap_or_default(),
+            self.organisations.remove(&id).unwrap_or_default(),
+        ]
+    }
+}
+
+/// An event's draft; link lists are sorted.
+pub fn event_draft(m: event::Model, site: Option<String>, lists: EventLists) -> EventDraft {
+    let [mut organisers, mut companies, mut people, mut organisations] = lists;
+    for list in [&mut organisers, &mut companies, &mut people, &mut organisations] {
+        list.sort();
+    }
+    EventDraft {
+        date: m.date,
+        end_date: m.end_date,
+        site,
+        organisers,
+        companies,
+        people,
+        organisations,
+        slug: m.slug,
+        name: m.name,
+        description: m.description,
+        lang: m.lang,
+        website: m.website,
+        sources: sources(m.sources),
+        translations: translations(m.translations),
+        aliases: aliases(m.aliases),
+    }
 }
 
 /// Reads the `sources` column; it only ever holds what a checked draft wrote.
 pub fn sources(value: serde_json::Value) -> Vec<Source> {
+    serde_json::from_value(value).unwrap_or_default()
+}
+
+/// Reads a `translations` column; it only ever holds what a checked draft wrote.
+pub fn translations(value: serde_json::Value) -> Vec<Translation> {
     serde_json::from_value(value).unwrap_or_default()
 }
 
@@ -97,6 +200,7 @@ pub fn organisation_draft(m: organisation::Model) -> OrganisationDraft {
         lang: m.lang,
         website: m.website,
         sources: sources(m.sources),
+        translations: translations(m.translations),
         kind: m.kind,
         city: m.city,
         aliases: aliases(m.aliases),
@@ -112,6 +216,7 @@ pub fn technology_draft(m: technology::Model, parent: Option<String>) -> Technol
         lang: m.lang,
         website: m.website,
         sources: sources(m.sources),
+        translations: translations(m.translations),
         domain: m.domain,
         aliases: aliases(m.aliases),
     }
@@ -126,6 +231,7 @@ pub fn programme_draft(m: programme::Model, operator: Option<String>) -> Program
         lang: m.lang,
         website: m.website,
         sources: sources(m.sources),
+        translations: translations(m.translations),
         kind: m.kind,
         eligible_stages: serde_json::from_value(m.eligible_stages).unwrap_or_default(),
         starts_on: m.starts_on,
@@ -156,10 +262,36 @@ pub fn company_draft(
         lang: m.lang,
         website: m.website,
         sources: sources(m.sources),
+        translations: translations(m.translations),
         stage: m.stage,
         city: m.city,
         founded_year: m.founded_year,
         employees: m.employees,
+        aliases: aliases(m.aliases),
+    }
+}
+
+/// A person's draft; `roles` in their stored order, organisations as slugs.
+pub fn person_draft(m: person::Model, roles: Vec<person_role::Model>, org_slugs: &HashMap<i32, String>) -> PersonDraft {
+    PersonDraft {
+        roles: roles
+            .into_iter()
+            .filter_map(|r| {
+                Some(RoleDraft {
+                    organisation: org_slugs.get(&r.organisation_id)?.clone(),
+                    title: r.title,
+                    since: r.since,
+                    until: r.until,
+                })
+            })
+            .collect(),
+        slug: m.slug,
+        name: m.name,
+        description: m.description,
+        lang: m.lang,
+        website: m.website,
+        sources: sources(m.sources),
+        translations: translations(m.translations),
         aliases: aliases(m.aliases),
     }
 }

@@ -1,9 +1,14 @@
 //! Writing a document into the database: upsert by slug, in batches, inside the caller's transaction.
 
+mod people_events;
+
 use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, SubsecRound, Utc};
-use entity::{company, company_membership, company_programme, company_technology, organisation, programme, technology};
+use entity::{
+    company, company_membership, company_programme, company_technology, event, organisation, person, programme,
+    technology,
+};
 use indicatif::ProgressBar;
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{ActiveValue::NotSet, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, Set};
@@ -43,6 +48,10 @@ pub struct ImportSummary {
     pub programmes: KindCounts,
     /// What happened to companies.
     pub companies: KindCounts,
+    /// What happened to people.
+    pub people: KindCounts,
+    /// What happened to events.
+    pub events: KindCounts,
     /// Whether this was a dry run: the counts say what the import would do, and nothing was written.
     pub dry_run: bool,
     /// The entities written or deleted (`Company:12`…), for the audit line.
@@ -59,6 +68,8 @@ impl std::fmt::Display for ImportSummary {
             ("technologies", self.technologies),
             ("programmes", self.programmes),
             ("companies", self.companies),
+            ("people", self.people),
+            ("events", self.events),
         ];
         for (name, c) in kinds {
             writeln!(
@@ -68,6 +79,20 @@ impl std::fmt::Display for ImportSummary {
             )?;
         }
         Ok(())
+    }
+}
+
+impl ImportSummary {
+    /// The counts of one kind.
+    pub fn counts_mut(&mut self, kind: EntityKind) -> &mut KindCounts {
+        match kind {
+            EntityKind::Organisation => &mut self.organisations,
+            EntityKind::Technology => &mut self.technologies,
+            EntityKind::Programme => &mut self.programmes,
+            EntityKind::Company => &mut self.companies,
+            EntityKind::Person => &mut self.people,
+            EntityKind::Event => &mut self.events,
+        }
     }
 }
 
@@ -188,9 +213,15 @@ pub async fn existing(db: &impl ConnectionTrait, document: &Document) -> Result<
     orgs.extend(document.programmes.iter().filter_map(|d| d.operator.as_ref()));
     orgs.extend(document.companies.iter().filter_map(|d| d.site.as_ref()));
     orgs.extend(document.companies.iter().flat_map(|d| &d.memberships));
+    orgs.extend(document.people.iter().flat_map(|d| d.roles.iter().map(|r| &r.organisation)));
+    orgs.extend(document.events.iter().flat_map(|d| d.site.iter().chain(&d.organisers).chain(&d.organisations)));
     let mut progs: HashSet<&String> = document.programmes.iter().map(|d| &d.slug).collect();
     progs.extend(document.companies.iter().flat_map(|d| &d.programmes));
-    let companies: HashSet<&String> = document.companies.iter().map(|d| &d.slug).collect();
+    let mut companies: HashSet<&String> = document.companies.iter().map(|d| &d.slug).collect();
+    companies.extend(document.events.iter().flat_map(|d| &d.companies));
+    let mut people: HashSet<&String> = document.people.iter().map(|d| &d.slug).collect();
+    people.extend(document.events.iter().flat_map(|d| &d.people));
+    let events: HashSet<&String> = document.events.iter().map(|d| &d.slug).collect();
 
     let technologies = slug_ids::<technology::Entity>(db, technology::Column::Id, technology::Column::Slug).await?;
     let parents: Vec<(i32, Option<i32>)> = technology::Entity::find()
@@ -215,6 +246,8 @@ pub async fn existing(db: &impl ConnectionTrait, document: &Document) -> Result<
         technologies: technologies.into_keys().collect(),
         programmes: present::<programme::Entity>(db, (programme::Column::Id, programme::Column::Slug), progs).await?,
         companies: present::<company::Entity>(db, (company::Column::Id, company::Column::Slug), companies).await?,
+        people: present::<person::Entity>(db, (person::Column::Id, person::Column::Slug), people).await?,
+        events: present::<event::Entity>(db, (event::Column::Id, event::Column::Slug), events).await?,
         technology_parents,
     })
 }
@@ -277,6 +310,7 @@ pub async fn write(
         lang: Set(d.lang),
         website: Set(d.website.clone()),
         sources: Set(sources_json(&d.sources)),
+        translations: Set(serde_json::to_value(&d.translations).unwrap_or_default()),
         created_at: Set(now),
         updated_at: Set(now),
         content_hash: Set(Some(hash.clone())),
@@ -289,6 +323,9 @@ pub async fn write(
     let org_ids = slug_ids::<organisation::Entity>(db, O::Id, O::Slug).await?;
     let org_refs = document.programmes.iter().filter_map(|d| d.operator.as_ref());
     let org_refs = org_refs.chain(document.companies.iter().flat_map(|d| d.site.iter().chain(&d.memberships)));
+    let org_refs = org_refs.chain(document.people.iter().flat_map(|d| d.roles.iter().map(|r| &r.organisation)));
+    let org_refs =
+        org_refs.chain(document.events.iter().flat_map(|d| d.site.iter().chain(&d.organisers).chain(&d.organisations)));
     ensure_present(&org_ids, org_refs, "organisation")?;
     changes.extend(orgs.iter().map(|(d, _)| (EntityKind::Organisation, org_ids[&d.slug])));
 
@@ -329,6 +366,7 @@ pub async fn write(
             lang: Set(d.lang),
             website: Set(d.website.clone()),
             sources: Set(sources_json(&d.sources)),
+            translations: Set(serde_json::to_value(&d.translations).unwrap_or_default()),
             created_at: Set(now),
             updated_at: Set(now),
             content_hash: Set(Some(hash.clone())),
@@ -366,6 +404,7 @@ pub async fn write(
         lang: Set(d.lang),
         website: Set(d.website.clone()),
         sources: Set(sources_json(&d.sources)),
+        translations: Set(serde_json::to_value(&d.translations).unwrap_or_default()),
         created_at: Set(now),
         updated_at: Set(now),
         content_hash: Set(Some(hash.clone())),
@@ -406,6 +445,7 @@ pub async fn write(
         lang: Set(d.lang),
         website: Set(d.website.clone()),
         sources: Set(sources_json(&d.sources)),
+        translations: Set(serde_json::to_value(&d.translations).unwrap_or_default()),
         created_at: Set(now),
         updated_at: Set(now),
         content_hash: Set(Some(hash.clone())),
@@ -429,6 +469,8 @@ pub async fn write(
     replace_links(db, &written, (&tech_ids, &prog_ids, &org_ids)).await?;
     let after: HashSet<(EntityKind, i32)> =
         crate::search::dependents(db, EntityKind::Company, &ids).await?.into_iter().collect();
+    people_events::write_people(db, document, (now, mode, progress), &org_ids, &mut summary, &mut changes).await?;
+    people_events::write_events(db, document, (now, mode, progress), &org_ids, &mut summary, &mut changes).await?;
     let written_set: HashSet<(EntityKind, i32)> = changes.iter().copied().collect();
     let relinked: Vec<(EntityKind, i32)> =
         before.symmetric_difference(&after).filter(|entity| !written_set.contains(entity)).copied().collect();

@@ -156,6 +156,8 @@ impl Kb {
             (EntityKind::Technology, entity::technology::Entity::find().count(&self.db).await?),
             (EntityKind::Programme, entity::programme::Entity::find().count(&self.db).await?),
             (EntityKind::Organisation, entity::organisation::Entity::find().count(&self.db).await?),
+            (EntityKind::Person, entity::person::Entity::find().count(&self.db).await?),
+            (EntityKind::Event, entity::event::Entity::find().count(&self.db).await?),
         ])
     }
 
@@ -164,7 +166,9 @@ impl Kb {
         Ok(entity::organisation::Entity::find().count(&self.db).await? == 0
             && entity::technology::Entity::find().count(&self.db).await? == 0
             && entity::programme::Entity::find().count(&self.db).await? == 0
-            && entity::company::Entity::find().count(&self.db).await? == 0)
+            && entity::company::Entity::find().count(&self.db).await? == 0
+            && entity::person::Entity::find().count(&self.db).await? == 0
+            && entity::event::Entity::find().count(&self.db).await? == 0)
     }
 
     /// Loads the bundled knowledge base if the database is empty; says whether it did.

@@ -3,11 +3,12 @@
 
 use std::collections::HashMap;
 
-use entity::{company, organisation, programme, technology};
+use entity::{company, event, organisation, person, programme, technology};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
 
 use super::document::Document;
-use super::import::{ImportSummary, KindCounts, slug_ids};
+use super::import::{ImportSummary, slug_ids};
 use crate::changelog::Touched;
 use crate::error::{Problem, Result};
 use crate::search::EntityKind;
@@ -22,6 +23,8 @@ pub struct Pruned {
     technologies: HashMap<String, i32>,
     programmes: HashMap<String, i32>,
     companies: HashMap<String, i32>,
+    people: HashMap<String, i32>,
+    events: HashMap<String, i32>,
     /// The stored taxonomy, technology slug to its parent's slug.
     technology_parents: HashMap<String, String>,
 }
@@ -32,6 +35,19 @@ impl Pruned {
             && self.technologies.is_empty()
             && self.programmes.is_empty()
             && self.companies.is_empty()
+            && self.people.is_empty()
+            && self.events.is_empty()
+    }
+
+    fn of(&self, kind: EntityKind) -> &HashMap<String, i32> {
+        match kind {
+            EntityKind::Organisation => &self.organisations,
+            EntityKind::Technology => &self.technologies,
+            EntityKind::Programme => &self.programmes,
+            EntityKind::Company => &self.companies,
+            EntityKind::Person => &self.people,
+            EntityKind::Event => &self.events,
+        }
     }
 }
 
@@ -71,6 +87,14 @@ pub async fn pruned(db: &impl ConnectionTrait, document: &Document) -> Result<Pr
             slug_ids::<company::Entity>(db, company::Column::Id, company::Column::Slug).await?,
             document.companies.iter().map(|d| &d.slug),
         ),
+        people: absent(
+            slug_ids::<person::Entity>(db, person::Column::Id, person::Column::Slug).await?,
+            document.people.iter().map(|d| &d.slug),
+        ),
+        events: absent(
+            slug_ids::<event::Entity>(db, event::Column::Id, event::Column::Slug).await?,
+            document.events.iter().map(|d| &d.slug),
+        ),
         technology_parents,
     })
 }
@@ -92,16 +116,26 @@ pub fn blockers(document: &Document, pruned: &Pruned) -> Vec<Problem> {
     };
     for (i, d) in document.technologies.iter().enumerate() {
         if let Some(parent) = &d.parent {
-            check(format!("{}.parent", document.path(1, i)), "technology", parent, &pruned.technologies);
+            check(
+                format!("{}.parent", document.path(EntityKind::Technology, i)),
+                "technology",
+                parent,
+                &pruned.technologies,
+            );
         }
     }
     for (i, d) in document.programmes.iter().enumerate() {
         if let Some(operator) = &d.operator {
-            check(format!("{}.operator", document.path(2, i)), "organisation", operator, &pruned.organisations);
+            check(
+                format!("{}.operator", document.path(EntityKind::Programme, i)),
+                "organisation",
+                operator,
+                &pruned.organisations,
+            );
         }
     }
     for (i, d) in document.companies.iter().enumerate() {
-        let at = document.path(3, i);
+        let at = document.path(EntityKind::Company, i);
         if let Some(site) = &d.site {
             check(format!("{at}.site"), "organisation", site, &pruned.organisations);
         }
@@ -113,6 +147,30 @@ pub fn blockers(document: &Document, pruned: &Pruned) -> Vec<Problem> {
         }
         for (j, slug) in d.memberships.iter().enumerate() {
             check(format!("{at}.memberships[{j}]"), "organisation", slug, &pruned.organisations);
+        }
+    }
+    for (i, d) in document.people.iter().enumerate() {
+        let at = document.path(EntityKind::Person, i);
+        for (j, role) in d.roles.iter().enumerate() {
+            let path = format!("{at}.roles[{j}].organisation");
+            check(path, "organisation", &role.organisation, &pruned.organisations);
+        }
+    }
+    for (i, d) in document.events.iter().enumerate() {
+        let at = document.path(EntityKind::Event, i);
+        if let Some(site) = &d.site {
+            check(format!("{at}.site"), "organisation", site, &pruned.organisations);
+        }
+        let lists = [
+            ("organisers", "organisation", &d.organisers, &pruned.organisations),
+            ("companies", "company", &d.companies, &pruned.companies),
+            ("people", "person", &d.people, &pruned.people),
+            ("organisations", "organisation", &d.organisations, &pruned.organisations),
+        ];
+        for (field, kind, slugs, gone) in lists {
+            for (j, slug) in slugs.iter().enumerate() {
+                check(format!("{at}.{field}[{j}]"), kind, slug, gone);
+            }
         }
     }
     problems
@@ -143,20 +201,26 @@ pub fn clear_references(document: &Document, pruned: &Pruned) -> Document {
         d.programmes.retain(|s| !pruned.programmes.contains_key(s));
         d.memberships.retain(|s| !orgs.contains_key(s));
     }
+    for d in &mut document.people {
+        d.roles.retain(|r| !orgs.contains_key(&r.organisation));
+    }
+    for d in &mut document.events {
+        d.site = d.site.take().filter(|s| !orgs.contains_key(s));
+        d.organisers.retain(|s| !orgs.contains_key(s));
+        d.companies.retain(|s| !pruned.companies.contains_key(s));
+        d.people.retain(|s| !pruned.people.contains_key(s));
+        d.organisations.retain(|s| !orgs.contains_key(s));
+    }
     document
 }
 
-/// Deletes the pruned entities, companies first and organisations last, and records what the
+/// Deletes the pruned entities, those referring to others first, and records what the
 /// search index must drop or rewrite. Links to them go with them.
 pub async fn delete(db: &impl ConnectionTrait, pruned: &Pruned, summary: &mut ImportSummary) -> Result<()> {
-    let kinds: [(EntityKind, &HashMap<String, i32>, &mut KindCounts); 4] = [
-        (EntityKind::Company, &pruned.companies, &mut summary.companies),
-        (EntityKind::Programme, &pruned.programmes, &mut summary.programmes),
-        (EntityKind::Technology, &pruned.technologies, &mut summary.technologies),
-        (EntityKind::Organisation, &pruned.organisations, &mut summary.organisations),
-    ];
     let mut changes: Vec<Touched> = Vec::new();
-    for (kind, slugs, counts) in kinds {
+    // Referring kinds before the kinds they refer to.
+    for kind in EntityKind::ALL.into_iter().rev() {
+        let slugs = pruned.of(kind);
         let ids: Vec<i32> = slugs.values().copied().collect();
         if ids.is_empty() {
             continue;
@@ -167,23 +231,13 @@ pub async fn delete(db: &impl ConnectionTrait, pruned: &Pruned, summary: &mut Im
         changes.extend(slugs.iter().map(|(slug, &id)| Touched::Deleted(kind, id, slug.clone())));
         summary.touched.extend(ids.iter().map(|id| format!("{}:{id}", kind.as_str())));
         for chunk in ids.chunks(BATCH) {
-            let chunk = chunk.iter().copied();
-            let deleted = match kind {
-                EntityKind::Company => {
-                    company::Entity::delete_many().filter(company::Column::Id.is_in(chunk)).exec(db).await?
-                }
-                EntityKind::Programme => {
-                    programme::Entity::delete_many().filter(programme::Column::Id.is_in(chunk)).exec(db).await?
-                }
-                EntityKind::Technology => {
-                    technology::Entity::delete_many().filter(technology::Column::Id.is_in(chunk)).exec(db).await?
-                }
-                EntityKind::Organisation => {
-                    organisation::Entity::delete_many().filter(organisation::Column::Id.is_in(chunk)).exec(db).await?
-                }
-            };
+            let delete = Query::delete()
+                .from_table(Alias::new(kind.table()))
+                .and_where(Expr::col(Alias::new("id")).is_in(chunk.iter().copied()))
+                .to_owned();
+            let deleted = db.execute(&delete).await?;
             // Counted from the database: a concurrent delete may have taken a row first.
-            counts.deleted += deleted.rows_affected as usize;
+            summary.counts_mut(kind).deleted += deleted.rows_affected() as usize;
         }
     }
     crate::changelog::record(db, changes).await

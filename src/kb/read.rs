@@ -1,10 +1,14 @@
 //! Reading lists of entities: filters, orderings and pages, as plain SQL through sea-orm.
 
+mod people_events;
+
+pub use people_events::{EventFilter, PersonFilter, events, people, roles_at};
+
 use async_graphql::{Enum, InputObject};
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::{
     CompanyStage, OrganisationKind, ProgrammeKind, TechnologyDomain, company, company_membership, company_programme,
-    company_technology, organisation, programme, technology,
+    company_technology, event, organisation, person, programme, technology,
 };
 use sea_orm::sea_query::{Expr, ExprTrait, Func, Query, SimpleExpr};
 use sea_orm::{
@@ -77,6 +81,8 @@ pub enum OrderField {
     CreatedAt,
     /// Companies only.
     FoundedYear,
+    /// The day it took place: events only.
+    Date,
 }
 
 /// Which way to sort.
@@ -126,6 +132,8 @@ pub enum SortKey {
     CreatedAt(DateTime<Utc>),
     /// Companies without a founding year come last, whichever the direction.
     FoundedYear(Option<i32>),
+    /// An event's day (never null; optional for the kinds that have none).
+    Date(Option<NaiveDate>),
 }
 
 impl SortKey {
@@ -134,6 +142,7 @@ impl SortKey {
             SortKey::Name(_) => OrderField::Name,
             SortKey::CreatedAt(_) => OrderField::CreatedAt,
             SortKey::FoundedYear(_) => OrderField::FoundedYear,
+            SortKey::Date(_) => OrderField::Date,
         }
     }
 
@@ -143,6 +152,7 @@ impl SortKey {
             SortKey::Name(key) => Some(key.clone().into()),
             SortKey::CreatedAt(at) => Some((*at).into()),
             SortKey::FoundedYear(year) => year.map(Into::into),
+            SortKey::Date(day) => day.map(Into::into),
         }
     }
 }
@@ -174,12 +184,16 @@ pub trait Listed {
 
 macro_rules! listed {
     ($entity:ident, $founded:expr) => {
+        listed!($entity, $founded, |_| None);
+    };
+    ($entity:ident, $founded:expr, $date:expr) => {
         impl Listed for $entity::Model {
             fn position(&self, field: OrderField) -> Position {
                 let key = match field {
                     OrderField::Name => SortKey::Name(self.name_key.clone()),
                     OrderField::CreatedAt => SortKey::CreatedAt(self.created_at),
                     OrderField::FoundedYear => SortKey::FoundedYear($founded(self)),
+                    OrderField::Date => SortKey::Date($date(self)),
                 };
                 Position { key, id: self.id }
             }
@@ -191,6 +205,8 @@ listed!(company, |m: &company::Model| m.founded_year);
 listed!(technology, |_| None);
 listed!(programme, |_| None);
 listed!(organisation, |_| None);
+listed!(person, |_| None);
+listed!(event, |_| None, |m: &event::Model| Some(m.date));
 
 /// `column` of `table` where the slug of the joined row is one of `slugs`.
 fn ids_by_slug<E: EntityTrait>(
@@ -472,8 +488,8 @@ where
     Ok(Page { total, rows, has_previous, has_next })
 }
 
-fn not_for_this_kind(kind: &str) -> AppError {
-    AppError::invalid("orderBy.field", format!("{kind} cannot be ordered by FOUNDED_YEAR; use NAME or CREATED_AT"))
+fn not_for_this_kind(kind: &str, field: &str) -> AppError {
+    AppError::invalid("orderBy.field", format!("{kind} cannot be ordered by {field}; use NAME or CREATED_AT"))
 }
 
 /// How a list of `kind` sorts on `order`: the name key, the creation time or the founding year.
@@ -483,11 +499,23 @@ fn sort<C: ColumnTrait>(
     founded_year: Option<C>,
     kind: &str,
 ) -> Result<Sort<C>> {
-    let (column, nullable) = match (order.field, founded_year) {
-        (OrderField::Name, _) => (name_key, false),
-        (OrderField::CreatedAt, _) => (created_at, false),
-        (OrderField::FoundedYear, Some(year)) => (year, true),
-        (OrderField::FoundedYear, None) => return Err(not_for_this_kind(kind)),
+    sort_on(order, (name_key, created_at, id), (founded_year, None), kind)
+}
+
+/// [`sort`], for the kinds that have a founding year or a date.
+fn sort_on<C: ColumnTrait>(
+    order: OrderBy,
+    (name_key, created_at, id): (C, C, C),
+    (founded_year, date): (Option<C>, Option<C>),
+    kind: &str,
+) -> Result<Sort<C>> {
+    let (column, nullable) = match (order.field, founded_year, date) {
+        (OrderField::Name, _, _) => (name_key, false),
+        (OrderField::CreatedAt, _, _) => (created_at, false),
+        (OrderField::FoundedYear, Some(year), _) => (year, true),
+        (OrderField::FoundedYear, None, _) => return Err(not_for_this_kind(kind, "FOUNDED_YEAR")),
+        (OrderField::Date, _, Some(date)) => (date, false),
+        (OrderField::Date, _, None) => return Err(not_for_this_kind(kind, "DATE")),
     };
     Ok(Sort { column, nullable, id, direction: order.direction })
 }

@@ -2,14 +2,17 @@
 //! write path as an import.
 
 use chrono::{DateTime, Utc};
-use entity::{company, company_membership, company_programme, company_technology, organisation, programme, technology};
+use entity::{
+    company, company_membership, company_programme, company_technology, event, event_company, event_organisation,
+    event_organiser, event_person, organisation, person, person_role, programme, technology,
+};
 use indicatif::ProgressBar;
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
-use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter, QuerySelect};
+use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
 use super::document::Document;
-use super::draft::{CompanyDraft, OrganisationDraft, ProgrammeDraft, TechnologyDraft};
-use super::export::{company_draft, organisation_draft, programme_draft, technology_draft};
+use super::draft::{CompanyDraft, EventDraft, OrganisationDraft, PersonDraft, ProgrammeDraft, TechnologyDraft};
+use super::export::{company_draft, event_draft, organisation_draft, person_draft, programme_draft, technology_draft};
 use super::import::{self, Mode};
 use super::{Kb, begin_write};
 use crate::changelog::{self, Touched};
@@ -18,11 +21,8 @@ use crate::search::EntityKind;
 
 /// A kind of entity as the write services see it: its draft, its table, its place in a document.
 pub trait Kind: Clone + Send + Sync + Sized + 'static {
+    /// Its kind, which names its table and its list in a document.
     const KIND: EntityKind;
-    /// The table, for statements shared by every kind.
-    const TABLE: &'static str;
-    /// How a document names its list, the prefix of problem paths.
-    const LIST: &'static str;
 
     fn slug(&self) -> &str;
     fn into_document(self) -> Document;
@@ -43,8 +43,6 @@ async fn slug_of<E: EntityTrait>(
 
 impl Kind for OrganisationDraft {
     const KIND: EntityKind = EntityKind::Organisation;
-    const TABLE: &'static str = "organisation";
-    const LIST: &'static str = "organisations";
 
     fn slug(&self) -> &str {
         &self.slug
@@ -61,8 +59,6 @@ impl Kind for OrganisationDraft {
 
 impl Kind for TechnologyDraft {
     const KIND: EntityKind = EntityKind::Technology;
-    const TABLE: &'static str = "technology";
-    const LIST: &'static str = "technologies";
 
     fn slug(&self) -> &str {
         &self.slug
@@ -82,8 +78,6 @@ impl Kind for TechnologyDraft {
 
 impl Kind for ProgrammeDraft {
     const KIND: EntityKind = EntityKind::Programme;
-    const TABLE: &'static str = "programme";
-    const LIST: &'static str = "programmes";
 
     fn slug(&self) -> &str {
         &self.slug
@@ -104,8 +98,6 @@ impl Kind for ProgrammeDraft {
 
 impl Kind for CompanyDraft {
     const KIND: EntityKind = EntityKind::Company;
-    const TABLE: &'static str = "company";
-    const LIST: &'static str = "companies";
 
     fn slug(&self) -> &str {
         &self.slug
@@ -144,7 +136,87 @@ impl Kind for CompanyDraft {
     }
 }
 
-/// Slugs of the `E` rows linked to a company through the link table of `link` columns.
+impl Kind for PersonDraft {
+    const KIND: EntityKind = EntityKind::Person;
+
+    fn slug(&self) -> &str {
+        &self.slug
+    }
+
+    fn into_document(self) -> Document {
+        Document::default().with_people(vec![self])
+    }
+
+    async fn load(db: &DatabaseTransaction, id: i32) -> Result<Option<Self>> {
+        let Some(m) = person::Entity::find_by_id(id).one(db).await? else { return Ok(None) };
+        let roles = person_role::Entity::find()
+            .filter(person_role::Column::PersonId.eq(id))
+            .order_by_asc(person_role::Column::Position)
+            .all(db)
+            .await?;
+        let org_ids: Vec<i32> = roles.iter().map(|r| r.organisation_id).collect();
+        let org_slugs = organisation::Entity::find()
+            .select_only()
+            .columns([organisation::Column::Id, organisation::Column::Slug])
+            .filter(organisation::Column::Id.is_in(org_ids))
+            .into_tuple::<(i32, String)>()
+            .all(db)
+            .await?
+            .into_iter()
+            .collect();
+        Ok(Some(person_draft(m, roles, &org_slugs)))
+    }
+}
+
+impl Kind for EventDraft {
+    const KIND: EntityKind = EntityKind::Event;
+
+    fn slug(&self) -> &str {
+        &self.slug
+    }
+
+    fn into_document(self) -> Document {
+        Document::default().with_events(vec![self])
+    }
+
+    async fn load(db: &DatabaseTransaction, id: i32) -> Result<Option<Self>> {
+        let Some(m) = event::Entity::find_by_id(id).one(db).await? else { return Ok(None) };
+        let site = slug_of::<organisation::Entity>(db, organisation::Column::Id, organisation::Column::Slug, m.site_id)
+            .await?;
+        let orgs = (organisation::Column::Id, organisation::Column::Slug);
+        let organisers = linked_slugs::<organisation::Entity, _>(
+            db,
+            orgs,
+            (event_organiser::Column::EventId, event_organiser::Column::OrganisationId),
+            id,
+        )
+        .await?;
+        let companies = linked_slugs::<company::Entity, _>(
+            db,
+            (company::Column::Id, company::Column::Slug),
+            (event_company::Column::EventId, event_company::Column::CompanyId),
+            id,
+        )
+        .await?;
+        let people = linked_slugs::<person::Entity, _>(
+            db,
+            (person::Column::Id, person::Column::Slug),
+            (event_person::Column::EventId, event_person::Column::PersonId),
+            id,
+        )
+        .await?;
+        let organisations = linked_slugs::<organisation::Entity, _>(
+            db,
+            orgs,
+            (event_organisation::Column::EventId, event_organisation::Column::OrganisationId),
+            id,
+        )
+        .await?;
+        Ok(Some(event_draft(m, site, [organisers, companies, people, organisations])))
+    }
+}
+
+/// Slugs of the `E` rows linked to a company (or an event) through the link table of `link` columns.
 async fn linked_slugs<E: EntityTrait, L: ColumnTrait>(
     db: &impl ConnectionTrait,
     (id_col, slug_col): (E::Column, E::Column),
@@ -158,7 +230,7 @@ async fn linked_slugs<E: EntityTrait, L: ColumnTrait>(
 
 /// Problems of a one-entity document, with paths relative to the mutation's `input`.
 fn as_input<D: Kind>(err: AppError) -> AppError {
-    let prefix = format!("{}[0]", D::LIST);
+    let prefix = format!("{}[0]", D::KIND.list_name());
     match err {
         AppError::Invalid(problems) => AppError::Invalid(
             problems
@@ -178,7 +250,7 @@ fn slug_taken(slug: &str) -> AppError {
 async fn id_of<D: Kind>(db: &impl ConnectionTrait, slug: &str) -> Result<Option<i32>> {
     let query = Query::select()
         .column(Alias::new("id"))
-        .from(Alias::new(D::TABLE))
+        .from(Alias::new(D::KIND.table()))
         .and_where(Expr::col(Alias::new("slug")).eq(slug))
         .to_owned();
     let row = db.query_one(&query).await?;
@@ -236,11 +308,11 @@ impl Kb {
         change: impl FnOnce(&mut D) -> Result<()> + Send,
     ) -> Result<()> {
         let txn = begin_write(&self.db).await?;
-        if !lock_row(&txn, D::TABLE, id).await? {
+        if !lock_row(&txn, D::KIND.table(), id).await? {
             return Err(not_found(D::KIND));
         }
         if let Some(expected) = expected_updated_at {
-            let current = updated_at(&txn, D::TABLE, id).await?;
+            let current = updated_at(&txn, D::KIND.table(), id).await?;
             if current != expected {
                 return Err(AppError::Conflict {
                     message: format!(
@@ -262,7 +334,7 @@ impl Kb {
                 return Err(slug_taken(&slug));
             }
             let rename = Query::update()
-                .table(Alias::new(D::TABLE))
+                .table(Alias::new(D::KIND.table()))
                 .value(Alias::new("slug"), slug.clone())
                 .and_where(Expr::col(Alias::new("id")).eq(id))
                 .to_owned();
@@ -275,16 +347,11 @@ impl Kb {
     }
 
     /// Deletes an entity. Links to it go with it; a technology's children move up to its parent;
-    /// an organisation that hosts companies or runs programmes is kept unless `force`, which
-    /// clears those references.
+    /// an organisation that hosts companies or events or runs programmes is kept unless `force`,
+    /// which clears those references.
     pub async fn delete(&self, actor: &str, kind: EntityKind, id: i32, force: bool) -> Result<()> {
         let txn = begin_write(&self.db).await?;
-        let table = match kind {
-            EntityKind::Company => "company",
-            EntityKind::Technology => "technology",
-            EntityKind::Programme => "programme",
-            EntityKind::Organisation => "organisation",
-        };
+        let table = kind.table();
         if !lock_row(&txn, table, id).await? {
             return Err(not_found(kind));
         }
@@ -339,16 +406,29 @@ impl Kb {
                     .into_tuple()
                     .all(&txn)
                     .await?;
-                if !force && (!hosted.is_empty() || !operated.is_empty()) {
+                let sited: Vec<i32> = event::Entity::find()
+                    .select_only()
+                    .column(event::Column::Id)
+                    .filter(event::Column::SiteId.eq(id))
+                    .into_tuple()
+                    .all(&txn)
+                    .await?;
+                if !force && (!hosted.is_empty() || !operated.is_empty() || !sited.is_empty()) {
+                    let events = if sited.is_empty() { String::new() } else { format!(" and {} events", sited.len()) };
                     return Err(AppError::Conflict {
                         message: format!(
-                            "it hosts {} companies and runs {} programmes; delete with `force: true` to clear those references",
+                            "it hosts {} companies{events} and runs {} programmes; delete with `force: true` to clear those references",
                             hosted.len(),
                             operated.len()
                         ),
                         field: Some("force".into()),
                     });
                 }
+                event::Entity::update_many()
+                    .col_expr(event::Column::SiteId, Expr::value(Option::<i32>::None))
+                    .filter(event::Column::SiteId.eq(id))
+                    .exec(&txn)
+                    .await?;
                 company::Entity::update_many()
                     .col_expr(company::Column::SiteId, Expr::value(Option::<i32>::None))
                     .filter(company::Column::SiteId.eq(id))
@@ -360,7 +440,7 @@ impl Kb {
                     .exec(&txn)
                     .await?;
             }
-            EntityKind::Company | EntityKind::Programme => {}
+            EntityKind::Company | EntityKind::Programme | EntityKind::Person | EntityKind::Event => {}
         }
         let delete =
             Query::delete().from_table(Alias::new(table)).and_where(Expr::col(Alias::new("id")).eq(id)).to_owned();

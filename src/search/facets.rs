@@ -21,7 +21,7 @@ pub struct FacetValue {
 /// in the query are computed.
 #[derive(Clone, Debug, Default, PartialEq, SimpleObject)]
 pub struct Facets {
-    /// Matches by entity kind (COMPANY, TECHNOLOGY, PROGRAMME, ORGANISATION), ignoring `kinds`.
+    /// Matches by entity kind (COMPANY, TECHNOLOGY, PROGRAMME, ORGANISATION, PERSON, EVENT), ignoring `kinds`.
     pub kind: Vec<FacetValue>,
     /// Matches by technology domain, ignoring `filter.domain`.
     pub domain: Vec<FacetValue>,

@@ -588,7 +588,9 @@ fn to_tantivy(f: &Fields, d: &SearchDoc) -> TantivyDocument {
     // An organisation's city is one of its related names; a company's has a field of its own.
     let place = if kind == EntityKind::Company { d.city.as_ref() } else { None };
     let own_city = if kind == EntityKind::Company { None } else { d.city.as_ref() };
-    let primary = std::iter::once(&d.name).chain(&d.aliases).map(|t| t.as_str());
+    // Translated names are other names, as aliases are.
+    let translated_names = d.translations.iter().filter_map(|t| t.name.as_ref());
+    let primary = std::iter::once(&d.name).chain(&d.aliases).chain(translated_names).map(|t| t.as_str());
     let related = d.related.iter().map(|t| t.as_str()).chain(own_city.map(|c| c.as_str()));
     let groups = [
         (primary.collect::<Vec<_>>(), f.primary_fr, f.primary_en, f.primary_raw),
@@ -620,6 +622,16 @@ fn to_tantivy(f: &Fields, d: &SearchDoc) -> TantivyDocument {
     if let Some(description) = &d.description {
         doc.add_text(f.description, description);
         let stemmed = if d.lang == Some(entity::Lang::En) { f.desc_en } else { f.desc_fr };
+        let joined = words::joined_compounds(description).join(" ");
+        for value in [description.as_str(), joined.as_str()].into_iter().filter(|v| !v.is_empty()) {
+            doc.add_text(stemmed, value);
+            doc.add_text(f.desc_raw, value);
+        }
+    }
+    // Each translated description with its own language's analyzer.
+    for t in &d.translations {
+        let Some(description) = &t.description else { continue };
+        let stemmed = if t.lang == entity::Lang::En { f.desc_en } else { f.desc_fr };
         let joined = words::joined_compounds(description).join(" ");
         for value in [description.as_str(), joined.as_str()].into_iter().filter(|v| !v.is_empty()) {
             doc.add_text(stemmed, value);

@@ -3,7 +3,8 @@
 use std::collections::HashMap;
 
 use entity::{
-    Lang, company, company_membership, company_programme, company_technology, organisation, programme, technology,
+    Lang, company, company_membership, company_programme, company_technology, event, event_company, event_organisation,
+    event_organiser, event_person, organisation, person, person_role, programme, technology,
 };
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
@@ -32,6 +33,8 @@ pub struct SearchDoc {
     pub technologies: Vec<String>,
     /// How many other entities it is linked to: breaks ties between suggestions.
     pub links: u64,
+    /// The name and description in other languages.
+    pub translations: Vec<crate::kb::draft::Translation>,
 }
 
 /// Ids of one kind, in order, after `after`: the pages of a rebuild.
@@ -54,6 +57,8 @@ pub async fn ids_after(db: &impl ConnectionTrait, kind: EntityKind, after: i32, 
         EntityKind::Technology => page!(technology),
         EntityKind::Programme => page!(programme),
         EntityKind::Organisation => page!(organisation),
+        EntityKind::Person => page!(person),
+        EntityKind::Event => page!(event),
     })
 }
 
@@ -119,7 +124,7 @@ pub async fn dependents(db: &impl ConnectionTrait, kind: EntityKind, ids: &[i32]
                 company_technology::Entity::find()
                     .select_only()
                     .column(company_technology::Column::CompanyId)
-                    .filter(company_technology::Column::TechnologyId.is_in(chunk))
+                    .filter(company_technology::Column::TechnologyId.is_in(chunk.clone()))
                     .into_tuple()
                     .all(db)
                     .await?
@@ -128,7 +133,7 @@ pub async fn dependents(db: &impl ConnectionTrait, kind: EntityKind, ids: &[i32]
                 company_programme::Entity::find()
                     .select_only()
                     .column(company_programme::Column::CompanyId)
-                    .filter(company_programme::Column::ProgrammeId.is_in(chunk))
+                    .filter(company_programme::Column::ProgrammeId.is_in(chunk.clone()))
                     .into_tuple()
                     .all(db)
                     .await?
@@ -152,17 +157,65 @@ pub async fn dependents(db: &impl ConnectionTrait, kind: EntityKind, ids: &[i32]
                 let operated: Vec<i32> = programme::Entity::find()
                     .select_only()
                     .column(programme::Column::Id)
-                    .filter(programme::Column::OperatorId.is_in(chunk))
+                    .filter(programme::Column::OperatorId.is_in(chunk.clone()))
                     .into_tuple()
                     .all(db)
                     .await?;
                 out.extend(operated.into_iter().map(|id| (EntityKind::Programme, id)));
+                let people: Vec<i32> = person_role::Entity::find()
+                    .select_only()
+                    .column(person_role::Column::PersonId)
+                    .filter(person_role::Column::OrganisationId.is_in(chunk.clone()))
+                    .distinct()
+                    .into_tuple()
+                    .all(db)
+                    .await?;
+                out.extend(people.into_iter().map(|id| (EntityKind::Person, id)));
                 ids
             }
+            EntityKind::Person | EntityKind::Event => Vec::new(),
         };
         out.extend(companies.into_iter().map(|id| (EntityKind::Company, id)));
+        out.extend(events_showing(db, kind, &chunk).await?.into_iter().map(|id| (EntityKind::Event, id)));
     }
     Ok(out)
+}
+
+/// The events whose documents show the given entities: as site, organiser or participant.
+async fn events_showing(db: &impl ConnectionTrait, kind: EntityKind, ids: &[i32]) -> Result<Vec<i32>> {
+    macro_rules! linked {
+        ($link:ident, $col:ident) => {
+            $link::Entity::find()
+                .select_only()
+                .column($link::Column::EventId)
+                .filter($link::Column::$col.is_in(ids.to_vec()))
+                .into_tuple::<i32>()
+                .all(db)
+                .await?
+        };
+    }
+    let mut events = match kind {
+        EntityKind::Organisation => {
+            let mut events = linked!(event_organiser, OrganisationId);
+            events.extend(linked!(event_organisation, OrganisationId));
+            events.extend(
+                event::Entity::find()
+                    .select_only()
+                    .column(event::Column::Id)
+                    .filter(event::Column::SiteId.is_in(ids.to_vec()))
+                    .into_tuple::<i32>()
+                    .all(db)
+                    .await?,
+            );
+            events
+        }
+        EntityKind::Company => linked!(event_company, CompanyId),
+        EntityKind::Person => linked!(event_person, PersonId),
+        EntityKind::Technology | EntityKind::Programme | EntityKind::Event => Vec::new(),
+    };
+    events.sort_unstable();
+    events.dedup();
+    Ok(events)
 }
 
 /// Loads the documents of the given entities; ids that no longer exist are left out.
@@ -192,6 +245,7 @@ pub async fn load(db: &impl ConnectionTrait, kind: EntityKind, ids: &[i32]) -> R
                         slug: m.slug,
                         name: m.name,
                         description: m.description,
+                        translations: crate::kb::export::translations(m.translations),
                         lang: Some(m.lang),
                         ..SearchDoc::default()
                     });
@@ -227,6 +281,7 @@ pub async fn load(db: &impl ConnectionTrait, kind: EntityKind, ids: &[i32]) -> R
                         slug: m.slug,
                         name: m.name,
                         description: m.description,
+                        translations: crate::kb::export::translations(m.translations),
                         lang: Some(m.lang),
                         ..SearchDoc::default()
                     });
@@ -252,6 +307,7 @@ pub async fn load(db: &impl ConnectionTrait, kind: EntityKind, ids: &[i32]) -> R
                         organisation_kind: Some(m.kind.as_str()),
                         name: m.name,
                         description: m.description,
+                        translations: crate::kb::export::translations(m.translations),
                         lang: Some(m.lang),
                         city: m.city,
                         slug: m.slug,
@@ -259,9 +315,129 @@ pub async fn load(db: &impl ConnectionTrait, kind: EntityKind, ids: &[i32]) -> R
                     });
                 }
             }
+            EntityKind::Person => docs.extend(people(db, chunk).await?),
+            EntityKind::Event => docs.extend(events(db, chunk).await?),
         }
     }
     Ok(docs)
+}
+
+/// People: their roles' titles and organisations are related words.
+async fn people(db: &impl ConnectionTrait, ids: Vec<i32>) -> Result<Vec<SearchDoc>> {
+    let rows = person::Entity::find().filter(person::Column::Id.is_in(ids.clone())).all(db).await?;
+    let roles = person_role::Entity::find()
+        .filter(person_role::Column::PersonId.is_in(ids))
+        .order_by_asc(person_role::Column::PersonId)
+        .order_by_asc(person_role::Column::Position)
+        .all(db)
+        .await?;
+    let orgs = names_by_id(db, roles.iter().map(|r| r.organisation_id).collect()).await?;
+    let mut docs: HashMap<i32, SearchDoc> = rows
+        .into_iter()
+        .map(|m| {
+            let doc = SearchDoc {
+                kind: Some(EntityKind::Person),
+                id: m.id,
+                aliases: serde_json::from_value(m.aliases).unwrap_or_default(),
+                name: m.name,
+                description: m.description,
+                translations: crate::kb::export::translations(m.translations),
+                lang: Some(m.lang),
+                slug: m.slug,
+                ..SearchDoc::default()
+            };
+            (m.id, doc)
+        })
+        .collect();
+    for role in roles {
+        let Some(doc) = docs.get_mut(&role.person_id) else { continue };
+        doc.related.push(role.title);
+        // Not the `membership` facet: search filters keep meaning "companies belonging to".
+        if let Some((_, name)) = orgs.get(&role.organisation_id) {
+            doc.links += 1;
+            doc.related.push(name.clone());
+        }
+    }
+    Ok(docs.into_values().collect())
+}
+
+/// Events: the names of their site, organisers and participants, and their dates in words
+/// ("22 juin 2022", "June 2022"), are related words.
+async fn events(db: &impl ConnectionTrait, ids: Vec<i32>) -> Result<Vec<SearchDoc>> {
+    let rows = event::Entity::find().filter(event::Column::Id.is_in(ids.clone())).all(db).await?;
+    macro_rules! links {
+        ($link:ident, $col:ident) => {
+            $link::Entity::find()
+                .select_only()
+                .columns([$link::Column::EventId, $link::Column::$col])
+                .filter($link::Column::EventId.is_in(ids.clone()))
+                .into_tuple::<(i32, i32)>()
+                .all(db)
+                .await?
+        };
+    }
+    let organisers = links!(event_organiser, OrganisationId);
+    let participants = links!(event_organisation, OrganisationId);
+    let companies = links!(event_company, CompanyId);
+    let people = links!(event_person, PersonId);
+    let org_ids = organisers.iter().chain(&participants).map(|l| l.1).chain(rows.iter().filter_map(|m| m.site_id));
+    let orgs = names_by_id(db, org_ids.collect()).await?;
+    let company_names: HashMap<i32, String> = company::Entity::find()
+        .select_only()
+        .columns([company::Column::Id, company::Column::Name])
+        .filter(company::Column::Id.is_in(companies.iter().map(|l| l.1)))
+        .into_tuple::<(i32, String)>()
+        .all(db)
+        .await?
+        .into_iter()
+        .collect();
+    let person_names: HashMap<i32, String> = person::Entity::find()
+        .select_only()
+        .columns([person::Column::Id, person::Column::Name])
+        .filter(person::Column::Id.is_in(people.iter().map(|l| l.1)))
+        .into_tuple::<(i32, String)>()
+        .all(db)
+        .await?
+        .into_iter()
+        .collect();
+    let mut docs: HashMap<i32, SearchDoc> = rows
+        .into_iter()
+        .map(|m| {
+            let mut doc = SearchDoc {
+                kind: Some(EntityKind::Event),
+                id: m.id,
+                aliases: serde_json::from_value(m.aliases).unwrap_or_default(),
+                name: m.name,
+                description: m.description,
+                translations: crate::kb::export::translations(m.translations),
+                lang: Some(m.lang),
+                slug: m.slug,
+                ..SearchDoc::default()
+            };
+            // Not the `site` facet: search filters keep meaning "the organisations hosting companies".
+            if let Some((_, name)) = m.site_id.and_then(|id| orgs.get(&id)) {
+                doc.related.push(name.clone());
+            }
+            doc.related.extend(super::words::date_words(m.date, m.end_date));
+            (m.id, doc)
+        })
+        .collect();
+    for (event, org) in organisers.into_iter().chain(participants) {
+        let (Some(doc), Some((_, name))) = (docs.get_mut(&event), orgs.get(&org)) else { continue };
+        doc.links += 1;
+        doc.related.push(name.clone());
+    }
+    for (event, company) in companies {
+        let (Some(doc), Some(name)) = (docs.get_mut(&event), company_names.get(&company)) else { continue };
+        doc.links += 1;
+        doc.related.push(name.clone());
+    }
+    for (event, person) in people {
+        let (Some(doc), Some(name)) = (docs.get_mut(&event), person_names.get(&person)) else { continue };
+        doc.links += 1;
+        doc.related.push(name.clone());
+    }
+    Ok(docs.into_values().collect())
 }
 
 /// How many rows of a link table point at each of `ids` through `by`.
@@ -358,6 +534,7 @@ async fn companies(db: &impl ConnectionTrait, ids: Vec<i32>) -> Result<Vec<Searc
                 id: m.id,
                 name: m.name,
                 description: m.description,
+                translations: crate::kb::export::translations(m.translations),
                 lang: Some(m.lang),
                 stages: vec![m.stage.as_str()],
                 aliases: serde_json::from_value(m.aliases).unwrap_or_default(),

@@ -56,6 +56,51 @@ fn compounds(text: &str, tokens: &[Token]) -> Vec<Vec<String>> {
     groups
 }
 
+const MONTHS_FR: [&str; 12] = [
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
+];
+const MONTHS_EN: [&str; 12] = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+];
+const DAYS_FR: [&str; 7] = ["lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"];
+const DAYS_EN: [&str; 7] = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"];
+
+/// The days of an event in words, in French and English ("mercredi 22 juin 2022", "Wednesday
+/// 22 June 2022"), so that "juin 2022" or "June 2022" finds it.
+pub fn date_words(date: chrono::NaiveDate, end: Option<chrono::NaiveDate>) -> Vec<String> {
+    use chrono::Datelike;
+    let mut words = Vec::new();
+    for day in std::iter::once(date).chain(end.filter(|end| *end != date)) {
+        let (weekday, month) = (day.weekday().num_days_from_monday() as usize, day.month0() as usize);
+        let (d, y) = (day.day(), day.year());
+        words.push(format!("{} {d} {} {y}", DAYS_FR[weekday], MONTHS_FR[month]));
+        words.push(format!("{} {d} {} {y}", DAYS_EN[weekday], MONTHS_EN[month]));
+    }
+    words
+}
+
 pub(super) fn parse(text: &str, analyzers: &mut Analyzers) -> Parsed {
     let text: String = text.chars().take(MAX_QUERY_CHARS).collect();
     let quotes = text.matches('"').count();
@@ -203,5 +248,19 @@ mod tests {
         assert_eq!(p.words[1].parts, ["start", "up"]);
         assert!(!p.prefix, "a fragment of a hyphenated word is not completed");
         assert_eq!(joined_compounds("Les start-up d'Aix-en-Provence"), ["startup", "aixenprovence"]);
+    }
+}
+
+#[cfg(test)]
+mod date_tests {
+    use super::date_words;
+
+    #[test]
+    fn dates_are_spelled_out_in_both_languages() {
+        let day = chrono::NaiveDate::from_ymd_opt(2022, 6, 22).unwrap();
+        assert_eq!(date_words(day, None), ["mercredi 22 juin 2022", "Wednesday 22 June 2022"]);
+        let end = chrono::NaiveDate::from_ymd_opt(2022, 7, 1).unwrap();
+        assert_eq!(date_words(day, Some(end)).len(), 4);
+        assert_eq!(date_words(day, Some(day)).len(), 2, "a one-day event is spelled once");
     }
 }

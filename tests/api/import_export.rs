@@ -142,6 +142,8 @@ async fn export_then_import_into_an_empty_database_then_export_gives_the_same_do
              technologies: 6 created, 0 updated, 0 unchanged, 0 deleted\n\
              programmes: 2 created, 0 updated, 0 unchanged, 0 deleted\n\
              companies: 2 created, 0 updated, 0 unchanged, 0 deleted\n\
+             people: 5 created, 0 updated, 0 unchanged, 0 deleted\n\
+             events: 1 created, 0 updated, 0 unchanged, 0 deleted\n\
              imported in "
         ),
         "{}",

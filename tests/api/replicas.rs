@@ -36,7 +36,7 @@ async fn every_write_is_logged_with_its_operation_and_stays_after_the_index_appl
     assert_eq!(operations, ["CREATED", "UPDATED", "DELETED"]);
     assert!(rows.iter().all(|r| r.kind == "COMPANY"));
     let seeded = change::Entity::find().filter(change::Column::Operation.eq("CREATED")).all(&app.kb.db).await.unwrap();
-    assert_eq!(seeded.len(), 17, "the seed's 16 entities and the created company, one entry each");
+    assert_eq!(seeded.len(), 23, "the seed's 22 entities and the created company, one entry each");
     assert_eq!(app.kb.search.status().position, changelog::position(&app.kb.db).await.unwrap());
 }
 

@@ -48,10 +48,10 @@ async fn websocket_queries_have_the_same_deadline_and_rate_limit() {
     assert_eq!(code(&answers[2]), "RATE_LIMITED", "{}", answers[2]);
 }
 
-type Socket = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+pub(crate) type Socket = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
 /// A `graphql-transport-ws` connection to the server at `address`, acknowledged.
-async fn connect(address: &str) -> Socket {
+pub(crate) async fn connect(address: &str) -> Socket {
     let url = format!("{}/graphql", address.replacen("http", "ws", 1));
     let mut request = url.into_client_request().unwrap();
     request.headers_mut().insert("sec-websocket-protocol", "graphql-transport-ws".parse().unwrap());
@@ -62,7 +62,7 @@ async fn connect(address: &str) -> Socket {
 }
 
 /// The next GraphQL message (pings, pongs and `complete` skipped).
-async fn next_json(socket: &mut Socket) -> Value {
+pub(crate) async fn next_json(socket: &mut Socket) -> Value {
     loop {
         let message = tokio::time::timeout(Duration::from_secs(10), socket.next()).await.unwrap().unwrap().unwrap();
         if let Message::Text(text) = message {
