@@ -99,6 +99,13 @@ pub fn blockers(document: &Document, pruned: &Pruned) -> Vec<Problem> {
         if let Some(operator) = &d.operator {
             check(format!("{}.operator", document.path(2, i)), "organisation", operator, &pruned.organisations);
         }
+        for (j, slug) in d.eligible_sites.iter().enumerate() {
+            check(format!("{}.eligibleSites[{j}]", document.path(2, i)), "organisation", slug, &pruned.organisations);
+        }
+        for (j, slug) in d.required_memberships.iter().enumerate() {
+            let path = format!("{}.requiredMemberships[{j}]", document.path(2, i));
+            check(path, "organisation", slug, &pruned.organisations);
+        }
     }
     for (i, d) in document.companies.iter().enumerate() {
         let at = document.path(3, i);
@@ -136,6 +143,8 @@ pub fn clear_references(document: &Document, pruned: &Pruned) -> Document {
     }
     for d in &mut document.programmes {
         d.operator = d.operator.take().filter(|s| !orgs.contains_key(s));
+        d.eligible_sites.retain(|s| !orgs.contains_key(s));
+        d.required_memberships.retain(|s| !orgs.contains_key(s));
     }
     for d in &mut document.companies {
         d.site = d.site.take().filter(|s| !orgs.contains_key(s));
