@@ -433,3 +433,16 @@ async fn partners_inside_a_page_of_a_hundred_companies_is_refused_as_too_complex
     assert_eq!(error["extensions"]["code"], "QUERY_TOO_COMPLEX", "{error}");
     assert!(single.get("errors").is_none(), "{single}");
 }
+
+#[tokio::test]
+async fn the_playground_opens_with_the_three_questions_and_they_run_on_the_bundled_knowledge_base() {
+    let app = spawn_app().await;
+
+    let data = app.data(pepite::http::DEFAULT_QUERY, json!({})).await;
+
+    let company = &data["company"];
+    assert!(!company["eligibleProgrammes"].as_array().unwrap().is_empty(), "{company}");
+    assert_eq!(company["partners"], json!([]), "the bundled park has no start-up and no large group");
+    let entry_points = company["entryPoints"].as_array().unwrap();
+    assert!(entry_points.iter().any(|e| e["reasons"][0] == "hosts this company"), "{company}");
+}
