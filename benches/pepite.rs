@@ -293,6 +293,37 @@ async fn run(n: usize, postgres: &str) {
     .await;
     let suggest = stats(lat, wall);
 
+    // The park's questions for one company at a time: partners and eligible programmes.
+    let sample = move |i: usize| format!("company-{}", (i * 7919) % n);
+    let partners_query =
+        "query($s: String!) { company(slug: $s) { partners(first: 10) { company { name } score reasons } } }";
+    let mut suggested = 0;
+    for i in 0..20 {
+        let answer = post(&client, &url, partners_query, json!({"s": sample(i)}), None).await;
+        suggested += answer["data"]["company"]["partners"].as_array().map_or(0, Vec::len);
+    }
+    assert!(suggested > 0, "the generated companies get partner suggestions");
+    let (c, u) = (client.clone(), url.clone());
+    let (lat, wall) = load(1, 200, move |i| {
+        let (c, u) = (c.clone(), u.clone());
+        async move {
+            post(&c, &u, partners_query, json!({"s": sample(i)}), None).await;
+        }
+    })
+    .await;
+    let partners = stats(lat, wall);
+    let eligibility_query = "query($s: String!) { company(slug: $s) { eligibleProgrammes { programme { name } \
+                             eligible criteria { name met detail } } } }";
+    let (c, u) = (client.clone(), url.clone());
+    let (lat, wall) = load(1, 200, move |i| {
+        let (c, u) = (c.clone(), u.clone());
+        async move {
+            post(&c, &u, eligibility_query, json!({"s": sample(i)}), None).await;
+        }
+    })
+    .await;
+    let eligibility = stats(lat, wall);
+
     let mut write_to_search = Vec::new();
     for i in 0..20 {
         let word = format!("benchmarkword{i}x");
@@ -371,6 +402,8 @@ async fn run(n: usize, postgres: &str) {
     row("search mix, HTTP, concurrency 1", &c1);
     row("search mix, HTTP, concurrency 16", &c16);
     row("search mix, raw tantivy in-process", &raw);
+    row("`partners(first: 10)` of one company, concurrency 1", &partners);
+    row("`eligibleProgrammes` of one company, concurrency 1", &eligibility);
     row("`company(slug:)` + technologies, concurrency 16", &lookup);
     row("`suggest`, concurrency 1", &suggest);
     row("create then find by search", &writes);

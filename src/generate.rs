@@ -235,7 +235,7 @@ pub fn write(out: &mut impl Write, companies: usize, seed: u64) -> io::Result<()
     let programmes: Vec<ProgrammeDraft> = (0..programme_count)
         .map(|i| {
             let kind = *rng.pick(&[ProgrammeKind::Mentoring, ProgrammeKind::Funding, ProgrammeKind::Acceleration, ProgrammeKind::Incubation, ProgrammeKind::Networking]);
-            let (_, fr, _, phrase) = rng.pick(BASE_TECHNOLOGIES);
+            let (_, fr, domain, phrase) = rng.pick(BASE_TECHNOLOGIES);
             ProgrammeDraft {
                 slug: format!("programme-{i}"),
                 name: format!("{} {fr} {i}", programme_name(kind)),
@@ -246,7 +246,20 @@ pub fn write(out: &mut impl Write, companies: usize, seed: u64) -> io::Result<()
                 translations: Vec::new(),
                 kind,
                 operator: Some(format!("org-{}", rng.below(org_count))),
-                eligible_stages: vec![CompanyStage::Startup, CompanyStage::Sme],
+                // Criteria follow the programme's number, so that the random draws (and the
+                // companies) stay those of earlier versions.
+                eligible_stages: if i % 6 == 3 {
+                    vec![CompanyStage::Midcap, CompanyStage::LargeGroup]
+                } else {
+                    vec![CompanyStage::Startup, CompanyStage::Sme]
+                },
+                eligible_domains: if i % 2 == 0 { vec![*domain] } else { Vec::new() },
+                eligible_sites: if i % 3 == 1 { vec![format!("org-{}", i % org_count)] } else { Vec::new() },
+                required_memberships: if i % 5 == 2 {
+                    vec![format!("org-{}", (i * 7) % org_count)]
+                } else {
+                    Vec::new()
+                },
                 starts_on: None,
                 ends_on: None,
                 aliases: Vec::new(),
@@ -361,5 +374,12 @@ mod tests {
         document.validate(&Default::default()).unwrap();
         let french = document.companies.iter().filter(|c| c.lang == Lang::Fr).count();
         assert!((170..=250).contains(&french), "{french} French descriptions out of 300");
+        let stages: std::collections::HashSet<CompanyStage> = document.companies.iter().map(|c| c.stage).collect();
+        assert_eq!(stages.len(), CompanyStage::ALL.len(), "every stage, so that partners are found");
+        let programmes = &document.programmes;
+        assert!(programmes.iter().any(|p| !p.eligible_domains.is_empty()));
+        assert!(programmes.iter().any(|p| !p.eligible_sites.is_empty()));
+        assert!(programmes.iter().any(|p| !p.required_memberships.is_empty()));
+        assert!(document.companies.iter().any(|c| !c.memberships.is_empty()));
     }
 }

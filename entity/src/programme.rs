@@ -30,6 +30,12 @@ pub struct Model {
     pub aliases: Json,
     /// The name and description in other languages (a JSON array of `{lang, name, description}`).
     pub translations: Json,
+    /// Technology domains the programme is open to (a JSON array of domain names; empty: all).
+    pub eligible_domains: Json,
+    /// Ids of the organisations a company must be hosted by, any of them (a JSON array; empty: any site).
+    pub eligible_site_ids: Json,
+    /// Ids of the organisations a company must belong to, any of them (a JSON array; empty: none required).
+    pub required_membership_ids: Json,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -7,6 +7,7 @@ mod m20261126_000001_add_name_keys;
 mod m20261126_000002_add_content_hashes;
 mod m20261126_120000_change_log;
 mod m20261127_000001_add_aliases;
+mod m20261128_000001_add_programme_criteria;
 mod m20261128_100000_create_people;
 mod m20261128_100001_create_events;
 mod m20261128_100002_add_translations;
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000002_add_content_hashes::Migration),
             Box::new(m20261126_120000_change_log::Migration),
             Box::new(m20261127_000001_add_aliases::Migration),
+            Box::new(m20261128_000001_add_programme_criteria::Migration),
             Box::new(m20261128_100000_create_people::Migration),
             Box::new(m20261128_100001_create_events::Migration),
             Box::new(m20261128_100002_add_translations::Migration),

@@ -45,6 +45,13 @@ pub const SEARCH_PRICE: usize = 10;
 pub const FACETS_PRICE: usize = 20;
 /// What highlights cost per result on top of their fields.
 pub const HIGHLIGHTS_PRICE: usize = 2;
+/// What checking every programme for one company (`eligibleProgrammes`) costs before its list is counted.
+pub const ELIGIBILITY_PRICE: usize = 50;
+/// What finding partners costs before its page is counted: an index search, then a batched
+/// read of every candidate. A page of 100 companies asking for their partners is refused.
+pub const PARTNERS_PRICE: usize = 200;
+/// What finding a company's entry points costs before its list is counted.
+pub const ENTRY_POINTS_PRICE: usize = 100;
 /// Costs saturate here, so that sums of many huge costs never overflow.
 const COST_CAP: usize = 1 << 40;
 
@@ -65,6 +72,21 @@ pub fn list_cost(child_complexity: usize) -> usize {
 /// The cost of a search-like field: a fixed price, plus its page size times what it selects.
 pub fn search_cost(first: Option<i32>, child_complexity: usize) -> usize {
     SEARCH_PRICE + page_cost(first, None, child_complexity)
+}
+
+/// The cost of `eligibleProgrammes`: a fixed price, plus a list of what it selects.
+pub fn eligibility_cost(child_complexity: usize) -> usize {
+    ELIGIBILITY_PRICE + list_cost(child_complexity)
+}
+
+/// The cost of `partners`: a fixed price, plus its page size times what it selects.
+pub fn partners_cost(first: i32, child_complexity: usize) -> usize {
+    PARTNERS_PRICE + page_cost(Some(first), None, child_complexity)
+}
+
+/// The cost of `entryPoints`: a fixed price, plus a list of what it selects.
+pub fn entry_points_cost(child_complexity: usize) -> usize {
+    ENTRY_POINTS_PRICE + list_cost(child_complexity)
 }
 
 /// A refused request, with the stable code clients branch on.

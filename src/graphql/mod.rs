@@ -1,5 +1,6 @@
 //! The GraphQL schema: one query object per domain, merged; limits; the SDL export.
 
+mod advice;
 pub mod ids;
 pub mod limits;
 pub mod loaders;

@@ -173,8 +173,14 @@ update_input!(
     optional {
         /// Slug of the organisation running it.
         operator: String,
-        /// Company stages it is open to (replaces the list).
+        /// Company stages it is open to (replaces the list; empty: every stage).
         eligible_stages: Vec<CompanyStage>,
+        /// Technology domains it is open to (replaces the list; empty: every domain).
+        eligible_domains: Vec<TechnologyDomain>,
+        /// Slugs of the organisations a company must be hosted by, any of them (replaces the list; empty: any site).
+        eligible_sites: Vec<String>,
+        /// Slugs of the organisations a company must belong to, any of them (replaces the list; empty: none required).
+        required_memberships: Vec<String>,
         /// First day.
         starts_on: NaiveDate,
         /// Last day.
@@ -339,7 +345,7 @@ kind_mutations!(
     update_organisation,
     delete_organisation,
     "an organisation",
-    "Deletes an organisation and its memberships. One that hosts companies or runs programmes is refused with `CONFLICT`, unless `force: true`, which leaves those companies without a site and those programmes without an operator. Returns its id."
+    "Deletes an organisation and its memberships. One that hosts companies, runs programmes or is named in a programme's `eligibleSites` or `requiredMemberships` is refused with `CONFLICT`, unless `force: true`, which leaves those companies without a site, those programmes without an operator, and removes it from those criteria (a criterion left empty is open to all). Returns its id."
 );
 
 kind_mutations!(

@@ -5,10 +5,12 @@ use async_graphql::{Context, ID, Interface, Object, Result};
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::{CompanyStage, Lang, OrganisationKind, ProgrammeKind, TechnologyDomain};
 
+use super::advice::{Eligibility, EntryPoint, PartnerSuggestion};
 use super::ids::{Counted, CountedConnection, ListArgs, PageArgs, global_id};
 use super::limits;
 use super::loaders::*;
 use crate::kb::Kb;
+use crate::kb::advice;
 use crate::kb::draft::{Source, Translation};
 use crate::kb::export::sources;
 use crate::kb::read::{self, CompanyFilter, Direction, EventFilter, OrderBy, OrderField, ProgrammeFilter};
@@ -210,6 +212,36 @@ entity_object!(
             let filter = EventFilter { company: Some(vec![self.0.slug.clone()]), ..Default::default() };
             events_where(ctx, filter, after, first).await
         }
+        /// Which aids: every programme, checked against each of its criteria. Eligible
+        /// programmes first, then those missing the fewest criteria, then by name.
+        #[graphql(complexity = "limits::eligibility_cost(child_complexity)")]
+        async fn eligible_programmes(&self, ctx: &Context<'_>) -> Result<Vec<Eligibility>> {
+            let list = advice::eligibility::eligible_programmes(&kb(ctx).db, self.0.id, advice::today()).await?;
+            Ok(list.into_iter().map(Eligibility).collect())
+        }
+        /// Which partners: large groups and mid-caps for a start-up or an SME, start-ups and SMEs
+        /// for a large group or a mid-cap, ranked by the technologies (a technology and the
+        /// narrower ones below it count as related), domains, memberships, programmes and host
+        /// site they share, with reasons. Ties by name.
+        #[graphql(complexity = "limits::partners_cost(first, child_complexity)")]
+        async fn partners(
+            &self,
+            ctx: &Context<'_>,
+            #[graphql(desc = "How many suggestions, 1 to 50.", default = 10)] first: i32,
+        ) -> Result<Vec<PartnerSuggestion>> {
+            let first = usize::try_from(first).unwrap_or(0);
+            let list = kb(ctx).partners(self.0.id, first).await?;
+            Ok(list.into_iter().map(PartnerSuggestion).collect())
+        }
+        /// Which entry points: the organisations this company should talk to, with reasons: its
+        /// host site and the organisations it belongs to, then the operators of the programmes it
+        /// is eligible for or takes part in, then the clusters and business networks whose
+        /// members work in its technologies' domains. Ties by name.
+        #[graphql(complexity = "limits::entry_points_cost(child_complexity)")]
+        async fn entry_points(&self, ctx: &Context<'_>) -> Result<Vec<EntryPoint>> {
+            let list = kb(ctx).entry_points(self.0.id, advice::today()).await?;
+            Ok(list.into_iter().map(EntryPoint).collect())
+        }
     }
 );
 
@@ -336,6 +368,15 @@ async fn events_where(
     Ok(args.connection(page, Event))
 }
 
+/// Organisations by the ids of a JSON column, by name.
+async fn organisations_by_id(ctx: &Context<'_>, ids: &serde_json::Value) -> Result<Vec<Organisation>> {
+    let ids = crate::kb::export::ids(ids);
+    let found = loader(ctx).load_many(ids.iter().copied().map(OrganisationId)).await?;
+    let mut list: Vec<entity::organisation::Model> = found.into_values().collect();
+    list.sort_by(|a, b| a.name_key.cmp(&b.name_key).then(a.id.cmp(&b.id)));
+    Ok(list.into_iter().map(Organisation).collect())
+}
+
 /// A page of the companies matching `filter`, for the reverse side of a relation.
 async fn companies_where(
     ctx: &Context<'_>,
@@ -397,9 +438,45 @@ entity_object!(
             let Some(id) = self.0.operator_id else { return Ok(None) };
             Ok(loader(ctx).load_one(OrganisationId(id)).await?.map(Organisation))
         }
-        /// Company stages the programme is open to.
+        /// Company stages the programme is open to (empty: every stage).
         async fn eligible_stages(&self) -> Vec<CompanyStage> {
             serde_json::from_value(self.0.eligible_stages.clone()).unwrap_or_default()
+        }
+        /// Technology domains the programme is open to: a company qualifies when one of its
+        /// technologies is in one of them (empty: every domain).
+        async fn eligible_domains(&self) -> Vec<TechnologyDomain> {
+            serde_json::from_value(self.0.eligible_domains.clone()).unwrap_or_default()
+        }
+        /// The organisations a company must be hosted by, any of them (empty: any site), by name.
+        #[graphql(complexity = "limits::list_cost(child_complexity)")]
+        async fn eligible_sites(&self, ctx: &Context<'_>) -> Result<Vec<Organisation>> {
+            organisations_by_id(ctx, &self.0.eligible_site_ids).await
+        }
+        /// The organisations a company must belong to, any of them (empty: no membership required), by name.
+        #[graphql(complexity = "limits::list_cost(child_complexity)")]
+        async fn required_memberships(&self, ctx: &Context<'_>) -> Result<Vec<Organisation>> {
+            organisations_by_id(ctx, &self.0.required_membership_ids).await
+        }
+        /// The companies meeting every criterion (stages, domains, sites, memberships; none once
+        /// the programme has ended), with the same filters, order and pages as `companies`.
+        #[allow(clippy::too_many_arguments)]
+        #[graphql(complexity = "limits::page_cost(first, last, child_complexity)")]
+        async fn eligible_companies(
+            &self,
+            ctx: &Context<'_>,
+            filter: Option<CompanyFilter>,
+            order_by: Option<OrderBy>,
+            after: Option<String>,
+            before: Option<String>,
+            first: Option<i32>,
+            last: Option<i32>,
+        ) -> Result<CountedConnection<Company>> {
+            let args = ListArgs::new(order_by.unwrap_or_default(), after, before, first, last)?;
+            let within = advice::eligibility::eligible_companies_condition(&self.0, advice::today());
+            let filter = filter.unwrap_or_default();
+            let page = read::companies_within(&kb(ctx).db, within, &filter, args.order(), args.slice()).await?;
+            prefetch_relations(ctx, &page.rows).await?;
+            Ok(args.connection(page, Company))
         }
         /// First day of the programme.
         async fn starts_on(&self) -> Option<NaiveDate> {

@@ -151,6 +151,12 @@ impl Document {
             let mut check = Check::new(self.path(K::Programme, i), &mut problems);
             d.check(&mut check);
             reference(&mut check, "operator", "organisation", d.operator.as_deref(), &orgs);
+            for (j, slug) in d.eligible_sites.iter().enumerate() {
+                reference(&mut check, &format!("eligibleSites[{j}]"), "organisation", Some(slug), &orgs);
+            }
+            for (j, slug) in d.required_memberships.iter().enumerate() {
+                reference(&mut check, &format!("requiredMemberships[{j}]"), "organisation", Some(slug), &orgs);
+            }
         }
         for (i, d) in self.companies.iter().enumerate() {
             let mut check = Check::new(self.path(K::Company, i), &mut problems);

@@ -133,10 +133,23 @@ draft!(
         /// Slug of the organisation running it.
         #[serde(default)]
         operator: Option<String>,
-        /// Company stages the programme is open to.
+        /// Company stages the programme is open to (empty: every stage).
         #[serde(default)]
         #[graphql(default)]
         eligible_stages: Vec<CompanyStage>,
+        /// Technology domains the programme is open to: a company qualifies when one of its
+        /// technologies is in one of them (empty: every domain).
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        #[graphql(default)]
+        eligible_domains: Vec<TechnologyDomain>,
+        /// Slugs of the organisations a company must be hosted by, any of them (empty: any site).
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        #[graphql(default)]
+        eligible_sites: Vec<String>,
+        /// Slugs of the organisations a company must belong to, any of them (empty: no membership required).
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        #[graphql(default)]
+        required_memberships: Vec<String>,
         /// First day of the programme.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         starts_on: Option<NaiveDate>,

@@ -111,7 +111,7 @@ async fn read_all(db: &impl ConnectionTrait) -> Result<Document> {
             .into_iter()
             .map(|m| {
                 let operator = slug(&org_slugs, m.operator_id);
-                programme_draft(m, operator)
+                programme_draft(m, operator, &org_slugs)
             })
             .collect(),
         companies
@@ -222,9 +222,25 @@ pub fn technology_draft(m: technology::Model, parent: Option<String>) -> Technol
     }
 }
 
-pub fn programme_draft(m: programme::Model, operator: Option<String>) -> ProgrammeDraft {
+/// Ids stored as a JSON array; the column only ever holds what a checked draft wrote.
+pub fn ids(value: &serde_json::Value) -> Vec<i32> {
+    serde_json::from_value(value.clone()).unwrap_or_default()
+}
+
+/// A programme's draft; `org_slugs` holds at least the organisations its criteria name.
+pub fn programme_draft(
+    m: programme::Model,
+    operator: Option<String>,
+    org_slugs: &HashMap<i32, String>,
+) -> ProgrammeDraft {
+    let slugs = |value: &serde_json::Value| -> Vec<String> {
+        ids(value).into_iter().filter_map(|id| org_slugs.get(&id).cloned()).collect()
+    };
     ProgrammeDraft {
         operator,
+        eligible_domains: serde_json::from_value(m.eligible_domains.clone()).unwrap_or_default(),
+        eligible_sites: slugs(&m.eligible_site_ids),
+        required_memberships: slugs(&m.required_membership_ids),
         slug: m.slug,
         name: m.name,
         description: m.description,

@@ -211,6 +211,7 @@ async fn present<'a, E: EntityTrait>(
 pub async fn existing(db: &impl ConnectionTrait, document: &Document) -> Result<Existing> {
     let mut orgs: HashSet<&String> = document.organisations.iter().map(|d| &d.slug).collect();
     orgs.extend(document.programmes.iter().filter_map(|d| d.operator.as_ref()));
+    orgs.extend(document.programmes.iter().flat_map(|d| d.eligible_sites.iter().chain(&d.required_memberships)));
     orgs.extend(document.companies.iter().filter_map(|d| d.site.as_ref()));
     orgs.extend(document.companies.iter().flat_map(|d| &d.memberships));
     orgs.extend(document.people.iter().flat_map(|d| d.roles.iter().map(|r| &r.organisation)));
@@ -321,7 +322,10 @@ pub async fn write(
     upsert::<organisation::Entity, _>(db, rows.collect(), O::Slug, mode, progress).await?;
     progress.inc(summary.organisations.unchanged as u64);
     let org_ids = slug_ids::<organisation::Entity>(db, O::Id, O::Slug).await?;
-    let org_refs = document.programmes.iter().filter_map(|d| d.operator.as_ref());
+    let org_refs = document
+        .programmes
+        .iter()
+        .flat_map(|d| d.operator.iter().chain(&d.eligible_sites).chain(&d.required_memberships));
     let org_refs = org_refs.chain(document.companies.iter().flat_map(|d| d.site.iter().chain(&d.memberships)));
     let org_refs = org_refs.chain(document.people.iter().flat_map(|d| d.roles.iter().map(|r| &r.organisation)));
     let org_refs =
@@ -390,10 +394,16 @@ pub async fn write(
     let stored_progs =
         stored::<programme::Entity>(db, (P::Id, P::Slug, P::ContentHash), document.programmes.iter().map(|d| &d.slug))
             .await?;
-    let hashed = document
-        .programmes
-        .iter()
-        .map(|d| (d, content_hash(d, &[("operator", d.operator.iter().map(|s| org_ids[s]).collect())])));
+    let hashed = document.programmes.iter().map(|d| {
+        let mut references = vec![("operator", d.operator.iter().map(|s| org_ids[s]).collect())];
+        // Left out when empty, so that programmes without these criteria keep their former hash.
+        for (field, slugs) in [("eligibleSites", &d.eligible_sites), ("requiredMemberships", &d.required_memberships)] {
+            if !slugs.is_empty() {
+                references.push((field, resolve_ids(slugs, &org_ids)));
+            }
+        }
+        (d, content_hash(d, &references))
+    });
     let progs = changed(hashed, |d| &d.slug, (&stored_progs, mode), &mut summary.programmes);
     let rows = progs.iter().map(|(d, hash)| programme::ActiveModel {
         id: NotSet,
@@ -414,6 +424,9 @@ pub async fn write(
         starts_on: Set(d.starts_on),
         ends_on: Set(d.ends_on),
         aliases: Set(serde_json::json!(d.aliases)),
+        eligible_domains: Set(serde_json::json!(d.eligible_domains)),
+        eligible_site_ids: Set(serde_json::json!(resolve_ids(&d.eligible_sites, &org_ids))),
+        required_membership_ids: Set(serde_json::json!(resolve_ids(&d.required_memberships, &org_ids))),
     });
     upsert::<programme::Entity, _>(db, rows.collect(), P::Slug, mode, progress).await?;
     progress.inc(summary.programmes.unchanged as u64);
@@ -524,6 +537,17 @@ async fn replace_links(
         company_membership::ActiveModel { company_id: Set(company_id), organisation_id: Set(organisation_id) }
     })
     .await
+}
+
+/// The ids of checked slugs, in order, without repeats.
+fn resolve_ids(slugs: &[String], ids: &SlugIds) -> Vec<i32> {
+    let mut out: Vec<i32> = Vec::with_capacity(slugs.len());
+    for id in slugs.iter().map(|s| ids[s]) {
+        if !out.contains(&id) {
+            out.push(id);
+        }
+    }
+    out
 }
 
 fn sources_json(sources: &[Source]) -> serde_json::Value {

@@ -1,5 +1,6 @@
 //! The knowledge base's services: every read and write goes through here, for GraphQL and the CLI alike.
 
+pub mod advice;
 pub mod document;
 pub mod draft;
 pub mod export;

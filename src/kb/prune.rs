@@ -133,6 +133,18 @@ pub fn blockers(document: &Document, pruned: &Pruned) -> Vec<Problem> {
                 &pruned.organisations,
             );
         }
+        for (j, slug) in d.eligible_sites.iter().enumerate() {
+            check(
+                format!("{}.eligibleSites[{j}]", document.path(EntityKind::Programme, i)),
+                "organisation",
+                slug,
+                &pruned.organisations,
+            );
+        }
+        for (j, slug) in d.required_memberships.iter().enumerate() {
+            let path = format!("{}.requiredMemberships[{j}]", document.path(EntityKind::Programme, i));
+            check(path, "organisation", slug, &pruned.organisations);
+        }
     }
     for (i, d) in document.companies.iter().enumerate() {
         let at = document.path(EntityKind::Company, i);
@@ -194,6 +206,8 @@ pub fn clear_references(document: &Document, pruned: &Pruned) -> Document {
     }
     for d in &mut document.programmes {
         d.operator = d.operator.take().filter(|s| !orgs.contains_key(s));
+        d.eligible_sites.retain(|s| !orgs.contains_key(s));
+        d.required_memberships.retain(|s| !orgs.contains_key(s));
     }
     for d in &mut document.companies {
         d.site = d.site.take().filter(|s| !orgs.contains_key(s));

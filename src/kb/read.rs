@@ -526,6 +526,17 @@ pub async fn companies(
     order: OrderBy,
     slice: &Slice,
 ) -> Result<Page<company::Model>> {
+    companies_within(db, Condition::all(), filter, order, slice).await
+}
+
+/// Like [`companies`], among the companies meeting `within` (e.g. a programme's criteria).
+pub async fn companies_within(
+    db: &impl ConnectionTrait,
+    within: Condition,
+    filter: &CompanyFilter,
+    order: OrderBy,
+    slice: &Slice,
+) -> Result<Page<company::Model>> {
     use company::Column as C;
     let sort = sort(order, (C::NameKey, C::CreatedAt, C::Id), Some(C::FoundedYear), "companies")?;
     let mut filter = filter.clone();
@@ -535,7 +546,7 @@ pub async fn companies(
     if let Some(cities) = &filter.city {
         filter.city = Some(matching_cities::<company::Entity>(db, C::City, cities).await?);
     }
-    list::<company::Entity>(db, company_condition(&filter), sort, slice).await
+    list::<company::Entity>(db, company_condition(&filter).add(within), sort, slice).await
 }
 
 pub async fn technologies(

@@ -1,6 +1,8 @@
 //! Writing one entity at a time (the GraphQL mutations), through the same checks and the same
 //! write path as an import.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
 use entity::{
     company, company_membership, company_programme, company_technology, event, event_company, event_organisation,
@@ -12,7 +14,9 @@ use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, Qu
 
 use super::document::Document;
 use super::draft::{CompanyDraft, EventDraft, OrganisationDraft, PersonDraft, ProgrammeDraft, TechnologyDraft};
-use super::export::{company_draft, event_draft, organisation_draft, person_draft, programme_draft, technology_draft};
+use super::export::{
+    company_draft, event_draft, ids, organisation_draft, person_draft, programme_draft, technology_draft,
+};
 use super::import::{self, Mode};
 use super::{Kb, begin_write};
 use crate::changelog::{self, Touched};
@@ -92,7 +96,17 @@ impl Kind for ProgrammeDraft {
         let operator =
             slug_of::<organisation::Entity>(db, organisation::Column::Id, organisation::Column::Slug, m.operator_id)
                 .await?;
-        Ok(Some(programme_draft(m, operator)))
+        let named = ids(&m.eligible_site_ids).into_iter().chain(ids(&m.required_membership_ids));
+        let org_slugs: HashMap<i32, String> = organisation::Entity::find()
+            .select_only()
+            .columns([organisation::Column::Id, organisation::Column::Slug])
+            .filter(organisation::Column::Id.is_in(named))
+            .into_tuple()
+            .all(db)
+            .await?
+            .into_iter()
+            .collect();
+        Ok(Some(programme_draft(m, operator, &org_slugs)))
     }
 }
 
@@ -413,22 +427,31 @@ impl Kb {
                     .into_tuple()
                     .all(&txn)
                     .await?;
-                if !force && (!hosted.is_empty() || !operated.is_empty() || !sited.is_empty()) {
+                let criteria = programmes_naming(&txn, id).await?;
+                if !force && (!hosted.is_empty() || !operated.is_empty() || !sited.is_empty() || !criteria.is_empty()) {
                     let events = if sited.is_empty() { String::new() } else { format!(" and {} events", sited.len()) };
-                    return Err(AppError::Conflict {
-                        message: format!(
-                            "it hosts {} companies{events} and runs {} programmes; delete with `force: true` to clear those references",
-                            hosted.len(),
-                            operated.len()
-                        ),
-                        field: Some("force".into()),
-                    });
+                    let mut message =
+                        format!("it hosts {} companies{events} and runs {} programmes", hosted.len(), operated.len());
+                    if !criteria.is_empty() {
+                        message.push_str(&format!(", and {} programmes name it in their criteria", criteria.len()));
+                    }
+                    message.push_str("; delete with `force: true` to clear those references");
+                    return Err(AppError::Conflict { message, field: Some("force".into()) });
                 }
                 event::Entity::update_many()
                     .col_expr(event::Column::SiteId, Expr::value(Option::<i32>::None))
                     .filter(event::Column::SiteId.eq(id))
                     .exec(&txn)
                     .await?;
+                for (programme, sites, memberships) in &criteria {
+                    programme::Entity::update_many()
+                        .col_expr(programme::Column::EligibleSiteIds, Expr::value(serde_json::json!(sites)))
+                        .col_expr(programme::Column::RequiredMembershipIds, Expr::value(serde_json::json!(memberships)))
+                        .filter(programme::Column::Id.eq(*programme))
+                        .exec(&txn)
+                        .await?;
+                }
+                changes.extend(criteria.iter().map(|(programme, _, _)| (EntityKind::Programme, *programme)));
                 company::Entity::update_many()
                     .col_expr(company::Column::SiteId, Expr::value(Option::<i32>::None))
                     .filter(company::Column::SiteId.eq(id))
@@ -451,6 +474,29 @@ impl Kb {
         audit(actor, "delete", kind, id);
         Ok(())
     }
+}
+
+/// The programmes whose eligible sites or required memberships name organisation `id`, each
+/// with those two lists once `id` is removed from them.
+async fn programmes_naming(db: &impl ConnectionTrait, id: i32) -> Result<Vec<(i32, Vec<i32>, Vec<i32>)>> {
+    // A park runs dozens of programmes: reading their criteria is cheaper than a JSON query per backend.
+    let rows: Vec<(i32, serde_json::Value, serde_json::Value)> = programme::Entity::find()
+        .select_only()
+        .columns([programme::Column::Id, programme::Column::EligibleSiteIds, programme::Column::RequiredMembershipIds])
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(programme, sites, memberships)| {
+            let (sites, memberships) = (ids(&sites), ids(&memberships));
+            if !sites.contains(&id) && !memberships.contains(&id) {
+                return None;
+            }
+            let without = |list: Vec<i32>| list.into_iter().filter(|&other| other != id).collect::<Vec<i32>>();
+            Some((programme, without(sites), without(memberships)))
+        })
+        .collect())
 }
 
 async fn updated_at(db: &impl ConnectionTrait, table: &str, id: i32) -> Result<DateTime<Utc>> {

@@ -654,7 +654,9 @@ fn to_tantivy(f: &Fields, d: &SearchDoc) -> TantivyDocument {
     if let Some(city) = &d.city {
         doc.add_text(f.city_key, words::sort_name(city));
     }
-    for (field, values) in [(f.membership, &d.memberships), (f.technology, &d.technologies)] {
+    for (field, values) in
+        [(f.membership, &d.memberships), (f.programme, &d.programmes), (f.technology, &d.technologies)]
+    {
         for v in values {
             doc.add_text(field, v);
         }

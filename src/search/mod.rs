@@ -5,6 +5,7 @@ mod expand;
 pub mod facets;
 mod highlight;
 mod indexer;
+pub mod partners;
 mod plan;
 pub mod query;
 mod rank;

@@ -5,7 +5,7 @@ use tantivy::schema::{FAST, Field, IndexRecordOption, STORED, STRING, Schema, Te
 use super::analyzer::{ENGLISH, FRENCH, RAW};
 
 /// Bumped whenever the schema or the analyzers change; an index built by another version is rebuilt.
-pub const SCHEMA_VERSION: u32 = 5;
+pub const SCHEMA_VERSION: u32 = 6;
 
 /// Handles to every field of the index.
 #[derive(Clone, Copy, Debug)]
@@ -47,6 +47,8 @@ pub struct Fields {
     pub city_key: Field,
     pub site: Field,
     pub membership: Field,
+    /// Slugs of the programmes a company takes part in.
+    pub programme: Field,
     /// Slugs of the technologies an entity is about: shared ones make entities similar.
     pub technology: Field,
     /// How many other entities it is linked to.
@@ -95,6 +97,7 @@ pub fn build() -> (Schema, Fields) {
         city_key: b.add_text_field("city_key", STRING | FAST),
         site: b.add_text_field("site", facet.clone()),
         membership: b.add_text_field("membership", facet.clone()),
+        programme: b.add_text_field("programme", facet.clone()),
         technology: b.add_text_field("technology", facet | STORED),
         links: b.add_u64_field("links", FAST | STORED),
         name_len: b.add_u64_field("name_len", FAST),

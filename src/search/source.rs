@@ -30,6 +30,8 @@ pub struct SearchDoc {
     pub city: Option<String>,
     pub site: Option<String>,
     pub memberships: Vec<String>,
+    /// Slugs of the programmes a company takes part in.
+    pub programmes: Vec<String>,
     pub technologies: Vec<String>,
     /// How many other entities it is linked to: breaks ties between suggestions.
     pub links: u64,
@@ -505,15 +507,15 @@ async fn companies(db: &impl ConnectionTrait, ids: Vec<i32>) -> Result<Vec<Searc
     let mut prog_ids: Vec<i32> = prog_links.iter().map(|l| l.1).collect();
     prog_ids.sort_unstable();
     prog_ids.dedup();
-    let progs: HashMap<i32, (String, entity::ProgrammeKind)> = programme::Entity::find()
+    let progs: HashMap<i32, (String, String, entity::ProgrammeKind)> = programme::Entity::find()
         .select_only()
-        .columns([programme::Column::Id, programme::Column::Name, programme::Column::Kind])
+        .columns([programme::Column::Id, programme::Column::Slug, programme::Column::Name, programme::Column::Kind])
         .filter(programme::Column::Id.is_in(prog_ids))
-        .into_tuple::<(i32, String, entity::ProgrammeKind)>()
+        .into_tuple::<(i32, String, String, entity::ProgrammeKind)>()
         .all(db)
         .await?
         .into_iter()
-        .map(|(id, name, kind)| (id, (name, kind)))
+        .map(|(id, slug, name, kind)| (id, (slug, name, kind)))
         .collect();
 
     let member_links: Vec<(i32, i32)> = company_membership::Entity::find()
@@ -558,9 +560,10 @@ async fn companies(db: &impl ConnectionTrait, ids: Vec<i32>) -> Result<Vec<Searc
         doc.technologies.push(t.slug.clone());
     }
     for (company, prog) in prog_links {
-        let (Some(doc), Some((name, kind))) = (docs.get_mut(&company), progs.get(&prog)) else { continue };
+        let (Some(doc), Some((slug, name, kind))) = (docs.get_mut(&company), progs.get(&prog)) else { continue };
         doc.links += 1;
         doc.related.push(name.clone());
+        doc.programmes.push(slug.clone());
         doc.programme_kinds.push(kind.as_str());
     }
     for (company, org) in member_links {

@@ -2,6 +2,7 @@
 
 mod helpers;
 
+mod advice;
 mod crash;
 mod cursors;
 mod dataloader;
