@@ -15,7 +15,7 @@ use sea_orm::{ActiveValue::NotSet, ColumnTrait, ConnectionTrait, EntityTrait, Qu
 use sha2::{Digest, Sha256};
 
 use super::document::{Document, Existing};
-use super::draft::{CompanyDraft, Source};
+use super::draft::{CompanyDraft, Source, Translation};
 use crate::changelog::Touched;
 use crate::error::{AppError, Result};
 use crate::search::EntityKind;
@@ -311,7 +311,7 @@ pub async fn write(
         lang: Set(d.lang),
         website: Set(d.website.clone()),
         sources: Set(sources_json(&d.sources)),
-        translations: Set(serde_json::to_value(&d.translations).unwrap_or_default()),
+        translations: Set(translations_json(&d.translations)),
         created_at: Set(now),
         updated_at: Set(now),
         content_hash: Set(Some(hash.clone())),
@@ -370,7 +370,7 @@ pub async fn write(
             lang: Set(d.lang),
             website: Set(d.website.clone()),
             sources: Set(sources_json(&d.sources)),
-            translations: Set(serde_json::to_value(&d.translations).unwrap_or_default()),
+            translations: Set(translations_json(&d.translations)),
             created_at: Set(now),
             updated_at: Set(now),
             content_hash: Set(Some(hash.clone())),
@@ -414,7 +414,7 @@ pub async fn write(
         lang: Set(d.lang),
         website: Set(d.website.clone()),
         sources: Set(sources_json(&d.sources)),
-        translations: Set(serde_json::to_value(&d.translations).unwrap_or_default()),
+        translations: Set(translations_json(&d.translations)),
         created_at: Set(now),
         updated_at: Set(now),
         content_hash: Set(Some(hash.clone())),
@@ -458,7 +458,7 @@ pub async fn write(
         lang: Set(d.lang),
         website: Set(d.website.clone()),
         sources: Set(sources_json(&d.sources)),
-        translations: Set(serde_json::to_value(&d.translations).unwrap_or_default()),
+        translations: Set(translations_json(&d.translations)),
         created_at: Set(now),
         updated_at: Set(now),
         content_hash: Set(Some(hash.clone())),
@@ -552,6 +552,10 @@ fn resolve_ids(slugs: &[String], ids: &SlugIds) -> Vec<i32> {
 
 fn sources_json(sources: &[Source]) -> serde_json::Value {
     serde_json::to_value(sources).unwrap_or_default()
+}
+
+fn translations_json(translations: &[Translation]) -> serde_json::Value {
+    serde_json::to_value(translations).unwrap_or_default()
 }
 
 /// Inserts rows in batches, updating every column but the id and `createdAt` when the slug exists.

@@ -8,7 +8,7 @@ use sea_orm::{ActiveValue::NotSet, ColumnTrait, ConnectionTrait, EntityTrait, Qu
 
 use super::{
     BATCH, ImportSummary, Mode, SlugIds, changed, content_hash, ensure_present, ids_of, insert_links, sources_json,
-    stored, upsert,
+    stored, translations_json, upsert,
 };
 use crate::error::Result;
 use crate::kb::document::Document;
@@ -42,7 +42,7 @@ pub(super) async fn write_people(
         lang: Set(d.lang),
         website: Set(d.website.clone()),
         sources: Set(sources_json(&d.sources)),
-        translations: Set(serde_json::to_value(&d.translations).unwrap_or_default()),
+        translations: Set(translations_json(&d.translations)),
         created_at: Set(now),
         updated_at: Set(now),
         content_hash: Set(Some(hash.clone())),
@@ -123,7 +123,7 @@ pub(super) async fn write_events(
         lang: Set(d.lang),
         website: Set(d.website.clone()),
         sources: Set(sources_json(&d.sources)),
-        translations: Set(serde_json::to_value(&d.translations).unwrap_or_default()),
+        translations: Set(translations_json(&d.translations)),
         created_at: Set(now),
         updated_at: Set(now),
         content_hash: Set(Some(hash.clone())),
