@@ -384,24 +384,11 @@ async fn events(db: &impl ConnectionTrait, ids: Vec<i32>) -> Result<Vec<SearchDo
     let people = links!(event_person, PersonId);
     let org_ids = organisers.iter().chain(&participants).map(|l| l.1).chain(rows.iter().filter_map(|m| m.site_id));
     let orgs = names_by_id(db, org_ids.collect()).await?;
-    let company_names: HashMap<i32, String> = company::Entity::find()
-        .select_only()
-        .columns([company::Column::Id, company::Column::Name])
-        .filter(company::Column::Id.is_in(companies.iter().map(|l| l.1)))
-        .into_tuple::<(i32, String)>()
-        .all(db)
-        .await?
-        .into_iter()
-        .collect();
-    let person_names: HashMap<i32, String> = person::Entity::find()
-        .select_only()
-        .columns([person::Column::Id, person::Column::Name])
-        .filter(person::Column::Id.is_in(people.iter().map(|l| l.1)))
-        .into_tuple::<(i32, String)>()
-        .all(db)
-        .await?
-        .into_iter()
-        .collect();
+    let company_names =
+        names_of::<company::Entity>(db, (company::Column::Id, company::Column::Name), companies.iter().map(|l| l.1))
+            .await?;
+    let person_names =
+        names_of::<person::Entity>(db, (person::Column::Id, person::Column::Name), people.iter().map(|l| l.1)).await?;
     let mut docs: HashMap<i32, SearchDoc> = rows
         .into_iter()
         .map(|m| {
@@ -463,6 +450,17 @@ async fn counts<E: EntityTrait>(
 }
 
 /// Organisation id to (slug, name).
+/// The names of the entities of `E` with these ids, in one statement.
+async fn names_of<E: EntityTrait>(
+    db: &impl ConnectionTrait,
+    (id, name): (E::Column, E::Column),
+    ids: impl IntoIterator<Item = i32>,
+) -> Result<HashMap<i32, String>> {
+    let rows: Vec<(i32, String)> =
+        E::find().select_only().columns([id, name]).filter(id.is_in(ids)).into_tuple().all(db).await?;
+    Ok(rows.into_iter().collect())
+}
+
 async fn names_by_id(db: &impl ConnectionTrait, mut ids: Vec<i32>) -> Result<HashMap<i32, (String, String)>> {
     ids.sort_unstable();
     ids.dedup();
