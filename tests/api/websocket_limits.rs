@@ -50,12 +50,17 @@ async fn websocket_queries_have_the_same_deadline_and_rate_limit() {
 
 pub(crate) type Socket = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
-/// A `graphql-transport-ws` connection to the server at `address`, acknowledged.
-pub(crate) async fn connect(address: &str) -> Socket {
+/// The upgrade request for a `graphql-transport-ws` connection to the server at `address`.
+fn upgrade(address: &str) -> tokio_tungstenite::tungstenite::handshake::client::Request {
     let url = format!("{}/graphql", address.replacen("http", "ws", 1));
     let mut request = url.into_client_request().unwrap();
     request.headers_mut().insert("sec-websocket-protocol", "graphql-transport-ws".parse().unwrap());
-    let (mut socket, _) = tokio_tungstenite::connect_async(request).await.expect("a WebSocket");
+    request
+}
+
+/// A `graphql-transport-ws` connection to the server at `address`, acknowledged.
+pub(crate) async fn connect(address: &str) -> Socket {
+    let (mut socket, _) = tokio_tungstenite::connect_async(upgrade(address)).await.expect("a WebSocket");
     socket.send(Message::text(json!({"type": "connection_init"}).to_string())).await.unwrap();
     assert_eq!(next_json(&mut socket).await["type"], "connection_ack");
     socket
@@ -154,9 +159,7 @@ async fn a_process_holds_a_bounded_number_of_websockets() {
     let first = connect(&app.address).await;
     let _second = connect(&app.address).await;
 
-    let url = format!("{}/graphql", app.address.replacen("http", "ws", 1));
-    let mut request = url.into_client_request().unwrap();
-    request.headers_mut().insert("sec-websocket-protocol", "graphql-transport-ws".parse().unwrap());
+    let request = upgrade(&app.address);
     let refused = tokio_tungstenite::connect_async(request.clone()).await.expect_err("a third is refused");
     let tokio_tungstenite::tungstenite::Error::Http(response) = refused else { panic!("{refused:?}") };
     assert_eq!(response.status(), 503);
@@ -180,9 +183,7 @@ async fn a_process_holds_a_bounded_number_of_websockets() {
 async fn a_subscriber_that_stops_reading_is_closed_with_4008_not_buffered_for() {
     let app = app_with(|limits| limits.websocket_send_timeout = Duration::from_secs(1)).await;
     // A client socket with a small receive buffer, so that the server's writes stall soon.
-    let url = format!("{}/graphql", app.address.replacen("http", "ws", 1));
-    let mut request = url.into_client_request().unwrap();
-    request.headers_mut().insert("sec-websocket-protocol", "graphql-transport-ws".parse().unwrap());
+    let request = upgrade(&app.address);
     let tcp = tokio::net::TcpSocket::new_v4().unwrap();
     tcp.set_recv_buffer_size(16 * 1024).unwrap();
     let stream = tcp.connect(app.address.trim_start_matches("http://").parse().unwrap()).await.unwrap();
