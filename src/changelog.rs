@@ -17,7 +17,7 @@ use sea_orm::{
 };
 
 use crate::error::{AppError, Result};
-use crate::search::EntityKind;
+use crate::kb::EntityKind;
 
 /// The PostgreSQL channel a write notifies when it commits changes.
 pub const CHANNEL: &str = "pepite_changes";
@@ -33,8 +33,7 @@ const REPLICA_GONE: Duration = Duration::from_secs(15);
 const BATCH: usize = 1_000;
 
 /// What a write did to an entity.
-#[derive(async_graphql::Enum, Clone, Copy, Debug, PartialEq, Eq, Hash)]
-#[graphql(name = "ChangeOperation")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Operation {
     /// The entity was created.
     Created,

@@ -1,6 +1,5 @@
 //! The one error type of Pépite: each variant says what the client sees.
 
-use async_graphql::ErrorExtensions;
 use sea_orm::{DbErr, RuntimeErr, sqlx};
 
 /// One problem found in client input, with the path of the value at fault.
@@ -162,43 +161,5 @@ fn is_unreachable(err: &DbErr) -> bool {
 impl From<tantivy::TantivyError> for AppError {
     fn from(err: tantivy::TantivyError) -> Self {
         AppError::Internal(format!("search index: {err}"))
-    }
-}
-
-impl From<AppError> for async_graphql::Error {
-    fn from(err: AppError) -> Self {
-        err.extend()
-    }
-}
-
-impl ErrorExtensions for AppError {
-    fn extend(&self) -> async_graphql::Error {
-        match self {
-            AppError::Internal(cause) => tracing::error!(%cause, "request failed"),
-            AppError::Unavailable(cause) => tracing::warn!(%cause, "database unavailable"),
-            _ => {}
-        }
-        async_graphql::Error::new(self.message()).extend_with(|_, ext| {
-            ext.set("code", self.code());
-            match self {
-                AppError::Invalid(problems) => {
-                    if let [one] = problems.as_slice() {
-                        ext.set("field", one.path.as_str());
-                    }
-                    let list: Vec<async_graphql::Value> = problems
-                        .iter()
-                        .map(|p| {
-                            let mut obj = async_graphql::indexmap::IndexMap::new();
-                            obj.insert(async_graphql::Name::new("path"), p.path.clone().into());
-                            obj.insert(async_graphql::Name::new("message"), p.message.clone().into());
-                            async_graphql::Value::Object(obj)
-                        })
-                        .collect();
-                    ext.set("problems", list);
-                }
-                AppError::Conflict { field: Some(field), .. } => ext.set("field", field.as_str()),
-                _ => {}
-            }
-        })
     }
 }

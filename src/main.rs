@@ -113,7 +113,7 @@ async fn import(settings: &Settings, file: &Path, options: kb::ImportOptions) ->
     if !pepite::changelog::wait_until_applied(&db, Duration::from_secs(60)).await? {
         eprintln!("warning: written, but not every running server has indexed it yet");
     }
-    progress.finish_and_clear();
+    progress.0.finish_and_clear();
     let verdict = if summary.dry_run { "dry run, nothing written" } else { "imported" };
     eprint!("{summary}");
     eprintln!("{verdict} in {:.2} s", started.elapsed().as_secs_f64());
@@ -131,17 +131,28 @@ fn read_document(file: &Path) -> Result<String, AppError> {
     std::fs::read_to_string(file).map_err(|err| AppError::invalid("", format!("cannot read {}: {err}", file.display())))
 }
 
-/// A progress bar on a terminal; nothing otherwise.
-fn progress_bar(len: u64) -> ProgressBar {
+/// An import's progress, drawn on a terminal; nothing otherwise.
+struct Bar(ProgressBar);
+
+impl kb::Progress for Bar {
+    fn set_length(&self, total: u64) {
+        self.0.set_length(total);
+    }
+    fn inc(&self, n: u64) {
+        self.0.inc(n);
+    }
+}
+
+fn progress_bar(len: u64) -> Bar {
     if !std::io::stderr().is_terminal() {
-        return ProgressBar::hidden();
+        return Bar(ProgressBar::hidden());
     }
     let bar = ProgressBar::new(len);
     bar.set_style(
         ProgressStyle::with_template("{spinner} importing [{bar:40}] {pos}/{len} ({per_sec}, {eta} left)")
             .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
-    bar
+    Bar(bar)
 }
 
 async fn export(settings: &Settings) -> Result<(), AppError> {

@@ -1,4 +1,4 @@
-//! Enumerations stored as strings, shared by the database, the import format and GraphQL.
+//! Enumerations stored as strings, shared by the database and the import format.
 
 use sea_orm::entity::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -9,14 +9,13 @@ macro_rules! string_enum {
         $(#[$meta])*
         #[derive(
             Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord,
-            EnumIter, DeriveActiveEnum, Serialize, Deserialize, async_graphql::Enum,
+            EnumIter, DeriveActiveEnum, Serialize, Deserialize,
         )]
         #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(32))")]
         pub enum $name {
             $(
                 #[sea_orm(string_value = $value)]
                 #[serde(rename = $value)]
-                #[graphql(name = $value)]
                 $variant,
             )+
         }

@@ -21,3 +21,12 @@ pub mod technology;
 
 pub use enums::{CompanyStage, Lang, OrganisationKind, ProgrammeKind, TechnologyDomain};
 pub use sort_key::name_key;
+
+/// The columns every entity table has, for statements that work on any kind of entity.
+#[derive(Clone, Copy, Debug, sea_orm::DeriveIden)]
+pub enum Shared {
+    Id,
+    Slug,
+    CreatedAt,
+    UpdatedAt,
+}

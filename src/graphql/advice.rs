@@ -2,11 +2,13 @@
 //! suggestions and entry points. The rules live in `kb::advice`; these only map.
 
 use async_graphql::{Context, Object, Result};
-use entity::TechnologyDomain;
 
+use super::enums::TechnologyDomain;
 use super::loaders::TechnologyId;
+use super::mirror::IntoGraphql;
+use super::outputs::Criterion;
 use super::types::{Company, Organisation, Programme, Technology, loader};
-use crate::kb::advice::{self, Criterion};
+use crate::kb::advice;
 
 /// Whether a company may join a programme, criterion by criterion.
 pub struct Eligibility(pub advice::Eligibility);
@@ -26,8 +28,8 @@ impl Eligibility {
         self.0.participating
     }
     /// Every criterion, met or not, in a fixed order: STAGE, DOMAIN, SITE, MEMBERSHIP, DATES.
-    async fn criteria(&self) -> &Vec<Criterion> {
-        &self.0.criteria
+    async fn criteria(&self) -> Vec<Criterion> {
+        self.0.criteria.clone().into_graphql()
     }
 }
 
@@ -57,8 +59,8 @@ impl PartnerSuggestion {
             .collect())
     }
     /// Technology domains both work in.
-    async fn shared_domains(&self) -> &Vec<TechnologyDomain> {
-        &self.0.shared_domains
+    async fn shared_domains(&self) -> Vec<TechnologyDomain> {
+        self.0.shared_domains.clone().into_graphql()
     }
     /// Why they are matched, one English sentence each ("both work on Photovoltaics",
     /// "both members of Safe Cluster", "both take part in …").

@@ -7,16 +7,24 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 
 use crate::error::{AppError, Result};
+use crate::kb::EntityKind;
 use crate::kb::read::{Direction, Listed, OrderBy, OrderField, Page, Position, Slice, SortKey, Window};
-use crate::search::EntityKind;
 
 /// The largest page a list returns.
 pub const MAX_PAGE: usize = 100;
 /// The page size when neither `first` nor `last` is given.
 pub const DEFAULT_PAGE: usize = 20;
 
+/// The GraphQL type of a kind.
 fn type_name(kind: EntityKind) -> &'static str {
-    kind.type_name()
+    match kind {
+        EntityKind::Company => "Company",
+        EntityKind::Technology => "Technology",
+        EntityKind::Programme => "Programme",
+        EntityKind::Organisation => "Organisation",
+        EntityKind::Person => "Person",
+        EntityKind::Event => "Event",
+    }
 }
 
 /// The global id of an entity: opaque to clients, stable for the entity's life.

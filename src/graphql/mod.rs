@@ -1,10 +1,17 @@
 //! The GraphQL schema: one query object per domain, merged; limits; the SDL export.
 
+#[macro_use]
+mod mirror;
+
 mod advice;
+mod enums;
+mod errors;
 pub mod ids;
+mod inputs;
 pub mod limits;
 pub mod loaders;
 pub mod mutation;
+mod outputs;
 mod query;
 pub mod subscription;
 pub mod types;
@@ -41,7 +48,7 @@ pub fn schema(kb: Kb, tokens: Tokens, max_cost: usize, shutdown: Shutdown) -> Ap
 
 /// Per-request data: a fresh DataLoader, so that no request sees another's cache.
 pub fn loader(kb: &Kb) -> loaders::RequestLoader {
-    DataLoader::with_cache(loaders::DbLoader { db: kb.db.clone() }, tokio::spawn, HashMapCache::default())
+    DataLoader::with_cache(loaders::DbLoader { kb: kb.clone() }, tokio::spawn, HashMapCache::default())
 }
 
 /// The schema's SDL, as committed in `schema.graphql`.

@@ -4,20 +4,23 @@
 
 use async_graphql::{Context, ID, InputObject, Json, MaybeUndefined, MergedObject, Object, Result};
 use chrono::{DateTime, NaiveDate, Utc};
-use entity::{CompanyStage, Lang, OrganisationKind, ProgrammeKind, TechnologyDomain};
-use indicatif::ProgressBar;
 
+use super::enums::{CompanyStage, Lang, OrganisationKind, ProgrammeKind, TechnologyDomain};
 use super::ids::parse_id_of;
+use super::inputs::{
+    CreateCompanyInput, CreateEventInput, CreateOrganisationInput, CreatePersonInput, CreateProgrammeInput,
+    CreateTechnologyInput, RoleInput, Source, Translation,
+};
+use super::mirror::IntoDomain;
+use super::outputs::ImportSummary;
 use super::query::load_entity;
 use super::types::{Company, Entity, Event, Organisation, Person, Programme, Technology, kb};
 use crate::auth::Tokens;
 use crate::error::{AppError, Problem};
-use crate::kb::draft::{
-    CompanyDraft, EventDraft, OrganisationDraft, PersonDraft, ProgrammeDraft, RoleDraft, Source, TechnologyDraft,
-    Translation,
-};
-use crate::kb::{Document, ImportOptions, ImportSummary};
-use crate::search::EntityKind;
+use crate::kb::EntityKind;
+use crate::kb::draft::{CompanyDraft, EventDraft, OrganisationDraft, PersonDraft, ProgrammeDraft, TechnologyDraft};
+use crate::kb::write::CompanyLink;
+use crate::kb::{Document, ImportOptions};
 
 /// The caller's bearer token, if the request had one (per-request data).
 pub struct Bearer(pub String);
@@ -100,18 +103,18 @@ macro_rules! update_input {
                 });
                 match self.slug { MaybeUndefined::Value(v) => draft.slug = v, MaybeUndefined::Null => null("slug"), MaybeUndefined::Undefined => {} }
                 match self.name { MaybeUndefined::Value(v) => draft.name = v, MaybeUndefined::Null => null("name"), MaybeUndefined::Undefined => {} }
-                match self.lang { MaybeUndefined::Value(v) => draft.lang = v, MaybeUndefined::Null => null("lang"), MaybeUndefined::Undefined => {} }
+                match self.lang { MaybeUndefined::Value(v) => draft.lang = v.into_domain(), MaybeUndefined::Null => null("lang"), MaybeUndefined::Undefined => {} }
                 $(match self.$req {
-                    MaybeUndefined::Value(v) => draft.$req = v,
+                    MaybeUndefined::Value(v) => draft.$req = v.into_domain(),
                     MaybeUndefined::Null => null(stringify!($req)),
                     MaybeUndefined::Undefined => {}
                 })*
                 match self.description { MaybeUndefined::Value(v) => draft.description = Some(v), MaybeUndefined::Null => draft.description = None, MaybeUndefined::Undefined => {} }
                 match self.website { MaybeUndefined::Value(v) => draft.website = Some(v), MaybeUndefined::Null => draft.website = None, MaybeUndefined::Undefined => {} }
-                match self.sources { MaybeUndefined::Value(v) => draft.sources = v, MaybeUndefined::Null => draft.sources = Vec::new(), MaybeUndefined::Undefined => {} }
-                match self.translations { MaybeUndefined::Value(v) => draft.translations = v, MaybeUndefined::Null => draft.translations = Vec::new(), MaybeUndefined::Undefined => {} }
+                match self.sources { MaybeUndefined::Value(v) => draft.sources = v.into_domain(), MaybeUndefined::Null => draft.sources = Vec::new(), MaybeUndefined::Undefined => {} }
+                match self.translations { MaybeUndefined::Value(v) => draft.translations = v.into_domain(), MaybeUndefined::Null => draft.translations = Vec::new(), MaybeUndefined::Undefined => {} }
                 $(match self.$opt {
-                    MaybeUndefined::Value(v) => draft.$opt = v.into(),
+                    MaybeUndefined::Value(v) => draft.$opt = v.into_domain().into(),
                     MaybeUndefined::Null => draft.$opt = Default::default(),
                     MaybeUndefined::Undefined => {}
                 })*
@@ -211,7 +214,7 @@ update_input!(
     required {}
     optional {
         /// Roles at organisations (replaces the list).
-        roles: Vec<RoleDraft>,
+        roles: Vec<RoleInput>,
         /// Other names, in any language (replaces the list).
         aliases: Vec<String>,
     }
@@ -249,16 +252,16 @@ async fn reload(ctx: &Context<'_>, kind: EntityKind, id: i32) -> Result<Entity> 
 
 /// Declares the create, update and delete mutations of one kind.
 macro_rules! kind_mutations {
-    ($object:ident, $kind:expr, $ty:ident, $draft:ty, $update:ty, $create_fn:ident, $update_fn:ident, $delete_fn:ident, $what:literal, $delete_doc:literal) => {
+    ($object:ident, $kind:expr, $ty:ident, $input:ty => $draft:ty, $update:ty, $create_fn:ident, $update_fn:ident, $delete_fn:ident, $what:literal, $delete_doc:literal) => {
         #[derive(Default)]
         pub struct $object;
 
         #[Object(guard = "Writer")]
         impl $object {
             #[doc = concat!("Creates ", $what, ". A taken slug is a `CONFLICT`; every broken rule is a `BAD_USER_INPUT` naming its field.")]
-            async fn $create_fn(&self, ctx: &Context<'_>, input: $draft) -> Result<$ty> {
+            async fn $create_fn(&self, ctx: &Context<'_>, input: $input) -> Result<$ty> {
                 let actor = actor(ctx)?;
-                let id = kb(ctx).create(actor, input).await?;
+                let id = kb(ctx).create::<$draft>(actor, input.into_domain()).await?;
                 match reload(ctx, $kind, id).await? {
                     Entity::$ty(found) => Ok(found),
                     _ => Err(AppError::Internal("wrong kind".into()).into()),
@@ -303,7 +306,7 @@ kind_mutations!(
     CompanyMutation,
     EntityKind::Company,
     Company,
-    CompanyDraft,
+    CreateCompanyInput => CompanyDraft,
     UpdateCompanyInput,
     create_company,
     update_company,
@@ -315,7 +318,7 @@ kind_mutations!(
     TechnologyMutation,
     EntityKind::Technology,
     Technology,
-    TechnologyDraft,
+    CreateTechnologyInput => TechnologyDraft,
     UpdateTechnologyInput,
     create_technology,
     update_technology,
@@ -327,7 +330,7 @@ kind_mutations!(
     ProgrammeMutation,
     EntityKind::Programme,
     Programme,
-    ProgrammeDraft,
+    CreateProgrammeInput => ProgrammeDraft,
     UpdateProgrammeInput,
     create_programme,
     update_programme,
@@ -339,7 +342,7 @@ kind_mutations!(
     OrganisationMutation,
     EntityKind::Organisation,
     Organisation,
-    OrganisationDraft,
+    CreateOrganisationInput => OrganisationDraft,
     UpdateOrganisationInput,
     create_organisation,
     update_organisation,
@@ -352,7 +355,7 @@ kind_mutations!(
     PersonMutation,
     EntityKind::Person,
     Person,
-    PersonDraft,
+    CreatePersonInput => PersonDraft,
     UpdatePersonInput,
     create_person,
     update_person,
@@ -365,7 +368,7 @@ kind_mutations!(
     EventMutation,
     EntityKind::Event,
     Event,
-    EventDraft,
+    CreateEventInput => EventDraft,
     UpdateEventInput,
     create_event,
     update_event,
@@ -374,50 +377,20 @@ kind_mutations!(
     "Deletes an event and its links to organisers and participants. Returns its id."
 );
 
-/// Which relation of a company a link mutation changes.
-#[derive(Clone, Copy)]
-enum Relation {
-    Technology,
-    Programme,
-    Membership,
-}
-
-/// Adds or removes one link of a company, both directions at once (they are one row).
-async fn relink(ctx: &Context<'_>, company: ID, other: ID, relation: Relation, add: bool) -> Result<Company> {
+/// Adds or removes one link of a company, and reads the company back.
+async fn relink(ctx: &Context<'_>, company: ID, other: ID, link: CompanyLink, add: bool) -> Result<Company> {
     let actor = actor(ctx)?;
     let company_id = parse_id_of(&company, EntityKind::Company, "companyId")?;
-    let (kind, field) = match relation {
-        Relation::Technology => (EntityKind::Technology, "technologyId"),
-        Relation::Programme => (EntityKind::Programme, "programmeId"),
-        Relation::Membership => (EntityKind::Organisation, "organisationId"),
+    let field = match link {
+        CompanyLink::Technology => "technologyId",
+        CompanyLink::Programme => "programmeId",
+        CompanyLink::Membership => "organisationId",
     };
-    let other_id = parse_id_of(&other, kind, field)?;
-    let slug = match load_entity(ctx, kind, other_id).await? {
-        Some(Entity::Technology(t)) => t.0.slug,
-        Some(Entity::Programme(p)) => p.0.slug,
-        Some(Entity::Organisation(o)) => o.0.slug,
-        _ => {
-            return Err(AppError::NotFound(format!(
-                "no {} has the id given as `{field}`",
-                kind.as_str().to_lowercase()
-            ))
-            .into());
-        }
-    };
-    kb(ctx)
-        .update::<CompanyDraft>(actor, company_id, None, |draft| {
-            let list = match relation {
-                Relation::Technology => &mut draft.technologies,
-                Relation::Programme => &mut draft.programmes,
-                Relation::Membership => &mut draft.memberships,
-            };
-            list.retain(|s| s != &slug);
-            if add {
-                list.push(slug);
-            }
-            Ok(())
-        })
-        .await?;
+    let other_id = parse_id_of(&other, link.kind(), field)?;
+    if !kb(ctx).relink(actor, company_id, link, other_id, add).await? {
+        let kind = link.kind().as_str().to_lowercase();
+        return Err(AppError::NotFound(format!("no {kind} has the id given as `{field}`")).into());
+    }
     match reload(ctx, EntityKind::Company, company_id).await? {
         Entity::Company(found) => Ok(found),
         _ => Err(AppError::Internal("wrong kind".into()).into()),
@@ -431,27 +404,27 @@ pub struct LinkMutation;
 impl LinkMutation {
     /// Records that a company works on a technology (seen from both sides). Linking twice is harmless.
     async fn link_company_technology(&self, ctx: &Context<'_>, company_id: ID, technology_id: ID) -> Result<Company> {
-        relink(ctx, company_id, technology_id, Relation::Technology, true).await
+        relink(ctx, company_id, technology_id, CompanyLink::Technology, true).await
     }
 
     /// Removes a company's link to a technology.
     async fn unlink_company_technology(&self, ctx: &Context<'_>, company_id: ID, technology_id: ID) -> Result<Company> {
-        relink(ctx, company_id, technology_id, Relation::Technology, false).await
+        relink(ctx, company_id, technology_id, CompanyLink::Technology, false).await
     }
 
     /// Records that a company takes part in a programme.
     async fn link_company_programme(&self, ctx: &Context<'_>, company_id: ID, programme_id: ID) -> Result<Company> {
-        relink(ctx, company_id, programme_id, Relation::Programme, true).await
+        relink(ctx, company_id, programme_id, CompanyLink::Programme, true).await
     }
 
     /// Removes a company's participation in a programme.
     async fn unlink_company_programme(&self, ctx: &Context<'_>, company_id: ID, programme_id: ID) -> Result<Company> {
-        relink(ctx, company_id, programme_id, Relation::Programme, false).await
+        relink(ctx, company_id, programme_id, CompanyLink::Programme, false).await
     }
 
     /// Records that a company belongs to an organisation (a cluster, a business network…).
     async fn link_company_membership(&self, ctx: &Context<'_>, company_id: ID, organisation_id: ID) -> Result<Company> {
-        relink(ctx, company_id, organisation_id, Relation::Membership, true).await
+        relink(ctx, company_id, organisation_id, CompanyLink::Membership, true).await
     }
 
     /// Removes a company's membership of an organisation.
@@ -461,7 +434,7 @@ impl LinkMutation {
         company_id: ID,
         organisation_id: ID,
     ) -> Result<Company> {
-        relink(ctx, company_id, organisation_id, Relation::Membership, false).await
+        relink(ctx, company_id, organisation_id, CompanyLink::Membership, false).await
     }
 
     /// Upserts a knowledge-base document by slug, like `pepite import`: all or nothing, every
@@ -487,7 +460,7 @@ impl LinkMutation {
         let text = serde_json::to_string(&document.0).map_err(|err| AppError::Internal(err.to_string()))?;
         let document = Document::parse(&text)?;
         let options = ImportOptions { prune, force, dry_run };
-        Ok(kb(ctx).import(actor, &document, options, &ProgressBar::hidden()).await?)
+        Ok(kb(ctx).import(actor, &document, options, &()).await?.into())
     }
 }
 

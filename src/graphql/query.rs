@@ -4,25 +4,29 @@ use async_graphql::connection::PageInfo;
 use async_graphql::{Context, ID, Object, Result, SimpleObject};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
-use entity::{company, event, organisation, person, programme, technology};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
+use super::enums::{self, MatchingStrategy};
 use super::ids::{CountedConnection, ListArgs, PageArgs, parse_global_id};
+use super::inputs::{
+    CompanyFilter, EventFilter, OrderBy, OrganisationFilter, PersonFilter, ProgrammeFilter, SearchFilter,
+    TechnologyFilter,
+};
 use super::limits;
 use super::loaders::{self, CompanyId, EventId, OrganisationId, PersonId, ProgrammeId, TechnologyId};
+use super::mirror::{IntoDomain, IntoGraphql};
+use super::outputs::{Facets, Highlight, Suggestion};
 use super::types::{
     Company, Entity, Event, Organisation, Person, Programme, Technology, kb, loader, prefetch_events, prefetch_people,
     prefetch_relations,
 };
 use crate::error::AppError;
-use crate::kb::read::{
-    self, CompanyFilter, EventFilter, OrderBy, OrganisationFilter, PersonFilter, ProgrammeFilter, TechnologyFilter,
-};
+use crate::kb::EntityKind;
+use crate::kb::model::Stored;
+use crate::kb::read::{self, batch};
 use crate::metrics::METRICS;
-use crate::search::EntityKind;
 use crate::search::SearchIndex;
 use crate::search::facets::Facet;
-use crate::search::query::{Facets, MatchingStrategy, SearchFilter, SearchRequest, Suggestion};
+use crate::search::query::SearchRequest;
 
 #[derive(Default)]
 pub struct EntityQuery;
@@ -31,30 +35,12 @@ pub struct EntityQuery;
 pub(super) async fn load_entity(ctx: &Context<'_>, kind: EntityKind, id: i32) -> Result<Option<Entity>> {
     let db = &kb(ctx).db;
     Ok(match kind {
-        EntityKind::Company => {
-            company::Entity::find_by_id(id).one(db).await.map_err(AppError::from)?.map(|m| Entity::Company(Company(m)))
-        }
-        EntityKind::Technology => technology::Entity::find_by_id(id)
-            .one(db)
-            .await
-            .map_err(AppError::from)?
-            .map(|m| Entity::Technology(Technology(m))),
-        EntityKind::Programme => programme::Entity::find_by_id(id)
-            .one(db)
-            .await
-            .map_err(AppError::from)?
-            .map(|m| Entity::Programme(Programme(m))),
-        EntityKind::Organisation => organisation::Entity::find_by_id(id)
-            .one(db)
-            .await
-            .map_err(AppError::from)?
-            .map(|m| Entity::Organisation(Organisation(m))),
-        EntityKind::Person => {
-            person::Entity::find_by_id(id).one(db).await.map_err(AppError::from)?.map(|m| Entity::Person(Person(m)))
-        }
-        EntityKind::Event => {
-            event::Entity::find_by_id(id).one(db).await.map_err(AppError::from)?.map(|m| Entity::Event(Event(m)))
-        }
+        EntityKind::Company => batch::by_id(db, id).await?.map(|m| Entity::Company(Company(m))),
+        EntityKind::Technology => batch::by_id(db, id).await?.map(|m| Entity::Technology(Technology(m))),
+        EntityKind::Programme => batch::by_id(db, id).await?.map(|m| Entity::Programme(Programme(m))),
+        EntityKind::Organisation => batch::by_id(db, id).await?.map(|m| Entity::Organisation(Organisation(m))),
+        EntityKind::Person => batch::by_id(db, id).await?.map(|m| Entity::Person(Person(m))),
+        EntityKind::Event => batch::by_id(db, id).await?.map(|m| Entity::Event(Event(m))),
     })
 }
 
@@ -67,16 +53,13 @@ fn one_key(slug: &Option<String>, id: &Option<ID>, kind: EntityKind) -> Result<O
     }
 }
 
-/// Looks one entity up by slug or id.
-macro_rules! lookup {
-    ($ctx:expr, $slug:expr, $id:expr, $kind:expr, $entity:ident, $wrap:ident) => {{
-        let db = &kb($ctx).db;
-        let found = match one_key(&$slug, &$id, $kind)? {
-            Some(id) => $entity::Entity::find_by_id(id).one(db).await,
-            None => $entity::Entity::find().filter($entity::Column::Slug.eq($slug.unwrap_or_default())).one(db).await,
-        };
-        Ok(found.map_err(AppError::from)?.map($wrap))
-    }};
+/// Looks one entity up by slug or id (give exactly one).
+async fn lookup<S: Stored>(ctx: &Context<'_>, slug: Option<String>, id: Option<ID>) -> Result<Option<S>> {
+    let db = &kb(ctx).db;
+    Ok(match one_key(&slug, &id, S::KIND)? {
+        Some(id) => batch::by_id(db, id).await?,
+        None => batch::by_slug(db, &slug.unwrap_or_default()).await?,
+    })
 }
 
 #[Object]
@@ -89,17 +72,17 @@ impl EntityQuery {
 
     /// A company by `slug` or by `id` (give exactly one).
     async fn company(&self, ctx: &Context<'_>, slug: Option<String>, id: Option<ID>) -> Result<Option<Company>> {
-        lookup!(ctx, slug, id, EntityKind::Company, company, Company)
+        Ok(lookup(ctx, slug, id).await?.map(Company))
     }
 
     /// A technology by `slug` or by `id` (give exactly one).
     async fn technology(&self, ctx: &Context<'_>, slug: Option<String>, id: Option<ID>) -> Result<Option<Technology>> {
-        lookup!(ctx, slug, id, EntityKind::Technology, technology, Technology)
+        Ok(lookup(ctx, slug, id).await?.map(Technology))
     }
 
     /// A programme by `slug` or by `id` (give exactly one).
     async fn programme(&self, ctx: &Context<'_>, slug: Option<String>, id: Option<ID>) -> Result<Option<Programme>> {
-        lookup!(ctx, slug, id, EntityKind::Programme, programme, Programme)
+        Ok(lookup(ctx, slug, id).await?.map(Programme))
     }
 
     /// An organisation by `slug` or by `id` (give exactly one).
@@ -109,12 +92,12 @@ impl EntityQuery {
         slug: Option<String>,
         id: Option<ID>,
     ) -> Result<Option<Organisation>> {
-        lookup!(ctx, slug, id, EntityKind::Organisation, organisation, Organisation)
+        Ok(lookup(ctx, slug, id).await?.map(Organisation))
     }
 
     /// A person by `slug` or by `id` (give exactly one).
     async fn person(&self, ctx: &Context<'_>, slug: Option<String>, id: Option<ID>) -> Result<Option<Person>> {
-        lookup!(ctx, slug, id, EntityKind::Person, person, Person)
+        Ok(lookup(ctx, slug, id).await?.map(Person))
     }
 
     /// People, filtered and sorted, in pages of at most 100.
@@ -130,15 +113,16 @@ impl EntityQuery {
         first: Option<i32>,
         last: Option<i32>,
     ) -> Result<CountedConnection<Person>> {
-        let args = ListArgs::new(order_by.unwrap_or_default(), after, before, first, last)?;
-        let page = read::people(&kb(ctx).db, &filter.unwrap_or_default(), args.order(), args.slice()).await?;
+        let args = ListArgs::new(order_by.unwrap_or_default().into_domain(), after, before, first, last)?;
+        let page =
+            read::people(&kb(ctx).db, &filter.unwrap_or_default().into_domain(), args.order(), args.slice()).await?;
         prefetch_people(ctx, &page.rows).await?;
         Ok(args.connection(page, Person))
     }
 
     /// An event by `slug` or by `id` (give exactly one).
     async fn event(&self, ctx: &Context<'_>, slug: Option<String>, id: Option<ID>) -> Result<Option<Event>> {
-        lookup!(ctx, slug, id, EntityKind::Event, event, Event)
+        Ok(lookup(ctx, slug, id).await?.map(Event))
     }
 
     /// Events, filtered and sorted (by name unless `orderBy` says otherwise; `{field: DATE,
@@ -155,8 +139,9 @@ impl EntityQuery {
         first: Option<i32>,
         last: Option<i32>,
     ) -> Result<CountedConnection<Event>> {
-        let args = ListArgs::new(order_by.unwrap_or_default(), after, before, first, last)?;
-        let page = read::events(&kb(ctx).db, &filter.unwrap_or_default(), args.order(), args.slice()).await?;
+        let args = ListArgs::new(order_by.unwrap_or_default().into_domain(), after, before, first, last)?;
+        let page =
+            read::events(&kb(ctx).db, &filter.unwrap_or_default().into_domain(), args.order(), args.slice()).await?;
         prefetch_events(ctx, &page.rows).await?;
         Ok(args.connection(page, Event))
     }
@@ -174,8 +159,9 @@ impl EntityQuery {
         first: Option<i32>,
         last: Option<i32>,
     ) -> Result<CountedConnection<Company>> {
-        let args = ListArgs::new(order_by.unwrap_or_default(), after, before, first, last)?;
-        let page = read::companies(&kb(ctx).db, &filter.unwrap_or_default(), args.order(), args.slice()).await?;
+        let args = ListArgs::new(order_by.unwrap_or_default().into_domain(), after, before, first, last)?;
+        let page =
+            read::companies(&kb(ctx).db, &filter.unwrap_or_default().into_domain(), args.order(), args.slice()).await?;
         prefetch_relations(ctx, &page.rows).await?;
         Ok(args.connection(page, Company))
     }
@@ -193,8 +179,10 @@ impl EntityQuery {
         first: Option<i32>,
         last: Option<i32>,
     ) -> Result<CountedConnection<Technology>> {
-        let args = ListArgs::new(order_by.unwrap_or_default(), after, before, first, last)?;
-        let page = read::technologies(&kb(ctx).db, &filter.unwrap_or_default(), args.order(), args.slice()).await?;
+        let args = ListArgs::new(order_by.unwrap_or_default().into_domain(), after, before, first, last)?;
+        let page =
+            read::technologies(&kb(ctx).db, &filter.unwrap_or_default().into_domain(), args.order(), args.slice())
+                .await?;
         Ok(args.connection(page, Technology))
     }
 
@@ -211,8 +199,9 @@ impl EntityQuery {
         first: Option<i32>,
         last: Option<i32>,
     ) -> Result<CountedConnection<Programme>> {
-        let args = ListArgs::new(order_by.unwrap_or_default(), after, before, first, last)?;
-        let page = read::programmes(&kb(ctx).db, &filter.unwrap_or_default(), args.order(), args.slice()).await?;
+        let args = ListArgs::new(order_by.unwrap_or_default().into_domain(), after, before, first, last)?;
+        let page = read::programmes(&kb(ctx).db, &filter.unwrap_or_default().into_domain(), args.order(), args.slice())
+            .await?;
         Ok(args.connection(page, Programme))
     }
 
@@ -229,8 +218,10 @@ impl EntityQuery {
         first: Option<i32>,
         last: Option<i32>,
     ) -> Result<CountedConnection<Organisation>> {
-        let args = ListArgs::new(order_by.unwrap_or_default(), after, before, first, last)?;
-        let page = read::organisations(&kb(ctx).db, &filter.unwrap_or_default(), args.order(), args.slice()).await?;
+        let args = ListArgs::new(order_by.unwrap_or_default().into_domain(), after, before, first, last)?;
+        let page =
+            read::organisations(&kb(ctx).db, &filter.unwrap_or_default().into_domain(), args.order(), args.slice())
+                .await?;
         Ok(args.connection(page, Organisation))
     }
 
@@ -258,7 +249,7 @@ impl EntityQuery {
         &self,
         ctx: &Context<'_>,
         query: String,
-        #[graphql(desc = "Only these kinds (all kinds when empty or absent).")] kinds: Option<Vec<EntityKind>>,
+        #[graphql(desc = "Only these kinds (all kinds when empty or absent).")] kinds: Option<Vec<enums::EntityKind>>,
         filter: Option<SearchFilter>,
         #[graphql(desc = "Page size, at most 100 (default 20).")] first: Option<i32>,
         after: Option<String>,
@@ -282,17 +273,17 @@ impl EntityQuery {
         let cursor = after.as_deref().map(SearchCursor::parse).transpose()?;
         let args = PageArgs::forward(cursor.map(|c| PageArgs::cursor_at(c.offset)), first)?;
         let window = args.window(u64::MAX);
-        let mut filter = filter.unwrap_or_default();
+        let mut filter: crate::search::query::SearchFilter = filter.unwrap_or_default().into_domain();
         if let Some(slugs) = &filter.technology {
             filter.technology = Some(read::technology_descendants(&kb(ctx).db, slugs).await?);
         }
         let request = SearchRequest {
             text: query,
-            kinds: kinds.unwrap_or_default(),
+            kinds: kinds.unwrap_or_default().into_domain(),
             filter,
             offset: window.offset as usize,
             limit: window.limit as usize,
-            strategy: matching_strategy.unwrap_or_default(),
+            strategy: matching_strategy.unwrap_or_default().into_domain(),
             level: cursor.and_then(|c| c.level),
             facets: selected_facets(ctx),
             facet_limit: facet_limit as usize,
@@ -310,7 +301,7 @@ impl EntityQuery {
         &self,
         ctx: &Context<'_>,
         id: ID,
-        #[graphql(desc = "Only these kinds (all kinds when empty or absent).")] kinds: Option<Vec<EntityKind>>,
+        #[graphql(desc = "Only these kinds (all kinds when empty or absent).")] kinds: Option<Vec<enums::EntityKind>>,
         #[graphql(desc = "Page size, at most 100 (default 20).")] first: Option<i32>,
         after: Option<String>,
     ) -> Result<SearchConnection> {
@@ -322,7 +313,7 @@ impl EntityQuery {
             .similar(
                 kind,
                 id,
-                kinds.unwrap_or_default(),
+                kinds.unwrap_or_default().into_domain(),
                 window.offset as usize,
                 window.limit as usize,
                 selected_facets(ctx),
@@ -337,13 +328,14 @@ impl EntityQuery {
         &self,
         ctx: &Context<'_>,
         prefix: String,
-        #[graphql(desc = "Only these kinds (all kinds when empty or absent).")] kinds: Option<Vec<EntityKind>>,
+        #[graphql(desc = "Only these kinds (all kinds when empty or absent).")] kinds: Option<Vec<enums::EntityKind>>,
         #[graphql(desc = "How many names, at most 100 (default 10).", default = 10)] first: i32,
     ) -> Result<Vec<Suggestion>> {
         if !(0..=100).contains(&first) {
             return Err(AppError::invalid("first", format!("must be between 0 and 100, got {first}")).into());
         }
-        Ok(search_index(ctx).suggest(prefix, kinds.unwrap_or_default(), first as usize).await?)
+        let found = search_index(ctx).suggest(prefix, kinds.unwrap_or_default().into_domain(), first as usize).await?;
+        Ok(found.into_graphql())
     }
 }
 
@@ -400,7 +392,7 @@ pub struct SearchEdge {
     pub score: f32,
     /// The matched fields, matched words in `<mark>` elements.
     #[graphql(complexity = "limits::HIGHLIGHTS_PRICE + child_complexity")]
-    pub highlights: Vec<crate::search::query::Highlight>,
+    pub highlights: Vec<Highlight>,
     /// The entity found.
     pub node: Entity,
 }
@@ -468,7 +460,7 @@ impl SearchConnection {
             edges.push(SearchEdge {
                 cursor: cursor(window.offset + i as u64),
                 score: hit.score,
-                highlights: hit.highlights,
+                highlights: hit.highlights.into_graphql(),
                 node,
             });
         }
@@ -479,6 +471,6 @@ impl SearchConnection {
             start_cursor: (returned > 0).then(|| cursor(window.offset)),
             end_cursor: (returned > 0).then(|| cursor(window.offset + returned - 1)),
         };
-        Ok(SearchConnection { total_count: total, page_info, edges, facets: found.facets })
+        Ok(SearchConnection { total_count: total, page_info, edges, facets: found.facets.into_graphql() })
     }
 }

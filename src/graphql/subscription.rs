@@ -13,14 +13,16 @@ use chrono::{DateTime, Utc};
 use futures_util::Stream;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, watch};
 
+use super::enums::{self, ChangeOperation};
 use super::ids::global_id;
 use super::loaders::{self, RequestLoader};
+use super::mirror::{IntoDomain, IntoGraphql};
 use super::query::load_entity;
 use super::types::{Entity, kb};
 use crate::changelog::{self, Operation};
 use crate::error::AppError;
+use crate::kb::EntityKind;
 use crate::kb::Kb;
-use crate::search::EntityKind;
 
 /// Log entries read per query.
 const PAGE: u64 = 500;
@@ -47,13 +49,13 @@ pub struct Change(changelog::Change);
 #[Object]
 impl Change {
     /// What happened to the entity.
-    async fn operation(&self) -> Operation {
-        self.0.operation
+    async fn operation(&self) -> ChangeOperation {
+        self.0.operation.into_graphql()
     }
 
     /// The kind of entity changed.
-    async fn kind(&self) -> EntityKind {
-        self.0.kind
+    async fn kind(&self) -> enums::EntityKind {
+        self.0.kind.into_graphql()
     }
 
     /// The entity's global id.
@@ -96,7 +98,7 @@ impl Subscription {
     async fn changes<'a>(
         &self,
         ctx: &Context<'a>,
-        #[graphql(desc = "Only changes to these kinds of entity.")] kinds: Option<Vec<EntityKind>>,
+        #[graphql(desc = "Only changes to these kinds of entity.")] kinds: Option<Vec<enums::EntityKind>>,
         #[graphql(desc = "Resume after this position.")] after: Option<ID>,
     ) -> Result<impl Stream<Item = Result<Change>> + 'a> {
         let kb = kb(ctx).clone();
@@ -124,7 +126,7 @@ impl Subscription {
             kb,
             applied,
             position,
-            kinds,
+            kinds: kinds.into_domain(),
             waiting: VecDeque::new(),
             shutdown,
             loader: ctx.data_opt::<RequestLoader>(),

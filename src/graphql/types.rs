@@ -3,34 +3,32 @@
 use async_graphql::connection::{Connection, Edge};
 use async_graphql::{Context, ID, Interface, Object, Result};
 use chrono::{DateTime, NaiveDate, Utc};
-use entity::{CompanyStage, Lang, OrganisationKind, ProgrammeKind, TechnologyDomain};
 
 use super::advice::{Eligibility, EntryPoint, PartnerSuggestion};
+use super::enums::{CompanyStage, Lang, OrganisationKind, ProgrammeKind, TechnologyDomain};
 use super::ids::{Counted, CountedConnection, ListArgs, PageArgs, global_id};
+use super::inputs::{CompanyFilter, OrderBy, Source, Translation};
 use super::limits;
 use super::loaders::*;
-use crate::kb::Kb;
-use crate::kb::advice;
-use crate::kb::draft::{Source, Translation};
-use crate::kb::export::sources;
-use crate::kb::read::{self, CompanyFilter, Direction, EventFilter, OrderBy, OrderField, ProgrammeFilter};
-use crate::search::EntityKind;
+use super::mirror::{IntoDomain, IntoGraphql};
+use crate::kb::read::{self, Direction, EventFilter, OrderField, ProgrammeFilter};
+use crate::kb::{EntityKind, Kb, advice, model};
 
 /// A company working on environmental or industrial technologies.
-pub struct Company(pub entity::company::Model);
+pub struct Company(pub model::Company);
 /// A technology companies work on; technologies form a taxonomy through `parent`.
-pub struct Technology(pub entity::technology::Model);
+pub struct Technology(pub model::Technology);
 /// A support programme (mentoring, funding, acceleration…) helping companies from innovation to production.
-pub struct Programme(pub entity::programme::Model);
+pub struct Programme(pub model::Programme);
 /// An organisation: technopole, cluster, chamber of commerce, business network, public authority…
-pub struct Organisation(pub entity::organisation::Model);
+pub struct Organisation(pub model::Organisation);
 /// A person of the ecosystem, with their roles at organisations. Only public professional facts
 /// from cited sources: never an e-mail address, a phone number or a home address.
-pub struct Person(pub entity::person::Model);
+pub struct Person(pub model::Person);
 /// A role a person holds or held at an organisation.
-pub struct Role(pub entity::person_role::Model);
+pub struct Role(pub model::Role);
 /// An event of the ecosystem: a visit, a meeting, a fair; where and when, who organised it and who took part.
-pub struct Event(pub entity::event::Model);
+pub struct Event(pub model::Event);
 
 /// Anything the knowledge base describes.
 #[allow(clippy::duplicated_attributes)] // each `field(...)` names its own type
@@ -87,19 +85,6 @@ pub(super) fn loader<'a>(ctx: &Context<'a>) -> &'a RequestLoader {
     ctx.data_unchecked::<RequestLoader>()
 }
 
-/// A field of the translation into `wanted`, if asked for another language than the entity's
-/// own and the translation gives that field.
-fn translated(
-    wanted: Option<Lang>,
-    own: Lang,
-    translations: &serde_json::Value,
-    field: fn(Translation) -> Option<String>,
-) -> Option<String> {
-    let wanted = wanted.filter(|wanted| *wanted != own)?;
-    let translation = crate::kb::export::translations(translations.clone()).into_iter().find(|t| t.lang == wanted)?;
-    field(translation)
-}
-
 /// Declares an entity type: the `Entity` fields, then its own.
 macro_rules! entity_object {
     // `#[Object]` comes from the caller, so that `child_complexity` in its fields' `complexity`
@@ -109,48 +94,49 @@ macro_rules! entity_object {
         impl $ty {
             /// Global id, usable with `node(id:)`.
             async fn id(&self) -> ID {
-                global_id($kind, self.0.id)
+                global_id($kind, self.0.header.id)
             }
             /// Unique, URL-friendly identifier.
             async fn slug(&self) -> &String {
-                &self.0.slug
+                &self.0.header.slug
             }
             /// Display name.
             async fn name(&self, #[graphql(desc = "In this language: its translation, or the original when there is none.")] lang: Option<Lang>) -> String {
-                translated(lang, self.0.lang, &self.0.translations, |t| t.name).unwrap_or_else(|| self.0.name.clone())
+                let header = &self.0.header;
+                header.translated(lang.into_domain(), |t| t.name.as_ref()).unwrap_or(&header.name).clone()
             }
             /// Other names, in any language: names in the other language, acronyms, former names.
             async fn aliases(&self) -> Vec<String> {
-                crate::kb::export::aliases(self.0.aliases.clone())
+                self.0.header.aliases.clone()
             }
             /// Free text, in the language given by `lang`.
             async fn description(&self, #[graphql(desc = "In this language: its translation, or the original when there is none.")] lang: Option<Lang>) -> Option<String> {
-                translated(lang, self.0.lang, &self.0.translations, |t| t.description)
-                    .or_else(|| self.0.description.clone())
+                let header = &self.0.header;
+                header.translated(lang.into_domain(), |t| t.description.as_ref()).or(header.description.as_ref()).cloned()
             }
             /// The name and description in other languages.
             async fn translations(&self) -> Vec<Translation> {
-                crate::kb::export::translations(self.0.translations.clone())
+                self.0.header.translations.clone().into_graphql()
             }
             /// The language of the description.
             async fn lang(&self) -> Lang {
-                self.0.lang
+                self.0.header.lang.into_graphql()
             }
             /// Web site.
             async fn website(&self) -> &Option<String> {
-                &self.0.website
+                &self.0.header.website
             }
             /// Where the facts come from.
             async fn sources(&self) -> Vec<Source> {
-                sources(self.0.sources.clone())
+                self.0.header.sources.clone().into_graphql()
             }
             /// When it was added.
             async fn created_at(&self) -> DateTime<Utc> {
-                self.0.created_at
+                self.0.header.created_at
             }
             /// When it last changed.
             async fn updated_at(&self) -> DateTime<Utc> {
-                self.0.updated_at
+                self.0.header.updated_at
             }
             $($own)*
         }
@@ -164,7 +150,7 @@ entity_object!(
     {
         /// How grown-up the company is.
         async fn stage(&self) -> CompanyStage {
-            self.0.stage
+            self.0.stage.into_graphql()
         }
         /// The city it is based in.
         async fn city(&self) -> &Option<String> {
@@ -186,19 +172,19 @@ entity_object!(
         /// The technologies it works on, by name.
         #[graphql(complexity = "limits::list_cost(child_complexity)")]
         async fn technologies(&self, ctx: &Context<'_>) -> Result<Vec<Technology>> {
-            let list = loader(ctx).load_one(TechnologiesOf(self.0.id)).await?.unwrap_or_default();
+            let list = loader(ctx).load_one(TechnologiesOf(self.0.header.id)).await?.unwrap_or_default();
             Ok(list.into_iter().map(Technology).collect())
         }
         /// The support programmes it takes part in, by name.
         #[graphql(complexity = "limits::list_cost(child_complexity)")]
         async fn programmes(&self, ctx: &Context<'_>) -> Result<Vec<Programme>> {
-            let list = loader(ctx).load_one(ProgrammesOf(self.0.id)).await?.unwrap_or_default();
+            let list = loader(ctx).load_one(ProgrammesOf(self.0.header.id)).await?.unwrap_or_default();
             Ok(list.into_iter().map(Programme).collect())
         }
         /// The organisations it belongs to (clusters, business networks…), by name.
         #[graphql(complexity = "limits::list_cost(child_complexity)")]
         async fn memberships(&self, ctx: &Context<'_>) -> Result<Vec<Organisation>> {
-            let list = loader(ctx).load_one(MembershipsOf(self.0.id)).await?.unwrap_or_default();
+            let list = loader(ctx).load_one(MembershipsOf(self.0.header.id)).await?.unwrap_or_default();
             Ok(list.into_iter().map(Organisation).collect())
         }
         /// The events it took part in, latest first.
@@ -209,14 +195,15 @@ entity_object!(
             after: Option<String>,
             #[graphql(desc = "Page size, at most 100 (default 20).")] first: Option<i32>,
         ) -> Result<CountedConnection<Event>> {
-            let filter = EventFilter { company: Some(vec![self.0.slug.clone()]), ..Default::default() };
+            let filter = EventFilter { company: Some(vec![self.0.header.slug.clone()]), ..Default::default() };
             events_where(ctx, filter, after, first).await
         }
         /// Which aids: every programme, checked against each of its criteria. Eligible
         /// programmes first, then those missing the fewest criteria, then by name.
         #[graphql(complexity = "limits::eligibility_cost(child_complexity)")]
         async fn eligible_programmes(&self, ctx: &Context<'_>) -> Result<Vec<Eligibility>> {
-            let list = advice::eligibility::eligible_programmes(&kb(ctx).db, self.0.id, advice::today()).await?;
+            let today = advice::today();
+            let list = advice::eligibility::eligible_programmes(&kb(ctx).db, self.0.header.id, today).await?;
             Ok(list.into_iter().map(Eligibility).collect())
         }
         /// Which partners: large groups and mid-caps for a start-up or an SME, start-ups and SMEs
@@ -230,7 +217,7 @@ entity_object!(
             #[graphql(desc = "How many suggestions, 1 to 50.", default = 10)] first: i32,
         ) -> Result<Vec<PartnerSuggestion>> {
             let first = usize::try_from(first).unwrap_or(0);
-            let list = kb(ctx).partners(self.0.id, first).await?;
+            let list = kb(ctx).partners(self.0.header.id, first).await?;
             Ok(list.into_iter().map(PartnerSuggestion).collect())
         }
         /// Which entry points: the organisations this company should talk to, with reasons: its
@@ -239,7 +226,7 @@ entity_object!(
         /// members work in its technologies' domains. Ties by name.
         #[graphql(complexity = "limits::entry_points_cost(child_complexity)")]
         async fn entry_points(&self, ctx: &Context<'_>) -> Result<Vec<EntryPoint>> {
-            let list = kb(ctx).entry_points(self.0.id, advice::today()).await?;
+            let list = kb(ctx).entry_points(self.0.header.id, advice::today()).await?;
             Ok(list.into_iter().map(EntryPoint).collect())
         }
     }
@@ -249,13 +236,13 @@ entity_object!(
 ///
 /// The DataLoader alone would batch them too, but it flushes on a timer, which may cut a
 /// page's keys into several batches; asking for all keys at once makes it one statement each.
-pub(super) async fn prefetch_relations(ctx: &Context<'_>, companies: &[entity::company::Model]) -> Result<()> {
+pub(super) async fn prefetch_relations(ctx: &Context<'_>, companies: &[model::Company]) -> Result<()> {
     let look = ctx.look_ahead();
     let node_fields = [look.field("nodes"), look.field("edges").field("node")];
     let wants = |name: &str| node_fields.iter().any(|n| n.field(name).exists());
     let wants_in = |outer: &str, inner: &str| node_fields.iter().any(|n| n.field(outer).field(inner).exists());
     let loader = loader(ctx);
-    let ids = || companies.iter().map(|c| c.id);
+    let ids = || companies.iter().map(|c| c.header.id);
     let sites = companies.iter().filter_map(|c| c.site_id).map(OrganisationId);
     let (technologies, programmes, memberships, sites) = tokio::join!(
         async {
@@ -292,12 +279,12 @@ fn wanted(ctx: &Context<'_>, outer: &str, inner: Option<&str>) -> bool {
 
 /// Loads, in one batch per relation, the roles (and their organisations) a query asks of a page
 /// of people, so that the DataLoader's timer never splits a page into several statements.
-pub(super) async fn prefetch_people(ctx: &Context<'_>, people: &[entity::person::Model]) -> Result<()> {
+pub(super) async fn prefetch_people(ctx: &Context<'_>, people: &[model::Person]) -> Result<()> {
     if !wanted(ctx, "roles", None) {
         return Ok(());
     }
     let loader = loader(ctx);
-    let roles = loader.load_many(people.iter().map(|p| RolesOf(p.id))).await?;
+    let roles = loader.load_many(people.iter().map(|p| RolesOf(p.header.id))).await?;
     if wanted(ctx, "roles", Some("organisation")) {
         let orgs = roles.values().flatten().map(|r| OrganisationId(r.organisation_id));
         loader.load_many(orgs).await?;
@@ -307,9 +294,9 @@ pub(super) async fn prefetch_people(ctx: &Context<'_>, people: &[entity::person:
 
 /// Loads, in one batch per relation, the site, organisers and participants a query asks of a
 /// page of events (and the roles of those people).
-pub(super) async fn prefetch_events(ctx: &Context<'_>, events: &[entity::event::Model]) -> Result<()> {
+pub(super) async fn prefetch_events(ctx: &Context<'_>, events: &[model::Event]) -> Result<()> {
     let loader = loader(ctx);
-    let ids = || events.iter().map(|e| e.id);
+    let ids = || events.iter().map(|e| e.header.id);
     let sites = events.iter().filter_map(|e| e.site_id).map(OrganisationId);
     let (sites, organisers, companies, people, organisations) = tokio::join!(
         async { if wanted(ctx, "site", None) { loader.load_many(sites).await.map(|_| ()) } else { Ok(()) } },
@@ -349,7 +336,7 @@ pub(super) async fn prefetch_events(ctx: &Context<'_>, events: &[entity::event::
     if let Some(people) = people?
         && wanted(ctx, "people", Some("roles"))
     {
-        loader.load_many(people.values().flatten().map(|p| RolesOf(p.id))).await?;
+        loader.load_many(people.values().flatten().map(|p| RolesOf(p.header.id))).await?;
     }
     Ok(())
 }
@@ -361,26 +348,25 @@ async fn events_where(
     after: Option<String>,
     first: Option<i32>,
 ) -> Result<CountedConnection<Event>> {
-    let order = OrderBy { field: OrderField::Date, direction: Direction::Desc };
+    let order = read::OrderBy { field: OrderField::Date, direction: Direction::Desc };
     let args = ListArgs::new(order, after, None, first, None)?;
     let page = read::events(&kb(ctx).db, &filter, args.order(), args.slice()).await?;
     prefetch_events(ctx, &page.rows).await?;
     Ok(args.connection(page, Event))
 }
 
-/// Organisations by the ids of a JSON column, by name.
-async fn organisations_by_id(ctx: &Context<'_>, ids: &serde_json::Value) -> Result<Vec<Organisation>> {
-    let ids = crate::kb::export::ids(ids);
+/// Organisations by their ids, by name.
+async fn organisations_by_id(ctx: &Context<'_>, ids: &[i32]) -> Result<Vec<Organisation>> {
     let found = loader(ctx).load_many(ids.iter().copied().map(OrganisationId)).await?;
-    let mut list: Vec<entity::organisation::Model> = found.into_values().collect();
-    list.sort_by(|a, b| a.name_key.cmp(&b.name_key).then(a.id.cmp(&b.id)));
+    let mut list: Vec<model::Organisation> = found.into_values().collect();
+    list.sort_by(|a, b| a.header.name_key.cmp(&b.header.name_key).then(a.header.id.cmp(&b.header.id)));
     Ok(list.into_iter().map(Organisation).collect())
 }
 
 /// A page of the companies matching `filter`, for the reverse side of a relation.
 async fn companies_where(
     ctx: &Context<'_>,
-    filter: CompanyFilter,
+    filter: read::CompanyFilter,
     after: Option<String>,
     first: Option<i32>,
 ) -> Result<CountedConnection<Company>> {
@@ -397,7 +383,7 @@ entity_object!(
     {
         /// The field it belongs to.
         async fn domain(&self) -> TechnologyDomain {
-            self.0.domain
+            self.0.domain.into_graphql()
         }
         /// The broader technology this one belongs to.
         async fn parent(&self, ctx: &Context<'_>) -> Result<Option<Technology>> {
@@ -407,7 +393,7 @@ entity_object!(
         /// Narrower technologies, by name.
         #[graphql(complexity = "limits::list_cost(child_complexity)")]
         async fn children(&self, ctx: &Context<'_>) -> Result<Vec<Technology>> {
-            let list = loader(ctx).load_one(ChildrenOf(self.0.id)).await?.unwrap_or_default();
+            let list = loader(ctx).load_one(ChildrenOf(self.0.header.id)).await?.unwrap_or_default();
             Ok(list.into_iter().map(Technology).collect())
         }
         /// Companies working on it or on a narrower technology, by name.
@@ -418,7 +404,8 @@ entity_object!(
             after: Option<String>,
             #[graphql(desc = "Page size, at most 100 (default 20).")] first: Option<i32>,
         ) -> Result<CountedConnection<Company>> {
-            let filter = CompanyFilter { technology: Some(vec![self.0.slug.clone()]), ..Default::default() };
+            let filter =
+                read::CompanyFilter { technology: Some(vec![self.0.header.slug.clone()]), ..Default::default() };
             companies_where(ctx, filter, after, first).await
         }
     }
@@ -431,7 +418,7 @@ entity_object!(
     {
         /// What the programme offers.
         async fn kind(&self) -> ProgrammeKind {
-            self.0.kind
+            self.0.kind.into_graphql()
         }
         /// The organisation running it.
         async fn operator(&self, ctx: &Context<'_>) -> Result<Option<Organisation>> {
@@ -440,12 +427,12 @@ entity_object!(
         }
         /// Company stages the programme is open to (empty: every stage).
         async fn eligible_stages(&self) -> Vec<CompanyStage> {
-            serde_json::from_value(self.0.eligible_stages.clone()).unwrap_or_default()
+            self.0.eligible_stages.clone().into_graphql()
         }
         /// Technology domains the programme is open to: a company qualifies when one of its
         /// technologies is in one of them (empty: every domain).
         async fn eligible_domains(&self) -> Vec<TechnologyDomain> {
-            serde_json::from_value(self.0.eligible_domains.clone()).unwrap_or_default()
+            self.0.eligible_domains.clone().into_graphql()
         }
         /// The organisations a company must be hosted by, any of them (empty: any site), by name.
         #[graphql(complexity = "limits::list_cost(child_complexity)")]
@@ -471,10 +458,12 @@ entity_object!(
             first: Option<i32>,
             last: Option<i32>,
         ) -> Result<CountedConnection<Company>> {
-            let args = ListArgs::new(order_by.unwrap_or_default(), after, before, first, last)?;
-            let within = advice::eligibility::eligible_companies_condition(&self.0, advice::today());
-            let filter = filter.unwrap_or_default();
-            let page = read::companies_within(&kb(ctx).db, within, &filter, args.order(), args.slice()).await?;
+            let args = ListArgs::new(order_by.unwrap_or_default().into_domain(), after, before, first, last)?;
+            let filter = filter.unwrap_or_default().into_domain();
+            let (db, today) = (&kb(ctx).db, advice::today());
+            let page =
+                advice::eligibility::eligible_companies(db, &self.0, today, (&filter, args.order(), args.slice()))
+                    .await?;
             prefetch_relations(ctx, &page.rows).await?;
             Ok(args.connection(page, Company))
         }
@@ -494,7 +483,8 @@ entity_object!(
             after: Option<String>,
             #[graphql(desc = "Page size, at most 100 (default 20).")] first: Option<i32>,
         ) -> Result<CountedConnection<Company>> {
-            let filter = CompanyFilter { programme: Some(vec![self.0.slug.clone()]), ..Default::default() };
+            let filter =
+                read::CompanyFilter { programme: Some(vec![self.0.header.slug.clone()]), ..Default::default() };
             companies_where(ctx, filter, after, first).await
         }
     }
@@ -507,7 +497,7 @@ entity_object!(
     {
         /// What kind of organisation it is.
         async fn kind(&self) -> OrganisationKind {
-            self.0.kind
+            self.0.kind.into_graphql()
         }
         /// The city it is based in.
         async fn city(&self) -> &Option<String> {
@@ -521,7 +511,7 @@ entity_object!(
             after: Option<String>,
             #[graphql(desc = "Page size, at most 100 (default 20).")] first: Option<i32>,
         ) -> Result<CountedConnection<Company>> {
-            let filter = CompanyFilter { site: Some(vec![self.0.slug.clone()]), ..Default::default() };
+            let filter = read::CompanyFilter { site: Some(vec![self.0.header.slug.clone()]), ..Default::default() };
             companies_where(ctx, filter, after, first).await
         }
         /// Companies belonging to it, by name.
@@ -532,7 +522,8 @@ entity_object!(
             after: Option<String>,
             #[graphql(desc = "Page size, at most 100 (default 20).")] first: Option<i32>,
         ) -> Result<CountedConnection<Company>> {
-            let filter = CompanyFilter { membership: Some(vec![self.0.slug.clone()]), ..Default::default() };
+            let filter =
+                read::CompanyFilter { membership: Some(vec![self.0.header.slug.clone()]), ..Default::default() };
             companies_where(ctx, filter, after, first).await
         }
         /// The roles people hold or held here, by the person's name.
@@ -544,7 +535,7 @@ entity_object!(
             #[graphql(desc = "Page size, at most 100 (default 20).")] first: Option<i32>,
         ) -> Result<CountedConnection<Role>> {
             let args = PageArgs::forward(after, first)?;
-            let (total, rows) = read::roles_at(&kb(ctx).db, self.0.id, args.window(u64::MAX)).await?;
+            let (total, rows) = read::roles_at(&kb(ctx).db, self.0.header.id, args.window(u64::MAX)).await?;
             let window = args.window(total);
             let info = args.page_info(total, window, rows.len());
             let mut connection = Connection::with_additional_fields(
@@ -553,7 +544,7 @@ entity_object!(
                 Counted { total_count: total },
             );
             for (i, (role, person)) in rows.into_iter().enumerate() {
-                loader(ctx).feed_one(PersonId(person.id), person).await;
+                loader(ctx).feed_one(PersonId(person.header.id), person).await;
                 connection.edges.push(Edge::new(PageArgs::cursor_at(window.offset + i as u64), Role(role)));
             }
             Ok(connection)
@@ -566,7 +557,7 @@ entity_object!(
             after: Option<String>,
             #[graphql(desc = "Page size, at most 100 (default 20).")] first: Option<i32>,
         ) -> Result<CountedConnection<Event>> {
-            let filter = EventFilter { organisation: Some(vec![self.0.slug.clone()]), ..Default::default() };
+            let filter = EventFilter { organisation: Some(vec![self.0.header.slug.clone()]), ..Default::default() };
             events_where(ctx, filter, after, first).await
         }
         /// Programmes it runs, by name.
@@ -578,7 +569,7 @@ entity_object!(
             #[graphql(desc = "Page size, at most 100 (default 20).")] first: Option<i32>,
         ) -> Result<CountedConnection<Programme>> {
             let args = ListArgs::forward(after, first)?;
-            let filter = ProgrammeFilter { operator: Some(vec![self.0.slug.clone()]), ..Default::default() };
+            let filter = ProgrammeFilter { operator: Some(vec![self.0.header.slug.clone()]), ..Default::default() };
             let page = read::programmes(&kb(ctx).db, &filter, args.order(), args.slice()).await?;
             Ok(args.connection(page, Programme))
         }
@@ -593,7 +584,7 @@ entity_object!(
         /// The roles the person holds or held at organisations, in the order the record gives them.
         #[graphql(complexity = "limits::list_cost(child_complexity)")]
         async fn roles(&self, ctx: &Context<'_>) -> Result<Vec<Role>> {
-            let list = loader(ctx).load_one(RolesOf(self.0.id)).await?.unwrap_or_default();
+            let list = loader(ctx).load_one(RolesOf(self.0.header.id)).await?.unwrap_or_default();
             Ok(list.into_iter().map(Role).collect())
         }
         /// The events the person took part in, latest first.
@@ -604,7 +595,7 @@ entity_object!(
             after: Option<String>,
             #[graphql(desc = "Page size, at most 100 (default 20).")] first: Option<i32>,
         ) -> Result<CountedConnection<Event>> {
-            let filter = EventFilter { person: Some(vec![self.0.slug.clone()]), ..Default::default() };
+            let filter = EventFilter { person: Some(vec![self.0.header.slug.clone()]), ..Default::default() };
             events_where(ctx, filter, after, first).await
         }
     }
@@ -661,25 +652,25 @@ entity_object!(
         /// The organisations that organised it, by name.
         #[graphql(complexity = "limits::list_cost(child_complexity)")]
         async fn organisers(&self, ctx: &Context<'_>) -> Result<Vec<Organisation>> {
-            let list = loader(ctx).load_one(OrganisersOf(self.0.id)).await?.unwrap_or_default();
+            let list = loader(ctx).load_one(OrganisersOf(self.0.header.id)).await?.unwrap_or_default();
             Ok(list.into_iter().map(Organisation).collect())
         }
         /// The companies that took part, by name.
         #[graphql(complexity = "limits::list_cost(child_complexity)")]
         async fn companies(&self, ctx: &Context<'_>) -> Result<Vec<Company>> {
-            let list = loader(ctx).load_one(EventCompaniesOf(self.0.id)).await?.unwrap_or_default();
+            let list = loader(ctx).load_one(EventCompaniesOf(self.0.header.id)).await?.unwrap_or_default();
             Ok(list.into_iter().map(Company).collect())
         }
         /// The people who took part, by name.
         #[graphql(complexity = "limits::list_cost(child_complexity)")]
         async fn people(&self, ctx: &Context<'_>) -> Result<Vec<Person>> {
-            let list = loader(ctx).load_one(EventPeopleOf(self.0.id)).await?.unwrap_or_default();
+            let list = loader(ctx).load_one(EventPeopleOf(self.0.header.id)).await?.unwrap_or_default();
             Ok(list.into_iter().map(Person).collect())
         }
         /// The organisations that took part (besides organising it), by name.
         #[graphql(complexity = "limits::list_cost(child_complexity)")]
         async fn organisations(&self, ctx: &Context<'_>) -> Result<Vec<Organisation>> {
-            let list = loader(ctx).load_one(EventOrganisationsOf(self.0.id)).await?.unwrap_or_default();
+            let list = loader(ctx).load_one(EventOrganisationsOf(self.0.header.id)).await?.unwrap_or_default();
             Ok(list.into_iter().map(Organisation).collect())
         }
     }

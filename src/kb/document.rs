@@ -8,7 +8,7 @@ use serde_json::value::RawValue;
 
 use super::draft::{Check, CompanyDraft, EventDraft, OrganisationDraft, PersonDraft, ProgrammeDraft, TechnologyDraft};
 use crate::error::{AppError, Problem, Result};
-use crate::search::EntityKind;
+use crate::kb::EntityKind;
 
 /// A whole knowledge base, or a part of one to upsert; references between entities are slugs.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
@@ -139,71 +139,97 @@ impl Document {
         let people = self.slugs(K::Person, self.people.iter().map(|d| &d.slug), &existing.people, &mut problems);
         self.slugs(K::Event, self.events.iter().map(|d| &d.slug), &existing.events, &mut problems);
 
-        for (i, d) in self.organisations.iter().enumerate() {
-            d.check(&mut Check::new(self.path(K::Organisation, i), &mut problems));
-        }
-        for (i, d) in self.technologies.iter().enumerate() {
-            let mut check = Check::new(self.path(K::Technology, i), &mut problems);
-            d.check(&mut check);
-            reference(&mut check, "parent", "technology", d.parent.as_deref(), &techs);
-        }
-        for (i, d) in self.programmes.iter().enumerate() {
-            let mut check = Check::new(self.path(K::Programme, i), &mut problems);
-            d.check(&mut check);
-            reference(&mut check, "operator", "organisation", d.operator.as_deref(), &orgs);
-            for (j, slug) in d.eligible_sites.iter().enumerate() {
-                reference(&mut check, &format!("eligibleSites[{j}]"), "organisation", Some(slug), &orgs);
-            }
-            for (j, slug) in d.required_memberships.iter().enumerate() {
-                reference(&mut check, &format!("requiredMemberships[{j}]"), "organisation", Some(slug), &orgs);
-            }
-        }
-        for (i, d) in self.companies.iter().enumerate() {
-            let mut check = Check::new(self.path(K::Company, i), &mut problems);
-            d.check(&mut check);
-            reference(&mut check, "site", "organisation", d.site.as_deref(), &orgs);
-            for (j, slug) in d.technologies.iter().enumerate() {
-                reference(&mut check, &format!("technologies[{j}]"), "technology", Some(slug), &techs);
-            }
-            for (j, slug) in d.programmes.iter().enumerate() {
-                reference(&mut check, &format!("programmes[{j}]"), "programme", Some(slug), &progs);
-            }
-            for (j, slug) in d.memberships.iter().enumerate() {
-                reference(&mut check, &format!("memberships[{j}]"), "organisation", Some(slug), &orgs);
-            }
-        }
-        for (i, d) in self.people.iter().enumerate() {
-            let mut check = Check::new(self.path(K::Person, i), &mut problems);
-            d.check(&mut check);
-            for (j, role) in d.roles.iter().enumerate() {
-                reference(
-                    &mut check,
-                    &format!("roles[{j}].organisation"),
-                    "organisation",
-                    Some(&role.organisation),
-                    &orgs,
-                );
-            }
-        }
-        for (i, d) in self.events.iter().enumerate() {
-            let mut check = Check::new(self.path(K::Event, i), &mut problems);
-            d.check(&mut check);
-            reference(&mut check, "site", "organisation", d.site.as_deref(), &orgs);
-            let lists = [
-                ("organisers", "organisation", &d.organisers, &orgs),
-                ("companies", "company", &d.companies, &companies),
-                ("people", "person", &d.people, &people),
-                ("organisations", "organisation", &d.organisations, &orgs),
-            ];
-            for (field, kind, slugs, known) in lists {
-                for (j, slug) in slugs.iter().enumerate() {
-                    reference(&mut check, &format!("{field}[{j}]"), kind, Some(slug), known);
-                }
+        self.check_fields(&mut problems);
+        for reference in self.references() {
+            let known = match reference.kind {
+                K::Organisation => &orgs,
+                K::Technology => &techs,
+                K::Programme => &progs,
+                K::Company => &companies,
+                K::Person => &people,
+                K::Event => continue,
+            };
+            if !known.contains(reference.slug) {
+                let (kind, slug) = (reference.kind.as_str().to_lowercase(), reference.slug);
+                problems.push(Problem { path: reference.path, message: format!("unknown {kind} {slug:?}") });
             }
         }
         self.check_taxonomy(existing, &mut problems);
         problems.sort_by_key(|p| natural_key(&p.path));
         if problems.is_empty() { Ok(()) } else { Err(AppError::Invalid(problems)) }
+    }
+
+    /// Checks the field rules of every entity.
+    fn check_fields(&self, problems: &mut Vec<Problem>) {
+        use EntityKind as K;
+        fn each<D>(document: &Document, kind: K, list: &[D], check: fn(&D, &mut Check), problems: &mut Vec<Problem>) {
+            for (i, d) in list.iter().enumerate() {
+                check(d, &mut Check::new(document.path(kind, i), problems));
+            }
+        }
+        each(self, K::Organisation, &self.organisations, OrganisationDraft::check, problems);
+        each(self, K::Technology, &self.technologies, TechnologyDraft::check, problems);
+        each(self, K::Programme, &self.programmes, ProgrammeDraft::check, problems);
+        each(self, K::Company, &self.companies, CompanyDraft::check, problems);
+        each(self, K::Person, &self.people, PersonDraft::check, problems);
+        each(self, K::Event, &self.events, EventDraft::check, problems);
+    }
+
+    /// Every reference from an entity of the document to another entity, by slug, in document order.
+    pub fn references<'a>(&'a self) -> Vec<Reference<'a>> {
+        use EntityKind as K;
+        let mut out = Vec::new();
+        let mut add = |path: String, kind: K, slug: &'a String| out.push(Reference { path, kind, slug });
+        for (i, d) in self.technologies.iter().enumerate() {
+            let at = self.path(K::Technology, i);
+            d.parent.iter().for_each(|slug| add(format!("{at}.parent"), K::Technology, slug));
+        }
+        for (i, d) in self.programmes.iter().enumerate() {
+            let at = self.path(K::Programme, i);
+            d.operator.iter().for_each(|slug| add(format!("{at}.operator"), K::Organisation, slug));
+            for (j, slug) in d.eligible_sites.iter().enumerate() {
+                add(format!("{at}.eligibleSites[{j}]"), K::Organisation, slug);
+            }
+            for (j, slug) in d.required_memberships.iter().enumerate() {
+                add(format!("{at}.requiredMemberships[{j}]"), K::Organisation, slug);
+            }
+        }
+        for (i, d) in self.companies.iter().enumerate() {
+            let at = self.path(K::Company, i);
+            d.site.iter().for_each(|slug| add(format!("{at}.site"), K::Organisation, slug));
+            let lists = [
+                ("technologies", K::Technology, &d.technologies),
+                ("programmes", K::Programme, &d.programmes),
+                ("memberships", K::Organisation, &d.memberships),
+            ];
+            for (field, kind, slugs) in lists {
+                for (j, slug) in slugs.iter().enumerate() {
+                    add(format!("{at}.{field}[{j}]"), kind, slug);
+                }
+            }
+        }
+        for (i, d) in self.people.iter().enumerate() {
+            let at = self.path(K::Person, i);
+            for (j, role) in d.roles.iter().enumerate() {
+                add(format!("{at}.roles[{j}].organisation"), K::Organisation, &role.organisation);
+            }
+        }
+        for (i, d) in self.events.iter().enumerate() {
+            let at = self.path(K::Event, i);
+            d.site.iter().for_each(|slug| add(format!("{at}.site"), K::Organisation, slug));
+            let lists = [
+                ("organisers", K::Organisation, &d.organisers),
+                ("companies", K::Company, &d.companies),
+                ("people", K::Person, &d.people),
+                ("organisations", K::Organisation, &d.organisations),
+            ];
+            for (field, kind, slugs) in lists {
+                for (j, slug) in slugs.iter().enumerate() {
+                    add(format!("{at}.{field}[{j}]"), kind, slug);
+                }
+            }
+        }
+        out
     }
 
     /// Collects the slugs the database will hold once the document is written,
@@ -335,12 +361,13 @@ fn tidy(message: &str) -> String {
     message
 }
 
-fn reference(check: &mut Check, field: &str, kind: &str, slug: Option<&str>, known: &HashSet<String>) {
-    if let Some(slug) = slug
-        && !known.contains(slug)
-    {
-        check.problem(field, format!("unknown {kind} {slug:?}"));
-    }
+/// A reference from an entity of a document to another entity.
+pub struct Reference<'a> {
+    /// Where it is written, e.g. `companies[3].memberships[0]`.
+    pub path: String,
+    /// The kind of entity it names.
+    pub kind: EntityKind,
+    pub slug: &'a String,
 }
 
 #[cfg(test)]

@@ -1,4 +1,4 @@
-//! The writable shape of each entity, shared by the import document and the GraphQL inputs,
+//! The writable shape of each entity: the import document's, and what the GraphQL inputs become,
 //! and the rules every write must follow.
 
 use chrono::{Datelike, NaiveDate};
@@ -8,11 +8,8 @@ use serde::{Deserialize, Serialize};
 use crate::error::Problem;
 
 /// Where a fact comes from.
-#[derive(
-    Clone, Debug, PartialEq, Eq, Serialize, Deserialize, async_graphql::SimpleObject, async_graphql::InputObject,
-)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-#[graphql(input_name = "SourceInput")]
 pub struct Source {
     /// Title of the article, page or document.
     pub title: String,
@@ -25,11 +22,8 @@ pub struct Source {
 }
 
 /// An entity's name and description in another language than its own.
-#[derive(
-    Clone, Debug, PartialEq, Eq, Serialize, Deserialize, async_graphql::SimpleObject, async_graphql::InputObject,
-)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-#[graphql(input_name = "TranslationInput")]
 pub struct Translation {
     /// The language of this translation (not the entity's own `lang`).
     pub lang: Lang,
@@ -43,11 +37,10 @@ pub struct Translation {
 
 /// Declares a draft: the fields every entity shares, then its own.
 macro_rules! draft {
-    ($(#[$meta:meta])* $name:ident as $gql:literal { $($(#[$fmeta:meta])* $field:ident : $ty:ty,)* }) => {
+    ($(#[$meta:meta])* $name:ident { $($(#[$fmeta:meta])* $field:ident : $ty:ty,)* }) => {
         $(#[$meta])*
-        #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, async_graphql::InputObject)]
+        #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
         #[serde(rename_all = "camelCase", deny_unknown_fields)]
-        #[graphql(name = $gql)]
         pub struct $name {
             /// Unique, URL-friendly identifier: lowercase letters, digits and hyphens, 1–80 characters.
             pub slug: String,
@@ -63,11 +56,9 @@ macro_rules! draft {
             pub website: Option<String>,
             /// Where the facts come from.
             #[serde(default)]
-            #[graphql(default)]
             pub sources: Vec<Source>,
             /// The name and description in other languages, at most one per language.
             #[serde(default, skip_serializing_if = "Vec::is_empty")]
-            #[graphql(default)]
             pub translations: Vec<Translation>,
             $($(#[$fmeta])* pub $field: $ty,)*
         }
@@ -97,7 +88,7 @@ macro_rules! draft {
 
 draft!(
     /// An organisation: a technopole, a cluster, a chamber of commerce, a business network…
-    OrganisationDraft as "CreateOrganisationInput" {
+    OrganisationDraft {
         /// What kind of organisation it is.
         kind: OrganisationKind,
         /// The city it is based in.
@@ -105,19 +96,17 @@ draft!(
         city: Option<String>,
         /// Other names, in any language: names in the other language, acronyms, former names.
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
-        #[graphql(default)]
         aliases: Vec<String>,
     }
 );
 
 draft!(
     /// A technology companies work on.
-    TechnologyDraft as "CreateTechnologyInput" {
+    TechnologyDraft {
         /// The field it belongs to.
         domain: TechnologyDomain,
         /// Other names, in any language ("fibre optique", "fiber optics").
         #[serde(default)]
-        #[graphql(default)]
         aliases: Vec<String>,
         /// Slug of the broader technology this one belongs to.
         #[serde(default)]
@@ -127,7 +116,7 @@ draft!(
 
 draft!(
     /// A support programme: mentoring, funding, acceleration…
-    ProgrammeDraft as "CreateProgrammeInput" {
+    ProgrammeDraft {
         /// What the programme offers.
         kind: ProgrammeKind,
         /// Slug of the organisation running it.
@@ -135,20 +124,16 @@ draft!(
         operator: Option<String>,
         /// Company stages the programme is open to (empty: every stage).
         #[serde(default)]
-        #[graphql(default)]
         eligible_stages: Vec<CompanyStage>,
         /// Technology domains the programme is open to: a company qualifies when one of its
         /// technologies is in one of them (empty: every domain).
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
-        #[graphql(default)]
         eligible_domains: Vec<TechnologyDomain>,
         /// Slugs of the organisations a company must be hosted by, any of them (empty: any site).
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
-        #[graphql(default)]
         eligible_sites: Vec<String>,
         /// Slugs of the organisations a company must belong to, any of them (empty: no membership required).
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
-        #[graphql(default)]
         required_memberships: Vec<String>,
         /// First day of the programme.
         #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -158,14 +143,13 @@ draft!(
         ends_on: Option<NaiveDate>,
         /// Other names, in any language: names in the other language, acronyms, former names.
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
-        #[graphql(default)]
         aliases: Vec<String>,
     }
 );
 
 draft!(
     /// A company.
-    CompanyDraft as "CreateCompanyInput" {
+    CompanyDraft {
         /// How grown-up the company is.
         stage: CompanyStage,
         /// The city it is based in.
@@ -182,19 +166,15 @@ draft!(
         site: Option<String>,
         /// Slugs of the technologies it works on.
         #[serde(default)]
-        #[graphql(default)]
         technologies: Vec<String>,
         /// Slugs of the support programmes it takes part in.
         #[serde(default)]
-        #[graphql(default)]
         programmes: Vec<String>,
         /// Slugs of the organisations it belongs to, e.g. a cluster.
         #[serde(default)]
-        #[graphql(default)]
         memberships: Vec<String>,
         /// Other names, in any language: names in the other language, acronyms, former names.
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
-        #[graphql(default)]
         aliases: Vec<String>,
     }
 );
@@ -202,21 +182,19 @@ draft!(
 draft!(
     /// A person of the ecosystem: only public professional facts from cited sources, never an
     /// e-mail address, a phone number or a home address.
-    PersonDraft as "CreatePersonInput" {
+    PersonDraft {
         /// The roles the person holds or held at organisations, most relevant first.
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
-        #[graphql(default)]
         roles: Vec<RoleDraft>,
         /// Other names, in any language: former names, usual short forms.
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
-        #[graphql(default)]
         aliases: Vec<String>,
     }
 );
 
 draft!(
     /// An event of the ecosystem: a visit, a meeting, a fair.
-    EventDraft as "CreateEventInput" {
+    EventDraft {
         /// The (first) day.
         date: NaiveDate,
         /// The last day of an event over several days.
@@ -227,23 +205,18 @@ draft!(
         site: Option<String>,
         /// Slugs of the organisations that organised it.
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
-        #[graphql(default)]
         organisers: Vec<String>,
         /// Slugs of the companies that took part.
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
-        #[graphql(default)]
         companies: Vec<String>,
         /// Slugs of the people who took part.
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
-        #[graphql(default)]
         people: Vec<String>,
         /// Slugs of the organisations that took part (besides organising it).
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
-        #[graphql(default)]
         organisations: Vec<String>,
         /// Other names, in any language.
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
-        #[graphql(default)]
         aliases: Vec<String>,
     }
 );
@@ -271,9 +244,8 @@ impl EventDraft {
 }
 
 /// A role a person holds or held at an organisation.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, async_graphql::InputObject)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-#[graphql(name = "RoleInput")]
 pub struct RoleDraft {
     /// Slug of the organisation.
     pub organisation: String,

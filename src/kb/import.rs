@@ -9,23 +9,22 @@ use entity::{
     company, company_membership, company_programme, company_technology, event, organisation, person, programme,
     technology,
 };
-use indicatif::ProgressBar;
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{ActiveValue::NotSet, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, Set};
 use sha2::{Digest, Sha256};
 
+use super::Progress;
 use super::document::{Document, Existing};
 use super::draft::{CompanyDraft, Source, Translation};
 use crate::changelog::Touched;
 use crate::error::{AppError, Result};
-use crate::search::EntityKind;
+use crate::kb::EntityKind;
 
 /// Rows per INSERT: stays under SQLite's and PostgreSQL's limits on bound parameters.
 const BATCH: usize = 1_000;
 
 /// What an import did to the entities of one kind.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, async_graphql::SimpleObject)]
-#[graphql(name = "ImportCounts")]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
 pub struct KindCounts {
     /// Entities the document added.
     pub created: usize,
@@ -38,7 +37,7 @@ pub struct KindCounts {
 }
 
 /// What an import did, kind by kind.
-#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, async_graphql::SimpleObject)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
 pub struct ImportSummary {
     /// What happened to organisations.
     pub organisations: KindCounts,
@@ -55,7 +54,6 @@ pub struct ImportSummary {
     /// Whether this was a dry run: the counts say what the import would do, and nothing was written.
     pub dry_run: bool,
     /// The entities written or deleted (`Company:12`…), for the audit line.
-    #[graphql(skip)]
     #[serde(skip)]
     pub touched: Vec<String>,
 }
@@ -287,7 +285,7 @@ pub async fn write(
     db: &impl ConnectionTrait,
     document: &Document,
     mode: Mode,
-    progress: &ProgressBar,
+    progress: &dyn Progress,
 ) -> Result<ImportSummary> {
     let now = now();
     let mut summary = ImportSummary::default();
@@ -564,7 +562,7 @@ async fn upsert<E, A>(
     rows: Vec<A>,
     slug: E::Column,
     mode: Mode,
-    progress: &ProgressBar,
+    progress: &dyn Progress,
 ) -> Result<()>
 where
     E: EntityTrait<ActiveModel = A>,

@@ -1,15 +1,17 @@
 //! The knowledge base's services: every read and write goes through here, for GraphQL and the CLI alike.
 
 pub mod advice;
+mod as_draft;
 pub mod document;
 pub mod draft;
 pub mod export;
 pub mod import;
+mod kind;
+pub mod model;
 pub mod prune;
 pub mod read;
 pub mod write;
 
-use indicatif::ProgressBar;
 use std::time::Duration;
 
 use sea_orm::{
@@ -19,12 +21,24 @@ use sea_orm::{
 
 pub use document::Document;
 pub use import::ImportSummary;
+pub use kind::EntityKind;
 
 use crate::error::{AppError, Result};
-use crate::search::{EntityKind, SearchIndex};
+use crate::search::SearchIndex;
 
 /// How long a write outside any request (the CLI) waits for the index to apply it.
 const INDEX_WAIT: Duration = Duration::from_secs(60);
+
+/// Where an import reports how far it got: a terminal's progress bar, or nothing (`&()`).
+pub trait Progress: Sync {
+    /// How many entities the import will go through.
+    fn set_length(&self, _total: u64) {}
+    /// `n` more entities done.
+    fn inc(&self, _n: u64) {}
+}
+
+/// No report.
+impl Progress for () {}
 
 /// The bundled knowledge base, loaded when `serve` starts on an empty database.
 pub const SEED: &str = include_str!("../../seed/knowledge-base.json");
@@ -46,7 +60,7 @@ pub async fn write_document(
     db: &DatabaseConnection,
     document: &Document,
     options: ImportOptions,
-    progress: &ProgressBar,
+    progress: &dyn Progress,
 ) -> Result<ImportSummary> {
     let txn = begin_write(db).await?;
     let pruned = if options.prune { prune::pruned(&txn, document).await? } else { prune::Pruned::default() };
@@ -118,7 +132,7 @@ impl Kb {
         actor: &str,
         document: &Document,
         options: ImportOptions,
-        progress: &ProgressBar,
+        progress: &dyn Progress,
     ) -> Result<ImportSummary> {
         let summary = write_document(&self.db, document, options, progress).await?;
         if !summary.dry_run {
@@ -178,7 +192,7 @@ impl Kb {
             return Ok(false);
         }
         let document = Document::parse(SEED)?;
-        self.import("seed", &document, ImportOptions::default(), &ProgressBar::hidden()).await?;
+        self.import("seed", &document, ImportOptions::default(), &()).await?;
         Ok(true)
     }
 }

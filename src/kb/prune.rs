@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use entity::{company, event, organisation, person, programme, technology};
+use entity::{Shared, company, event, organisation, person, programme, technology};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
 
@@ -11,7 +11,7 @@ use super::document::Document;
 use super::import::{ImportSummary, slug_ids};
 use crate::changelog::Touched;
 use crate::error::{Problem, Result};
-use crate::search::EntityKind;
+use crate::kb::EntityKind;
 
 /// Rows per DELETE.
 const BATCH: usize = 1_000;
@@ -102,87 +102,25 @@ pub async fn pruned(db: &impl ConnectionTrait, document: &Document) -> Result<Pr
 /// The document's references to entities the prune would delete: each one blocks the import,
 /// as a reference blocks the delete mutations, unless `force` clears them.
 pub fn blockers(document: &Document, pruned: &Pruned) -> Vec<Problem> {
+    let gone = |kind: EntityKind| match kind {
+        EntityKind::Organisation => Some(&pruned.organisations),
+        EntityKind::Technology => Some(&pruned.technologies),
+        EntityKind::Programme => Some(&pruned.programmes),
+        EntityKind::Company => Some(&pruned.companies),
+        EntityKind::Person => Some(&pruned.people),
+        EntityKind::Event => None,
+    };
     let mut problems = Vec::new();
-    let mut check = |path: String, kind: &str, slug: &String, gone: &HashMap<String, i32>| {
-        if gone.contains_key(slug) {
+    for reference in document.references() {
+        if gone(reference.kind).is_some_and(|gone| gone.contains_key(reference.slug)) {
+            let (kind, slug) = (reference.kind.as_str().to_lowercase(), reference.slug);
             problems.push(Problem {
-                path,
+                path: reference.path,
                 message: format!(
                     "{kind} {slug:?} is not in the document, so pruning deletes it; add it to the document, \
                      or force the import to clear this reference"
                 ),
             });
-        }
-    };
-    for (i, d) in document.technologies.iter().enumerate() {
-        if let Some(parent) = &d.parent {
-            check(
-                format!("{}.parent", document.path(EntityKind::Technology, i)),
-                "technology",
-                parent,
-                &pruned.technologies,
-            );
-        }
-    }
-    for (i, d) in document.programmes.iter().enumerate() {
-        if let Some(operator) = &d.operator {
-            check(
-                format!("{}.operator", document.path(EntityKind::Programme, i)),
-                "organisation",
-                operator,
-                &pruned.organisations,
-            );
-        }
-        for (j, slug) in d.eligible_sites.iter().enumerate() {
-            check(
-                format!("{}.eligibleSites[{j}]", document.path(EntityKind::Programme, i)),
-                "organisation",
-                slug,
-                &pruned.organisations,
-            );
-        }
-        for (j, slug) in d.required_memberships.iter().enumerate() {
-            let path = format!("{}.requiredMemberships[{j}]", document.path(EntityKind::Programme, i));
-            check(path, "organisation", slug, &pruned.organisations);
-        }
-    }
-    for (i, d) in document.companies.iter().enumerate() {
-        let at = document.path(EntityKind::Company, i);
-        if let Some(site) = &d.site {
-            check(format!("{at}.site"), "organisation", site, &pruned.organisations);
-        }
-        for (j, slug) in d.technologies.iter().enumerate() {
-            check(format!("{at}.technologies[{j}]"), "technology", slug, &pruned.technologies);
-        }
-        for (j, slug) in d.programmes.iter().enumerate() {
-            check(format!("{at}.programmes[{j}]"), "programme", slug, &pruned.programmes);
-        }
-        for (j, slug) in d.memberships.iter().enumerate() {
-            check(format!("{at}.memberships[{j}]"), "organisation", slug, &pruned.organisations);
-        }
-    }
-    for (i, d) in document.people.iter().enumerate() {
-        let at = document.path(EntityKind::Person, i);
-        for (j, role) in d.roles.iter().enumerate() {
-            let path = format!("{at}.roles[{j}].organisation");
-            check(path, "organisation", &role.organisation, &pruned.organisations);
-        }
-    }
-    for (i, d) in document.events.iter().enumerate() {
-        let at = document.path(EntityKind::Event, i);
-        if let Some(site) = &d.site {
-            check(format!("{at}.site"), "organisation", site, &pruned.organisations);
-        }
-        let lists = [
-            ("organisers", "organisation", &d.organisers, &pruned.organisations),
-            ("companies", "company", &d.companies, &pruned.companies),
-            ("people", "person", &d.people, &pruned.people),
-            ("organisations", "organisation", &d.organisations, &pruned.organisations),
-        ];
-        for (field, kind, slugs, gone) in lists {
-            for (j, slug) in slugs.iter().enumerate() {
-                check(format!("{at}.{field}[{j}]"), kind, slug, gone);
-            }
         }
     }
     problems
@@ -247,7 +185,7 @@ pub async fn delete(db: &impl ConnectionTrait, pruned: &Pruned, summary: &mut Im
         for chunk in ids.chunks(BATCH) {
             let delete = Query::delete()
                 .from_table(Alias::new(kind.table()))
-                .and_where(Expr::col(Alias::new("id")).is_in(chunk.iter().copied()))
+                .and_where(Expr::col(Shared::Id).is_in(chunk.iter().copied()))
                 .to_owned();
             let deleted = db.execute(&delete).await?;
             // Counted from the database: a concurrent delete may have taken a row first.

@@ -1,24 +1,25 @@
 //! Reading lists of entities: filters, orderings and pages, as plain SQL through sea-orm.
 
+pub mod batch;
 mod people_events;
 
 pub use people_events::{EventFilter, PersonFilter, events, people, roles_at};
 
-use async_graphql::{Enum, InputObject};
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::{
     CompanyStage, OrganisationKind, ProgrammeKind, TechnologyDomain, company, company_membership, company_programme,
-    company_technology, event, organisation, person, programme, technology,
+    company_technology, organisation, programme, technology,
 };
 use sea_orm::sea_query::{Expr, ExprTrait, Func, Query, SimpleExpr};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 
+use super::model::{self, Stored};
 use crate::error::{AppError, Result};
 
 /// Which companies to list: every field given must match, a list matches any of its values.
-#[derive(Clone, Debug, Default, InputObject)]
+#[derive(Clone, Debug, Default)]
 pub struct CompanyFilter {
     /// Company stages.
     pub stage: Option<Vec<CompanyStage>>,
@@ -37,7 +38,7 @@ pub struct CompanyFilter {
 }
 
 /// Which technologies to list.
-#[derive(Clone, Debug, Default, InputObject)]
+#[derive(Clone, Debug, Default)]
 pub struct TechnologyFilter {
     /// Technology domains.
     pub domain: Option<Vec<TechnologyDomain>>,
@@ -48,7 +49,7 @@ pub struct TechnologyFilter {
 }
 
 /// Which programmes to list.
-#[derive(Clone, Debug, Default, InputObject)]
+#[derive(Clone, Debug, Default)]
 pub struct ProgrammeFilter {
     /// Programme kinds.
     pub kind: Option<Vec<ProgrammeKind>>,
@@ -61,7 +62,7 @@ pub struct ProgrammeFilter {
 }
 
 /// Which organisations to list.
-#[derive(Clone, Debug, Default, InputObject)]
+#[derive(Clone, Debug, Default)]
 pub struct OrganisationFilter {
     /// Organisation kinds.
     pub kind: Option<Vec<OrganisationKind>>,
@@ -72,7 +73,7 @@ pub struct OrganisationFilter {
 }
 
 /// What a list is sorted by; ties are broken by id.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Enum)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum OrderField {
     /// Alphabetical order of names.
     #[default]
@@ -86,7 +87,7 @@ pub enum OrderField {
 }
 
 /// Which way to sort.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Enum)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum Direction {
     /// Smallest first (A to Z, oldest first).
     #[default]
@@ -96,13 +97,11 @@ pub enum Direction {
 }
 
 /// How to sort a list.
-#[derive(Clone, Copy, Debug, Default, InputObject)]
+#[derive(Clone, Copy, Debug, Default)]
 pub struct OrderBy {
     /// What to sort by (default: NAME).
-    #[graphql(default)]
     pub field: OrderField,
     /// Which way (default: ASC).
-    #[graphql(default)]
     pub direction: Direction,
 }
 
@@ -183,30 +182,30 @@ pub trait Listed {
 }
 
 macro_rules! listed {
-    ($entity:ident, $founded:expr) => {
-        listed!($entity, $founded, |_| None);
+    ($ty:ident, $founded:expr) => {
+        listed!($ty, $founded, |_| None);
     };
-    ($entity:ident, $founded:expr, $date:expr) => {
-        impl Listed for $entity::Model {
+    ($ty:ident, $founded:expr, $date:expr) => {
+        impl Listed for model::$ty {
             fn position(&self, field: OrderField) -> Position {
                 let key = match field {
-                    OrderField::Name => SortKey::Name(self.name_key.clone()),
-                    OrderField::CreatedAt => SortKey::CreatedAt(self.created_at),
+                    OrderField::Name => SortKey::Name(self.header.name_key.clone()),
+                    OrderField::CreatedAt => SortKey::CreatedAt(self.header.created_at),
                     OrderField::FoundedYear => SortKey::FoundedYear($founded(self)),
                     OrderField::Date => SortKey::Date($date(self)),
                 };
-                Position { key, id: self.id }
+                Position { key, id: self.header.id }
             }
         }
     };
 }
 
-listed!(company, |m: &company::Model| m.founded_year);
-listed!(technology, |_| None);
-listed!(programme, |_| None);
-listed!(organisation, |_| None);
-listed!(person, |_| None);
-listed!(event, |_| None, |m: &event::Model| Some(m.date));
+listed!(Company, |m: &model::Company| m.founded_year);
+listed!(Technology, |_| None);
+listed!(Programme, |_| None);
+listed!(Organisation, |_| None);
+listed!(Person, |_| None);
+listed!(Event, |_| None, |m: &model::Event| Some(m.date));
 
 /// `column` of `table` where the slug of the joined row is one of `slugs`.
 fn ids_by_slug<E: EntityTrait>(
@@ -429,16 +428,13 @@ async fn matching_cities<E: EntityTrait>(
 }
 
 /// Counts the matches, then reads the slice of them that `slice` selects.
-async fn list<E: EntityTrait>(
+async fn list<S: Stored>(
     db: &impl ConnectionTrait,
     condition: Condition,
-    sort: Sort<E::Column>,
+    sort: Sort<<S::Entity as EntityTrait>::Column>,
     slice: &Slice,
-) -> Result<Page<E::Model>>
-where
-    E::Model: Send + Sync,
-{
-    let total = E::find().filter(condition.clone()).count(db).await?;
+) -> Result<Page<S>> {
+    let total = S::Entity::find().filter(condition.clone()).count(db).await?;
     if total == 0 {
         return Ok(Page { total, rows: Vec::new(), has_previous: false, has_next: false });
     }
@@ -451,13 +447,13 @@ where
     }
     // Whether the list holds a row at or past a bound, outside the bounds.
     let outside = |at: &Position, side: Side| {
-        let query = E::find().filter(condition.clone().add(sort.beyond(at, side).not()));
+        let query = S::Entity::find().filter(condition.clone().add(sort.beyond(at, side).not()));
         async move { Ok::<_, AppError>(query.limit(1).all(db).await?.len() == 1) }
     };
 
     let (rows, has_previous, has_next) = match (slice.first, slice.last) {
         (None, Some(last)) => {
-            let mut rows = sort.order(E::find().filter(bounded), true).limit(last + 1).all(db).await?;
+            let mut rows = sort.order(S::Entity::find().filter(bounded), true).limit(last + 1).all(db).await?;
             let has_previous = rows.len() as u64 > last;
             rows.truncate(last as usize);
             rows.reverse();
@@ -469,7 +465,8 @@ where
         }
         (first, last) => {
             // One row more than asked tells whether there is a next page.
-            let mut rows = sort.order(E::find().filter(bounded), false).limit(first.map(|n| n + 1)).all(db).await?;
+            let mut rows =
+                sort.order(S::Entity::find().filter(bounded), false).limit(first.map(|n| n + 1)).all(db).await?;
             let has_next = first.is_some_and(|n| rows.len() as u64 > n);
             rows.truncate(first.map_or(rows.len(), |n| n as usize));
             let mut has_previous = match &slice.after {
@@ -485,7 +482,7 @@ where
             (rows, has_previous, has_next)
         }
     };
-    Ok(Page { total, rows, has_previous, has_next })
+    Ok(Page { total, rows: model::read_all(rows)?, has_previous, has_next })
 }
 
 fn not_for_this_kind(kind: &str, field: &str) -> AppError {
@@ -525,7 +522,7 @@ pub async fn companies(
     filter: &CompanyFilter,
     order: OrderBy,
     slice: &Slice,
-) -> Result<Page<company::Model>> {
+) -> Result<Page<model::Company>> {
     companies_within(db, Condition::all(), filter, order, slice).await
 }
 
@@ -536,7 +533,7 @@ pub async fn companies_within(
     filter: &CompanyFilter,
     order: OrderBy,
     slice: &Slice,
-) -> Result<Page<company::Model>> {
+) -> Result<Page<model::Company>> {
     use company::Column as C;
     let sort = sort(order, (C::NameKey, C::CreatedAt, C::Id), Some(C::FoundedYear), "companies")?;
     let mut filter = filter.clone();
@@ -546,7 +543,7 @@ pub async fn companies_within(
     if let Some(cities) = &filter.city {
         filter.city = Some(matching_cities::<company::Entity>(db, C::City, cities).await?);
     }
-    list::<company::Entity>(db, company_condition(&filter).add(within), sort, slice).await
+    list::<model::Company>(db, company_condition(&filter).add(within), sort, slice).await
 }
 
 pub async fn technologies(
@@ -554,10 +551,10 @@ pub async fn technologies(
     filter: &TechnologyFilter,
     order: OrderBy,
     slice: &Slice,
-) -> Result<Page<technology::Model>> {
+) -> Result<Page<model::Technology>> {
     use technology::Column as C;
     let sort = sort(order, (C::NameKey, C::CreatedAt, C::Id), None, "technologies")?;
-    list::<technology::Entity>(db, technology_condition(filter), sort, slice).await
+    list::<model::Technology>(db, technology_condition(filter), sort, slice).await
 }
 
 pub async fn programmes(
@@ -565,10 +562,10 @@ pub async fn programmes(
     filter: &ProgrammeFilter,
     order: OrderBy,
     slice: &Slice,
-) -> Result<Page<programme::Model>> {
+) -> Result<Page<model::Programme>> {
     use programme::Column as C;
     let sort = sort(order, (C::NameKey, C::CreatedAt, C::Id), None, "programmes")?;
-    list::<programme::Entity>(db, programme_condition(filter), sort, slice).await
+    list::<model::Programme>(db, programme_condition(filter), sort, slice).await
 }
 
 pub async fn organisations(
@@ -576,12 +573,12 @@ pub async fn organisations(
     filter: &OrganisationFilter,
     order: OrderBy,
     slice: &Slice,
-) -> Result<Page<organisation::Model>> {
+) -> Result<Page<model::Organisation>> {
     use organisation::Column as C;
     let sort = sort(order, (C::NameKey, C::CreatedAt, C::Id), None, "organisations")?;
     let mut filter = filter.clone();
     if let Some(cities) = &filter.city {
         filter.city = Some(matching_cities::<organisation::Entity>(db, C::City, cities).await?);
     }
-    list::<organisation::Entity>(db, organisation_condition(&filter), sort, slice).await
+    list::<model::Organisation>(db, organisation_condition(&filter), sort, slice).await
 }

@@ -5,23 +5,21 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use entity::{
-    company, company_membership, company_programme, company_technology, event, event_company, event_organisation,
-    event_organiser, event_person, organisation, person, person_role, programme, technology,
+    Shared, company, company_membership, company_programme, company_technology, event, event_company,
+    event_organisation, event_organiser, event_person, organisation, person, programme, technology,
 };
-use indicatif::ProgressBar;
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
-use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter, QuerySelect};
 
 use super::document::Document;
 use super::draft::{CompanyDraft, EventDraft, OrganisationDraft, PersonDraft, ProgrammeDraft, TechnologyDraft};
-use super::export::{
-    company_draft, event_draft, ids, organisation_draft, person_draft, programme_draft, technology_draft,
-};
 use super::import::{self, Mode};
+use super::read::batch;
 use super::{Kb, begin_write};
+use super::{as_draft, model};
 use crate::changelog::{self, Touched};
 use crate::error::{AppError, Problem, Result};
-use crate::search::EntityKind;
+use crate::kb::EntityKind;
 
 /// A kind of entity as the write services see it: its draft, its table, its place in a document.
 pub trait Kind: Clone + Send + Sync + Sized + 'static {
@@ -34,15 +32,22 @@ pub trait Kind: Clone + Send + Sync + Sized + 'static {
     fn load(db: &DatabaseTransaction, id: i32) -> impl Future<Output = Result<Option<Self>>> + Send;
 }
 
-/// Slug of the entity `id` of table `E`, if any.
-async fn slug_of<E: EntityTrait>(
-    db: &impl ConnectionTrait,
-    id_col: E::Column,
-    slug_col: E::Column,
-    id: Option<i32>,
-) -> Result<Option<String>> {
+/// Slug of the entity `id` of `kind`, if any.
+async fn slug_of(db: &impl ConnectionTrait, kind: EntityKind, id: Option<i32>) -> Result<Option<String>> {
     let Some(id) = id else { return Ok(None) };
-    Ok(E::find().select_only().column(slug_col).filter(id_col.eq(id)).into_tuple().one(db).await?)
+    batch::slug_of(db, kind, id).await
+}
+
+/// The slugs of the organisations among `ids`, by id.
+async fn organisation_slugs(db: &impl ConnectionTrait, ids: Vec<i32>) -> Result<HashMap<i32, String>> {
+    let rows = organisation::Entity::find()
+        .select_only()
+        .columns([organisation::Column::Id, organisation::Column::Slug])
+        .filter(organisation::Column::Id.is_in(ids))
+        .into_tuple::<(i32, String)>()
+        .all(db)
+        .await?;
+    Ok(rows.into_iter().collect())
 }
 
 impl Kind for OrganisationDraft {
@@ -57,7 +62,7 @@ impl Kind for OrganisationDraft {
     }
 
     async fn load(db: &DatabaseTransaction, id: i32) -> Result<Option<Self>> {
-        Ok(organisation::Entity::find_by_id(id).one(db).await?.map(organisation_draft))
+        Ok(batch::by_id(db, id).await?.map(as_draft::organisation))
     }
 }
 
@@ -73,10 +78,9 @@ impl Kind for TechnologyDraft {
     }
 
     async fn load(db: &DatabaseTransaction, id: i32) -> Result<Option<Self>> {
-        let Some(m) = technology::Entity::find_by_id(id).one(db).await? else { return Ok(None) };
-        let parent =
-            slug_of::<technology::Entity>(db, technology::Column::Id, technology::Column::Slug, m.parent_id).await?;
-        Ok(Some(technology_draft(m, parent)))
+        let Some(m) = batch::by_id::<model::Technology>(db, id).await? else { return Ok(None) };
+        let parent = slug_of(db, EntityKind::Technology, m.parent_id).await?;
+        Ok(Some(as_draft::technology(m, parent)))
     }
 }
 
@@ -92,21 +96,11 @@ impl Kind for ProgrammeDraft {
     }
 
     async fn load(db: &DatabaseTransaction, id: i32) -> Result<Option<Self>> {
-        let Some(m) = programme::Entity::find_by_id(id).one(db).await? else { return Ok(None) };
-        let operator =
-            slug_of::<organisation::Entity>(db, organisation::Column::Id, organisation::Column::Slug, m.operator_id)
-                .await?;
-        let named = ids(&m.eligible_site_ids).into_iter().chain(ids(&m.required_membership_ids));
-        let org_slugs: HashMap<i32, String> = organisation::Entity::find()
-            .select_only()
-            .columns([organisation::Column::Id, organisation::Column::Slug])
-            .filter(organisation::Column::Id.is_in(named))
-            .into_tuple()
-            .all(db)
-            .await?
-            .into_iter()
-            .collect();
-        Ok(Some(programme_draft(m, operator, &org_slugs)))
+        let Some(m) = batch::by_id::<model::Programme>(db, id).await? else { return Ok(None) };
+        let operator = slug_of(db, EntityKind::Organisation, m.operator_id).await?;
+        let named = m.eligible_site_ids.iter().chain(&m.required_membership_ids).copied().collect();
+        let org_slugs = organisation_slugs(db, named).await?;
+        Ok(Some(as_draft::programme(m, operator, &org_slugs)))
     }
 }
 
@@ -122,9 +116,8 @@ impl Kind for CompanyDraft {
     }
 
     async fn load(db: &DatabaseTransaction, id: i32) -> Result<Option<Self>> {
-        let Some(m) = company::Entity::find_by_id(id).one(db).await? else { return Ok(None) };
-        let site = slug_of::<organisation::Entity>(db, organisation::Column::Id, organisation::Column::Slug, m.site_id)
-            .await?;
+        let Some(m) = batch::by_id::<model::Company>(db, id).await? else { return Ok(None) };
+        let site = slug_of(db, EntityKind::Organisation, m.site_id).await?;
         let technologies = linked_slugs::<technology::Entity, _>(
             db,
             (technology::Column::Id, technology::Column::Slug),
@@ -146,7 +139,7 @@ impl Kind for CompanyDraft {
             id,
         )
         .await?;
-        Ok(Some(company_draft(m, site, technologies, programmes, memberships)))
+        Ok(Some(as_draft::company(m, site, [technologies, programmes, memberships])))
     }
 }
 
@@ -162,23 +155,10 @@ impl Kind for PersonDraft {
     }
 
     async fn load(db: &DatabaseTransaction, id: i32) -> Result<Option<Self>> {
-        let Some(m) = person::Entity::find_by_id(id).one(db).await? else { return Ok(None) };
-        let roles = person_role::Entity::find()
-            .filter(person_role::Column::PersonId.eq(id))
-            .order_by_asc(person_role::Column::Position)
-            .all(db)
-            .await?;
-        let org_ids: Vec<i32> = roles.iter().map(|r| r.organisation_id).collect();
-        let org_slugs = organisation::Entity::find()
-            .select_only()
-            .columns([organisation::Column::Id, organisation::Column::Slug])
-            .filter(organisation::Column::Id.is_in(org_ids))
-            .into_tuple::<(i32, String)>()
-            .all(db)
-            .await?
-            .into_iter()
-            .collect();
-        Ok(Some(person_draft(m, roles, &org_slugs)))
+        let Some(m) = batch::by_id::<model::Person>(db, id).await? else { return Ok(None) };
+        let roles = batch::roles_of(db, &[id]).await?.remove(&id).unwrap_or_default();
+        let org_slugs = organisation_slugs(db, roles.iter().map(|r| r.organisation_id).collect()).await?;
+        Ok(Some(as_draft::person(m, roles, &org_slugs)))
     }
 }
 
@@ -194,9 +174,8 @@ impl Kind for EventDraft {
     }
 
     async fn load(db: &DatabaseTransaction, id: i32) -> Result<Option<Self>> {
-        let Some(m) = event::Entity::find_by_id(id).one(db).await? else { return Ok(None) };
-        let site = slug_of::<organisation::Entity>(db, organisation::Column::Id, organisation::Column::Slug, m.site_id)
-            .await?;
+        let Some(m) = batch::by_id::<model::Event>(db, id).await? else { return Ok(None) };
+        let site = slug_of(db, EntityKind::Organisation, m.site_id).await?;
         let orgs = (organisation::Column::Id, organisation::Column::Slug);
         let organisers = linked_slugs::<organisation::Entity, _>(
             db,
@@ -226,7 +205,7 @@ impl Kind for EventDraft {
             id,
         )
         .await?;
-        Ok(Some(event_draft(m, site, [organisers, companies, people, organisations])))
+        Ok(Some(as_draft::event(m, site, [organisers, companies, people, organisations])))
     }
 }
 
@@ -263,9 +242,9 @@ fn slug_taken(slug: &str) -> AppError {
 /// The id of the entity of kind `D` with this slug.
 async fn id_of<D: Kind>(db: &impl ConnectionTrait, slug: &str) -> Result<Option<i32>> {
     let query = Query::select()
-        .column(Alias::new("id"))
+        .column(Shared::Id)
         .from(Alias::new(D::KIND.table()))
-        .and_where(Expr::col(Alias::new("slug")).eq(slug))
+        .and_where(Expr::col(Shared::Slug).eq(slug))
         .to_owned();
     let row = db.query_one(&query).await?;
     Ok(match row {
@@ -279,8 +258,8 @@ async fn id_of<D: Kind>(db: &impl ConnectionTrait, slug: &str) -> Result<Option<
 async fn lock_row(db: &impl ConnectionTrait, table: &str, id: i32) -> Result<bool> {
     let update = Query::update()
         .table(Alias::new(table))
-        .value(Alias::new("id"), Expr::col(Alias::new("id")))
-        .and_where(Expr::col(Alias::new("id")).eq(id))
+        .value(Shared::Id, Expr::col(Shared::Id))
+        .and_where(Expr::col(Shared::Id).eq(id))
         .to_owned();
     Ok(db.execute(&update).await?.rows_affected() > 0)
 }
@@ -288,6 +267,25 @@ async fn lock_row(db: &impl ConnectionTrait, table: &str, id: i32) -> Result<boo
 /// The audit line of a committed write: who, what, which entity.
 fn audit(actor: &str, action: &str, kind: EntityKind, id: i32) {
     tracing::info!(target: "pepite::audit", actor, action, kind = kind.as_str(), id, "write");
+}
+
+/// A relation of a company that a link adds or removes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CompanyLink {
+    Technology,
+    Programme,
+    Membership,
+}
+
+impl CompanyLink {
+    /// The kind of entity at the other end.
+    pub fn kind(self) -> EntityKind {
+        match self {
+            CompanyLink::Technology => EntityKind::Technology,
+            CompanyLink::Programme => EntityKind::Programme,
+            CompanyLink::Membership => EntityKind::Organisation,
+        }
+    }
 }
 
 fn not_found(kind: EntityKind) -> AppError {
@@ -305,7 +303,7 @@ impl Kb {
         if id_of::<D>(&txn, &slug).await?.is_some() {
             return Err(slug_taken(&slug));
         }
-        import::write(&txn, &document, Mode::Create, &ProgressBar::hidden()).await?;
+        import::write(&txn, &document, Mode::Create, &()).await?;
         let id = id_of::<D>(&txn, &slug).await?.ok_or_else(|| AppError::Internal("created row not found".into()))?;
         self.commit(txn).await?;
         audit(actor, "create", D::KIND, id);
@@ -349,15 +347,35 @@ impl Kb {
             }
             let rename = Query::update()
                 .table(Alias::new(D::KIND.table()))
-                .value(Alias::new("slug"), slug.clone())
-                .and_where(Expr::col(Alias::new("id")).eq(id))
+                .value(Shared::Slug, slug.clone())
+                .and_where(Expr::col(Shared::Id).eq(id))
                 .to_owned();
             txn.execute(&rename).await?;
         }
-        import::write(&txn, &document, Mode::Upsert, &ProgressBar::hidden()).await?;
+        import::write(&txn, &document, Mode::Upsert, &()).await?;
         self.commit(txn).await?;
         audit(actor, "update", D::KIND, id);
         Ok(())
+    }
+
+    /// Adds or removes one link of a company (seen from both sides: it is one row), through
+    /// [`Kb::update`]. Says `false`, writing nothing, when `other` is no entity of the link's kind.
+    pub async fn relink(&self, actor: &str, company: i32, link: CompanyLink, other: i32, add: bool) -> Result<bool> {
+        let Some(slug) = super::read::batch::slug_of(&self.db, link.kind(), other).await? else { return Ok(false) };
+        self.update::<CompanyDraft>(actor, company, None, |draft| {
+            let list = match link {
+                CompanyLink::Technology => &mut draft.technologies,
+                CompanyLink::Programme => &mut draft.programmes,
+                CompanyLink::Membership => &mut draft.memberships,
+            };
+            list.retain(|s| s != &slug);
+            if add {
+                list.push(slug);
+            }
+            Ok(())
+        })
+        .await?;
+        Ok(true)
     }
 
     /// Deletes an entity. Links to it go with it; a technology's children move up to its parent;
@@ -374,9 +392,9 @@ impl Kb {
         let slug: String = txn
             .query_one(
                 &Query::select()
-                    .column(Alias::new("slug"))
+                    .column(Shared::Slug)
                     .from(Alias::new(table))
-                    .and_where(Expr::col(Alias::new("id")).eq(id))
+                    .and_where(Expr::col(Shared::Id).eq(id))
                     .to_owned(),
             )
             .await?
@@ -384,89 +402,11 @@ impl Kb {
             .transpose()?
             .ok_or_else(|| not_found(kind))?;
         match kind {
-            EntityKind::Technology => {
-                let parent: Option<Option<i32>> = technology::Entity::find_by_id(id)
-                    .select_only()
-                    .column(technology::Column::ParentId)
-                    .into_tuple()
-                    .one(&txn)
-                    .await?;
-                let children: Vec<i32> = technology::Entity::find()
-                    .select_only()
-                    .column(technology::Column::Id)
-                    .filter(technology::Column::ParentId.eq(id))
-                    .into_tuple()
-                    .all(&txn)
-                    .await?;
-                changes.extend(children.iter().map(|&child| (EntityKind::Technology, child)));
-                technology::Entity::update_many()
-                    .col_expr(technology::Column::ParentId, Expr::value(parent.flatten()))
-                    .filter(technology::Column::ParentId.eq(id))
-                    .exec(&txn)
-                    .await?;
-            }
-            EntityKind::Organisation => {
-                let hosted: Vec<i32> = company::Entity::find()
-                    .select_only()
-                    .column(company::Column::Id)
-                    .filter(company::Column::SiteId.eq(id))
-                    .into_tuple()
-                    .all(&txn)
-                    .await?;
-                let operated: Vec<i32> = programme::Entity::find()
-                    .select_only()
-                    .column(programme::Column::Id)
-                    .filter(programme::Column::OperatorId.eq(id))
-                    .into_tuple()
-                    .all(&txn)
-                    .await?;
-                let sited: Vec<i32> = event::Entity::find()
-                    .select_only()
-                    .column(event::Column::Id)
-                    .filter(event::Column::SiteId.eq(id))
-                    .into_tuple()
-                    .all(&txn)
-                    .await?;
-                let criteria = programmes_naming(&txn, id).await?;
-                if !force && (!hosted.is_empty() || !operated.is_empty() || !sited.is_empty() || !criteria.is_empty()) {
-                    let events = if sited.is_empty() { String::new() } else { format!(" and {} events", sited.len()) };
-                    let mut message =
-                        format!("it hosts {} companies{events} and runs {} programmes", hosted.len(), operated.len());
-                    if !criteria.is_empty() {
-                        message.push_str(&format!(", and {} programmes name it in their criteria", criteria.len()));
-                    }
-                    message.push_str("; delete with `force: true` to clear those references");
-                    return Err(AppError::Conflict { message, field: Some("force".into()) });
-                }
-                event::Entity::update_many()
-                    .col_expr(event::Column::SiteId, Expr::value(Option::<i32>::None))
-                    .filter(event::Column::SiteId.eq(id))
-                    .exec(&txn)
-                    .await?;
-                for (programme, sites, memberships) in &criteria {
-                    programme::Entity::update_many()
-                        .col_expr(programme::Column::EligibleSiteIds, Expr::value(serde_json::json!(sites)))
-                        .col_expr(programme::Column::RequiredMembershipIds, Expr::value(serde_json::json!(memberships)))
-                        .filter(programme::Column::Id.eq(*programme))
-                        .exec(&txn)
-                        .await?;
-                }
-                changes.extend(criteria.iter().map(|(programme, _, _)| (EntityKind::Programme, *programme)));
-                company::Entity::update_many()
-                    .col_expr(company::Column::SiteId, Expr::value(Option::<i32>::None))
-                    .filter(company::Column::SiteId.eq(id))
-                    .exec(&txn)
-                    .await?;
-                programme::Entity::update_many()
-                    .col_expr(programme::Column::OperatorId, Expr::value(Option::<i32>::None))
-                    .filter(programme::Column::OperatorId.eq(id))
-                    .exec(&txn)
-                    .await?;
-            }
+            EntityKind::Technology => changes.extend(reparent_children(&txn, id).await?),
+            EntityKind::Organisation => changes.extend(release_organisation(&txn, id, force).await?),
             EntityKind::Company | EntityKind::Programme | EntityKind::Person | EntityKind::Event => {}
         }
-        let delete =
-            Query::delete().from_table(Alias::new(table)).and_where(Expr::col(Alias::new("id")).eq(id)).to_owned();
+        let delete = Query::delete().from_table(Alias::new(table)).and_where(Expr::col(Shared::Id).eq(id)).to_owned();
         txn.execute(&delete).await?;
         let touched = changes.into_iter().map(|(kind, id)| Touched::Affected(kind, id));
         changelog::record(&txn, touched.chain([Touched::Deleted(kind, id, slug)])).await?;
@@ -474,6 +414,82 @@ impl Kb {
         audit(actor, "delete", kind, id);
         Ok(())
     }
+}
+
+/// Moves the children of technology `id` up to its parent; returns them (their documents change).
+async fn reparent_children(txn: &DatabaseTransaction, id: i32) -> Result<Vec<(EntityKind, i32)>> {
+    let parent: Option<Option<i32>> = technology::Entity::find_by_id(id)
+        .select_only()
+        .column(technology::Column::ParentId)
+        .into_tuple()
+        .one(txn)
+        .await?;
+    let children: Vec<i32> = technology::Entity::find()
+        .select_only()
+        .column(technology::Column::Id)
+        .filter(technology::Column::ParentId.eq(id))
+        .into_tuple()
+        .all(txn)
+        .await?;
+    technology::Entity::update_many()
+        .col_expr(technology::Column::ParentId, Expr::value(parent.flatten()))
+        .filter(technology::Column::ParentId.eq(id))
+        .exec(txn)
+        .await?;
+    Ok(children.into_iter().map(|child| (EntityKind::Technology, child)).collect())
+}
+
+/// The ids of the rows of `E` whose `column` is `id`.
+async fn ids_where<E: EntityTrait>(
+    txn: &DatabaseTransaction,
+    (id_col, column): (E::Column, E::Column),
+    id: i32,
+) -> Result<Vec<i32>> {
+    Ok(E::find().select_only().column(id_col).filter(column.eq(id)).into_tuple().all(txn).await?)
+}
+
+/// Clears the references to organisation `id` (host site, operator, event site, programme
+/// criteria) when `force`, refuses with `CONFLICT` otherwise; returns the programmes whose
+/// criteria changed.
+async fn release_organisation(txn: &DatabaseTransaction, id: i32, force: bool) -> Result<Vec<(EntityKind, i32)>> {
+    let hosted = ids_where::<company::Entity>(txn, (company::Column::Id, company::Column::SiteId), id).await?;
+    let operated =
+        ids_where::<programme::Entity>(txn, (programme::Column::Id, programme::Column::OperatorId), id).await?;
+    let sited = ids_where::<event::Entity>(txn, (event::Column::Id, event::Column::SiteId), id).await?;
+    let criteria = programmes_naming(txn, id).await?;
+    if !force && (!hosted.is_empty() || !operated.is_empty() || !sited.is_empty() || !criteria.is_empty()) {
+        let events = if sited.is_empty() { String::new() } else { format!(" and {} events", sited.len()) };
+        let mut message = format!("it hosts {} companies{events} and runs {} programmes", hosted.len(), operated.len());
+        if !criteria.is_empty() {
+            message.push_str(&format!(", and {} programmes name it in their criteria", criteria.len()));
+        }
+        message.push_str("; delete with `force: true` to clear those references");
+        return Err(AppError::Conflict { message, field: Some("force".into()) });
+    }
+    event::Entity::update_many()
+        .col_expr(event::Column::SiteId, Expr::value(Option::<i32>::None))
+        .filter(event::Column::SiteId.eq(id))
+        .exec(txn)
+        .await?;
+    for (programme, sites, memberships) in &criteria {
+        programme::Entity::update_many()
+            .col_expr(programme::Column::EligibleSiteIds, Expr::value(serde_json::json!(sites)))
+            .col_expr(programme::Column::RequiredMembershipIds, Expr::value(serde_json::json!(memberships)))
+            .filter(programme::Column::Id.eq(*programme))
+            .exec(txn)
+            .await?;
+    }
+    company::Entity::update_many()
+        .col_expr(company::Column::SiteId, Expr::value(Option::<i32>::None))
+        .filter(company::Column::SiteId.eq(id))
+        .exec(txn)
+        .await?;
+    programme::Entity::update_many()
+        .col_expr(programme::Column::OperatorId, Expr::value(Option::<i32>::None))
+        .filter(programme::Column::OperatorId.eq(id))
+        .exec(txn)
+        .await?;
+    Ok(criteria.iter().map(|(programme, _, _)| (EntityKind::Programme, *programme)).collect())
 }
 
 /// The programmes whose eligible sites or required memberships name organisation `id`, each
@@ -486,24 +502,23 @@ async fn programmes_naming(db: &impl ConnectionTrait, id: i32) -> Result<Vec<(i3
         .into_tuple()
         .all(db)
         .await?;
-    Ok(rows
-        .into_iter()
-        .filter_map(|(programme, sites, memberships)| {
-            let (sites, memberships) = (ids(&sites), ids(&memberships));
-            if !sites.contains(&id) && !memberships.contains(&id) {
-                return None;
-            }
-            let without = |list: Vec<i32>| list.into_iter().filter(|&other| other != id).collect::<Vec<i32>>();
-            Some((programme, without(sites), without(memberships)))
-        })
-        .collect())
+    let without = |list: Vec<i32>| list.into_iter().filter(|&other| other != id).collect::<Vec<i32>>();
+    let mut naming = Vec::new();
+    for (programme, sites, memberships) in rows {
+        let sites: Vec<i32> = model::decode(sites, "programme", programme, "eligible_site_ids")?;
+        let memberships: Vec<i32> = model::decode(memberships, "programme", programme, "required_membership_ids")?;
+        if sites.contains(&id) || memberships.contains(&id) {
+            naming.push((programme, without(sites), without(memberships)));
+        }
+    }
+    Ok(naming)
 }
 
 async fn updated_at(db: &impl ConnectionTrait, table: &str, id: i32) -> Result<DateTime<Utc>> {
     let query = Query::select()
-        .column(Alias::new("updated_at"))
+        .column(Shared::UpdatedAt)
         .from(Alias::new(table))
-        .and_where(Expr::col(Alias::new("id")).eq(id))
+        .and_where(Expr::col(Shared::Id).eq(id))
         .to_owned();
     let row = db.query_one(&query).await?.ok_or_else(|| AppError::NotFound("no such record".into()))?;
     Ok(row.try_get::<DateTime<Utc>>("", "updated_at")?)

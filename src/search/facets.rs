@@ -2,13 +2,12 @@
 
 use std::collections::HashMap;
 
-use async_graphql::SimpleObject;
 use tantivy::collector::{Collector, SegmentCollector};
 use tantivy::columnar::StrColumn;
 use tantivy::{DocId, Score, SegmentReader};
 
 /// One value of a facet and how many matches have it.
-#[derive(Clone, Debug, PartialEq, Eq, SimpleObject)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FacetValue {
     /// The value, e.g. `ENERGY` or `Marseille`.
     pub value: String,
@@ -19,7 +18,7 @@ pub struct FacetValue {
 /// Counts over every match of a search, not only the page shown. A facet's counts ignore the
 /// filter on that same facet (so the other values stay visible), and only the facets selected
 /// in the query are computed.
-#[derive(Clone, Debug, Default, PartialEq, SimpleObject)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Facets {
     /// Matches by entity kind (COMPANY, TECHNOLOGY, PROGRAMME, ORGANISATION, PERSON, EVENT), ignoring `kinds`.
     pub kind: Vec<FacetValue>,

@@ -3,8 +3,6 @@
 //! Matching mirrors the query: the same folded word, the same stem in French or English,
 //! a word within the typo budget, or the last word as a prefix.
 
-use async_graphql::SimpleObject;
-
 use super::analyzer::Analyzers;
 use super::expand::{typo_budget, typos};
 
@@ -12,7 +10,7 @@ use super::expand::{typo_budget, typos};
 const SNIPPET_CHARS: usize = 200;
 
 /// A piece of a matched field.
-#[derive(Clone, Debug, PartialEq, Eq, SimpleObject)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Highlight {
     /// `name`, `aliases`, `description`, or `related` (names of linked entities).
     pub field: String,

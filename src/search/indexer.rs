@@ -24,9 +24,10 @@ use tokio::sync::{Notify, mpsc, oneshot, watch};
 
 use super::schema::{self, Fields, SCHEMA_VERSION};
 use super::source::{self, SearchDoc};
-use super::{EntityKind, analyzer, vocabulary, words};
+use super::{analyzer, vocabulary, words};
 use crate::changelog;
 use crate::error::{AppError, Result, panic_message};
+use crate::kb::EntityKind;
 
 /// Entities read from the database per step of a rebuild.
 const REBUILD_PAGE: u64 = 5_000;

@@ -8,10 +8,11 @@ use tantivy::collector::TopDocs;
 use tantivy::query::{BooleanQuery, ConstScoreQuery, Occur, Query, TermQuery};
 use tantivy::schema::{IndexRecordOption, Value};
 
+use super::SearchIndex;
 use super::indexer::{bounded, key};
 use super::plan::term;
-use super::{EntityKind, SearchIndex};
 use crate::error::Result;
+use crate::kb::EntityKind;
 
 /// A term a candidate may share with the company, and what sharing it is worth.
 #[derive(Clone, Debug, PartialEq)]

@@ -4,7 +4,6 @@
 //! term dictionaries, hyphenated words whole and in parts) into clauses that [`RankQuery`] orders
 //! by the ranking rules; the matching strategy decides how many words a result must have.
 
-use async_graphql::{Enum, InputObject, SimpleObject};
 use entity::{CompanyStage, ProgrammeKind, TechnologyDomain};
 use tantivy::collector::{Count, TopDocs};
 use tantivy::query::{
@@ -13,6 +12,7 @@ use tantivy::query::{
 use tantivy::schema::{Field, IndexRecordOption, OwnedValue, Value};
 use tantivy::{DocAddress, Order, Score, Searcher, TantivyDocument};
 
+use super::SearchIndex;
 use super::analyzer::Analyzers;
 use super::expand;
 pub use super::facets::Facet;
@@ -26,11 +26,11 @@ use super::rank;
 use super::schema::Fields;
 pub use super::words::sort_name;
 use super::words::{MAX_WORDS, parse};
-use super::{EntityKind, SearchIndex};
 use crate::error::{AppError, Result};
+use crate::kb::EntityKind;
 
 /// How many of the query's words a result must match.
-#[derive(Enum, Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum MatchingStrategy {
     /// Only results with every word.
     All,
@@ -43,7 +43,7 @@ pub enum MatchingStrategy {
 }
 
 /// Narrows a search to entities with these facet values: any value of a list, every list given.
-#[derive(Clone, Debug, Default, InputObject)]
+#[derive(Clone, Debug, Default)]
 pub struct SearchFilter {
     /// Technology domains (of a technology, or of a company's technologies).
     pub domain: Option<Vec<TechnologyDomain>>,
@@ -83,7 +83,7 @@ pub struct Found {
 }
 
 /// A name to complete a search box with.
-#[derive(Clone, Debug, SimpleObject)]
+#[derive(Clone, Debug)]
 pub struct Suggestion {
     /// The entity's name.
     pub name: String,

@@ -8,8 +8,8 @@ use entity::{
 };
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
-use super::EntityKind;
 use crate::error::Result;
+use crate::kb::EntityKind;
 
 /// One entity as the index sees it.
 #[derive(Clone, Debug, Default)]

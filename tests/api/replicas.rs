@@ -6,7 +6,8 @@ use std::time::{Duration, Instant};
 use entity::change;
 use pepite::changelog::{self, Operation, Touched};
 use pepite::config::Settings;
-use pepite::search::{EntityKind, Following, SearchIndex};
+use pepite::kb::EntityKind;
+use pepite::search::{Following, SearchIndex};
 use sea_orm::{ColumnTrait, Database, EntityTrait, QueryFilter, QueryOrder, TransactionTrait};
 use serde_json::{Value, json};
 

@@ -1,6 +1,5 @@
 //! Which aids: whether a company meets each criterion of a programme, and why.
 
-use async_graphql::{Enum, SimpleObject};
 use chrono::NaiveDate;
 use entity::{CompanyStage, TechnologyDomain, company, company_membership, company_technology, programme, technology};
 use sea_orm::sea_query::Query;
@@ -8,10 +7,10 @@ use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait};
 
 use super::{Named, Profile, Taxonomy, join, organisations_named, profile, taxonomy};
 use crate::error::Result;
-use crate::kb::export::ids;
+use crate::kb::{model, read};
 
 /// A criterion a programme may set.
-#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum EligibilityCriterion {
     /// The company's stage must be one of `eligibleStages`.
     Stage,
@@ -26,7 +25,7 @@ pub enum EligibilityCriterion {
 }
 
 /// One criterion of a programme, checked for one company.
-#[derive(SimpleObject, Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Criterion {
     /// Which criterion.
     pub name: EligibilityCriterion,
@@ -50,12 +49,11 @@ pub struct Criteria {
 
 impl Criteria {
     /// The criteria stored on a programme; `orgs` holds at least the organisations they name.
-    pub fn of(m: &programme::Model, orgs: &std::collections::HashMap<i32, Named>) -> Criteria {
-        let named =
-            |value: &serde_json::Value| ids(value).into_iter().filter_map(|id| orgs.get(&id).cloned()).collect();
+    pub fn of(m: &model::Programme, orgs: &std::collections::HashMap<i32, Named>) -> Criteria {
+        let named = |ids: &[i32]| ids.iter().filter_map(|id| orgs.get(id).cloned()).collect();
         Criteria {
-            stages: serde_json::from_value(m.eligible_stages.clone()).unwrap_or_default(),
-            domains: serde_json::from_value(m.eligible_domains.clone()).unwrap_or_default(),
+            stages: m.eligible_stages.clone(),
+            domains: m.eligible_domains.clone(),
             sites: named(&m.eligible_site_ids),
             memberships: named(&m.required_membership_ids),
             starts_on: m.starts_on,
@@ -67,10 +65,21 @@ impl Criteria {
 /// Checks every criterion of a programme for a company, in a fixed order: stage, domain, site,
 /// membership, dates.
 pub fn assess(company: &Profile, taxonomy: &Taxonomy, criteria: &Criteria, today: NaiveDate) -> Vec<Criterion> {
-    let names = |list: &[Named]| list.iter().map(|n| n.name.clone()).collect::<Vec<_>>();
-    let mut out = Vec::with_capacity(5);
+    vec![
+        stage(company, criteria),
+        domain(company, taxonomy, criteria),
+        site(company, criteria),
+        membership(company, criteria),
+        dates(criteria, today),
+    ]
+}
 
-    out.push(if criteria.stages.is_empty() {
+fn names(list: &[Named]) -> Vec<String> {
+    list.iter().map(|n| n.name.clone()).collect()
+}
+
+fn stage(company: &Profile, criteria: &Criteria) -> Criterion {
+    if criteria.stages.is_empty() {
         Criterion { name: EligibilityCriterion::Stage, met: true, detail: "open to every stage".into() }
     } else {
         let open: Vec<String> = criteria.stages.iter().map(|s| s.as_str().to_string()).collect();
@@ -79,9 +88,11 @@ pub fn assess(company: &Profile, taxonomy: &Taxonomy, criteria: &Criteria, today
             met: criteria.stages.contains(&company.stage),
             detail: format!("open to {}; this company is {}", join(&open, "and"), company.stage.as_str()),
         }
-    });
+    }
+}
 
-    out.push(if criteria.domains.is_empty() {
+fn domain(company: &Profile, taxonomy: &Taxonomy, criteria: &Criteria) -> Criterion {
+    if criteria.domains.is_empty() {
         Criterion { name: EligibilityCriterion::Domain, met: true, detail: "open to every technology domain".into() }
     } else {
         let open: Vec<String> = criteria.domains.iter().map(|d| d.as_str().to_string()).collect();
@@ -102,9 +113,11 @@ pub fn assess(company: &Profile, taxonomy: &Taxonomy, criteria: &Criteria, today
             met: !matching.is_empty(),
             detail: format!("open to {}; {has}", join(&open, "and")),
         }
-    });
+    }
+}
 
-    out.push(if criteria.sites.is_empty() {
+fn site(company: &Profile, criteria: &Criteria) -> Criterion {
+    if criteria.sites.is_empty() {
         Criterion { name: EligibilityCriterion::Site, met: true, detail: "open to companies on any site".into() }
     } else {
         let met = company.site.as_ref().is_some_and(|site| criteria.sites.iter().any(|s| s.id == site.id));
@@ -117,9 +130,11 @@ pub fn assess(company: &Profile, taxonomy: &Taxonomy, criteria: &Criteria, today
             met,
             detail: format!("open to companies hosted by {}; {has}", join(&names(&criteria.sites), "or")),
         }
-    });
+    }
+}
 
-    out.push(if criteria.memberships.is_empty() {
+fn membership(company: &Profile, criteria: &Criteria) -> Criterion {
+    if criteria.memberships.is_empty() {
         Criterion { name: EligibilityCriterion::Membership, met: true, detail: "no membership required".into() }
     } else {
         let held: Vec<String> = company
@@ -142,9 +157,11 @@ pub fn assess(company: &Profile, taxonomy: &Taxonomy, criteria: &Criteria, today
             met: !held.is_empty(),
             detail: format!("open to members of {}; {has}", join(&names(&criteria.memberships), "or")),
         }
-    });
+    }
+}
 
-    out.push(match (criteria.starts_on, criteria.ends_on) {
+fn dates(criteria: &Criteria, today: NaiveDate) -> Criterion {
+    match (criteria.starts_on, criteria.ends_on) {
         (_, Some(ends)) if ends < today => {
             Criterion { name: EligibilityCriterion::Dates, met: false, detail: format!("ended on {ends}") }
         }
@@ -160,14 +177,13 @@ pub fn assess(company: &Profile, taxonomy: &Taxonomy, criteria: &Criteria, today
             Criterion { name: EligibilityCriterion::Dates, met: true, detail: format!("runs until {ends}") }
         }
         (_, None) => Criterion { name: EligibilityCriterion::Dates, met: true, detail: "has no end date".into() },
-    });
-    out
+    }
 }
 
 /// Whether a company may join a programme, criterion by criterion.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Eligibility {
-    pub programme: programme::Model,
+    pub programme: model::Programme,
     /// Every criterion is met.
     pub eligible: bool,
     /// The company takes part in the programme already.
@@ -188,8 +204,8 @@ pub fn rank(list: &mut [Eligibility]) {
         b.eligible
             .cmp(&a.eligible)
             .then(a.missing().cmp(&b.missing()))
-            .then_with(|| a.programme.name_key.cmp(&b.programme.name_key))
-            .then(a.programme.id.cmp(&b.programme.id))
+            .then_with(|| a.programme.header.name_key.cmp(&b.programme.header.name_key))
+            .then(a.programme.header.id.cmp(&b.programme.header.id))
     });
 }
 
@@ -201,7 +217,7 @@ pub async fn eligible_programmes(
     today: NaiveDate,
 ) -> Result<Vec<Eligibility>> {
     let company = profile(db, company).await?;
-    let programmes = programme::Entity::find().all(db).await?;
+    let programmes = model::read_all(programme::Entity::find().all(db).await?)?;
     assess_all(db, &company, programmes, today).await
 }
 
@@ -209,12 +225,11 @@ pub async fn eligible_programmes(
 pub(crate) async fn assess_all(
     db: &impl ConnectionTrait,
     company: &Profile,
-    programmes: Vec<programme::Model>,
+    programmes: Vec<model::Programme>,
     today: NaiveDate,
 ) -> Result<Vec<Eligibility>> {
     let taxonomy = taxonomy(db).await?;
-    let org_ids =
-        programmes.iter().flat_map(|p| ids(&p.eligible_site_ids).into_iter().chain(ids(&p.required_membership_ids)));
+    let org_ids = programmes.iter().flat_map(|p| p.eligible_site_ids.iter().chain(&p.required_membership_ids).copied());
     let orgs = organisations_named(db, org_ids.collect()).await?;
     let mut list: Vec<Eligibility> = programmes
         .into_iter()
@@ -222,7 +237,7 @@ pub(crate) async fn assess_all(
             let criteria = assess(company, &taxonomy, &Criteria::of(&m, &orgs), today);
             Eligibility {
                 eligible: criteria.iter().all(|c| c.met),
-                participating: company.programmes.iter().any(|p| p.id == m.id),
+                participating: company.programmes.iter().any(|p| p.id == m.header.id),
                 programme: m,
                 criteria,
             }
@@ -232,9 +247,19 @@ pub(crate) async fn assess_all(
     Ok(list)
 }
 
+/// A page of the companies meeting every criterion of a programme (see [`read::companies`]).
+pub async fn eligible_companies(
+    db: &impl ConnectionTrait,
+    programme: &model::Programme,
+    today: NaiveDate,
+    (filter, order, slice): (&read::CompanyFilter, read::OrderBy, &read::Slice),
+) -> Result<read::Page<model::Company>> {
+    read::companies_within(db, eligible_companies_condition(programme, today), filter, order, slice).await
+}
+
 /// The companies meeting every criterion of a programme, as a condition on the company table,
 /// so that they are counted, sorted and paged by the database.
-pub fn eligible_companies_condition(m: &programme::Model, today: NaiveDate) -> Condition {
+fn eligible_companies_condition(m: &model::Programme, today: NaiveDate) -> Condition {
     let criteria = Criteria::of(m, &Default::default());
     let mut c = Condition::all();
     if m.ends_on.is_some_and(|ends| ends < today) {
@@ -260,11 +285,11 @@ pub fn eligible_companies_condition(m: &programme::Model, today: NaiveDate) -> C
             ),
         );
     }
-    let sites = ids(&m.eligible_site_ids);
+    let sites = m.eligible_site_ids.clone();
     if !sites.is_empty() {
         c = c.add(company::Column::SiteId.is_in(sites));
     }
-    let memberships = ids(&m.required_membership_ids);
+    let memberships = m.required_membership_ids.clone();
     if !memberships.is_empty() {
         c = c.add(
             company::Column::Id.in_subquery(
@@ -401,28 +426,29 @@ mod tests {
 
     #[test]
     fn eligible_programmes_come_first_then_those_missing_fewest_criteria() {
-        let programme = |id: i32, name: &str| programme::Model {
-            id,
-            slug: name.to_lowercase(),
-            name: name.into(),
-            name_key: name.to_lowercase(),
-            description: None,
-            lang: entity::Lang::En,
-            website: None,
-            sources: serde_json::json!([]),
-            created_at: chrono::Utc::now(),
-            updated_at: chrono::Utc::now(),
-            content_hash: None,
+        let programme = |id: i32, name: &str| model::Programme {
+            header: model::Header {
+                id,
+                slug: name.to_lowercase(),
+                name: name.into(),
+                name_key: name.to_lowercase(),
+                lang: entity::Lang::En,
+                description: None,
+                website: None,
+                aliases: Vec::new(),
+                sources: Vec::new(),
+                translations: Vec::new(),
+                created_at: chrono::Utc::now(),
+                updated_at: chrono::Utc::now(),
+            },
             kind: entity::ProgrammeKind::Funding,
             operator_id: None,
-            eligible_stages: serde_json::json!([]),
             starts_on: None,
             ends_on: None,
-            aliases: serde_json::json!([]),
-            translations: serde_json::json!([]),
-            eligible_domains: serde_json::json!([]),
-            eligible_site_ids: serde_json::json!([]),
-            required_membership_ids: serde_json::json!([]),
+            eligible_stages: Vec::new(),
+            eligible_domains: Vec::new(),
+            eligible_site_ids: Vec::new(),
+            required_membership_ids: Vec::new(),
         };
         let criterion = |met| Criterion { name: EligibilityCriterion::Stage, met, detail: String::new() };
         let entry = |id, name, met: &[bool]| Eligibility {
@@ -438,7 +464,7 @@ mod tests {
             entry(4, "Delta", &[true, true]),
         ];
         rank(&mut list);
-        let order: Vec<&str> = list.iter().map(|e| e.programme.name.as_str()).collect();
+        let order: Vec<&str> = list.iter().map(|e| e.programme.header.name.as_str()).collect();
         assert_eq!(order, ["Delta", "Gamma", "Beta", "Alpha"]);
     }
 }

@@ -13,12 +13,13 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use super::eligibility::{Eligibility, assess_all};
 use super::{Named, Profile, domain_words, profile, taxonomy};
 use crate::error::Result;
-use crate::kb::Kb;
+use crate::kb::read::batch;
+use crate::kb::{Kb, model};
 
 /// An organisation a company should talk to.
 #[derive(Clone, Debug, PartialEq)]
 pub struct EntryPoint {
-    pub organisation: organisation::Model,
+    pub organisation: model::Organisation,
     pub reasons: Vec<String>,
 }
 
@@ -90,7 +91,7 @@ pub fn operated(list: &[Eligibility]) -> Vec<Operated> {
         .filter_map(|e| {
             Some(Operated {
                 operator: e.programme.operator_id?,
-                programme: e.programme.name.clone(),
+                programme: e.programme.header.name.clone(),
                 participating: e.participating,
             })
         })
@@ -104,7 +105,7 @@ impl Kb {
         let db = &self.db;
         let company = profile(db, company).await?;
         let taxonomy = taxonomy(db).await?;
-        let programmes = programme::Entity::find().all(db).await?;
+        let programmes = model::read_all(programme::Entity::find().all(db).await?)?;
         let operated = operated(&assess_all(db, &company, programmes, today).await?);
         let clusters = organisation::Entity::find().filter(organisation::Column::Kind.is_in(GATHERING)).all(db).await?;
         let slugs: HashMap<String, Named> = clusters
@@ -120,18 +121,15 @@ impl Kb {
             .collect();
         let found = gather(&company, &operated, &gatherings);
         let ids: Vec<i32> = found.iter().map(|(id, _, _)| *id).collect();
-        let mut rows: HashMap<i32, organisation::Model> = organisation::Entity::find()
-            .filter(organisation::Column::Id.is_in(ids))
-            .all(db)
-            .await?
-            .into_iter()
-            .map(|m| (m.id, m))
-            .collect();
+        let mut rows: HashMap<i32, model::Organisation> =
+            batch::by_ids::<model::Organisation>(db, &ids).await?.into_iter().map(|m| (m.header.id, m)).collect();
         let mut list: Vec<(u32, EntryPoint)> = found
             .into_iter()
             .filter_map(|(id, weight, reasons)| Some((weight, EntryPoint { organisation: rows.remove(&id)?, reasons })))
             .collect();
-        list.sort_by(|(wa, a), (wb, b)| wb.cmp(wa).then_with(|| a.organisation.name_key.cmp(&b.organisation.name_key)));
+        list.sort_by(|(wa, a), (wb, b)| {
+            wb.cmp(wa).then_with(|| a.organisation.header.name_key.cmp(&b.organisation.header.name_key))
+        });
         Ok(list.into_iter().map(|(_, entry)| entry).collect())
     }
 }

@@ -180,31 +180,15 @@ pub async fn profiles(db: &impl ConnectionTrait, ids: &[i32]) -> Result<HashMap<
 /// The profiles of the given company rows, in a fixed number of statements whatever their
 /// number: their three kinds of links, then the names of what they link to.
 pub async fn profiles_of(db: &impl ConnectionTrait, rows: &[company::Model]) -> Result<HashMap<i32, Profile>> {
+    use {company_membership::Column as CM, company_programme::Column as CP, company_technology::Column as CT};
     let ids: Vec<i32> = rows.iter().map(|m| m.id).collect();
     if ids.is_empty() {
         return Ok(HashMap::new());
     }
-    let techs: Vec<(i32, i32)> = company_technology::Entity::find()
-        .select_only()
-        .columns([company_technology::Column::CompanyId, company_technology::Column::TechnologyId])
-        .filter(company_technology::Column::CompanyId.is_in(ids.clone()))
-        .into_tuple()
-        .all(db)
-        .await?;
-    let members: Vec<(i32, i32)> = company_membership::Entity::find()
-        .select_only()
-        .columns([company_membership::Column::CompanyId, company_membership::Column::OrganisationId])
-        .filter(company_membership::Column::CompanyId.is_in(ids.clone()))
-        .into_tuple()
-        .all(db)
-        .await?;
-    let progs: Vec<(i32, i32)> = company_programme::Entity::find()
-        .select_only()
-        .columns([company_programme::Column::CompanyId, company_programme::Column::ProgrammeId])
-        .filter(company_programme::Column::CompanyId.is_in(ids))
-        .into_tuple()
-        .all(db)
-        .await?;
+    use crate::kb::read::batch::pairs;
+    let techs = pairs::<company_technology::Entity>(db, (CT::CompanyId, CT::TechnologyId), &ids).await?;
+    let members = pairs::<company_membership::Entity>(db, (CM::CompanyId, CM::OrganisationId), &ids).await?;
+    let progs = pairs::<company_programme::Entity>(db, (CP::CompanyId, CP::ProgrammeId), &ids).await?;
     let org_ids = members.iter().map(|l| l.1).chain(rows.iter().filter_map(|r| r.site_id)).collect();
     let orgs = organisations_named(db, org_ids).await?;
     let mut prog_ids: Vec<i32> = progs.iter().map(|l| l.1).collect();

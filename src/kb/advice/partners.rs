@@ -13,7 +13,7 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
 use super::{Profile, Taxonomy, domain_words, profile, profiles_of, taxonomy};
 use crate::error::{AppError, Result};
-use crate::kb::Kb;
+use crate::kb::{Kb, model};
 use crate::search::partners::Shared;
 
 /// What a technology both work on is worth.
@@ -149,7 +149,7 @@ pub fn explain(company: &Profile, partner: &Profile, taxonomy: &Taxonomy) -> Mat
 /// A company suggested as a partner.
 #[derive(Clone, Debug, PartialEq)]
 pub struct PartnerSuggestion {
-    pub company: company::Model,
+    pub company: model::Company,
     pub score: f32,
     /// Technology ids, by name.
     pub shared_technologies: Vec<i32>,
@@ -162,8 +162,8 @@ pub fn rank(list: &mut [PartnerSuggestion]) {
     list.sort_by(|a, b| {
         b.score
             .total_cmp(&a.score)
-            .then_with(|| a.company.name_key.cmp(&b.company.name_key))
-            .then(a.company.id.cmp(&b.company.id))
+            .then_with(|| a.company.header.name_key.cmp(&b.company.header.name_key))
+            .then(a.company.header.id.cmp(&b.company.header.id))
     });
 }
 
@@ -190,19 +190,20 @@ impl Kb {
             .all(&self.db)
             .await?;
         let profiles = profiles_of(&self.db, &rows).await?;
-        let mut list: Vec<PartnerSuggestion> = rows
-            .into_iter()
-            .filter_map(|row| {
-                let found = explain(&focal, profiles.get(&row.id)?, &taxonomy);
-                (found.score > 0.0).then_some(PartnerSuggestion {
-                    company: row,
+        let mut list = Vec::with_capacity(rows.len());
+        for company in model::read_all::<model::Company>(rows)? {
+            let Some(profile) = profiles.get(&company.header.id) else { continue };
+            let found = explain(&focal, profile, &taxonomy);
+            if found.score > 0.0 {
+                list.push(PartnerSuggestion {
+                    company,
                     score: found.score,
                     shared_technologies: found.shared_technologies,
                     shared_domains: found.shared_domains,
                     reasons: found.reasons,
-                })
-            })
-            .collect();
+                });
+            }
+        }
         rank(&mut list);
         list.truncate(first);
         Ok(list)

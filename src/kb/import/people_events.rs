@@ -3,7 +3,6 @@
 
 use chrono::{DateTime, Utc};
 use entity::{company, event, event_company, event_organisation, event_organiser, event_person, person, person_role};
-use indicatif::ProgressBar;
 use sea_orm::{ActiveValue::NotSet, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
 
 use super::{
@@ -11,15 +10,16 @@ use super::{
     stored, translations_json, upsert,
 };
 use crate::error::Result;
+use crate::kb::EntityKind;
+use crate::kb::Progress;
 use crate::kb::document::Document;
 use crate::kb::draft::{EventDraft, PersonDraft};
-use crate::search::EntityKind;
 
 /// Writes the document's people and replaces their roles.
 pub(super) async fn write_people(
     db: &impl ConnectionTrait,
     document: &Document,
-    (now, mode, progress): (DateTime<Utc>, Mode, &ProgressBar),
+    (now, mode, progress): (DateTime<Utc>, Mode, &dyn Progress),
     org_ids: &SlugIds,
     summary: &mut ImportSummary,
     changes: &mut Vec<(EntityKind, i32)>,
@@ -83,7 +83,7 @@ pub(super) async fn write_people(
 pub(super) async fn write_events(
     db: &impl ConnectionTrait,
     document: &Document,
-    (now, mode, progress): (DateTime<Utc>, Mode, &ProgressBar),
+    (now, mode, progress): (DateTime<Utc>, Mode, &dyn Progress),
     org_ids: &SlugIds,
     summary: &mut ImportSummary,
     changes: &mut Vec<(EntityKind, i32)>,

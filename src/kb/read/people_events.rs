@@ -1,6 +1,5 @@
 //! Lists of people and events, and the roles held at an organisation.
 
-use async_graphql::InputObject;
 use chrono::NaiveDate;
 use entity::{
     company, event, event_company, event_organisation, event_organiser, event_person, organisation, person, person_role,
@@ -10,9 +9,10 @@ use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTra
 
 use super::{OrderBy, Page, Slice, Window, ids_by_slug, list, name_contains, sort, sort_on};
 use crate::error::Result;
+use crate::kb::model::{self, Stored};
 
 /// Which people to list.
-#[derive(Clone, Debug, Default, InputObject)]
+#[derive(Clone, Debug, Default)]
 pub struct PersonFilter {
     /// Slugs of organisations the person holds or held a role at.
     pub organisation: Option<Vec<String>>,
@@ -41,7 +41,7 @@ fn person_condition(f: &PersonFilter) -> Condition {
 }
 
 /// Which events to list: every field given must match, a list matches any of its values.
-#[derive(Clone, Debug, Default, InputObject)]
+#[derive(Clone, Debug, Default)]
 pub struct EventFilter {
     /// Events that end on or after this day.
     pub from: Option<NaiveDate>,
@@ -129,10 +129,10 @@ pub async fn people(
     filter: &PersonFilter,
     order: OrderBy,
     slice: &Slice,
-) -> Result<Page<person::Model>> {
+) -> Result<Page<model::Person>> {
     use person::Column as C;
     let sort = sort(order, (C::NameKey, C::CreatedAt, C::Id), None, "people")?;
-    list::<person::Entity>(db, person_condition(filter), sort, slice).await
+    list::<model::Person>(db, person_condition(filter), sort, slice).await
 }
 
 /// The roles held at an organisation, by the person's name, then the person's own order: how
@@ -141,7 +141,7 @@ pub async fn roles_at(
     db: &impl ConnectionTrait,
     organisation: i32,
     window: Window,
-) -> Result<(u64, Vec<(person_role::Model, person::Model)>)> {
+) -> Result<(u64, Vec<(model::Role, model::Person)>)> {
     let total =
         person_role::Entity::find().filter(person_role::Column::OrganisationId.eq(organisation)).count(db).await?;
     if total == 0 || window.limit == 0 {
@@ -164,8 +164,9 @@ pub async fn roles_at(
     rows.sort_by(|(ra, pa), (rb, pb)| {
         pa.name_key.cmp(&pb.name_key).then(pa.id.cmp(&pb.id)).then(ra.position.cmp(&rb.position))
     });
-    let rows = rows.into_iter().skip(window.offset as usize).take(window.limit as usize).collect();
-    Ok((total, rows))
+    let rows = rows.into_iter().skip(window.offset as usize).take(window.limit as usize);
+    let rows = rows.map(|(role, person)| Ok((model::Role::from(role), model::Person::read(person)?)));
+    Ok((total, rows.collect::<Result<_>>()?))
 }
 
 pub async fn events(
@@ -173,8 +174,8 @@ pub async fn events(
     filter: &EventFilter,
     order: OrderBy,
     slice: &Slice,
-) -> Result<Page<event::Model>> {
+) -> Result<Page<model::Event>> {
     use event::Column as C;
     let sort = sort_on(order, (C::NameKey, C::CreatedAt, C::Id), (None, Some(C::Date)), "events")?;
-    list::<event::Entity>(db, event_condition(filter), sort, slice).await
+    list::<model::Event>(db, event_condition(filter), sort, slice).await
 }

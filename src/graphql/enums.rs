@@ -1,0 +1,163 @@
+//! The API's enums, each mirroring a domain enum variant for variant.
+
+mirror_enum!(
+    /// The language of a description.
+    Lang = crate::kb::model::Lang {
+        #[graphql(name = "fr")]
+        Fr,
+        #[graphql(name = "en")]
+        En,
+    }
+);
+
+mirror_enum!(
+    /// What kind of organisation it is.
+    OrganisationKind = crate::kb::model::OrganisationKind {
+        Technopole,
+        Cluster,
+        Chamber,
+        BusinessNetwork,
+        PublicAuthority,
+        Investor,
+        Research,
+        Other,
+    }
+);
+
+mirror_enum!(
+    /// The field a technology belongs to.
+    TechnologyDomain = crate::kb::model::TechnologyDomain {
+        Energy,
+        Mobility,
+        Building,
+        Water,
+        Waste,
+        Air,
+        NaturalRisks,
+        Biodiversity,
+        Agriculture,
+        Digital,
+        Security,
+        Other,
+    }
+);
+
+mirror_enum!(
+    /// What a support programme offers.
+    ProgrammeKind = crate::kb::model::ProgrammeKind {
+        Mentoring,
+        Funding,
+        Acceleration,
+        Incubation,
+        Networking,
+        Expertise,
+        Other,
+    }
+);
+
+mirror_enum!(
+    /// How grown-up a company is.
+    CompanyStage = crate::kb::model::CompanyStage {
+        Startup,
+        Sme,
+        Midcap,
+        LargeGroup,
+    }
+);
+
+mirror_enum!(
+    /// The kinds of entity in the knowledge base.
+    EntityKind = crate::kb::EntityKind {
+        /// Companies.
+        Company,
+        /// Technologies.
+        Technology,
+        /// Support programmes.
+        Programme,
+        /// Organisations.
+        Organisation,
+        /// People, with their roles at organisations.
+        Person,
+        /// Events: visits, meetings, fairs.
+        Event,
+    }
+);
+
+mirror_enum!(
+    /// What a write did to an entity.
+    ChangeOperation = crate::changelog::Operation {
+        /// The entity was created.
+        Created,
+        /// The entity, or one of its relations, was changed.
+        Updated,
+        /// The entity was deleted.
+        Deleted,
+    }
+);
+
+mirror_enum!(
+    /// How many of the query's words a result must match.
+    MatchingStrategy = crate::search::query::MatchingStrategy {
+        /// Only results with every word.
+        All,
+        /// Results with every word; when they do not fill the first page, words are dropped from
+        /// the end of the query, one at a time, until it fills.
+        Last,
+        /// Every result with at least one of the words.
+        Any,
+    }
+);
+
+mirror_enum!(
+    /// What a list is sorted by; ties are broken by id.
+    OrderField = crate::kb::read::OrderField {
+        /// Alphabetical order of names.
+        Name,
+        /// When entities were added.
+        CreatedAt,
+        /// Companies only.
+        FoundedYear,
+        /// The day it took place: events only.
+        Date,
+    }
+);
+
+mirror_enum!(
+    /// Which way to sort.
+    Direction = crate::kb::read::Direction {
+        /// Smallest first (A to Z, oldest first).
+        Asc,
+        /// Largest first.
+        Desc,
+    }
+);
+
+mirror_enum!(
+    /// A criterion a programme may set.
+    EligibilityCriterion = crate::kb::advice::eligibility::EligibilityCriterion {
+        /// The company's stage must be one of `eligibleStages`.
+        Stage,
+        /// One of the company's technologies must be in one of `eligibleDomains`.
+        Domain,
+        /// The company must be hosted by one of `eligibleSites`.
+        Site,
+        /// The company must belong to one of `requiredMemberships`.
+        Membership,
+        /// The programme must not have ended (`endsOn` is today or later, or not set).
+        Dates,
+    }
+);
+
+/// The defaults of optional arguments, as the domain has them.
+macro_rules! domain_default {
+    ($($name:ident),+) => {$(
+        impl Default for $name {
+            fn default() -> Self {
+                use super::mirror::IntoGraphql as _;
+                <$name as super::mirror::IntoDomain>::Domain::default().into_graphql()
+            }
+        }
+    )+};
+}
+
+domain_default!(MatchingStrategy, OrderField, Direction);
