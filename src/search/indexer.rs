@@ -170,8 +170,10 @@ static SEARCH_SLOTS: std::sync::LazyLock<Arc<tokio::sync::Semaphore>> = std::syn
     Arc::new(tokio::sync::Semaphore::new(std::thread::available_parallelism().map_or(2, |n| n.get())))
 });
 
-/// Runs a search off the async runtime, waiting (cancellably) for one of the search slots.
+/// Runs a search off the async runtime, waiting (cancellably) for one of the search slots; a
+/// search is not started once the request's deadline has passed (however fast it would be).
 pub(super) async fn bounded<T: Send + 'static>(work: impl FnOnce() -> Result<T> + Send + 'static) -> Result<T> {
+    crate::deadline::check()?;
     let slot =
         SEARCH_SLOTS.clone().acquire_owned().await.map_err(|_| AppError::Internal("search slots closed".into()))?;
     blocking(move || {
