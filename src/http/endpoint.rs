@@ -108,6 +108,42 @@ async fn from_body(req: &Request, body: Body) -> Result<async_graphql::Request, 
     serde_json::from_slice(&bytes).map_err(|err| (StatusCode::BAD_REQUEST, format!("not a GraphQL request: {err}")))
 }
 
+/// The GraphQL request of a GET (its query string) or a POST (its JSON body), or the answer
+/// when there is none: the playground for a browser, a `BAD_REQUEST` otherwise.
+async fn read_request(req: &Request, body: Body, media: Media) -> Result<async_graphql::Request, Response> {
+    let parsed = if req.method() == Method::GET {
+        match from_query_string(req.uri().query().unwrap_or_default()) {
+            Some(parsed) => parsed.map_err(|message| (StatusCode::BAD_REQUEST, message)),
+            None if super::accepts_html(req) => return Err(super::playground()),
+            None => Err((
+                StatusCode::BAD_REQUEST,
+                "GET /graphql needs a `query` parameter; open it in a browser for the playground".to_string(),
+            )),
+        }
+    } else {
+        from_body(req, body).await
+    };
+    parsed.map_err(|(status, message)| request_error(media, status, "BAD_REQUEST", &message))
+}
+
+/// A successful GET answer, cacheable: an ETag of the body, `Cache-Control`, and 304 when the
+/// client holds it already.
+fn cached(req: &Request, http: poem::ResponseBuilder, body: String, max_age: Option<Duration>) -> Response {
+    let etag = format!("\"{}\"", &sha256(body.as_bytes())[..32]);
+    let cache_control = match max_age {
+        Some(age) => format!("public, max-age={}", age.as_secs()),
+        None => "no-cache".to_string(),
+    };
+    let http = http.header(header::CACHE_CONTROL, cache_control).header(header::ETAG, etag.as_str());
+    let matches = req.headers().get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()).is_some_and(|tags| {
+        tags.split(',').any(|tag| tag.trim() == "*" || tag.trim().trim_start_matches("W/") == etag)
+    });
+    if matches {
+        return http.status(StatusCode::NOT_MODIFIED).body(Body::empty());
+    }
+    http.body(body)
+}
+
 #[handler]
 pub(super) async fn graphql_endpoint(
     req: &Request,
@@ -117,21 +153,9 @@ pub(super) async fn graphql_endpoint(
 ) -> Response {
     let media = Media::of(req);
     let get = req.method() == Method::GET;
-    let parsed = if get {
-        match from_query_string(req.uri().query().unwrap_or_default()) {
-            Some(parsed) => parsed.map_err(|message| (StatusCode::BAD_REQUEST, message)),
-            None if super::accepts_html(req) => return super::playground(),
-            None => Err((
-                StatusCode::BAD_REQUEST,
-                "GET /graphql needs a `query` parameter; open it in a browser for the playground".to_string(),
-            )),
-        }
-    } else {
-        from_body(req, body).await
-    };
-    let mut request = match parsed {
+    let mut request = match read_request(req, body, media).await {
         Ok(request) => request,
-        Err((status, message)) => return request_error(media, status, "BAD_REQUEST", &message),
+        Err(answer) => return answer,
     };
     let persisted = match serving.persisted.resolve(&mut request) {
         Ok(lookup) => lookup,
@@ -191,18 +215,7 @@ pub(super) async fn graphql_endpoint(
     }
     http = http.header(REQUEST_ID, request_id.as_str());
     if get && status.0 == StatusCode::OK && response.errors.is_empty() {
-        let etag = format!("\"{}\"", &sha256(body.as_bytes())[..32]);
-        let cache_control = match serving.cache_max_age {
-            Some(age) => format!("public, max-age={}", age.as_secs()),
-            None => "no-cache".to_string(),
-        };
-        http = http.header(header::CACHE_CONTROL, cache_control).header(header::ETAG, etag.as_str());
-        let matches = req.headers().get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()).is_some_and(|tags| {
-            tags.split(',').any(|tag| tag.trim() == "*" || tag.trim().trim_start_matches("W/") == etag)
-        });
-        if matches {
-            return http.status(StatusCode::NOT_MODIFIED).body(Body::empty());
-        }
+        return cached(req, http, body, serving.cache_max_age);
     } else if get {
         http = http.header(header::CACHE_CONTROL, "no-store");
     }
