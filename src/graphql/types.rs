@@ -85,6 +85,17 @@ pub(super) fn loader<'a>(ctx: &Context<'a>) -> &'a RequestLoader {
     ctx.data_unchecked::<RequestLoader>()
 }
 
+/// A list that the loaders read for many owners at once, as GraphQL objects.
+async fn related<K, T, W>(ctx: &Context<'_>, key: K, wrap: fn(T) -> W) -> Result<Vec<W>>
+where
+    K: Send + Sync + Clone + Eq + std::hash::Hash + 'static,
+    T: Send + Sync + Clone + 'static,
+    DbLoader: async_graphql::dataloader::Loader<K, Value = Vec<T>, Error = async_graphql::Error>,
+{
+    let list = loader(ctx).load_one(key).await?.unwrap_or_default();
+    Ok(list.into_iter().map(wrap).collect())
+}
+
 /// Declares an entity type: the `Entity` fields, then its own.
 macro_rules! entity_object {
     // `#[Object]` comes from the caller, so that `child_complexity` in its fields' `complexity`
@@ -172,20 +183,17 @@ entity_object!(
         /// The technologies it works on, by name.
         #[graphql(complexity = "limits::list_cost(child_complexity)")]
         async fn technologies(&self, ctx: &Context<'_>) -> Result<Vec<Technology>> {
-            let list = loader(ctx).load_one(TechnologiesOf(self.0.header.id)).await?.unwrap_or_default();
-            Ok(list.into_iter().map(Technology).collect())
+            related(ctx, TechnologiesOf(self.0.header.id), Technology).await
         }
         /// The support programmes it takes part in, by name.
         #[graphql(complexity = "limits::list_cost(child_complexity)")]
         async fn programmes(&self, ctx: &Context<'_>) -> Result<Vec<Programme>> {
-            let list = loader(ctx).load_one(ProgrammesOf(self.0.header.id)).await?.unwrap_or_default();
-            Ok(list.into_iter().map(Programme).collect())
+            related(ctx, ProgrammesOf(self.0.header.id), Programme).await
         }
         /// The organisations it belongs to (clusters, business networks…), by name.
         #[graphql(complexity = "limits::list_cost(child_complexity)")]
         async fn memberships(&self, ctx: &Context<'_>) -> Result<Vec<Organisation>> {
-            let list = loader(ctx).load_one(MembershipsOf(self.0.header.id)).await?.unwrap_or_default();
-            Ok(list.into_iter().map(Organisation).collect())
+            related(ctx, MembershipsOf(self.0.header.id), Organisation).await
         }
         /// The events it took part in, latest first.
         #[graphql(complexity = "limits::page_cost(first, None, child_complexity)")]
@@ -393,8 +401,7 @@ entity_object!(
         /// Narrower technologies, by name.
         #[graphql(complexity = "limits::list_cost(child_complexity)")]
         async fn children(&self, ctx: &Context<'_>) -> Result<Vec<Technology>> {
-            let list = loader(ctx).load_one(ChildrenOf(self.0.header.id)).await?.unwrap_or_default();
-            Ok(list.into_iter().map(Technology).collect())
+            related(ctx, ChildrenOf(self.0.header.id), Technology).await
         }
         /// Companies working on it or on a narrower technology, by name.
         #[graphql(complexity = "limits::page_cost(first, None, child_complexity)")]
@@ -584,8 +591,7 @@ entity_object!(
         /// The roles the person holds or held at organisations, in the order the record gives them.
         #[graphql(complexity = "limits::list_cost(child_complexity)")]
         async fn roles(&self, ctx: &Context<'_>) -> Result<Vec<Role>> {
-            let list = loader(ctx).load_one(RolesOf(self.0.header.id)).await?.unwrap_or_default();
-            Ok(list.into_iter().map(Role).collect())
+            related(ctx, RolesOf(self.0.header.id), Role).await
         }
         /// The events the person took part in, latest first.
         #[graphql(complexity = "limits::page_cost(first, None, child_complexity)")]
@@ -652,26 +658,22 @@ entity_object!(
         /// The organisations that organised it, by name.
         #[graphql(complexity = "limits::list_cost(child_complexity)")]
         async fn organisers(&self, ctx: &Context<'_>) -> Result<Vec<Organisation>> {
-            let list = loader(ctx).load_one(OrganisersOf(self.0.header.id)).await?.unwrap_or_default();
-            Ok(list.into_iter().map(Organisation).collect())
+            related(ctx, OrganisersOf(self.0.header.id), Organisation).await
         }
         /// The companies that took part, by name.
         #[graphql(complexity = "limits::list_cost(child_complexity)")]
         async fn companies(&self, ctx: &Context<'_>) -> Result<Vec<Company>> {
-            let list = loader(ctx).load_one(EventCompaniesOf(self.0.header.id)).await?.unwrap_or_default();
-            Ok(list.into_iter().map(Company).collect())
+            related(ctx, EventCompaniesOf(self.0.header.id), Company).await
         }
         /// The people who took part, by name.
         #[graphql(complexity = "limits::list_cost(child_complexity)")]
         async fn people(&self, ctx: &Context<'_>) -> Result<Vec<Person>> {
-            let list = loader(ctx).load_one(EventPeopleOf(self.0.header.id)).await?.unwrap_or_default();
-            Ok(list.into_iter().map(Person).collect())
+            related(ctx, EventPeopleOf(self.0.header.id), Person).await
         }
         /// The organisations that took part (besides organising it), by name.
         #[graphql(complexity = "limits::list_cost(child_complexity)")]
         async fn organisations(&self, ctx: &Context<'_>) -> Result<Vec<Organisation>> {
-            let list = loader(ctx).load_one(EventOrganisationsOf(self.0.header.id)).await?.unwrap_or_default();
-            Ok(list.into_iter().map(Organisation).collect())
+            related(ctx, EventOrganisationsOf(self.0.header.id), Organisation).await
         }
     }
 );
