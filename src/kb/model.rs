@@ -192,3 +192,47 @@ stored!(Event, event, EntityKind::Event, { date, end_date, site_id });
 pub fn read_all<S: Stored>(rows: Vec<<S::Entity as EntityTrait>::Model>) -> Result<Vec<S>> {
     rows.into_iter().map(S::read).collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(aliases: serde_json::Value) -> company::Model {
+        company::Model {
+            id: 7,
+            slug: "helio".into(),
+            name: "Hélio".into(),
+            name_key: "helio".into(),
+            description: None,
+            lang: Lang::Fr,
+            website: None,
+            sources: serde_json::json!([{"title": "Le journal"}]),
+            created_at: Utc::now(),
+            updated_at: Utc::now(),
+            content_hash: None,
+            stage: CompanyStage::Startup,
+            city: Some("Aix".into()),
+            founded_year: None,
+            employees: None,
+            site_id: None,
+            aliases,
+            translations: serde_json::json!([{"lang": "en", "name": "Helio"}]),
+        }
+    }
+
+    #[test]
+    fn a_row_reads_with_its_json_columns_decoded() {
+        let company = Company::read(row(serde_json::json!(["Hélio SAS"]))).unwrap();
+        assert_eq!(company.header.aliases, ["Hélio SAS"]);
+        assert_eq!(company.header.sources[0].title, "Le journal");
+        assert_eq!(company.header.translated(Some(Lang::En), |t| t.name.as_ref()).unwrap(), "Helio");
+        assert_eq!(company.header.translated(Some(Lang::Fr), |t| t.name.as_ref()), None, "its own language");
+    }
+
+    #[test]
+    fn a_column_that_does_not_decode_is_an_error_naming_it_not_an_empty_list() {
+        let err = Company::read(row(serde_json::json!({"not": "a list"}))).unwrap_err();
+        let AppError::Internal(message) = err else { panic!("expected an internal error, got {err:?}") };
+        assert!(message.contains("company 7: column aliases"), "{message}");
+    }
+}
