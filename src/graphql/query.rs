@@ -287,6 +287,7 @@ impl EntityQuery {
             level: cursor.and_then(|c| c.level),
             facets: selected_facets(ctx),
             facet_limit: facet_limit as usize,
+            highlights: ctx.look_ahead().field("edges").field("highlights").exists(),
         };
         let started = std::time::Instant::now();
         let found = search_index(ctx).search(request).await?;

@@ -199,6 +199,8 @@ pub struct SearchRequest {
     pub facets: Vec<Facet>,
     /// At most this many values per facet.
     pub facet_limit: usize,
+    /// Whether to mark the matched words of each hit (they cost an analysis of its texts).
+    pub highlights: bool,
 }
 
 impl Default for SearchRequest {
@@ -213,6 +215,7 @@ impl Default for SearchRequest {
             level: None,
             facets: Facet::ALL.to_vec(),
             facet_limit: 20,
+            highlights: true,
         }
     }
 }
@@ -290,10 +293,11 @@ impl SearchIndex {
             words.extend(w.parts.iter().cloned());
         }
         let matcher = Matcher::new(&words, parsed.prefix, &parsed.phrases);
+        let matcher = request.highlights.then_some(&matcher);
         let hits = page
             .into_iter()
             .take(request.limit)
-            .map(|(score, address)| self.hit(&searcher, address, rank::display_score(score), Some(&matcher)))
+            .map(|(score, address)| self.hit(&searcher, address, rank::display_score(score), matcher))
             .collect::<Result<_>>()?;
         Ok(Found { total, hits, facets, level })
     }
