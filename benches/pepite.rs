@@ -33,6 +33,10 @@ const SEARCH: &str = "query($q: String!, $f: SearchFilter) { search(query: $q, f
     totalCount edges { score highlights { field snippet } node { __typename slug name } }
     facets { kind { value count } domain { value count } stage { value count } city { value count } }
 } }";
+/// The same search without facets.
+const SEARCH_PLAIN: &str = "query($q: String!, $f: SearchFilter) { search(query: $q, filter: $f, first: 10) {
+    totalCount edges { score highlights { field snippet } node { __typename slug name } }
+} }";
 const ROUNDS: usize = 30;
 const TOKEN: &str = "bench-token";
 
@@ -52,7 +56,7 @@ fn main() {
         sizes.iter().map(|s| s.to_string()).collect::<Vec<_>>().join(",")
     );
     println!("- machine: {} cores, {}", std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0), memory());
-    println!("- latencies in milliseconds; each search returns 10 hits with highlights and facets\n");
+    println!("- latencies in milliseconds; each search returns 10 hits with highlights, and four facets unless said\n");
     for n in sizes {
         runtime.block_on(run(n, &postgres));
     }
@@ -248,18 +252,20 @@ async fn run(n: usize, postgres: &str) {
         .await;
         per_query.push((label, stats(lat, wall)));
     }
-    let mix = |client: reqwest::Client, url: String| {
+    let mix = |client: reqwest::Client, url: String, query: &'static str| {
         move |i: usize| {
             let (c, u) = (client.clone(), url.clone());
             async move {
                 let (_, text, filter) = MIX[i % MIX.len()];
-                post(&c, &u, SEARCH, variables(text, filter), None).await;
+                post(&c, &u, query, variables(text, filter), None).await;
             }
         }
     };
-    let (lat, wall) = load(1, ROUNDS * MIX.len(), mix(client.clone(), url.clone())).await;
+    let (lat, wall) = load(1, ROUNDS * MIX.len(), mix(client.clone(), url.clone(), SEARCH_PLAIN)).await;
+    let plain = stats(lat, wall);
+    let (lat, wall) = load(1, ROUNDS * MIX.len(), mix(client.clone(), url.clone(), SEARCH)).await;
     let c1 = stats(lat, wall);
-    let (lat, wall) = load(16, ROUNDS * MIX.len() / 4, mix(client.clone(), url.clone())).await;
+    let (lat, wall) = load(16, ROUNDS * MIX.len() / 4, mix(client.clone(), url.clone(), SEARCH)).await;
     let c16 = stats(lat, wall);
     let wrk = wrk_search_mix(&root, &url);
 
@@ -399,8 +405,9 @@ async fn run(n: usize, postgres: &str) {
     let row = |name: &str, s: &Stats| {
         println!("| {name} | {:.2} | {:.2} | {:.2} | {:.0} |", s.p50, s.p95, s.p99, s.per_second)
     };
-    row("search mix, HTTP, concurrency 1", &c1);
-    row("search mix, HTTP, concurrency 16", &c16);
+    row("search mix without facets, HTTP, concurrency 1", &plain);
+    row("search mix with four facets, HTTP, concurrency 1", &c1);
+    row("search mix with four facets, HTTP, concurrency 16", &c16);
     row("search mix, raw tantivy in-process", &raw);
     row("`partners(first: 10)` of one company, concurrency 1", &partners);
     row("`eligibleProgrammes` of one company, concurrency 1", &eligibility);
