@@ -136,6 +136,7 @@ impl Health {
             "replica": self.kb.search.replica(),
             "index": {
                 "documents": index.documents,
+                "segments": index.segments,
                 "position": index.position,
                 "databasePosition": snapshot.lag.database_position,
                 "lagChanges": snapshot.lag.changes,

@@ -38,6 +38,8 @@ const PAGE: u64 = 10_000;
 /// How often the owner reports its position to the database, and tries to prune the log.
 const REPORT_EVERY: Duration = Duration::from_secs(5);
 const PRUNE_EVERY: Duration = Duration::from_secs(60);
+/// How often the reader picks up segments that background merges have replaced.
+const RELOAD_EVERY: Duration = Duration::from_secs(5);
 const WRITER_MEMORY: usize = 100_000_000;
 
 /// What a commit's payload says about the index.
@@ -127,6 +129,8 @@ impl SearchIndex {
             following,
             reported: None,
             pruned: None,
+            reloaded: Instant::now(),
+            idle_since: None,
         };
         owner.state.position.store(owner.seq, Ordering::Relaxed);
         if fresh {
@@ -199,8 +203,18 @@ fn open_parts(dir: &PathBuf, schema: Schema, wipe: bool) -> Result<Parts> {
         },
         other => other.into(),
     })?;
+    writer.set_merge_policy(Box::new(merge_policy()));
     let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
     Ok((writer, reader, payload))
+}
+
+/// Fewer segments than tantivy's default, and no segment left with many deleted documents:
+/// every query expands its typos and completions, and walks its postings, once per segment.
+fn merge_policy() -> tantivy::indexer::LogMergePolicy {
+    let mut policy = tantivy::indexer::LogMergePolicy::default();
+    policy.set_min_num_segments(3);
+    policy.set_del_docs_ratio_before_merge(0.2);
+    policy
 }
 
 fn open_or_create(dir: &PathBuf, schema: Schema) -> Result<(Index, Option<Payload>)> {
@@ -308,6 +322,8 @@ struct State {
 pub struct IndexStatus {
     /// Documents in the index.
     pub documents: u64,
+    /// Segments searched (one once the index is compacted).
+    pub segments: usize,
     /// The last change applied.
     pub position: i64,
     /// Whether a rebuild is under way.
@@ -336,6 +352,7 @@ impl SearchIndex {
             .unwrap_or(0);
         IndexStatus {
             documents: self.reader.searcher().num_docs(),
+            segments: self.reader.searcher().segment_readers().len(),
             position: self.state.position.load(Ordering::Relaxed),
             rebuilding: self.state.rebuilding.load(Ordering::Relaxed),
             bytes,
@@ -355,6 +372,10 @@ struct Owner {
     /// When the position was last reported to the database, and the log last pruned.
     reported: Option<Instant>,
     pruned: Option<Instant>,
+    /// When the reader was last reloaded (and the index considered for compaction).
+    reloaded: Instant,
+    /// The position at that time: unchanged since means no write came meanwhile.
+    idle_since: Option<i64>,
 }
 
 impl Owner {
@@ -550,9 +571,27 @@ impl Owner {
         Ok(())
     }
 
-    /// Reports this replica's position to the database (for `pepite import` to wait on it) and,
+    /// Picks up merged segments; reports this replica's position to the database (for `pepite import` to wait on it) and,
     /// now and then, prunes the log. Failures are logged: both are retried later.
     async fn housekeeping(&mut self) {
+        if self.reloaded.elapsed() >= RELOAD_EVERY {
+            self.reloaded = Instant::now();
+            let idle = self.idle_since == Some(self.seq);
+            self.idle_since = Some(self.seq);
+            let (writer, reader) = (self.writer.clone(), self.reader.clone());
+            let compacted = blocking(move || {
+                // Commits reload the reader; merges finish later, between commits.
+                reader.reload()?;
+                if idle {
+                    let mut writer = writer.lock().map_err(|_| AppError::Internal("index writer poisoned".into()))?;
+                    compact(&mut writer)?;
+                }
+                Ok(())
+            });
+            if let Err(err) = compacted.await {
+                tracing::warn!(cause = %err.cause(), "cannot reload or compact the search index");
+            }
+        }
         if self.reported.is_none_or(|at| at.elapsed() >= REPORT_EVERY) {
             match changelog::report_replica(&self.db, &self.following.replica, self.seq).await {
                 Ok(()) => self.reported = Some(Instant::now()),
@@ -568,6 +607,25 @@ impl Owner {
             }
         }
     }
+}
+
+/// Merges every segment into one, in the background, when the index is fragmented (its largest
+/// segment holds under 90% of the documents, e.g. after a rebuild or a bulk import) or holds
+/// many deleted documents: searches expand words and walk postings once per segment. Trickles
+/// of writes leave small segments that the merge policy handles on its own.
+fn compact(writer: &mut IndexWriter) -> Result<()> {
+    let metas = writer.index().searchable_segment_metas()?;
+    let docs: u64 = metas.iter().map(|m| u64::from(m.max_doc())).sum();
+    let deleted: u64 = metas.iter().map(|m| u64::from(m.num_deleted_docs())).sum();
+    let largest = metas.iter().map(|m| u64::from(m.max_doc())).max().unwrap_or(0);
+    let fragmented = metas.len() > 1 && largest * 10 < docs * 9;
+    if fragmented || deleted * 10 > docs {
+        let ids: Vec<_> = metas.iter().map(|m| m.id()).collect();
+        tracing::info!(segments = ids.len(), docs, deleted, "compacting the search index");
+        // Runs on tantivy's merge thread; the next reload picks the merged segment up.
+        drop(writer.merge(&ids));
+    }
+    Ok(())
 }
 
 /// The unique key of an entity's document.

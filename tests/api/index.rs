@@ -55,3 +55,27 @@ async fn reindex_rebuilds_the_index() {
     assert_eq!(data["companies"]["totalCount"], 2);
     assert_eq!(data["search"]["totalCount"], 1);
 }
+
+#[tokio::test]
+async fn an_index_left_in_several_segments_is_compacted_once_the_server_is_idle() {
+    // `pepite import` exits once its commit is searchable, before any merge could finish.
+    let dir = tempfile::tempdir().unwrap();
+    let settings = test_settings(dir.path()).await;
+    let generated = cli(&settings, &["generate", "--companies", "1000", "--seed", "7"]);
+    let file = dir.path().join("generated.json");
+    std::fs::write(&file, &generated.stdout).unwrap();
+    let output = cli(&settings, &["import", file.to_str().unwrap()]);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+
+    let app = spawn_app_with(dir, settings).await;
+    let opened = app.kb.search.status();
+    assert!(opened.segments > 1, "the import left several segments: {opened:?}");
+    let waited = std::time::Instant::now();
+    while app.kb.search.status().segments > 1 {
+        assert!(waited.elapsed() < std::time::Duration::from_secs(60), "{:?}", app.kb.search.status());
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    assert_eq!(app.kb.search.status().documents, opened.documents, "merging keeps every document");
+    let data = app.data(r#"{ search(query: "photovoltaïque") { totalCount } }"#, json!({})).await;
+    assert!(data["search"]["totalCount"].as_u64().unwrap() > 0, "{data}");
+}
