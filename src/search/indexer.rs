@@ -29,12 +29,16 @@ use crate::changelog;
 use crate::error::{AppError, Result, panic_message};
 use crate::kb::EntityKind;
 
-/// Entities read from the database per step of a rebuild.
+/// Entities read from the database per step of a rebuild or of a sync.
 const REBUILD_PAGE: u64 = 5_000;
 /// How often the owner looks for changes written by another process, whether or not it was notified.
 const POLL: Duration = Duration::from_secs(1);
-/// Log entries applied per index commit.
+/// Log entries read per statement.
 const PAGE: u64 = 10_000;
+/// Log entries applied per index commit at most: a longer backlog (a large import) is applied in
+/// passes of this many entries, each entity indexed once per pass however many entries name it or
+/// its neighbours. Only kinds and ids are held meanwhile.
+const PASS: usize = 1_000_000;
 /// How often the owner reports its position to the database, and tries to prune the log.
 const REPORT_EVERY: Duration = Duration::from_secs(5);
 const PRUNE_EVERY: Duration = Duration::from_secs(60);
@@ -449,65 +453,80 @@ impl Owner {
         }
     }
 
-    /// Applies the log entries after the last committed one, a page per commit.
+    /// Applies the log entries after the last committed one, in passes of at most [`PASS`]
+    /// entries, one commit per pass.
     async fn sync(&mut self) -> Result<()> {
         loop {
-            let page = changelog::after(&self.db, self.seq, PAGE).await?;
-            // Read after the page: a prune that removed entries this replica had not applied has
-            // raised the mark by then.
-            let low_water = changelog::low_water(&self.db).await?;
-            if low_water > self.seq {
-                tracing::warn!(
-                    replica = %self.following.replica,
-                    position = self.seq,
-                    low_water,
-                    "the change log was pruned past this index's position; rebuilding it from the database"
-                );
-                return self.rebuild().await;
-            }
-            let Some(last) = page.last else { return Ok(()) };
-            if page.unreadable {
-                return self.rebuild().await;
-            }
-            self.apply(&page.changes).await?;
+            let mut touched: HashMap<EntityKind, BTreeSet<i32>> = HashMap::new();
+            let (mut read, mut last) = (0, None);
+            let more = loop {
+                let from = last.unwrap_or(self.seq);
+                let page = changelog::after(&self.db, from, PAGE).await?;
+                // Read after the page: a prune that removed entries this replica had not applied has
+                // raised the mark by then.
+                let low_water = changelog::low_water(&self.db).await?;
+                if low_water > from {
+                    tracing::warn!(
+                        replica = %self.following.replica,
+                        position = from,
+                        low_water,
+                        "the change log was pruned past this index's position; rebuilding it from the database"
+                    );
+                    return self.rebuild().await;
+                }
+                if page.unreadable {
+                    return self.rebuild().await;
+                }
+                let Some(position) = page.last else { break false };
+                last = Some(position);
+                read += page.changes.len();
+                for c in page.changes {
+                    touched.entry(c.kind).or_default().insert(c.id);
+                }
+                if !page.full || read >= PASS {
+                    break page.full;
+                }
+            };
+            let Some(last) = last else { return Ok(()) };
+            self.apply(touched).await?;
             self.commit(last).await?;
-            if page.changes.len() < PAGE as usize {
+            if !more {
                 return Ok(());
             }
         }
     }
 
     /// Rewrites the documents of the changed entities and of those showing them.
-    async fn apply(&mut self, changes: &[changelog::Change]) -> Result<()> {
-        let mut touched: HashMap<EntityKind, BTreeSet<i32>> = HashMap::new();
-        for c in changes {
-            touched.entry(c.kind).or_default().insert(c.id);
-        }
+    async fn apply(&mut self, mut touched: HashMap<EntityKind, BTreeSet<i32>>) -> Result<()> {
         for (kind, ids) in touched.clone() {
             let ids: Vec<i32> = ids.into_iter().collect();
             for (dep_kind, id) in source::dependents(&self.db, kind, &ids).await? {
                 touched.entry(dep_kind).or_default().insert(id);
             }
         }
-        let mut keys = Vec::new();
-        let mut docs = Vec::new();
+        let mut feeder = Feeder::new(self.writer.clone(), self.fields);
+        let fed = self.feed(&mut feeder, touched).await;
+        feeder.wait().await.and(fed)
+    }
+
+    /// Drops the documents of `touched`, then adds them as the database has them now.
+    async fn feed(&self, feeder: &mut Feeder, touched: HashMap<EntityKind, BTreeSet<i32>>) -> Result<()> {
+        let keys: Vec<String> = touched.iter().flat_map(|(kind, ids)| ids.iter().map(|&id| key(*kind, id))).collect();
+        feeder
+            .then(move |writer, fields| {
+                for k in keys {
+                    writer.delete_term(Term::from_field_text(fields.key, &k));
+                }
+                Ok(())
+            })
+            .await?;
         for (kind, ids) in touched {
             let ids: Vec<i32> = ids.into_iter().collect();
-            keys.extend(ids.iter().map(|&id| key(kind, id)));
-            docs.extend(source::load(&self.db, kind, &ids).await?);
+            for chunk in ids.chunks(REBUILD_PAGE as usize) {
+                feeder.add(source::load(&self.db, kind, chunk).await?).await?;
+            }
         }
-        let (writer, fields) = (self.writer.clone(), self.fields);
-        blocking(move || {
-            let writer = writer.lock().map_err(|_| AppError::Internal("index writer poisoned".into()))?;
-            for k in keys {
-                writer.delete_term(Term::from_field_text(fields.key, &k));
-            }
-            for doc in &docs {
-                writer.add_document(to_tantivy(&fields, doc))?;
-            }
-            Ok(())
-        })
-        .await
+        Ok(())
     }
 
     /// Replaces the whole index with the database's content.
@@ -522,32 +541,26 @@ impl Owner {
         // Read before the entities: with log appends in commit order, every write at or below
         // this position is in what follows.
         let last = changelog::position(&self.db).await?;
-        let writer = self.writer.clone();
-        blocking(move || {
-            writer.lock().map_err(|_| AppError::Internal("index writer poisoned".into()))?.delete_all_documents()?;
-            Ok(())
-        })
-        .await?;
+        let mut feeder = Feeder::new(self.writer.clone(), self.fields);
+        let fed = self.feed_all(&mut feeder).await;
+        feeder.wait().await.and(fed)?;
+        tracing::info!(replica = %self.following.replica, position = last, "search index rebuilt from the database");
+        self.commit(last.max(self.seq)).await
+    }
+
+    /// Drops every document, then adds every entity of the database, a page at a time.
+    async fn feed_all(&self, feeder: &mut Feeder) -> Result<()> {
+        feeder.then(|writer, _| writer.delete_all_documents().map(|_| ()).map_err(Into::into)).await?;
         for kind in EntityKind::ALL {
             let mut after = 0;
             loop {
                 let ids = source::ids_after(&self.db, kind, after, REBUILD_PAGE).await?;
                 let Some(&max) = ids.last() else { break };
                 after = max;
-                let docs = source::load(&self.db, kind, &ids).await?;
-                let (writer, fields) = (self.writer.clone(), self.fields);
-                blocking(move || {
-                    let writer = writer.lock().map_err(|_| AppError::Internal("index writer poisoned".into()))?;
-                    for doc in &docs {
-                        writer.add_document(to_tantivy(&fields, doc))?;
-                    }
-                    Ok(())
-                })
-                .await?;
+                feeder.add(source::load(&self.db, kind, &ids).await?).await?;
             }
         }
-        tracing::info!(replica = %self.following.replica, position = last, "search index rebuilt from the database");
-        self.commit(last.max(self.seq)).await
+        Ok(())
     }
 
     /// Commits with `seq` in the payload and makes it searchable.
@@ -628,6 +641,51 @@ fn compact(writer: &mut IndexWriter) -> Result<()> {
     Ok(())
 }
 
+/// Hands work to the index writer on the blocking pool, one step at a time, so that the next
+/// page is read from the database while the previous one is analysed and indexed.
+struct Feeder {
+    writer: Arc<Mutex<IndexWriter>>,
+    fields: Fields,
+    pending: Option<tokio::task::JoinHandle<Result<()>>>,
+}
+
+impl Feeder {
+    fn new(writer: Arc<Mutex<IndexWriter>>, fields: Fields) -> Feeder {
+        Feeder { writer, fields, pending: None }
+    }
+
+    /// Waits for the step under way, then starts `work`.
+    async fn then(&mut self, work: impl FnOnce(&IndexWriter, &Fields) -> Result<()> + Send + 'static) -> Result<()> {
+        self.wait().await?;
+        let (writer, fields) = (self.writer.clone(), self.fields);
+        self.pending = Some(tokio::task::spawn_blocking(move || {
+            let writer = writer.lock().map_err(|_| AppError::Internal("index writer poisoned".into()))?;
+            work(&writer, &fields)
+        }));
+        Ok(())
+    }
+
+    /// Adds the documents once the step under way is done.
+    async fn add(&mut self, docs: Vec<SearchDoc>) -> Result<()> {
+        self.then(move |writer, fields| {
+            for doc in &docs {
+                writer.add_document(to_tantivy(fields, doc))?;
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    /// Waits for the step under way. Callers wait before returning, even on an error, so that no
+    /// step runs after the next sync's.
+    async fn wait(&mut self) -> Result<()> {
+        match self.pending.take() {
+            Some(step) => step.await.map_err(|err| AppError::Internal(format!("search task failed: {err}")))?,
+            None => Ok(()),
+        }
+    }
+}
+
 /// The unique key of an entity's document.
 pub(super) fn key(kind: EntityKind, id: i32) -> String {
     format!("{}:{id}", kind.as_str())
@@ -682,23 +740,30 @@ fn to_tantivy(f: &Fields, d: &SearchDoc) -> TantivyDocument {
     }
     if let Some(description) = &d.description {
         doc.add_text(f.description, description);
-        let stemmed = if d.lang == Some(entity::Lang::En) { f.desc_en } else { f.desc_fr };
-        let joined = words::joined_compounds(description).join(" ");
-        for value in [description.as_str(), joined.as_str()].into_iter().filter(|v| !v.is_empty()) {
-            doc.add_text(stemmed, value);
-            doc.add_text(f.desc_raw, value);
-        }
+        add_description(f, &mut doc, description, d.lang);
     }
     // Each translated description with its own language's analyzer.
     for t in &d.translations {
-        let Some(description) = &t.description else { continue };
-        let stemmed = if t.lang == entity::Lang::En { f.desc_en } else { f.desc_fr };
-        let joined = words::joined_compounds(description).join(" ");
-        for value in [description.as_str(), joined.as_str()].into_iter().filter(|v| !v.is_empty()) {
-            doc.add_text(stemmed, value);
-            doc.add_text(f.desc_raw, value);
+        if let Some(description) = &t.description {
+            add_description(f, &mut doc, description, Some(t.lang));
         }
     }
+    add_facets(f, &mut doc, d);
+    doc
+}
+
+/// A description, stemmed in its language and raw, whole and with its hyphenated words joined.
+fn add_description(f: &Fields, doc: &mut TantivyDocument, description: &str, lang: Option<entity::Lang>) {
+    let stemmed = if lang == Some(entity::Lang::En) { f.desc_en } else { f.desc_fr };
+    let joined = words::joined_compounds(description).join(" ");
+    for value in [description, joined.as_str()].into_iter().filter(|v| !v.is_empty()) {
+        doc.add_text(stemmed, value);
+        doc.add_text(f.desc_raw, value);
+    }
+}
+
+/// The values searches filter on and count.
+fn add_facets(f: &Fields, doc: &mut TantivyDocument, d: &SearchDoc) {
     for (field, values) in [(f.domain, &d.domains), (f.stage, &d.stages), (f.programme_kind, &d.programme_kinds)] {
         let mut values = values.clone();
         values.sort_unstable();
@@ -722,7 +787,6 @@ fn to_tantivy(f: &Fields, d: &SearchDoc) -> TantivyDocument {
             doc.add_text(field, v);
         }
     }
-    doc
 }
 
 #[cfg(test)]
