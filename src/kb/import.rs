@@ -1,5 +1,28 @@
 //! Writing a document into the database: upsert by slug, in batches, inside the caller's transaction.
 
+/// The row of entity `$entity` written for draft `$d`: the columns every entity has, then its own.
+macro_rules! row {
+    ($entity:ident, $d:expr, $hash:expr, $now:expr, { $($field:ident : $value:expr),* $(,)? }) => {{
+        let d = $d;
+        $entity::ActiveModel {
+            id: NotSet,
+            slug: Set(d.slug.clone()),
+            name: Set(d.name.clone()),
+            name_key: Set(entity::name_key(&d.name)),
+            description: Set(d.description.clone()),
+            lang: Set(d.lang),
+            website: Set(d.website.clone()),
+            sources: Set(sources_json(&d.sources)),
+            translations: Set(translations_json(&d.translations)),
+            aliases: Set(serde_json::json!(d.aliases)),
+            created_at: Set($now),
+            updated_at: Set($now),
+            content_hash: Set(Some($hash.clone())),
+            $($field: $value,)*
+        }
+    }};
+}
+
 mod people_events;
 
 use std::collections::{HashMap, HashSet};
@@ -281,16 +304,45 @@ fn changed_meanwhile(what: &str) -> AppError {
     AppError::Conflict { message: format!("{what}; nothing was written, try again"), field: None }
 }
 
+/// When an import writes, whether it may update, and where it reports progress.
+type At<'a> = (DateTime<Utc>, Mode, &'a dyn Progress);
+
 pub async fn write(
     db: &impl ConnectionTrait,
     document: &Document,
     mode: Mode,
     progress: &dyn Progress,
 ) -> Result<ImportSummary> {
-    let now = now();
+    let at = (now(), mode, progress);
+    let now = at.0;
     let mut summary = ImportSummary::default();
     let mut changes: Vec<(EntityKind, i32)> = Vec::new();
+    let org_ids = write_organisations(db, document, at, &mut summary, &mut changes).await?;
+    let tech_ids = write_technologies(db, document, at, &mut summary, &mut changes).await?;
+    let prog_ids = write_programmes(db, document, at, &org_ids, &mut summary, &mut changes).await?;
+    let ids = (&tech_ids, &prog_ids, &org_ids);
+    let (before, after) = write_companies(db, document, at, ids, &mut summary, &mut changes).await?;
+    people_events::write_people(db, document, (now, mode, progress), &org_ids, &mut summary, &mut changes).await?;
+    people_events::write_events(db, document, (now, mode, progress), &org_ids, &mut summary, &mut changes).await?;
+    let written_set: HashSet<(EntityKind, i32)> = changes.iter().copied().collect();
+    let relinked: Vec<(EntityKind, i32)> =
+        before.symmetric_difference(&after).filter(|entity| !written_set.contains(entity)).copied().collect();
 
+    summary.touched.extend(changes.iter().map(|(kind, id)| format!("{}:{id}", kind.as_str())));
+    let touched = changes.into_iter().map(|(kind, id)| Touched::Written(kind, id));
+    let touched = touched.chain(relinked.into_iter().map(|(kind, id)| Touched::Affected(kind, id)));
+    crate::changelog::record(db, touched).await?;
+    Ok(summary)
+}
+
+/// Writes the document's organisations; returns the ids of every organisation by slug.
+async fn write_organisations(
+    db: &impl ConnectionTrait,
+    document: &Document,
+    (now, mode, progress): At<'_>,
+    summary: &mut ImportSummary,
+    changes: &mut Vec<(EntityKind, i32)>,
+) -> Result<SlugIds> {
     use organisation::Column as O;
     let stored_orgs = stored::<organisation::Entity>(
         db,
@@ -300,22 +352,11 @@ pub async fn write(
     .await?;
     let hashed = document.organisations.iter().map(|d| (d, content_hash(d, &[])));
     let orgs = changed(hashed, |d| &d.slug, (&stored_orgs, mode), &mut summary.organisations);
-    let rows = orgs.iter().map(|(d, hash)| organisation::ActiveModel {
-        id: NotSet,
-        slug: Set(d.slug.clone()),
-        name: Set(d.name.clone()),
-        name_key: Set(entity::name_key(&d.name)),
-        description: Set(d.description.clone()),
-        lang: Set(d.lang),
-        website: Set(d.website.clone()),
-        sources: Set(sources_json(&d.sources)),
-        translations: Set(translations_json(&d.translations)),
-        created_at: Set(now),
-        updated_at: Set(now),
-        content_hash: Set(Some(hash.clone())),
-        kind: Set(d.kind),
-        city: Set(d.city.clone()),
-        aliases: Set(serde_json::json!(d.aliases)),
+    let rows = orgs.iter().map(|(d, hash)| {
+        row!(organisation, d, hash, now, {
+            kind: Set(d.kind),
+            city: Set(d.city.clone()),
+        })
     });
     upsert::<organisation::Entity, _>(db, rows.collect(), O::Slug, mode, progress).await?;
     progress.inc(summary.organisations.unchanged as u64);
@@ -331,6 +372,18 @@ pub async fn write(
     ensure_present(&org_ids, org_refs, "organisation")?;
     changes.extend(orgs.iter().map(|(d, _)| (EntityKind::Organisation, org_ids[&d.slug])));
 
+    Ok(org_ids)
+}
+
+/// Writes the document's technologies, parents before children so that every parent id is
+/// known when a child is written; returns the ids of every technology by slug.
+async fn write_technologies(
+    db: &impl ConnectionTrait,
+    document: &Document,
+    (now, mode, progress): At<'_>,
+    summary: &mut ImportSummary,
+    changes: &mut Vec<(EntityKind, i32)>,
+) -> Result<SlugIds> {
     // Parents before children, so that every parent id is known when a child is written.
     use technology::Column as T;
     let stored_techs = stored::<technology::Entity>(
@@ -359,22 +412,11 @@ pub async fn write(
         let hashed =
             layer.iter().map(|d| (*d, content_hash(*d, &[("parent", d.parent.iter().map(|p| tech_ids[p]).collect())])));
         let techs = changed(hashed, |d| &d.slug, (&stored_techs, mode), &mut summary.technologies);
-        let rows = techs.iter().map(|(d, hash)| technology::ActiveModel {
-            id: NotSet,
-            slug: Set(d.slug.clone()),
-            name: Set(d.name.clone()),
-            name_key: Set(entity::name_key(&d.name)),
-            description: Set(d.description.clone()),
-            lang: Set(d.lang),
-            website: Set(d.website.clone()),
-            sources: Set(sources_json(&d.sources)),
-            translations: Set(translations_json(&d.translations)),
-            created_at: Set(now),
-            updated_at: Set(now),
-            content_hash: Set(Some(hash.clone())),
-            domain: Set(d.domain),
-            aliases: Set(serde_json::json!(d.aliases)),
-            parent_id: Set(d.parent.as_ref().map(|p| tech_ids[p])),
+        let rows = techs.iter().map(|(d, hash)| {
+            row!(technology, d, hash, now, {
+                domain: Set(d.domain),
+                parent_id: Set(d.parent.as_ref().map(|p| tech_ids[p])),
+            })
         });
         let rows: Vec<_> = rows.collect();
         if !rows.is_empty() {
@@ -388,6 +430,18 @@ pub async fn write(
     progress.inc(summary.technologies.unchanged as u64);
     changes.extend(written_techs.iter().map(|slug| (EntityKind::Technology, tech_ids[*slug])));
 
+    Ok(tech_ids)
+}
+
+/// Writes the document's programmes; returns the ids of every programme by slug.
+async fn write_programmes(
+    db: &impl ConnectionTrait,
+    document: &Document,
+    (now, mode, progress): At<'_>,
+    org_ids: &SlugIds,
+    summary: &mut ImportSummary,
+    changes: &mut Vec<(EntityKind, i32)>,
+) -> Result<SlugIds> {
     use programme::Column as P;
     let stored_progs =
         stored::<programme::Entity>(db, (P::Id, P::Slug, P::ContentHash), document.programmes.iter().map(|d| &d.slug))
@@ -397,34 +451,23 @@ pub async fn write(
         // Left out when empty, so that programmes without these criteria keep their former hash.
         for (field, slugs) in [("eligibleSites", &d.eligible_sites), ("requiredMemberships", &d.required_memberships)] {
             if !slugs.is_empty() {
-                references.push((field, resolve_ids(slugs, &org_ids)));
+                references.push((field, resolve_ids(slugs, org_ids)));
             }
         }
         (d, content_hash(d, &references))
     });
     let progs = changed(hashed, |d| &d.slug, (&stored_progs, mode), &mut summary.programmes);
-    let rows = progs.iter().map(|(d, hash)| programme::ActiveModel {
-        id: NotSet,
-        slug: Set(d.slug.clone()),
-        name: Set(d.name.clone()),
-        name_key: Set(entity::name_key(&d.name)),
-        description: Set(d.description.clone()),
-        lang: Set(d.lang),
-        website: Set(d.website.clone()),
-        sources: Set(sources_json(&d.sources)),
-        translations: Set(translations_json(&d.translations)),
-        created_at: Set(now),
-        updated_at: Set(now),
-        content_hash: Set(Some(hash.clone())),
-        kind: Set(d.kind),
-        operator_id: Set(d.operator.as_ref().map(|s| org_ids[s])),
-        eligible_stages: Set(serde_json::json!(d.eligible_stages)),
-        starts_on: Set(d.starts_on),
-        ends_on: Set(d.ends_on),
-        aliases: Set(serde_json::json!(d.aliases)),
-        eligible_domains: Set(serde_json::json!(d.eligible_domains)),
-        eligible_site_ids: Set(serde_json::json!(resolve_ids(&d.eligible_sites, &org_ids))),
-        required_membership_ids: Set(serde_json::json!(resolve_ids(&d.required_memberships, &org_ids))),
+    let rows = progs.iter().map(|(d, hash)| {
+        row!(programme, d, hash, now, {
+            kind: Set(d.kind),
+            operator_id: Set(d.operator.as_ref().map(|s| org_ids[s])),
+            eligible_stages: Set(serde_json::json!(d.eligible_stages)),
+            starts_on: Set(d.starts_on),
+            ends_on: Set(d.ends_on),
+            eligible_domains: Set(serde_json::json!(d.eligible_domains)),
+            eligible_site_ids: Set(serde_json::json!(resolve_ids(&d.eligible_sites, org_ids))),
+            required_membership_ids: Set(serde_json::json!(resolve_ids(&d.required_memberships, org_ids))),
+        })
     });
     upsert::<programme::Entity, _>(db, rows.collect(), P::Slug, mode, progress).await?;
     progress.inc(summary.programmes.unchanged as u64);
@@ -432,6 +475,19 @@ pub async fn write(
     ensure_present(&prog_ids, document.companies.iter().flat_map(|d| &d.programmes), "programme")?;
     changes.extend(progs.iter().map(|(d, _)| (EntityKind::Programme, prog_ids[&d.slug])));
 
+    Ok(prog_ids)
+}
+
+/// Writes the document's companies and replaces their links; returns the entities showing the
+/// written companies before and after (their index documents count linked companies).
+async fn write_companies(
+    db: &impl ConnectionTrait,
+    document: &Document,
+    (now, mode, progress): At<'_>,
+    (tech_ids, prog_ids, org_ids): (&SlugIds, &SlugIds, &SlugIds),
+    summary: &mut ImportSummary,
+    changes: &mut Vec<(EntityKind, i32)>,
+) -> Result<(HashSet<(EntityKind, i32)>, HashSet<(EntityKind, i32)>)> {
     use company::Column as C;
     let stored_companies =
         stored::<company::Entity>(db, (C::Id, C::Slug, C::ContentHash), document.companies.iter().map(|d| &d.slug))
@@ -440,32 +496,21 @@ pub async fn write(
     let hashed = document.companies.iter().map(|d| {
         let references = [
             ("site", d.site.iter().map(|s| org_ids[s]).collect()),
-            ("technologies", resolve(&d.technologies, &tech_ids)),
-            ("programmes", resolve(&d.programmes, &prog_ids)),
-            ("memberships", resolve(&d.memberships, &org_ids)),
+            ("technologies", resolve(&d.technologies, tech_ids)),
+            ("programmes", resolve(&d.programmes, prog_ids)),
+            ("memberships", resolve(&d.memberships, org_ids)),
         ];
         (d, content_hash(d, &references))
     });
     let companies = changed(hashed, |d| &d.slug, (&stored_companies, mode), &mut summary.companies);
-    let rows = companies.iter().map(|(d, hash)| company::ActiveModel {
-        id: NotSet,
-        slug: Set(d.slug.clone()),
-        name: Set(d.name.clone()),
-        name_key: Set(entity::name_key(&d.name)),
-        description: Set(d.description.clone()),
-        lang: Set(d.lang),
-        website: Set(d.website.clone()),
-        sources: Set(sources_json(&d.sources)),
-        translations: Set(translations_json(&d.translations)),
-        created_at: Set(now),
-        updated_at: Set(now),
-        content_hash: Set(Some(hash.clone())),
-        stage: Set(d.stage),
-        city: Set(d.city.clone()),
-        founded_year: Set(d.founded_year),
-        employees: Set(d.employees),
-        site_id: Set(d.site.as_ref().map(|s| org_ids[s])),
-        aliases: Set(serde_json::json!(d.aliases)),
+    let rows = companies.iter().map(|(d, hash)| {
+        row!(company, d, hash, now, {
+            stage: Set(d.stage),
+            city: Set(d.city.clone()),
+            founded_year: Set(d.founded_year),
+            employees: Set(d.employees),
+            site_id: Set(d.site.as_ref().map(|s| org_ids[s])),
+        })
     });
     upsert::<company::Entity, _>(db, rows.collect(), C::Slug, mode, progress).await?;
     progress.inc(summary.companies.unchanged as u64);
@@ -477,20 +522,10 @@ pub async fn write(
     let ids: Vec<i32> = written.iter().map(|&(_, id)| id).collect();
     let before: HashSet<(EntityKind, i32)> =
         crate::search::dependents(db, EntityKind::Company, &ids).await?.into_iter().collect();
-    replace_links(db, &written, (&tech_ids, &prog_ids, &org_ids)).await?;
+    replace_links(db, &written, (tech_ids, prog_ids, org_ids)).await?;
     let after: HashSet<(EntityKind, i32)> =
         crate::search::dependents(db, EntityKind::Company, &ids).await?.into_iter().collect();
-    people_events::write_people(db, document, (now, mode, progress), &org_ids, &mut summary, &mut changes).await?;
-    people_events::write_events(db, document, (now, mode, progress), &org_ids, &mut summary, &mut changes).await?;
-    let written_set: HashSet<(EntityKind, i32)> = changes.iter().copied().collect();
-    let relinked: Vec<(EntityKind, i32)> =
-        before.symmetric_difference(&after).filter(|entity| !written_set.contains(entity)).copied().collect();
-
-    summary.touched.extend(changes.iter().map(|(kind, id)| format!("{}:{id}", kind.as_str())));
-    let touched = changes.into_iter().map(|(kind, id)| Touched::Written(kind, id));
-    let touched = touched.chain(relinked.into_iter().map(|(kind, id)| Touched::Affected(kind, id)));
-    crate::changelog::record(db, touched).await?;
-    Ok(summary)
+    Ok((before, after))
 }
 
 /// Replaces the relations of the written companies by the document's: drops their old links,

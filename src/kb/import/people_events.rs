@@ -33,21 +33,7 @@ pub(super) async fn write_people(
         (d, content_hash(d, &[("roleOrganisations", organisations)]))
     });
     let people = changed(hashed, |d| &d.slug, (&stored_people, mode), &mut summary.people);
-    let rows = people.iter().map(|(d, hash)| person::ActiveModel {
-        id: NotSet,
-        slug: Set(d.slug.clone()),
-        name: Set(d.name.clone()),
-        name_key: Set(entity::name_key(&d.name)),
-        description: Set(d.description.clone()),
-        lang: Set(d.lang),
-        website: Set(d.website.clone()),
-        sources: Set(sources_json(&d.sources)),
-        translations: Set(translations_json(&d.translations)),
-        created_at: Set(now),
-        updated_at: Set(now),
-        content_hash: Set(Some(hash.clone())),
-        aliases: Set(serde_json::json!(d.aliases)),
-    });
+    let rows = people.iter().map(|(d, hash)| row!(person, d, hash, now, {}));
     upsert::<person::Entity, _>(db, rows.collect(), Pe::Slug, mode, progress).await?;
     progress.inc(summary.people.unchanged as u64);
     let person_ids = ids_of::<person::Entity>(db, (Pe::Id, Pe::Slug), people.iter().map(|(d, _)| &d.slug)).await?;
@@ -114,23 +100,12 @@ pub(super) async fn write_events(
         (d, content_hash(d, &references))
     });
     let events = changed(hashed, |d| &d.slug, (&stored_events, mode), &mut summary.events);
-    let rows = events.iter().map(|(d, hash)| event::ActiveModel {
-        id: NotSet,
-        slug: Set(d.slug.clone()),
-        name: Set(d.name.clone()),
-        name_key: Set(entity::name_key(&d.name)),
-        description: Set(d.description.clone()),
-        lang: Set(d.lang),
-        website: Set(d.website.clone()),
-        sources: Set(sources_json(&d.sources)),
-        translations: Set(translations_json(&d.translations)),
-        created_at: Set(now),
-        updated_at: Set(now),
-        content_hash: Set(Some(hash.clone())),
-        aliases: Set(serde_json::json!(d.aliases)),
-        date: Set(d.date),
-        end_date: Set(d.end_date),
-        site_id: Set(d.site.as_ref().map(|s| org_ids[s])),
+    let rows = events.iter().map(|(d, hash)| {
+        row!(event, d, hash, now, {
+            date: Set(d.date),
+            end_date: Set(d.end_date),
+            site_id: Set(d.site.as_ref().map(|s| org_ids[s])),
+        })
     });
     upsert::<event::Entity, _>(db, rows.collect(), E::Slug, mode, progress).await?;
     progress.inc(summary.events.unchanged as u64);
