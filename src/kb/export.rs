@@ -13,7 +13,6 @@ use sea_orm::{
 
 use super::as_draft;
 use super::document::Document;
-use super::draft::Translation;
 use super::model::{self, Company, Event, Organisation, Person, Programme, Role, Stored, Technology};
 use crate::error::Result;
 
@@ -131,14 +130,4 @@ async fn links<L: EntityTrait>(
         out.entry(owner).or_default().extend(slugs.get(&target).cloned());
     }
     Ok(out)
-}
-
-/// Reads a `translations` column; it only ever holds what a checked draft wrote.
-pub fn translations(value: serde_json::Value) -> Vec<Translation> {
-    serde_json::from_value(value).unwrap_or_default()
-}
-
-/// Reads an `aliases` column; it only ever holds what a checked draft wrote.
-pub fn aliases(value: serde_json::Value) -> Vec<String> {
-    serde_json::from_value(value).unwrap_or_default()
 }

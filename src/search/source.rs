@@ -10,6 +10,8 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder
 
 use crate::error::Result;
 use crate::kb::EntityKind;
+use crate::kb::model::{Company, Event, Header, Organisation, Person, Programme, Technology};
+use crate::kb::read::batch;
 
 /// One entity as the index sees it.
 #[derive(Clone, Debug, Default)]
@@ -225,108 +227,97 @@ pub async fn load(db: &impl ConnectionTrait, kind: EntityKind, ids: &[i32]) -> R
     let mut docs = Vec::with_capacity(ids.len());
     for chunk in ids.chunks(1000) {
         let chunk = chunk.to_vec();
-        match kind {
-            EntityKind::Company => docs.extend(companies(db, chunk).await?),
-            EntityKind::Technology => {
-                let links = counts(
-                    db,
-                    company_technology::Entity,
-                    company_technology::Column::TechnologyId,
-                    company_technology::Column::CompanyId,
-                    &chunk,
-                )
-                .await?;
-                for m in technology::Entity::find().filter(technology::Column::Id.is_in(chunk)).all(db).await? {
-                    docs.push(SearchDoc {
-                        links: links.get(&m.id).copied().unwrap_or_default(),
-                        kind: Some(kind),
-                        id: m.id,
-                        aliases: serde_json::from_value(m.aliases).unwrap_or_default(),
-                        domains: vec![m.domain.as_str()],
-                        technologies: vec![m.slug.clone()],
-                        slug: m.slug,
-                        name: m.name,
-                        description: m.description,
-                        translations: crate::kb::export::translations(m.translations),
-                        lang: Some(m.lang),
-                        ..SearchDoc::default()
-                    });
-                }
-            }
-            EntityKind::Programme => {
-                let links = counts(
-                    db,
-                    company_programme::Entity,
-                    company_programme::Column::ProgrammeId,
-                    company_programme::Column::CompanyId,
-                    &chunk,
-                )
-                .await?;
-                let rows = programme::Entity::find().filter(programme::Column::Id.is_in(chunk)).all(db).await?;
-                let operators = names_by_id(db, rows.iter().filter_map(|m| m.operator_id).collect()).await?;
-                for m in rows {
-                    let stages: Vec<entity::CompanyStage> =
-                        serde_json::from_value(m.eligible_stages).unwrap_or_default();
-                    docs.push(SearchDoc {
-                        kind: Some(kind),
-                        id: m.id,
-                        links: links.get(&m.id).copied().unwrap_or_default(),
-                        aliases: serde_json::from_value(m.aliases).unwrap_or_default(),
-                        related: m
-                            .operator_id
-                            .and_then(|id| operators.get(&id))
-                            .map(|(_, name)| name.clone())
-                            .into_iter()
-                            .collect(),
-                        stages: stages.into_iter().map(|s| s.as_str()).collect(),
-                        programme_kinds: vec![m.kind.as_str()],
-                        slug: m.slug,
-                        name: m.name,
-                        description: m.description,
-                        translations: crate::kb::export::translations(m.translations),
-                        lang: Some(m.lang),
-                        ..SearchDoc::default()
-                    });
-                }
-            }
-            EntityKind::Organisation => {
-                let members = counts(
-                    db,
-                    company_membership::Entity,
-                    company_membership::Column::OrganisationId,
-                    company_membership::Column::CompanyId,
-                    &chunk,
-                )
-                .await?;
-                let hosted = counts(db, company::Entity, company::Column::SiteId, company::Column::Id, &chunk).await?;
-                for m in organisation::Entity::find().filter(organisation::Column::Id.is_in(chunk)).all(db).await? {
-                    docs.push(SearchDoc {
-                        kind: Some(kind),
-                        id: m.id,
-                        links: members.get(&m.id).copied().unwrap_or_default()
-                            + hosted.get(&m.id).copied().unwrap_or_default(),
-                        aliases: serde_json::from_value(m.aliases).unwrap_or_default(),
-                        organisation_kind: Some(m.kind.as_str()),
-                        name: m.name,
-                        description: m.description,
-                        translations: crate::kb::export::translations(m.translations),
-                        lang: Some(m.lang),
-                        city: m.city,
-                        slug: m.slug,
-                        ..SearchDoc::default()
-                    });
-                }
-            }
-            EntityKind::Person => docs.extend(people(db, chunk).await?),
-            EntityKind::Event => docs.extend(events(db, chunk).await?),
-        }
+        docs.extend(match kind {
+            EntityKind::Company => companies(db, chunk).await?,
+            EntityKind::Technology => technologies(db, chunk).await?,
+            EntityKind::Programme => programmes(db, chunk).await?,
+            EntityKind::Organisation => organisations(db, chunk).await?,
+            EntityKind::Person => people(db, chunk).await?,
+            EntityKind::Event => events(db, chunk).await?,
+        });
     }
     Ok(docs)
 }
 
+impl SearchDoc {
+    /// The document of an entity, with what every entity has.
+    fn of(kind: EntityKind, header: Header) -> SearchDoc {
+        SearchDoc {
+            kind: Some(kind),
+            id: header.id,
+            slug: header.slug,
+            name: header.name,
+            aliases: header.aliases,
+            description: header.description,
+            lang: Some(header.lang),
+            translations: header.translations,
+            ..SearchDoc::default()
+        }
+    }
+}
+
+/// Technologies: the number of companies working on them breaks ties.
+async fn technologies(db: &impl ConnectionTrait, ids: Vec<i32>) -> Result<Vec<SearchDoc>> {
+    use company_technology::Column as L;
+    let links = counts(db, company_technology::Entity, L::TechnologyId, L::CompanyId, &ids).await?;
+    let rows = batch::by_ids::<Technology>(db, &ids).await?;
+    Ok(rows
+        .into_iter()
+        .map(|m| SearchDoc {
+            links: links.get(&m.header.id).copied().unwrap_or_default(),
+            domains: vec![m.domain.as_str()],
+            technologies: vec![m.header.slug.clone()],
+            ..SearchDoc::of(EntityKind::Technology, m.header)
+        })
+        .collect())
+}
+
+/// Programmes: their operator's name is a related word.
+async fn programmes(db: &impl ConnectionTrait, ids: Vec<i32>) -> Result<Vec<SearchDoc>> {
+    use company_programme::Column as L;
+    let links = counts(db, company_programme::Entity, L::ProgrammeId, L::CompanyId, &ids).await?;
+    let rows = batch::by_ids::<Programme>(db, &ids).await?;
+    let operators = names_by_id(db, rows.iter().filter_map(|m| m.operator_id).collect()).await?;
+    Ok(rows
+        .into_iter()
+        .map(|m| SearchDoc {
+            links: links.get(&m.header.id).copied().unwrap_or_default(),
+            related: m
+                .operator_id
+                .and_then(|id| operators.get(&id))
+                .map(|(_, name)| name.clone())
+                .into_iter()
+                .collect(),
+            stages: m.eligible_stages.iter().map(|s| s.as_str()).collect(),
+            programme_kinds: vec![m.kind.as_str()],
+            ..SearchDoc::of(EntityKind::Programme, m.header)
+        })
+        .collect())
+}
+
+/// Organisations: their members and hosted companies count as links.
+async fn organisations(db: &impl ConnectionTrait, ids: Vec<i32>) -> Result<Vec<SearchDoc>> {
+    use company_membership::Column as L;
+    let members = counts(db, company_membership::Entity, L::OrganisationId, L::CompanyId, &ids).await?;
+    let hosted = counts(db, company::Entity, company::Column::SiteId, company::Column::Id, &ids).await?;
+    let rows = batch::by_ids::<Organisation>(db, &ids).await?;
+    Ok(rows
+        .into_iter()
+        .map(|m| {
+            let id = m.header.id;
+            SearchDoc {
+                links: members.get(&id).copied().unwrap_or_default() + hosted.get(&id).copied().unwrap_or_default(),
+                organisation_kind: Some(m.kind.as_str()),
+                city: m.city,
+                ..SearchDoc::of(EntityKind::Organisation, m.header)
+            }
+        })
+        .collect())
+}
+
 /// People: their roles' titles and organisations are related words.
 async fn people(db: &impl ConnectionTrait, ids: Vec<i32>) -> Result<Vec<SearchDoc>> {
-    let rows = person::Entity::find().filter(person::Column::Id.is_in(ids.clone())).all(db).await?;
+    let rows = batch::by_ids::<Person>(db, &ids).await?;
     let roles = person_role::Entity::find()
         .filter(person_role::Column::PersonId.is_in(ids))
         .order_by_asc(person_role::Column::PersonId)
@@ -334,23 +325,8 @@ async fn people(db: &impl ConnectionTrait, ids: Vec<i32>) -> Result<Vec<SearchDo
         .all(db)
         .await?;
     let orgs = names_by_id(db, roles.iter().map(|r| r.organisation_id).collect()).await?;
-    let mut docs: HashMap<i32, SearchDoc> = rows
-        .into_iter()
-        .map(|m| {
-            let doc = SearchDoc {
-                kind: Some(EntityKind::Person),
-                id: m.id,
-                aliases: serde_json::from_value(m.aliases).unwrap_or_default(),
-                name: m.name,
-                description: m.description,
-                translations: crate::kb::export::translations(m.translations),
-                lang: Some(m.lang),
-                slug: m.slug,
-                ..SearchDoc::default()
-            };
-            (m.id, doc)
-        })
-        .collect();
+    let mut docs: HashMap<i32, SearchDoc> =
+        rows.into_iter().map(|m| (m.header.id, SearchDoc::of(EntityKind::Person, m.header))).collect();
     for role in roles {
         let Some(doc) = docs.get_mut(&role.person_id) else { continue };
         doc.related.push(role.title);
@@ -366,7 +342,7 @@ async fn people(db: &impl ConnectionTrait, ids: Vec<i32>) -> Result<Vec<SearchDo
 /// Events: the names of their site, organisers and participants, and their dates in words
 /// ("22 juin 2022", "June 2022"), are related words.
 async fn events(db: &impl ConnectionTrait, ids: Vec<i32>) -> Result<Vec<SearchDoc>> {
-    let rows = event::Entity::find().filter(event::Column::Id.is_in(ids.clone())).all(db).await?;
+    let rows = batch::by_ids::<Event>(db, &ids).await?;
     macro_rules! links {
         ($link:ident, $col:ident) => {
             $link::Entity::find()
@@ -392,23 +368,14 @@ async fn events(db: &impl ConnectionTrait, ids: Vec<i32>) -> Result<Vec<SearchDo
     let mut docs: HashMap<i32, SearchDoc> = rows
         .into_iter()
         .map(|m| {
-            let mut doc = SearchDoc {
-                kind: Some(EntityKind::Event),
-                id: m.id,
-                aliases: serde_json::from_value(m.aliases).unwrap_or_default(),
-                name: m.name,
-                description: m.description,
-                translations: crate::kb::export::translations(m.translations),
-                lang: Some(m.lang),
-                slug: m.slug,
-                ..SearchDoc::default()
-            };
+            let id = m.header.id;
+            let mut doc = SearchDoc::of(EntityKind::Event, m.header);
             // Not the `site` facet: search filters keep meaning "the organisations hosting companies".
             if let Some((_, name)) = m.site_id.and_then(|id| orgs.get(&id)) {
                 doc.related.push(name.clone());
             }
             doc.related.extend(super::words::date_words(m.date, m.end_date));
-            (m.id, doc)
+            (id, doc)
         })
         .collect();
     for (event, org) in organisers.into_iter().chain(participants) {
@@ -461,6 +428,14 @@ async fn names_of<E: EntityTrait>(
     Ok(rows.into_iter().collect())
 }
 
+/// The distinct targets of (owner, target) links.
+fn distinct(links: &[(i32, i32)]) -> Vec<i32> {
+    let mut ids: Vec<i32> = links.iter().map(|l| l.1).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    ids
+}
+
 async fn names_by_id(db: &impl ConnectionTrait, mut ids: Vec<i32>) -> Result<HashMap<i32, (String, String)>> {
     ids.sort_unstable();
     ids.dedup();
@@ -474,88 +449,53 @@ async fn names_by_id(db: &impl ConnectionTrait, mut ids: Vec<i32>) -> Result<Has
     Ok(rows.into_iter().map(|(id, slug, name)| (id, (slug, name))).collect())
 }
 
+/// Companies: the names of their technologies (and the aliases), programmes, memberships and
+/// site are related words, and their slugs and kinds are facets.
 async fn companies(db: &impl ConnectionTrait, ids: Vec<i32>) -> Result<Vec<SearchDoc>> {
-    let rows = company::Entity::find().filter(company::Column::Id.is_in(ids.clone())).all(db).await?;
-
-    let tech_links: Vec<(i32, i32)> = company_technology::Entity::find()
-        .select_only()
-        .columns([company_technology::Column::CompanyId, company_technology::Column::TechnologyId])
-        .filter(company_technology::Column::CompanyId.is_in(ids.clone()))
-        .into_tuple()
-        .all(db)
-        .await?;
-    let mut tech_ids: Vec<i32> = tech_links.iter().map(|l| l.1).collect();
-    tech_ids.sort_unstable();
-    tech_ids.dedup();
-    let techs: HashMap<i32, technology::Model> = technology::Entity::find()
-        .filter(technology::Column::Id.is_in(tech_ids))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|m| (m.id, m))
-        .collect();
-
-    let prog_links: Vec<(i32, i32)> = company_programme::Entity::find()
-        .select_only()
-        .columns([company_programme::Column::CompanyId, company_programme::Column::ProgrammeId])
-        .filter(company_programme::Column::CompanyId.is_in(ids.clone()))
-        .into_tuple()
-        .all(db)
-        .await?;
-    let mut prog_ids: Vec<i32> = prog_links.iter().map(|l| l.1).collect();
-    prog_ids.sort_unstable();
-    prog_ids.dedup();
+    use {company_membership::Column as CM, company_programme::Column as CP, company_technology::Column as CT};
+    let rows = batch::by_ids::<Company>(db, &ids).await?;
+    let tech_links = batch::pairs::<company_technology::Entity>(db, (CT::CompanyId, CT::TechnologyId), &ids).await?;
+    let techs: HashMap<i32, Technology> =
+        batch::by_ids::<Technology>(db, &distinct(&tech_links)).await?.into_iter().map(|m| (m.header.id, m)).collect();
+    let prog_links = batch::pairs::<company_programme::Entity>(db, (CP::CompanyId, CP::ProgrammeId), &ids).await?;
     let progs: HashMap<i32, (String, String, entity::ProgrammeKind)> = programme::Entity::find()
         .select_only()
         .columns([programme::Column::Id, programme::Column::Slug, programme::Column::Name, programme::Column::Kind])
-        .filter(programme::Column::Id.is_in(prog_ids))
+        .filter(programme::Column::Id.is_in(distinct(&prog_links)))
         .into_tuple::<(i32, String, String, entity::ProgrammeKind)>()
         .all(db)
         .await?
         .into_iter()
         .map(|(id, slug, name, kind)| (id, (slug, name, kind)))
         .collect();
-
-    let member_links: Vec<(i32, i32)> = company_membership::Entity::find()
-        .select_only()
-        .columns([company_membership::Column::CompanyId, company_membership::Column::OrganisationId])
-        .filter(company_membership::Column::CompanyId.is_in(ids))
-        .into_tuple()
-        .all(db)
-        .await?;
+    let member_links =
+        batch::pairs::<company_membership::Entity>(db, (CM::CompanyId, CM::OrganisationId), &ids).await?;
     let org_ids = member_links.iter().map(|l| l.1).chain(rows.iter().filter_map(|m| m.site_id)).collect();
     let orgs = names_by_id(db, org_ids).await?;
 
     let mut docs: HashMap<i32, SearchDoc> = rows
         .into_iter()
         .map(|m| {
+            let id = m.header.id;
             let mut doc = SearchDoc {
-                kind: Some(EntityKind::Company),
-                id: m.id,
-                name: m.name,
-                description: m.description,
-                translations: crate::kb::export::translations(m.translations),
-                lang: Some(m.lang),
                 stages: vec![m.stage.as_str()],
-                aliases: serde_json::from_value(m.aliases).unwrap_or_default(),
                 city: m.city,
-                slug: m.slug,
-                ..SearchDoc::default()
+                ..SearchDoc::of(EntityKind::Company, m.header)
             };
             if let Some((slug, name)) = m.site_id.and_then(|id| orgs.get(&id)) {
                 doc.site = Some(slug.clone());
                 doc.related.push(name.clone());
             }
-            (m.id, doc)
+            (id, doc)
         })
         .collect();
     for (company, tech) in tech_links {
         let (Some(doc), Some(t)) = (docs.get_mut(&company), techs.get(&tech)) else { continue };
         doc.links += 1;
-        doc.related.push(t.name.clone());
-        doc.related.extend(serde_json::from_value::<Vec<String>>(t.aliases.clone()).unwrap_or_default());
+        doc.related.push(t.header.name.clone());
+        doc.related.extend(t.header.aliases.iter().cloned());
         doc.domains.push(t.domain.as_str());
-        doc.technologies.push(t.slug.clone());
+        doc.technologies.push(t.header.slug.clone());
     }
     for (company, prog) in prog_links {
         let (Some(doc), Some((slug, name, kind))) = (docs.get_mut(&company), progs.get(&prog)) else { continue };
