@@ -84,7 +84,21 @@ async fn an_event_goes_from_import_to_graphql_search_export_and_back() {
         app.data("query($id: ID!) { node(id: $id) { __typename ... on Event { date } } }", json!({"id": id})).await;
     assert_eq!(node["node"], json!({"__typename": "Event", "date": "2023-10-03"}));
 
-    // Lists: by date either way, filtered by period and by who took part.
+    lists_find_the_events(&app).await;
+    search_finds_the_event(&app, id).await;
+
+    // Export → import → export: identical, and the re-import changes nothing.
+    let exported = export(&app).await;
+    let salon = exported["events"].as_array().unwrap().iter().find(|e| e["slug"] == "salon-risques-2023").unwrap();
+    assert_eq!(salon["people"], json!(["ines-garcia"]));
+    let again = app.import(&exported).await;
+    assert!(again.status.success(), "{}", stderr(&again));
+    assert!(stderr(&again).contains("events: 0 created, 0 updated"), "{}", stderr(&again));
+    assert_eq!(export(&app).await, exported);
+}
+
+/// Lists: by date either way, filtered by period and by who took part.
+async fn lists_find_the_events(app: &TestApp) {
     let lists = app
         .data(
             r#"{
@@ -123,11 +137,13 @@ async fn an_event_goes_from_import_to_graphql_search_export_and_back() {
     assert!(slugs(&lists["upe"]["events"]["nodes"]).contains(&"atelier-hydrogene-2021"), "the organiser's events");
     let wrong = app.error(r#"{ companies(orderBy: {field: DATE}) { totalCount } }"#, json!({})).await;
     assert_eq!(wrong["extensions"]["code"], "BAD_USER_INPUT", "{wrong}");
+}
 
-    // Search: by the date in words (either language), by who took part, by the site.
+/// Search: by the date in words (either language), by who took part, by the site.
+async fn search_finds_the_event(app: &TestApp, id: &str) {
     let salon = ("Event".to_string(), "salon-risques-2023".to_string());
     for query in ["salon octobre 2023", "October 2023", "mardi 3 octobre", "Inès Garcia salon", "inondations"] {
-        assert!(found(&app, query).await.contains(&salon), "{query:?} finds the event");
+        assert!(found(app, query).await.contains(&salon), "{query:?} finds the event");
     }
     let other_month = app
         .data(r#"{ search(query: "salon juin 2023", matchingStrategy: ALL) { edges { node { slug } } } }"#, json!({}))
@@ -145,15 +161,6 @@ async fn an_event_goes_from_import_to_graphql_search_export_and_back() {
     let similar: Vec<&str> =
         similar["similar"]["edges"].as_array().unwrap().iter().map(|e| e["node"]["slug"].as_str().unwrap()).collect();
     assert!(!similar.contains(&"salon-risques-2023") && !similar.is_empty(), "{similar:?}");
-
-    // Export → import → export: identical, and the re-import changes nothing.
-    let exported = export(&app).await;
-    let salon = exported["events"].as_array().unwrap().iter().find(|e| e["slug"] == "salon-risques-2023").unwrap();
-    assert_eq!(salon["people"], json!(["ines-garcia"]));
-    let again = app.import(&exported).await;
-    assert!(again.status.success(), "{}", stderr(&again));
-    assert!(stderr(&again).contains("events: 0 created, 0 updated"), "{}", stderr(&again));
-    assert_eq!(export(&app).await, exported);
 }
 
 #[tokio::test]
