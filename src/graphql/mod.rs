@@ -6,13 +6,13 @@ mod mirror;
 mod advice;
 mod enums;
 mod errors;
-pub mod ids;
 mod inputs;
 pub mod limits;
 pub mod loaders;
 pub mod mutation;
 mod outputs;
 mod query;
+pub mod relay;
 pub mod subscription;
 pub mod types;
 

@@ -6,7 +6,6 @@ use async_graphql::{Context, ID, InputObject, Json, MaybeUndefined, MergedObject
 use chrono::{DateTime, NaiveDate, Utc};
 
 use super::enums::{CompanyStage, Lang, OrganisationKind, ProgrammeKind, TechnologyDomain};
-use super::ids::parse_id_of;
 use super::inputs::{
     CreateCompanyInput, CreateEventInput, CreateOrganisationInput, CreatePersonInput, CreateProgrammeInput,
     CreateTechnologyInput, RoleInput, Source, Translation,
@@ -14,6 +13,7 @@ use super::inputs::{
 use super::mirror::IntoDomain;
 use super::outputs::ImportSummary;
 use super::query::load_entity;
+use super::relay::parse_id_of;
 use super::types::{Company, Entity, Event, Organisation, Person, Programme, Technology, kb};
 use crate::auth::Tokens;
 use crate::error::{AppError, Problem};

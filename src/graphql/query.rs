@@ -6,7 +6,6 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 
 use super::enums::{self, MatchingStrategy};
-use super::ids::{CountedConnection, ListArgs, PageArgs, parse_global_id};
 use super::inputs::{
     CompanyFilter, EventFilter, OrderBy, OrganisationFilter, PersonFilter, ProgrammeFilter, SearchFilter,
     TechnologyFilter,
@@ -15,6 +14,7 @@ use super::limits;
 use super::loaders::{self, CompanyId, EventId, OrganisationId, PersonId, ProgrammeId, TechnologyId};
 use super::mirror::{IntoDomain, IntoGraphql};
 use super::outputs::{Facets, Highlight, Suggestion};
+use super::relay::{CountedConnection, ListArgs, PageArgs, parse_global_id};
 use super::types::{
     Company, Entity, Event, Organisation, Person, Programme, Technology, kb, loader, prefetch_events, prefetch_people,
     prefetch_relations,
@@ -48,7 +48,7 @@ pub(super) async fn load_entity(ctx: &Context<'_>, kind: EntityKind, id: i32) ->
 fn one_key(slug: &Option<String>, id: &Option<ID>, kind: EntityKind) -> Result<Option<i32>, AppError> {
     match (slug, id) {
         (Some(_), None) => Ok(None),
-        (None, Some(id)) => super::ids::parse_id_of(id, kind, "id").map(Some),
+        (None, Some(id)) => super::relay::parse_id_of(id, kind, "id").map(Some),
         _ => Err(AppError::invalid("", "give exactly one of `slug` and `id`")),
     }
 }

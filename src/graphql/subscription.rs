@@ -14,10 +14,10 @@ use futures_util::Stream;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, watch};
 
 use super::enums::{self, ChangeOperation};
-use super::ids::global_id;
 use super::loaders::{self, RequestLoader};
 use super::mirror::{IntoDomain, IntoGraphql};
 use super::query::load_entity;
+use super::relay::global_id;
 use super::types::{Entity, kb};
 use crate::changelog::{self, Operation};
 use crate::error::AppError;

@@ -6,11 +6,11 @@ use chrono::{DateTime, NaiveDate, Utc};
 
 use super::advice::{Eligibility, EntryPoint, PartnerSuggestion};
 use super::enums::{CompanyStage, Lang, OrganisationKind, ProgrammeKind, TechnologyDomain};
-use super::ids::{Counted, CountedConnection, ListArgs, PageArgs, global_id};
 use super::inputs::{CompanyFilter, OrderBy, Source, Translation};
 use super::limits;
 use super::loaders::*;
 use super::mirror::{IntoDomain, IntoGraphql};
+use super::relay::{Counted, CountedConnection, ListArgs, PageArgs, global_id};
 use crate::kb::read::{self, Direction, EventFilter, OrderField, ProgrammeFilter};
 use crate::kb::{EntityKind, Kb, advice, model};
 

@@ -1,5 +1,5 @@
-//! Global ids (`Company:12`, base64-encoded) and Relay pagination: keyset cursors for lists,
-//! offsets for search results.
+//! The Relay conventions: global ids (`Company:12`, base64-encoded) and pagination, with keyset
+//! cursors for lists and offsets for search results.
 
 use async_graphql::connection::{Connection, Edge, PageInfo};
 use async_graphql::{ID, OutputType, SimpleObject};
