@@ -371,7 +371,6 @@ async fn write_organisations(
         org_refs.chain(document.events.iter().flat_map(|d| d.site.iter().chain(&d.organisers).chain(&d.organisations)));
     ensure_present(&org_ids, org_refs, "organisation")?;
     changes.extend(orgs.iter().map(|(d, _)| (EntityKind::Organisation, org_ids[&d.slug])));
-
     Ok(org_ids)
 }
 
@@ -384,7 +383,6 @@ async fn write_technologies(
     summary: &mut ImportSummary,
     changes: &mut Vec<(EntityKind, i32)>,
 ) -> Result<SlugIds> {
-    // Parents before children, so that every parent id is known when a child is written.
     use technology::Column as T;
     let stored_techs = stored::<technology::Entity>(
         db,
@@ -429,7 +427,6 @@ async fn write_technologies(
     }
     progress.inc(summary.technologies.unchanged as u64);
     changes.extend(written_techs.iter().map(|slug| (EntityKind::Technology, tech_ids[*slug])));
-
     Ok(tech_ids)
 }
 
@@ -474,7 +471,6 @@ async fn write_programmes(
     let prog_ids = slug_ids::<programme::Entity>(db, P::Id, P::Slug).await?;
     ensure_present(&prog_ids, document.companies.iter().flat_map(|d| &d.programmes), "programme")?;
     changes.extend(progs.iter().map(|(d, _)| (EntityKind::Programme, prog_ids[&d.slug])));
-
     Ok(prog_ids)
 }
 
