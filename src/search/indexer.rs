@@ -593,8 +593,13 @@ impl Owner {
             self.idle_since = Some(self.seq);
             let (writer, reader) = (self.writer.clone(), self.reader.clone());
             let compacted = blocking(move || {
-                // Commits reload the reader; merges finish later, between commits.
-                reader.reload()?;
+                // Commits reload the reader; merges finish later, between commits. A reload
+                // reopens every segment (and empties its caches): only when the segments changed.
+                let searched: Vec<_> = reader.searcher().segment_readers().iter().map(|r| r.segment_id()).collect();
+                let searchable = reader.searcher().index().searchable_segment_ids()?;
+                if searched.len() != searchable.len() || searched.iter().any(|id| !searchable.contains(id)) {
+                    reader.reload()?;
+                }
                 if idle {
                     let mut writer = writer.lock().map_err(|_| AppError::Internal("index writer poisoned".into()))?;
                     compact(&mut writer)?;
