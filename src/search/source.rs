@@ -428,14 +428,6 @@ async fn names_of<E: EntityTrait>(
     Ok(rows.into_iter().collect())
 }
 
-/// The distinct targets of (owner, target) links.
-fn distinct(links: &[(i32, i32)]) -> Vec<i32> {
-    let mut ids: Vec<i32> = links.iter().map(|l| l.1).collect();
-    ids.sort_unstable();
-    ids.dedup();
-    ids
-}
-
 async fn names_by_id(db: &impl ConnectionTrait, mut ids: Vec<i32>) -> Result<HashMap<i32, (String, String)>> {
     ids.sort_unstable();
     ids.dedup();
@@ -455,13 +447,16 @@ async fn companies(db: &impl ConnectionTrait, ids: Vec<i32>) -> Result<Vec<Searc
     use {company_membership::Column as CM, company_programme::Column as CP, company_technology::Column as CT};
     let rows = batch::by_ids::<Company>(db, &ids).await?;
     let tech_links = batch::pairs::<company_technology::Entity>(db, (CT::CompanyId, CT::TechnologyId), &ids).await?;
-    let techs: HashMap<i32, Technology> =
-        batch::by_ids::<Technology>(db, &distinct(&tech_links)).await?.into_iter().map(|m| (m.header.id, m)).collect();
+    let techs: HashMap<i32, Technology> = batch::by_ids::<Technology>(db, &batch::targets(&tech_links))
+        .await?
+        .into_iter()
+        .map(|m| (m.header.id, m))
+        .collect();
     let prog_links = batch::pairs::<company_programme::Entity>(db, (CP::CompanyId, CP::ProgrammeId), &ids).await?;
     let progs: HashMap<i32, (String, String, entity::ProgrammeKind)> = programme::Entity::find()
         .select_only()
         .columns([programme::Column::Id, programme::Column::Slug, programme::Column::Name, programme::Column::Kind])
-        .filter(programme::Column::Id.is_in(distinct(&prog_links)))
+        .filter(programme::Column::Id.is_in(batch::targets(&prog_links)))
         .into_tuple::<(i32, String, String, entity::ProgrammeKind)>()
         .all(db)
         .await?

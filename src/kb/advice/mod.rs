@@ -185,15 +185,13 @@ pub async fn profiles_of(db: &impl ConnectionTrait, rows: &[company::Model]) -> 
     if ids.is_empty() {
         return Ok(HashMap::new());
     }
-    use crate::kb::read::batch::pairs;
+    use crate::kb::read::batch::{pairs, targets};
     let techs = pairs::<company_technology::Entity>(db, (CT::CompanyId, CT::TechnologyId), &ids).await?;
     let members = pairs::<company_membership::Entity>(db, (CM::CompanyId, CM::OrganisationId), &ids).await?;
     let progs = pairs::<company_programme::Entity>(db, (CP::CompanyId, CP::ProgrammeId), &ids).await?;
     let org_ids = members.iter().map(|l| l.1).chain(rows.iter().filter_map(|r| r.site_id)).collect();
     let orgs = organisations_named(db, org_ids).await?;
-    let mut prog_ids: Vec<i32> = progs.iter().map(|l| l.1).collect();
-    prog_ids.sort_unstable();
-    prog_ids.dedup();
+    let prog_ids = targets(&progs);
     let prog_names: HashMap<i32, Named> = if prog_ids.is_empty() {
         HashMap::new()
     } else {

@@ -33,7 +33,8 @@ pub async fn by_slug<S: Stored>(db: &impl ConnectionTrait, slug: &str) -> Result
 /// The slug of an entity.
 pub async fn slug_of(db: &impl ConnectionTrait, kind: EntityKind, id: i32) -> Result<Option<String>> {
     async fn slug<S: Stored>(db: &impl ConnectionTrait, id: i32) -> Result<Option<String>> {
-        Ok(by_id::<S>(db, id).await?.map(|s| s.header().slug.clone()))
+        let query = S::Entity::find().select_only().column(S::slug_column()).filter(S::id_column().eq(id));
+        Ok(query.into_tuple().one(db).await?)
     }
     match kind {
         EntityKind::Company => slug::<Company>(db, id).await,
@@ -60,6 +61,14 @@ pub async fn pairs<L: EntityTrait>(
         .await?)
 }
 
+/// The distinct targets of (owner, target) links, in order.
+pub fn targets(links: &[(i32, i32)]) -> Vec<i32> {
+    let mut ids: Vec<i32> = links.iter().map(|l| l.1).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    ids
+}
+
 /// For each owner, the `S` linked to it through the link table `L` (from `owner` to `target`),
 /// by name: two statements (the links, then the targets) for any number of owners.
 pub async fn linked<S: Stored, L: EntityTrait>(
@@ -68,10 +77,8 @@ pub async fn linked<S: Stored, L: EntityTrait>(
     owners: &[i32],
 ) -> Result<HashMap<i32, Vec<S>>> {
     let links = pairs::<L>(db, (owner, target), owners).await?;
-    let mut ids: Vec<i32> = links.iter().map(|l| l.1).collect();
-    ids.sort_unstable();
-    ids.dedup();
-    let targets: HashMap<i32, S> = by_ids::<S>(db, &ids).await?.into_iter().map(|s| (s.header().id, s)).collect();
+    let targets: HashMap<i32, S> =
+        by_ids::<S>(db, &targets(&links)).await?.into_iter().map(|s| (s.header().id, s)).collect();
     let mut out: HashMap<i32, Vec<S>> = owners.iter().map(|o| (*o, Vec::new())).collect();
     for (owner, target) in links {
         if let (Some(list), Some(found)) = (out.get_mut(&owner), targets.get(&target)) {
