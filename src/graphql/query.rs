@@ -288,6 +288,7 @@ impl EntityQuery {
             facets: selected_facets(ctx),
             facet_limit: facet_limit as usize,
             highlights: ctx.look_ahead().field("edges").field("highlights").exists(),
+            count: ctx.look_ahead().field("totalCount").exists(),
         };
         let started = std::time::Instant::now();
         let found = search_index(ctx).search(request).await?;
@@ -415,9 +416,11 @@ pub struct SearchConnection {
 
 impl SearchConnection {
     async fn build(ctx: &Context<'_>, args: &PageArgs, found: crate::search::query::Found) -> Result<SearchConnection> {
-        let total = found.total as u64;
-        let window = args.window(total);
+        // Not counted when not selected, and then not shown.
+        let total = found.total.unwrap_or_default() as u64;
+        let window = args.window(u64::MAX);
         let level = found.level;
+        let more = found.more;
         let cursor = |offset: u64| SearchCursor { offset, level }.encode();
         // One statement per kind for the whole page, at once: the page is complete, so there is
         // nothing to wait for (a DataLoader would wait its batching delay first).
@@ -468,7 +471,7 @@ impl SearchConnection {
         let returned = edges.len() as u64;
         let page_info = PageInfo {
             has_previous_page: window.offset > 0,
-            has_next_page: window.offset + returned < total,
+            has_next_page: more,
             start_cursor: (returned > 0).then(|| cursor(window.offset)),
             end_cursor: (returned > 0).then(|| cursor(window.offset + returned - 1)),
         };

@@ -1,12 +1,12 @@
 //! A parsed query turned into the clauses [`RankQuery`] ranks: for each word, its exact and
 //! stemmed forms, its vocabulary synonyms, its typos and completions, in each field level.
 
-use tantivy::query::{BooleanQuery, Occur, PhraseQuery, Query, TermQuery};
+use tantivy::query::{Bm25Weight, BooleanQuery, Occur, PhraseQuery, Query, TermQuery};
 use tantivy::schema::{Field, IndexRecordOption};
-use tantivy::{Searcher, Term};
+use tantivy::{Score, Searcher, Term};
 
 use super::expand;
-use super::rank::{self, Clause, RankQuery};
+use super::rank::{self, Clause, RankQuery, Rule};
 use super::schema::Fields;
 use super::words::{Parsed, synonyms_of};
 use crate::error::Result;
@@ -24,6 +24,43 @@ fn term_query(field: Field, text: &str) -> Box<dyn Query> {
 
 fn union(clauses: Vec<Box<dyn Query>>) -> Box<dyn Query> {
     Box::new(BooleanQuery::union(clauses))
+}
+
+/// The terms and phrases of one clause, with the highest BM25 score they can add up to in a
+/// document (each scores at most its weight, whatever the frequency and the field's length).
+struct Union<'a> {
+    searcher: &'a Searcher,
+    queries: Vec<Box<dyn Query>>,
+    max: Score,
+}
+
+impl<'a> Union<'a> {
+    fn new(searcher: &'a Searcher) -> Self {
+        Union { searcher, queries: Vec::new(), max: 0.0 }
+    }
+
+    fn bound(&mut self, terms: &[Term]) -> Result<()> {
+        self.max += Bm25Weight::for_terms(self.searcher, terms)?.max_score();
+        Ok(())
+    }
+
+    fn term(&mut self, field: Field, text: &str) -> Result<()> {
+        self.bound(&[term(field, text)])?;
+        self.queries.push(term_query(field, text));
+        Ok(())
+    }
+
+    fn phrase(&mut self, field: Field, words: &[String]) -> Result<()> {
+        let terms: Vec<Term> = words.iter().map(|w| term(field, w)).collect();
+        self.bound(&terms)?;
+        self.queries.push(Box::new(PhraseQuery::new(terms)));
+        Ok(())
+    }
+
+    fn clause(self, words: u32, cost: u8, field: u8) -> Option<Clause> {
+        (!self.queries.is_empty())
+            .then(|| Clause { rule: Rule { words, cost, field, max: self.max }, query: union(self.queries) })
+    }
 }
 
 /// The fields of one field level: the raw (folded) text, and its French and English stems.
@@ -67,32 +104,38 @@ impl Plan {
                 Vec::new()
             };
             for g in groups(f) {
-                let mut exact = vec![term_query(g.raw, &word.raw)];
+                let mut exact = Union::new(searcher);
+                exact.term(g.raw, &word.raw)?;
                 if let Some((fr, en)) = g.stemmed {
-                    exact.extend(word.french.iter().map(|stem| term_query(fr, stem)));
-                    exact.extend(word.english.iter().map(|stem| term_query(en, stem)));
-                }
-                if !word.parts.is_empty() {
-                    exact.push(Box::new(PhraseQuery::new(word.parts.iter().map(|p| term(g.raw, p)).collect())));
-                }
-                for synonym in &synonyms[i] {
-                    exact.push(match synonym.as_slice() {
-                        [one] => term_query(g.raw, one),
-                        many => Box::new(PhraseQuery::new(many.iter().map(|p| term(g.raw, p)).collect())),
-                    });
-                }
-                clauses.push(Clause { words: bit, cost: 0, field: g.level, query: union(exact) });
-                for n in 1..=2 {
-                    let terms: Vec<Box<dyn Query>> =
-                        typos.iter().filter(|(_, t)| *t == n).map(|(t, _)| term_query(g.raw, t)).collect();
-                    if !terms.is_empty() {
-                        clauses.push(Clause { words: bit, cost: 2 * n, field: g.level, query: union(terms) });
+                    if let Some(stem) = &word.french {
+                        exact.term(fr, stem)?;
+                    }
+                    if let Some(stem) = &word.english {
+                        exact.term(en, stem)?;
                     }
                 }
-                if !completions.is_empty() {
-                    let terms = completions.iter().map(|t| term_query(g.raw, t)).collect();
-                    clauses.push(Clause { words: bit, cost: 1, field: g.level, query: union(terms) });
+                if !word.parts.is_empty() {
+                    exact.phrase(g.raw, &word.parts)?;
                 }
+                for synonym in &synonyms[i] {
+                    match synonym.as_slice() {
+                        [one] => exact.term(g.raw, one)?,
+                        many => exact.phrase(g.raw, many)?,
+                    }
+                }
+                clauses.extend(exact.clause(bit, 0, g.level));
+                for n in 1..=2 {
+                    let mut terms = Union::new(searcher);
+                    for (t, _) in typos.iter().filter(|(_, t)| *t == n) {
+                        terms.term(g.raw, t)?;
+                    }
+                    clauses.extend(terms.clause(bit, 2 * n, g.level));
+                }
+                let mut terms = Union::new(searcher);
+                for t in &completions {
+                    terms.term(g.raw, t)?;
+                }
+                clauses.extend(terms.clause(bit, 1, g.level));
             }
         }
         // Two words written apart may be one word in the text ("start up", "startup").
@@ -101,7 +144,9 @@ impl Plan {
             let (a, b) = (&pair[0], &pair[1]);
             let joined = format!("{}{}", a.raw, b.raw);
             for g in groups(f) {
-                clauses.push(Clause { words: 0b11 << i, cost: 0, field: g.level, query: term_query(g.raw, &joined) });
+                let mut one = Union::new(searcher);
+                one.term(g.raw, &joined)?;
+                clauses.extend(one.clause(0b11 << i, 0, g.level));
             }
             let (a, b) = (a.parts.last().unwrap_or(&a.raw), b.parts.first().unwrap_or(&b.raw));
             let close = groups(f)
@@ -122,11 +167,12 @@ impl Plan {
             let bit = 1 << (words + j);
             phrases |= bit;
             for g in groups(f).into_iter().skip(1) {
-                let query = Box::new(PhraseQuery::new(phrase.iter().map(|w| term(g.raw, w)).collect()));
-                clauses.push(Clause { words: bit, cost: 0, field: g.level, query });
+                let mut one = Union::new(searcher);
+                one.phrase(g.raw, phrase)?;
+                clauses.extend(one.clause(bit, 0, g.level));
             }
         }
-        Ok(Plan { rank: RankQuery { clauses, proximity, required: phrases }, words, phrases })
+        Ok(Plan { rank: RankQuery { clauses, proximity, required: phrases, filter: None }, words, phrases })
     }
 
     /// The bits of the words a match must have at `level`: the first `level` words and every phrase.
@@ -146,13 +192,14 @@ impl Plan {
             let bit = 1 << bits.trailing_zeros();
             bits &= bits - 1;
             let any: Vec<Box<dyn Query>> =
-                self.rank.clauses.iter().filter(|c| c.words & bit != 0).map(|c| c.query.box_clone()).collect();
+                self.rank.clauses.iter().filter(|c| c.rule.words & bit != 0).map(|c| c.query.box_clone()).collect();
             must.push((Occur::Must, union(any)));
         }
         Box::new(BooleanQuery::new(must))
     }
 
-    pub fn ranked(&self, level: usize) -> RankQuery {
-        RankQuery { required: self.required(level), ..self.rank.clone() }
+    /// The ranked query of a level, its matches also matching `filter`.
+    pub fn ranked(&self, level: usize, filter: Option<Box<dyn Query>>) -> RankQuery {
+        RankQuery { required: self.required(level), filter, ..self.rank.clone() }
     }
 }

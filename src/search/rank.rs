@@ -29,26 +29,37 @@ const TYPOS_SHIFT: u32 = 19;
 const PROXIMITY_SHIFT: u32 = 15;
 const FIELD_SHIFT: u32 = 9;
 const BM25_LEVELS: f32 = 511.0;
+/// A BM25 score past the top level, for a key's upper bound.
+const ANY_BM25: Score = 1e30;
 
-/// One way for some query words to match.
-#[derive(Debug)]
-pub struct Clause {
+/// What a clause's match is worth to the ranking rules.
+#[derive(Clone, Copy, Debug)]
+pub struct Rule {
     /// The query words it matches, as a bit set.
     pub words: u32,
     /// Typo cost: 0 exact or stemmed, 1 completed prefix, 2 per typo.
     pub cost: u8,
     /// Field level ([`DESCRIPTION`] to [`PLACE`]).
     pub field: u8,
+    /// The highest BM25 score its query can give a document.
+    pub max: Score,
+}
+
+/// One way for some query words to match.
+#[derive(Debug)]
+pub struct Clause {
+    pub rule: Rule,
     pub query: Box<dyn Query>,
 }
 
 impl Clone for Clause {
     fn clone(&self) -> Self {
-        Clause { words: self.words, cost: self.cost, field: self.field, query: self.query.box_clone() }
+        Clause { rule: self.rule, query: self.query.box_clone() }
     }
 }
 
-/// Ranks documents matching any clause; those missing a `required` word are left out.
+/// Ranks documents matching any clause; those missing a `required` word, or not matching
+/// `filter`, are left out.
 #[derive(Debug)]
 pub struct RankQuery {
     pub clauses: Vec<Clause>,
@@ -56,6 +67,8 @@ pub struct RankQuery {
     pub proximity: Vec<Box<dyn Query>>,
     /// The words every document must match, as a bit set.
     pub required: u32,
+    /// What every document must also match (kinds and facet filters); it adds nothing to the score.
+    pub filter: Option<Box<dyn Query>>,
 }
 
 impl Clone for RankQuery {
@@ -64,6 +77,7 @@ impl Clone for RankQuery {
             clauses: self.clauses.clone(),
             proximity: self.proximity.iter().map(|q| q.box_clone()).collect(),
             required: self.required,
+            filter: self.filter.as_ref().map(|q| q.box_clone()),
         }
     }
 }
@@ -92,40 +106,58 @@ impl Query for RankQuery {
         let clauses = self
             .clauses
             .iter()
-            .map(|c| Ok((c.words, c.cost, c.field, c.query.weight(enable_scoring)?)))
+            .map(|c| Ok((c.rule, c.query.weight(enable_scoring)?)))
             .collect::<tantivy::Result<Vec<_>>>()?;
         let proximity = self.proximity.iter().map(|q| q.weight(enable_scoring)).collect::<tantivy::Result<_>>()?;
-        Ok(Box::new(RankWeight { clauses, proximity, required: self.required }))
+        let filter = self.filter.as_ref().map(|q| q.weight(enable_scoring)).transpose()?;
+        Ok(Box::new(RankWeight { clauses, proximity, required: self.required, filter }))
     }
 }
-
 struct RankWeight {
-    clauses: Vec<(u32, u8, u8, Box<dyn Weight>)>,
+    clauses: Vec<(Rule, Box<dyn Weight>)>,
     proximity: Vec<Box<dyn Weight>>,
     required: u32,
+    filter: Option<Box<dyn Weight>>,
 }
 
-impl Weight for RankWeight {
-    fn scorer(&self, reader: &SegmentReader, _boost: Score) -> tantivy::Result<Box<dyn Scorer>> {
+impl RankWeight {
+    fn rank_scorer(&self, reader: &SegmentReader) -> tantivy::Result<RankScorer> {
         let mut children = Vec::with_capacity(self.clauses.len());
-        for (words, cost, field, weight) in &self.clauses {
+        for (rule, weight) in &self.clauses {
             let scorer = weight.scorer(reader, 1.0)?;
             if scorer.doc() != TERMINATED {
-                children.push(Child { words: *words, cost: *cost, field: *field, scorer });
+                children.push(Child { rule: *rule, scorer });
             }
         }
         let proximity = self.proximity.iter().map(|w| w.scorer(reader, 1.0)).collect::<tantivy::Result<_>>()?;
-        let mut required = Vec::new();
+        let filter = self.filter.as_ref().map(|w| w.scorer(reader, 1.0)).transpose()?;
+        let mut groups = Vec::new();
         let mut bits = self.required;
         while bits != 0 {
             let bit = 1 << bits.trailing_zeros();
             bits &= bits - 1;
-            required.push((0..children.len()).filter(|&i| children[i].words & bit != 0).collect());
+            groups.push((0..children.len()).filter(|&i| children[i].rule.words & bit != 0).collect());
         }
-        let mut scorer =
-            RankScorer { children, proximity, required: self.required, groups: required, doc: 0, score: 0.0 };
+        Ok(RankScorer { children, proximity, filter, required: self.required, groups, doc: 0, score: 0.0 })
+    }
+}
+
+impl Weight for RankWeight {
+    fn scorer(&self, reader: &SegmentReader, _boost: Score) -> tantivy::Result<Box<dyn Scorer>> {
+        let mut scorer = self.rank_scorer(reader)?;
         scorer.settle();
         Ok(Box::new(scorer))
+    }
+
+    /// The top-k walk skips the documents that cannot beat the page's worst key so far.
+    fn for_each_pruning(
+        &self,
+        threshold: Score,
+        reader: &SegmentReader,
+        callback: &mut dyn FnMut(DocId, Score) -> Score,
+    ) -> tantivy::Result<()> {
+        self.rank_scorer(reader)?.prune(threshold, callback);
+        Ok(())
     }
 
     fn explain(&self, reader: &SegmentReader, doc: DocId) -> tantivy::Result<Explanation> {
@@ -138,15 +170,53 @@ impl Weight for RankWeight {
 }
 
 struct Child {
-    words: u32,
-    cost: u8,
-    field: u8,
+    rule: Rule,
     scorer: Box<dyn Scorer>,
+}
+
+/// The ranking rules' inputs gathered from the clauses on one document.
+struct Tally {
+    /// Per word, its best clause: fewest typos, then best field.
+    best: [(u8, u8); MAX_RANKED_WORDS],
+    matched: u32,
+    typos: u32,
+    fields: u32,
+}
+
+impl Tally {
+    fn new() -> Self {
+        Tally { best: [(u8::MAX, 0); MAX_RANKED_WORDS], matched: 0, typos: 0, fields: 0 }
+    }
+
+    /// Counts a clause in; the key can only grow with each clause added.
+    fn add(&mut self, rule: &Rule) {
+        self.matched |= rule.words;
+        let mut words = rule.words;
+        while words != 0 {
+            let w = words.trailing_zeros() as usize;
+            words &= words - 1;
+            let slot = &mut self.best[w.min(MAX_RANKED_WORDS - 1)];
+            if rule.cost < slot.0 || (rule.cost == slot.0 && rule.field > slot.1) {
+                if slot.0 != u8::MAX {
+                    self.typos -= u32::from(slot.0);
+                    self.fields -= u32::from(slot.1);
+                }
+                *slot = (rule.cost, rule.field);
+                self.typos += u32::from(rule.cost);
+                self.fields += u32::from(rule.field);
+            }
+        }
+    }
+
+    fn key(&self, proximity: u32, bm25: Score) -> Score {
+        key(self.matched.count_ones(), self.typos, proximity, self.fields, bm25)
+    }
 }
 
 struct RankScorer {
     children: Vec<Child>,
     proximity: Vec<Box<dyn Scorer>>,
+    filter: Option<Box<dyn Scorer>>,
     required: u32,
     /// For each required word, the children that match it: a document needs one of each.
     groups: Vec<Vec<usize>>,
@@ -156,7 +226,7 @@ struct RankScorer {
 
 impl RankScorer {
     /// Moves to the first document at or after the children's positions that has every required
-    /// word, scores it, and moves the children past it.
+    /// word and passes the filter, scores it, and moves the children past it.
     fn settle(&mut self) -> DocId {
         loop {
             let doc = self.align();
@@ -164,46 +234,115 @@ impl RankScorer {
                 self.doc = TERMINATED;
                 return TERMINATED;
             }
-            let mut best = [(u8::MAX, 0u8); MAX_RANKED_WORDS];
-            let mut matched = 0u32;
-            let mut bm25 = 0.0;
-            for child in self.children.iter_mut().filter(|c| c.scorer.doc() == doc) {
-                bm25 += child.scorer.score();
-                matched |= child.words;
-                let mut words = child.words;
-                while words != 0 {
-                    let w = words.trailing_zeros() as usize;
-                    words &= words - 1;
-                    let slot = &mut best[w.min(MAX_RANKED_WORDS - 1)];
-                    if child.cost < slot.0 || (child.cost == slot.0 && child.field > slot.1) {
-                        *slot = (child.cost, child.field);
-                    }
-                }
-                child.scorer.advance();
+            if let Some(score) = self.evaluate(doc, None) {
+                self.doc = doc;
+                self.score = score;
+                return doc;
             }
-            if matched & self.required != self.required {
-                continue;
-            }
-            let (mut typos, mut fields) = (0u32, 0u32);
-            for &(cost, field) in best.iter().filter(|b| b.0 != u8::MAX) {
-                typos += u32::from(cost);
-                fields += u32::from(field);
-            }
-            let mut close = 0;
-            for pair in &mut self.proximity {
-                if pair.doc() < doc {
-                    pair.seek(doc);
-                }
-                close += u32::from(pair.doc() == doc);
-            }
-            self.doc = doc;
-            self.score = key(matched.count_ones(), typos, close, fields, bm25);
-            return doc;
         }
     }
-}
 
-impl RankScorer {
+    /// Scores the document the children stand on (`doc`), if it has every required word and its
+    /// key can beat `threshold`, and moves the children past it.
+    fn evaluate(&mut self, doc: DocId, threshold: Option<Score>) -> Option<Score> {
+        let mut tally = Tally::new();
+        for child in self.children.iter().filter(|c| c.scorer.doc() == doc) {
+            tally.add(&child.rule);
+        }
+        let beats = |key: Score| threshold.is_none_or(|t| key > t);
+        let worth = tally.matched & self.required == self.required
+            && beats(tally.key(self.proximity.len() as u32, ANY_BM25))
+            && self.passes(doc);
+        let mut bm25 = 0.0;
+        for child in self.children.iter_mut().filter(|c| c.scorer.doc() == doc) {
+            if worth {
+                bm25 += child.scorer.score();
+            }
+            child.scorer.advance();
+        }
+        if !worth {
+            return None;
+        }
+        let mut close = 0;
+        for pair in &mut self.proximity {
+            if pair.doc() < doc {
+                pair.seek(doc);
+            }
+            close += u32::from(pair.doc() == doc);
+        }
+        let score = tally.key(close, bm25);
+        beats(score).then_some(score)
+    }
+
+    /// Whether `doc` passes the filter.
+    fn passes(&mut self, doc: DocId) -> bool {
+        match &mut self.filter {
+            Some(filter) => {
+                if filter.doc() < doc {
+                    filter.seek(doc);
+                }
+                filter.doc() == doc
+            }
+            None => true,
+        }
+    }
+
+    /// Calls `callback` with every document whose key beats the threshold it returns, skipping
+    /// those that cannot (weak AND): the children are taken in the order of their next
+    /// documents, adding up what each could bring to the key (its words, typos and field, and
+    /// its highest BM25), until the sum could beat the threshold. That child's document is the
+    /// first that may; the children before it jump to it, and the documents they skip, matched
+    /// only by weaker clauses, are never scored.
+    fn prune(&mut self, mut threshold: Score, callback: &mut dyn FnMut(DocId, Score) -> Score) {
+        let mut order: Vec<usize> = (0..self.children.len()).collect();
+        let proximity = self.proximity.len() as u32;
+        loop {
+            order.sort_unstable_by_key(|&i| self.children[i].scorer.doc());
+            let mut tally = Tally::new();
+            let mut bm25 = 0.0;
+            let mut pivot = TERMINATED;
+            for &i in &order {
+                let child = &self.children[i];
+                if child.scorer.doc() == TERMINATED {
+                    break;
+                }
+                tally.add(&child.rule);
+                bm25 += child.rule.max;
+                if tally.matched & self.required == self.required && tally.key(proximity, bm25) > threshold {
+                    pivot = child.scorer.doc();
+                    break;
+                }
+            }
+            if pivot == TERMINATED {
+                return;
+            }
+            // No document before the filter's next one can pass it.
+            if let Some(filter) = &mut self.filter {
+                if filter.doc() < pivot {
+                    filter.seek(pivot);
+                }
+                pivot = pivot.max(filter.doc());
+                if pivot == TERMINATED {
+                    return;
+                }
+            }
+            let first = self.children[order[0]].scorer.doc();
+            if first < pivot {
+                for &i in &order {
+                    let scorer = &mut self.children[i].scorer;
+                    if scorer.doc() >= pivot {
+                        break;
+                    }
+                    scorer.seek(pivot);
+                }
+                continue;
+            }
+            if let Some(score) = self.evaluate(pivot, Some(threshold)) {
+                threshold = callback(pivot, score);
+            }
+        }
+    }
+
     /// The first document, at or after the children's positions, that has every required word:
     /// the children of each required word leapfrog to the furthest of their groups' next
     /// documents, so the rarest word drives the walk and documents missing a word are skipped
