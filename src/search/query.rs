@@ -570,7 +570,9 @@ mod tests {
                     let filter = (!clauses.is_empty()).then(|| Box::new(BooleanQuery::new(clauses)) as Box<dyn Query>);
                     for (offset, limit) in [(0, 1), (0, 10), (7, 20)] {
                         let top = || TopDocs::with_limit(limit).and_offset(offset).order_by_score();
-                        let pruned = searcher.search(&plan.ranked(level, filter.as_ref().map(|q| q.box_clone())), &top()).unwrap();
+                        let pruned = searcher
+                            .search(&plan.ranked(level, filter.as_ref().map(|q| q.box_clone())), &top())
+                            .unwrap();
                         let (total, every) =
                             searcher.search(&restricted(Box::new(plan.ranked(level, None))), &(Count, top())).unwrap();
                         assert_eq!(pruned, every, "{text:?} at level {level}, {kinds:?}, page {offset}+{limit}");

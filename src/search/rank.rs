@@ -131,14 +131,17 @@ impl RankWeight {
         }
         let proximity = self.proximity.iter().map(|w| w.scorer(reader, 1.0)).collect::<tantivy::Result<_>>()?;
         let filter = self.filter.as_ref().map(|w| w.scorer(reader, 1.0)).transpose()?;
-        let mut groups = Vec::new();
+        let mut groups: Vec<Vec<usize>> = Vec::new();
         let mut bits = self.required;
         while bits != 0 {
             let bit = 1 << bits.trailing_zeros();
             bits &= bits - 1;
             groups.push((0..children.len()).filter(|&i| children[i].rule.words & bit != 0).collect());
         }
-        Ok(RankScorer { children, proximity, filter, required: self.required, groups, doc: 0, score: 0.0 })
+        if groups.is_empty() {
+            groups.push((0..children.len()).collect());
+        }
+        Ok(RankScorer { children, proximity, filter, required: self.required, groups, strong: 0, doc: 0, score: 0.0 })
     }
 }
 
@@ -218,8 +221,11 @@ struct RankScorer {
     proximity: Vec<Box<dyn Scorer>>,
     filter: Option<Box<dyn Scorer>>,
     required: u32,
-    /// For each required word, the children that match it: a document needs one of each.
+    /// A document needs a child of each group: one group per required word (the children that
+    /// match it), or one group of every child when no word is required. While pruning, the last
+    /// `strong` groups are the clauses that can still lift a document onto the page.
     groups: Vec<Vec<usize>>,
+    strong: usize,
     doc: DocId,
     score: Score,
 }
@@ -250,9 +256,8 @@ impl RankScorer {
             tally.add(&child.rule);
         }
         let beats = |key: Score| threshold.is_none_or(|t| key > t);
-        let worth = tally.matched & self.required == self.required
-            && beats(tally.key(self.proximity.len() as u32, ANY_BM25))
-            && self.passes(doc);
+        let worth =
+            tally.matched & self.required == self.required && beats(tally.key(self.proximity.len() as u32, ANY_BM25));
         let mut bm25 = 0.0;
         for child in self.children.iter_mut().filter(|c| c.scorer.doc() == doc) {
             if worth {
@@ -274,95 +279,79 @@ impl RankScorer {
         beats(score).then_some(score)
     }
 
-    /// Whether `doc` passes the filter.
-    fn passes(&mut self, doc: DocId) -> bool {
-        match &mut self.filter {
-            Some(filter) => {
-                if filter.doc() < doc {
-                    filter.seek(doc);
-                }
-                filter.doc() == doc
-            }
-            None => true,
-        }
-    }
-
     /// Calls `callback` with every document whose key beats the threshold it returns, skipping
-    /// those that cannot (weak AND): the children are taken in the order of their next
-    /// documents, adding up what each could bring to the key (its words, typos and field, and
-    /// its highest BM25), until the sum could beat the threshold. That child's document is the
-    /// first that may; the children before it jump to it, and the documents they skip, matched
-    /// only by weaker clauses, are never scored.
+    /// those that cannot (as MaxScore does): the clauses are taken from the weakest, adding up
+    /// what each could bring to the key (its words, typos and field, and its highest BM25), for
+    /// as long as together they could not beat the threshold. A document matched by these weak
+    /// clauses alone cannot reach the page, so the others, the strong ones, become one more
+    /// group a document needs a child of, and the walk leapfrogs over the rest.
     fn prune(&mut self, mut threshold: Score, callback: &mut dyn FnMut(DocId, Score) -> Score) {
-        let mut order: Vec<usize> = (0..self.children.len()).collect();
         let proximity = self.proximity.len() as u32;
+        let alone = |c: &Child| {
+            let mut tally = Tally::new();
+            tally.add(&c.rule);
+            tally.key(proximity, c.rule.max)
+        };
+        let mut weakest: Vec<usize> = (0..self.children.len()).collect();
+        weakest.sort_by(|&a, &b| alone(&self.children[a]).total_cmp(&alone(&self.children[b])));
+        let mut strong_from = 0;
         loop {
-            order.sort_unstable_by_key(|&i| self.children[i].scorer.doc());
             let mut tally = Tally::new();
             let mut bm25 = 0.0;
-            let mut pivot = TERMINATED;
-            for &i in &order {
-                let child = &self.children[i];
-                if child.scorer.doc() == TERMINATED {
-                    break;
-                }
-                tally.add(&child.rule);
-                bm25 += child.rule.max;
+            let mut weak = 0;
+            for &i in &weakest {
+                tally.add(&self.children[i].rule);
+                bm25 += self.children[i].rule.max;
                 if tally.matched & self.required == self.required && tally.key(proximity, bm25) > threshold {
-                    pivot = child.scorer.doc();
                     break;
                 }
+                weak += 1;
             }
-            if pivot == TERMINATED {
+            if weak == weakest.len() {
                 return;
             }
-            // No document before the filter's next one can pass it.
-            if let Some(filter) = &mut self.filter {
-                if filter.doc() < pivot {
-                    filter.seek(pivot);
-                }
-                pivot = pivot.max(filter.doc());
-                if pivot == TERMINATED {
+            if weak != strong_from || self.strong == 0 {
+                strong_from = weak;
+                self.groups.truncate(self.groups.len() - self.strong);
+                self.groups.push(weakest[weak..].to_vec());
+                self.strong = 1;
+            }
+            let before = threshold;
+            while threshold == before {
+                let doc = self.align();
+                if doc == TERMINATED {
                     return;
                 }
-            }
-            let first = self.children[order[0]].scorer.doc();
-            if first < pivot {
-                for &i in &order {
-                    let scorer = &mut self.children[i].scorer;
-                    if scorer.doc() >= pivot {
-                        break;
-                    }
-                    scorer.seek(pivot);
+                if let Some(score) = self.evaluate(doc, Some(threshold)) {
+                    threshold = callback(doc, score);
                 }
-                continue;
-            }
-            if let Some(score) = self.evaluate(pivot, Some(threshold)) {
-                threshold = callback(pivot, score);
             }
         }
     }
 
-    /// The first document, at or after the children's positions, that has every required word:
-    /// the children of each required word leapfrog to the furthest of their groups' next
-    /// documents, so the rarest word drives the walk and documents missing a word are skipped
-    /// rather than visited. With no required word, the next document of any child.
+    /// The first document, at or after the children's positions, that has a child of each group
+    /// and passes the filter: the groups leapfrog to the furthest of their next documents, so
+    /// the rarest word drives the walk and documents missing a word are skipped rather than
+    /// visited. Every child then stands at or after it.
     fn align(&mut self) -> DocId {
         let next = |children: &[Child], group: &[usize]| {
             group.iter().map(|&i| children[i].scorer.doc()).min().unwrap_or(TERMINATED)
         };
-        if self.groups.is_empty() {
-            return self.children.iter().map(|c| c.scorer.doc()).min().unwrap_or(TERMINATED);
-        }
         let mut target = 0;
         loop {
             for group in &self.groups {
                 target = target.max(next(&self.children, group));
             }
+            if let Some(filter) = &mut self.filter {
+                if filter.doc() < target {
+                    filter.seek(target);
+                }
+                target = target.max(filter.doc());
+            }
             if target == TERMINATED {
                 return TERMINATED;
             }
-            let mut aligned = true;
+            let mut aligned = self.filter.as_ref().is_none_or(|f| f.doc() == target);
             for group in &self.groups {
                 for &i in group {
                     let scorer = &mut self.children[i].scorer;
