@@ -25,7 +25,7 @@ use super::plan::{Plan, term};
 use super::rank;
 use super::schema::Fields;
 pub use super::words::sort_name;
-use super::words::{MAX_WORDS, parse};
+use super::words::{MAX_WORDS, Parsed, parse};
 use crate::error::{AppError, Result};
 use crate::kb::EntityKind;
 
@@ -184,8 +184,8 @@ fn filtered(facet: Facet, kinds: &[EntityKind], filter: &SearchFilter) -> bool {
     }
 }
 
-/// Adds the restrictions of a request, but for those of some facets, to a query.
-type Restrict<'a> = dyn Fn(Box<dyn Query>, &[Facet]) -> Box<dyn Query> + 'a;
+/// The matches of a request, unranked, with its filters but for those of some facets.
+type Matching<'a> = dyn Fn(&[Facet]) -> Box<dyn Query> + 'a;
 
 /// What to search for.
 #[derive(Clone, Debug)]
@@ -234,9 +234,9 @@ impl SearchIndex {
         bounded(move || this.search_now(&request)).await
     }
 
-    /// Three passes, each only as wide as it must be: the page (ranked, skipping the documents
-    /// that cannot reach it), then the total and the facets when they are asked for (over the
-    /// matches, unranked), and the facets whose own filter is set apart.
+    /// At most three passes, each only as wide as it must be: the page (ranked, skipping the
+    /// documents that cannot reach it); the total and the facets, when selected, over the
+    /// matches unranked; and the facets filtered on, each counted without its own filter.
     fn search_now(&self, request: &SearchRequest) -> Result<Found> {
         let f = &self.fields;
         let searcher = self.reader.searcher();
@@ -244,52 +244,78 @@ impl SearchIndex {
         let limit = request.limit.max(1);
         // One more than the page: whether another page follows.
         let top = || TopDocs::with_limit(limit + 1).and_offset(request.offset);
-        let restricted = |query: Box<dyn Query>, except: &[Facet]| -> Box<dyn Query> {
-            let mut clauses = restrictions(f, &request.kinds, &request.filter, except);
-            if clauses.is_empty() {
-                return query;
-            }
-            clauses.push((Occur::Must, query));
-            Box::new(BooleanQuery::new(clauses))
+        // The request's kinds and filters, but for those of the facets `except`.
+        let filter = |except: &[Facet]| {
+            let clauses = restrictions(f, &request.kinds, &request.filter, except);
+            (!clauses.is_empty()).then(|| Box::new(BooleanQuery::new(clauses)) as Box<dyn Query>)
         };
 
-        let (page, matching, level) = if parsed.words.is_empty() && parsed.phrases.is_empty() {
-            let query = restricted(Box::new(AllQuery), &[]);
-            let docs = searcher.search(&query, &top().order_by_string_fast_field("name_sort", Order::Asc))?;
-            (docs.into_iter().map(|(_, d)| (0.0, d)).collect::<Vec<_>>(), Box::new(AllQuery) as Box<dyn Query>, None)
-        } else {
-            let plan = Plan::build(f, &searcher, &parsed)?;
-            let filter = || {
-                let clauses = restrictions(f, &request.kinds, &request.filter, &[]);
-                (!clauses.is_empty()).then(|| Box::new(BooleanQuery::new(clauses)) as Box<dyn Query>)
-            };
-            let run = |level: usize| searcher.search(&plan.ranked(level, filter()), &top().order_by_score());
-            let (level, page) = match (request.strategy, request.level) {
-                (MatchingStrategy::All, _) => (plan.words, run(plan.words)?),
-                (MatchingStrategy::Any, _) => (0, run(0)?),
-                (MatchingStrategy::Last, Some(level)) => (level.min(plan.words), run(level.min(plan.words))?),
-                (MatchingStrategy::Last, None) => {
-                    // Most queries fill the first page with every word: no need to count first.
-                    let every = run(plan.words)?;
-                    let filled = if request.offset == 0 {
-                        every.len() >= limit
-                    } else {
-                        self.count(&searcher, &restricted(plan.filter(plan.required(plan.words)), &[]))? >= limit
-                    };
-                    if filled || plan.words == 0 || (plan.words == 1 && !every.is_empty()) {
-                        (plan.words, every)
-                    } else {
-                        let level = self.fill_level(&searcher, &plan, plan.words - 1, limit, &restricted)?;
-                        (level, run(level)?)
+        if parsed.words.is_empty() && parsed.phrases.is_empty() {
+            let every = |except: &[Facet]| filter(except).unwrap_or_else(|| Box::new(AllQuery));
+            let page = searcher.search(&every(&[]), &top().order_by_string_fast_field("name_sort", Order::Asc))?;
+            let page = page.into_iter().map(|(_, d)| (0.0, d)).collect();
+            return self.found(&searcher, request, &parsed, page, &every, None);
+        }
+        let plan = Plan::build(f, &searcher, &parsed)?;
+        let run = |level: usize| searcher.search(&plan.ranked(level, filter(&[])), &top().order_by_score());
+        let count = |level: usize| self.count(&searcher, &plan.matching(level, filter(&[])));
+        let (level, page) = match (request.strategy, request.level) {
+            (MatchingStrategy::All, _) => (plan.words, run(plan.words)?),
+            (MatchingStrategy::Any, _) => (0, run(0)?),
+            (MatchingStrategy::Last, Some(level)) => (level.min(plan.words), run(level.min(plan.words))?),
+            (MatchingStrategy::Last, None) => {
+                // Most queries fill the first page with every word: no need to count first.
+                let every = run(plan.words)?;
+                let filled = if request.offset == 0 { every.len() >= limit } else { count(plan.words)? >= limit };
+                if filled || plan.words == 0 || (plan.words == 1 && !every.is_empty()) {
+                    (plan.words, every)
+                } else {
+                    // Words are dropped from the end until the first page fills; when even the
+                    // first word finds nothing, any word will do.
+                    let mut level = plan.words - 1;
+                    while level > 0 {
+                        let n = count(level)?;
+                        if n >= limit || (level == 1 && n > 0) {
+                            break;
+                        }
+                        level -= 1;
                     }
+                    (level, run(level)?)
                 }
-            };
-            // The total and the facets need the matches, not their order.
-            (page, plan.filter(plan.required(level)), Some(level))
+            }
         };
-        let total =
-            if request.count { Some(self.count(&searcher, &restricted(matching.box_clone(), &[]))?) } else { None };
-        let facets = self.facets(&searcher, request, matching, &restricted)?;
+        let matching = |except: &[Facet]| Box::new(plan.matching(level, filter(except))) as Box<dyn Query>;
+        self.found(&searcher, request, &parsed, page, &matching, Some(level))
+    }
+
+    /// The found page with its highlights, and the total and the facets when selected.
+    fn found(
+        &self,
+        searcher: &Searcher,
+        request: &SearchRequest,
+        parsed: &Parsed,
+        page: Vec<(Score, DocAddress)>,
+        matching: &Matching<'_>,
+        level: Option<usize>,
+    ) -> Result<Found> {
+        let (apart, together): (Vec<Facet>, Vec<Facet>) =
+            request.facets.iter().partition(|facet| filtered(**facet, &request.kinds, &request.filter));
+        let (mut total, mut counted) = (None, Vec::new());
+        if request.count || !together.is_empty() {
+            let together = FacetCollector { facets: together, limit: request.facet_limit };
+            let (count, values) = searcher.search(&matching(&[]), &(Count, together))?;
+            total = request.count.then_some(count);
+            counted = values;
+        }
+        if !apart.is_empty() {
+            let facets = apart.iter().map(|facet| (*facet, filter_values(*facet, request))).collect();
+            let disjunctive = DisjunctiveCollector { facets, limit: request.facet_limit };
+            counted.extend(searcher.search(&matching(&apart), &disjunctive)?);
+        }
+        let mut facets = Facets::default();
+        for (facet, values) in counted {
+            facet.set(&mut facets, values);
+        }
 
         let mut words: Vec<String> = Vec::new();
         for w in &parsed.words {
@@ -298,64 +324,17 @@ impl SearchIndex {
         }
         let matcher = Matcher::new(&words, parsed.prefix, &parsed.phrases);
         let matcher = request.highlights.then_some(&matcher);
-        let more = page.len() > limit;
+        let more = page.len() > request.limit.max(1);
         let hits = page
             .into_iter()
             .take(request.limit)
-            .map(|(score, address)| self.hit(&searcher, address, rank::display_score(score), matcher))
+            .map(|(score, address)| self.hit(searcher, address, rank::display_score(score), matcher))
             .collect::<Result<_>>()?;
         Ok(Found { total, more, hits, facets, level })
     }
 
     fn count(&self, searcher: &Searcher, query: &dyn Query) -> Result<usize> {
         Ok(searcher.search(query, &Count)?)
-    }
-
-    /// The facets asked for over the matches: those filtered on in a pass of their own, each
-    /// counted without its own filter.
-    fn facets(
-        &self,
-        searcher: &Searcher,
-        request: &SearchRequest,
-        matching: Box<dyn Query>,
-        restricted: &Restrict<'_>,
-    ) -> Result<Facets> {
-        let (apart, together): (Vec<Facet>, Vec<Facet>) =
-            request.facets.iter().partition(|facet| filtered(**facet, &request.kinds, &request.filter));
-        let mut counted = Vec::new();
-        if !together.is_empty() {
-            let together = FacetCollector { facets: together, limit: request.facet_limit };
-            counted = searcher.search(&restricted(matching.box_clone(), &[]), &together)?;
-        }
-        if !apart.is_empty() {
-            let facets = apart.iter().map(|facet| (*facet, filter_values(*facet, request))).collect();
-            let disjunctive = DisjunctiveCollector { facets, limit: request.facet_limit };
-            counted.extend(searcher.search(&restricted(matching, &apart), &disjunctive)?);
-        }
-        let mut facets = Facets::default();
-        for (facet, values) in counted {
-            facet.set(&mut facets, values);
-        }
-        Ok(facets)
-    }
-
-    /// The `LAST` strategy's level, from `top` down: words are dropped from the end until the
-    /// first page fills; when even the first word finds nothing, any word will do.
-    fn fill_level(
-        &self,
-        searcher: &Searcher,
-        plan: &Plan,
-        top: usize,
-        page: usize,
-        restricted: &Restrict<'_>,
-    ) -> Result<usize> {
-        for level in (1..=top).rev() {
-            let count = self.count(searcher, &restricted(plan.filter(plan.required(level)), &[]))?;
-            if count >= page || (level == 1 && count > 0) {
-                return Ok(level);
-            }
-        }
-        Ok(0)
     }
 
     fn hit(&self, searcher: &Searcher, address: DocAddress, score: Score, matcher: Option<&Matcher>) -> Result<Hit> {
@@ -527,7 +506,8 @@ mod tests {
 
     /// The page the pruned walk finds is the page of every match ranked (tantivy's collectors
     /// walk every match when the top documents are collected alongside a count), at every
-    /// level, with and without filters, and the filter keeps what the restrictions keep.
+    /// level, with and without filters, and the filter keeps what the restrictions keep; the
+    /// unranked matches are as many as the ranked ones.
     #[tokio::test(flavor = "multi_thread")]
     async fn the_pruned_page_is_the_page_of_every_match_ranked() {
         let dir = tempfile::tempdir().unwrap();
@@ -576,6 +556,8 @@ mod tests {
                         let (total, every) =
                             searcher.search(&restricted(Box::new(plan.ranked(level, None))), &(Count, top())).unwrap();
                         assert_eq!(pruned, every, "{text:?} at level {level}, {kinds:?}, page {offset}+{limit}");
+                        let matching = plan.matching(level, filter.as_ref().map(|q| q.box_clone()));
+                        assert_eq!(searcher.search(&matching, &Count).unwrap(), total, "{text:?} at level {level}");
                         compared += usize::from(total > limit);
                     }
                 }
