@@ -1,7 +1,7 @@
 //! A parsed query turned into the clauses [`RankQuery`] ranks: for each word, its exact and
 //! stemmed forms, its vocabulary synonyms, its typos and completions, in each field level.
 
-use tantivy::query::{Bm25Weight, BooleanQuery, PhraseQuery, Query, TermQuery};
+use tantivy::query::{Bm25Weight, BooleanQuery, Occur, PhraseQuery, Query, TermQuery};
 use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::{Score, Searcher, Term};
 
@@ -172,11 +172,7 @@ impl Plan {
                 clauses.extend(one.clause(bit, 0, g.level));
             }
         }
-        Ok(Plan {
-            rank: RankQuery { clauses, proximity, required: phrases, filter: None, ranked: true },
-            words,
-            phrases,
-        })
+        Ok(Plan { rank: RankQuery { clauses, proximity, required: phrases, filter: None }, words, phrases })
     }
 
     /// The bits of the words a match must have at `level`: the first `level` words and every phrase.
@@ -185,13 +181,35 @@ impl Plan {
         (words & ((1u32 << self.words) - 1)) | self.phrases
     }
 
+    /// The matches of a level, unranked (for the total and the facets), also matching `filter`:
+    /// plain unions and intersections of the clauses, which tantivy walks a block at a time.
+    pub fn matching(&self, level: usize, filter: Option<Box<dyn Query>>) -> Box<dyn Query> {
+        let matches = self.filter(self.required(level));
+        match filter {
+            Some(filter) => Box::new(BooleanQuery::new(vec![(Occur::Must, filter), (Occur::Must, matches)])),
+            None => matches,
+        }
+    }
+
+    /// Matches the words of `required` (any word when none is), unranked.
+    fn filter(&self, required: u32) -> Box<dyn Query> {
+        if required == 0 {
+            return union(self.rank.clauses.iter().map(|c| c.query.box_clone()).collect());
+        }
+        let mut must = Vec::new();
+        let mut bits = required;
+        while bits != 0 {
+            let bit = 1 << bits.trailing_zeros();
+            bits &= bits - 1;
+            let any: Vec<Box<dyn Query>> =
+                self.rank.clauses.iter().filter(|c| c.rule.words & bit != 0).map(|c| c.query.box_clone()).collect();
+            must.push((Occur::Must, union(any)));
+        }
+        Box::new(BooleanQuery::new(must))
+    }
+
     /// The ranked query of a level, its matches also matching `filter`.
     pub fn ranked(&self, level: usize, filter: Option<Box<dyn Query>>) -> RankQuery {
         RankQuery { required: self.required(level), filter, ..self.rank.clone() }
-    }
-
-    /// The matches of a level, unranked: for the total and the facets.
-    pub fn matching(&self, level: usize, filter: Option<Box<dyn Query>>) -> RankQuery {
-        RankQuery { ranked: false, ..self.ranked(level, filter) }
     }
 }

@@ -258,7 +258,7 @@ impl SearchIndex {
         }
         let plan = Plan::build(f, &searcher, &parsed)?;
         let run = |level: usize| searcher.search(&plan.ranked(level, filter(&[])), &top().order_by_score());
-        let count = |level: usize| self.count(&searcher, &plan.matching(level, filter(&[])));
+        let count = |level: usize| self.count(&searcher, plan.matching(level, filter(&[])).as_ref());
         let (level, page) = match (request.strategy, request.level) {
             (MatchingStrategy::All, _) => (plan.words, run(plan.words)?),
             (MatchingStrategy::Any, _) => (0, run(0)?),
@@ -284,7 +284,7 @@ impl SearchIndex {
                 }
             }
         };
-        let matching = |except: &[Facet]| Box::new(plan.matching(level, filter(except))) as Box<dyn Query>;
+        let matching = |except: &[Facet]| plan.matching(level, filter(except));
         self.found(&searcher, request, &parsed, page, &matching, Some(level))
     }
 
@@ -557,7 +557,11 @@ mod tests {
                             searcher.search(&restricted(Box::new(plan.ranked(level, None))), &(Count, top())).unwrap();
                         assert_eq!(pruned, every, "{text:?} at level {level}, {kinds:?}, page {offset}+{limit}");
                         let matching = plan.matching(level, filter.as_ref().map(|q| q.box_clone()));
-                        assert_eq!(searcher.search(&matching, &Count).unwrap(), total, "{text:?} at level {level}");
+                        assert_eq!(
+                            searcher.search(matching.as_ref(), &Count).unwrap(),
+                            total,
+                            "{text:?} at level {level}"
+                        );
                         compared += usize::from(total > limit);
                     }
                 }

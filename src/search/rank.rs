@@ -69,8 +69,6 @@ pub struct RankQuery {
     pub required: u32,
     /// What every document must also match (kinds and facet filters); it adds nothing to the score.
     pub filter: Option<Box<dyn Query>>,
-    /// Whether documents are scored; without, the query only finds them (to count them).
-    pub ranked: bool,
 }
 
 impl Clone for RankQuery {
@@ -80,7 +78,6 @@ impl Clone for RankQuery {
             proximity: self.proximity.iter().map(|q| q.box_clone()).collect(),
             required: self.required,
             filter: self.filter.as_ref().map(|q| q.box_clone()),
-            ranked: self.ranked,
         }
     }
 }
@@ -111,12 +108,9 @@ impl Query for RankQuery {
             .iter()
             .map(|c| Ok((c.rule, c.query.weight(enable_scoring)?)))
             .collect::<tantivy::Result<Vec<_>>>()?;
-        let proximity = match self.ranked {
-            true => self.proximity.iter().map(|q| q.weight(enable_scoring)).collect::<tantivy::Result<_>>()?,
-            false => Vec::new(),
-        };
+        let proximity = self.proximity.iter().map(|q| q.weight(enable_scoring)).collect::<tantivy::Result<_>>()?;
         let filter = self.filter.as_ref().map(|q| q.weight(enable_scoring)).transpose()?;
-        Ok(Box::new(RankWeight { clauses, proximity, required: self.required, filter, ranked: self.ranked }))
+        Ok(Box::new(RankWeight { clauses, proximity, required: self.required, filter }))
     }
 }
 struct RankWeight {
@@ -124,15 +118,12 @@ struct RankWeight {
     proximity: Vec<Box<dyn Weight>>,
     required: u32,
     filter: Option<Box<dyn Weight>>,
-    ranked: bool,
 }
 
 impl RankWeight {
     fn rank_scorer(&self, reader: &SegmentReader) -> tantivy::Result<RankScorer> {
         let mut children = Vec::with_capacity(self.clauses.len());
-        // Unranked, only the clauses of the required words matter (of any word when none is).
-        let counts = |rule: &Rule| self.ranked || self.required == 0 || rule.words & self.required != 0;
-        for (rule, weight) in self.clauses.iter().filter(|(rule, _)| counts(rule)) {
+        for (rule, weight) in &self.clauses {
             let scorer = weight.scorer(reader, 1.0)?;
             if scorer.doc() != TERMINATED {
                 children.push(Child { rule: *rule, scorer });
@@ -150,17 +141,7 @@ impl RankWeight {
         if groups.is_empty() {
             groups.push((0..children.len()).collect());
         }
-        Ok(RankScorer {
-            children,
-            proximity,
-            filter,
-            required: self.required,
-            ranked: self.ranked,
-            groups,
-            strong: 0,
-            doc: 0,
-            score: 0.0,
-        })
+        Ok(RankScorer { children, proximity, filter, required: self.required, groups, strong: 0, doc: 0, score: 0.0 })
     }
 }
 
@@ -240,8 +221,6 @@ struct RankScorer {
     proximity: Vec<Box<dyn Scorer>>,
     filter: Option<Box<dyn Scorer>>,
     required: u32,
-    /// Whether documents are scored.
-    ranked: bool,
     /// A document needs a child of each group: one group per required word (the children that
     /// match it), or one group of every child when no word is required. While pruning, the last
     /// `strong` groups are the clauses that can still lift a document onto the page.
@@ -260,14 +239,6 @@ impl RankScorer {
             if doc == TERMINATED {
                 self.doc = TERMINATED;
                 return TERMINATED;
-            }
-            if !self.ranked {
-                // Aligned, it has every required word and passes the filter.
-                for child in self.children.iter_mut().filter(|c| c.scorer.doc() == doc) {
-                    child.scorer.advance();
-                }
-                self.doc = doc;
-                return doc;
             }
             if let Some(score) = self.evaluate(doc, None) {
                 self.doc = doc;
