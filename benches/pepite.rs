@@ -3,6 +3,9 @@
 //! search on the same data, and raw tantivy in-process.
 //!
 //! Run: `cargo bench --bench pepite -- --companies 10000,100000 [--postgres URL]`
+//! With `--backend postgres`, Pépite itself runs on PostgreSQL (a database of its own at
+//! `--postgres`'s server): import, rebuild, the search mix, lookups and writes, without the
+//! competitors (they are the same as on SQLite).
 //! It prints a Markdown report on standard output; progress goes to standard error.
 
 // The report runs its steps in order, in one function per size: the length lint is for src/.
@@ -60,8 +63,13 @@ fn main() {
     );
     println!("- machine: {} cores, {}", std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0), memory());
     println!("- latencies in milliseconds; each search returns 10 hits with highlights, and four facets unless said\n");
+    let on_postgres = arg("--backend").is_some_and(|b| b == "postgres");
     for n in sizes {
-        runtime.block_on(run(n, &postgres));
+        if on_postgres {
+            runtime.block_on(run_on_postgres(n, &postgres));
+        } else {
+            runtime.block_on(run(n, &postgres));
+        }
     }
 }
 
@@ -157,8 +165,12 @@ struct Server {
 
 impl Server {
     fn start(data: &Path) -> Server {
+        Server::start_with(pepite(), data)
+    }
+
+    fn start_with(mut pepite: Command, data: &Path) -> Server {
         let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-        let child = pepite()
+        let child = pepite
             .arg("--data-dir")
             .arg(data)
             .arg("--listen")
@@ -477,6 +489,114 @@ async fn run(n: usize, postgres: &str) {
         println!("| {label} `{}` | {:.2} | {} | {} | {} |", MIX[i].1, s.p50, hits[i].1, fts5.hits[i], pg.hits[i]);
     }
     println!();
+}
+
+/// Pépite on PostgreSQL: the same knowledge base in a database of its own, the index in the
+/// data directory.
+async fn run_on_postgres(n: usize, postgres: &str) {
+    eprintln!("== {n} companies, Pépite on PostgreSQL");
+    let root = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("bench-pg-{n}"));
+    let _ = std::fs::remove_dir_all(&root);
+    std::fs::create_dir_all(&root).unwrap();
+    let (data, file) = (root.join("data"), root.join("kb.json"));
+    let admin = Database::connect(postgres).await.expect("PostgreSQL");
+    let name = format!("pepite_bench_served_{n}");
+    admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await.unwrap();
+    admin.execute_unprepared(&format!("CREATE DATABASE {name}")).await.unwrap();
+    let database = format!("{}/{name}", postgres.rsplit_once('/').unwrap().0);
+    let on_postgres = || {
+        let mut c = pepite();
+        c.arg("--database-url").arg(&database);
+        c
+    };
+    let output = pepite().args(["generate", "--companies", &n.to_string(), "--seed", "1"]).output().unwrap();
+    std::fs::write(&file, &output.stdout).unwrap();
+    let mut import = on_postgres();
+    import.arg("--data-dir").arg(&data).arg("import").arg(&file).stderr(Stdio::null());
+    let import = timed(import);
+    let mut reindex = on_postgres();
+    reindex.arg("--data-dir").arg(&data).arg("reindex").stderr(Stdio::null());
+    let reindex = timed(reindex);
+
+    let server = Server::start_with(on_postgres(), &data);
+    let client = reqwest::Client::builder().pool_max_idle_per_host(32).build().unwrap();
+    let url = server.url.clone();
+    let compacted = wait_for_compaction(&client, &url).await;
+    for (_, text, filter) in MIX {
+        post(&client, &url, SEARCH, variables(text, *filter), None).await;
+    }
+    let mix = |query: &'static str| {
+        let (client, url) = (client.clone(), url.clone());
+        move |i: usize| {
+            let (c, u) = (client.clone(), url.clone());
+            async move {
+                let (_, text, filter) = MIX[i % MIX.len()];
+                post(&c, &u, query, variables(text, filter), None).await;
+            }
+        }
+    };
+    let (lat, wall) = load(1, ROUNDS * MIX.len(), mix(SEARCH_PLAIN)).await;
+    let plain = stats(lat, wall);
+    let (lat, wall) = load(1, ROUNDS * MIX.len(), mix(SEARCH)).await;
+    let c1 = stats(lat, wall);
+    let (lat, wall) = load(16, ROUNDS * MIX.len() / 4, mix(SEARCH)).await;
+    let c16 = stats(lat, wall);
+    let wrk = wrk_search_mix(&root, &url);
+    let (c, u) = (client.clone(), url.clone());
+    let (lat, wall) = load(16, 100, move |i| {
+        let (c, u) = (c.clone(), u.clone());
+        async move {
+            let query = "query($s: String!) { company(slug: $s) { name technologies { name } } }";
+            post(&c, &u, query, json!({"s": format!("company-{}", (i * 7919) % n)}), None).await;
+        }
+    })
+    .await;
+    let lookup = stats(lat, wall);
+    let mut write_to_search = Vec::new();
+    for i in 0..20 {
+        let word = format!("benchmarkword{i}x");
+        let t = Instant::now();
+        let input = json!({"slug": format!("bench-write-{i}"), "name": format!("Bench {i}"), "stage": "SME", "lang": "fr", "description": word});
+        let create = "mutation($i: CreateCompanyInput!) { createCompany(input: $i) { id } }";
+        post(&client, &url, create, json!({"i": input}), Some(TOKEN)).await;
+        let found = post(&client, &url, SEARCH, variables(&word, None), None).await;
+        write_to_search.push(t.elapsed().as_secs_f64() * 1000.0);
+        let first = &found["data"]["search"]["edges"][0]["node"]["slug"];
+        assert_eq!(first, &json!(format!("bench-write-{i}")), "a write is searchable once it returns");
+    }
+    let writes = stats(write_to_search, Duration::from_secs(1));
+    let rss = server.peak_rss_mib();
+    drop(server);
+
+    println!("## {n} companies, Pépite on PostgreSQL\n");
+    println!("| step | result |\n| --- | --- |");
+    println!(
+        "| import (check, write, index) | {:.1} s, {:.0} entities/s |",
+        import.as_secs_f64(),
+        (n + n / 200 + n / 500 + 280) as f64 / import.as_secs_f64()
+    );
+    println!("| rebuild the index (`pepite reindex`) | {:.1} s |", reindex.as_secs_f64());
+    println!("| server start to a compacted index | {:.1} s |", compacted.as_secs_f64());
+    println!("| server peak resident memory | {rss:.0} MiB |\n");
+    println!("| latency (ms) | p50 | p95 | p99 | req/s |\n| --- | --- | --- | --- | --- |");
+    let row = |name: &str, s: &Stats| {
+        println!("| {name} | {:.2} | {:.2} | {:.2} | {:.0} |", s.p50, s.p95, s.p99, s.per_second)
+    };
+    row("search mix without facets, HTTP, concurrency 1", &plain);
+    row("search mix with four facets, HTTP, concurrency 1", &c1);
+    row("search mix with four facets, HTTP, concurrency 16", &c16);
+    row("`company(slug:)` + technologies, concurrency 16", &lookup);
+    row("create then find by search", &writes);
+    if let Some(w) = wrk {
+        println!(
+            "| wrk → search mix, concurrency 16 | {:.2} | | {} | {:.0} |",
+            w.p50,
+            w.p99.map_or("–".into(), |p| format!("{p:.2}")),
+            w.per_second
+        );
+    }
+    println!();
+    admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await.unwrap();
 }
 
 struct Competitor {

@@ -8,7 +8,7 @@ use tantivy::{Score, Searcher, Term};
 use super::expand;
 use super::rank::{self, Clause, RankQuery, Rule};
 use super::schema::Fields;
-use super::words::{Parsed, synonyms_of};
+use super::words::{Parsed, Word, synonyms_of};
 use crate::error::Result;
 
 /// How far apart two query words may stand and still count as close together.
@@ -57,6 +57,14 @@ impl<'a> Union<'a> {
         Ok(())
     }
 
+    fn of_terms<'t>(searcher: &'a Searcher, field: Field, terms: impl IntoIterator<Item = &'t String>) -> Result<Self> {
+        let mut union = Union::new(searcher);
+        for t in terms {
+            union.term(field, t)?;
+        }
+        Ok(union)
+    }
+
     fn clause(self, words: u32, cost: u8, field: u8) -> Option<Clause> {
         (!self.queries.is_empty())
             .then(|| Clause { rule: Rule { words, cost, field, max: self.max }, query: union(self.queries) })
@@ -78,6 +86,31 @@ fn groups(f: &Fields) -> [Group; 5] {
         Group { level: rank::DESCRIPTION, raw: f.desc_raw, stemmed: Some((f.desc_fr, f.desc_en)) },
         Group { level: rank::VOCABULARY, raw: f.vocabulary_raw, stemmed: Some((f.vocabulary_fr, f.vocabulary_en)) },
     ]
+}
+
+/// A word's exact forms in one field level: as typed (folded), its stems, its parts as a
+/// phrase when hyphenated, and its vocabulary synonyms.
+fn exact<'a>(searcher: &'a Searcher, g: &Group, word: &Word, synonyms: &[Vec<String>]) -> Result<Union<'a>> {
+    let mut exact = Union::new(searcher);
+    exact.term(g.raw, &word.raw)?;
+    if let Some((fr, en)) = g.stemmed {
+        if let Some(stem) = &word.french {
+            exact.term(fr, stem)?;
+        }
+        if let Some(stem) = &word.english {
+            exact.term(en, stem)?;
+        }
+    }
+    if !word.parts.is_empty() {
+        exact.phrase(g.raw, &word.parts)?;
+    }
+    for synonym in synonyms {
+        match synonym.as_slice() {
+            [one] => exact.term(g.raw, one)?,
+            many => exact.phrase(g.raw, many)?,
+        }
+    }
+    Ok(exact)
 }
 
 /// A query turned into ranked clauses.
@@ -104,38 +137,12 @@ impl Plan {
                 Vec::new()
             };
             for g in groups(f) {
-                let mut exact = Union::new(searcher);
-                exact.term(g.raw, &word.raw)?;
-                if let Some((fr, en)) = g.stemmed {
-                    if let Some(stem) = &word.french {
-                        exact.term(fr, stem)?;
-                    }
-                    if let Some(stem) = &word.english {
-                        exact.term(en, stem)?;
-                    }
-                }
-                if !word.parts.is_empty() {
-                    exact.phrase(g.raw, &word.parts)?;
-                }
-                for synonym in &synonyms[i] {
-                    match synonym.as_slice() {
-                        [one] => exact.term(g.raw, one)?,
-                        many => exact.phrase(g.raw, many)?,
-                    }
-                }
-                clauses.extend(exact.clause(bit, 0, g.level));
+                clauses.extend(exact(searcher, &g, word, &synonyms[i])?.clause(bit, 0, g.level));
                 for n in 1..=2 {
-                    let mut terms = Union::new(searcher);
-                    for (t, _) in typos.iter().filter(|(_, t)| *t == n) {
-                        terms.term(g.raw, t)?;
-                    }
-                    clauses.extend(terms.clause(bit, 2 * n, g.level));
+                    let terms = typos.iter().filter(|(_, t)| *t == n).map(|(t, _)| t);
+                    clauses.extend(Union::of_terms(searcher, g.raw, terms)?.clause(bit, 2 * n, g.level));
                 }
-                let mut terms = Union::new(searcher);
-                for t in &completions {
-                    terms.term(g.raw, t)?;
-                }
-                clauses.extend(terms.clause(bit, 1, g.level));
+                clauses.extend(Union::of_terms(searcher, g.raw, &completions)?.clause(bit, 1, g.level));
             }
         }
         // Two words written apart may be one word in the text ("start up", "startup").
@@ -144,9 +151,7 @@ impl Plan {
             let (a, b) = (&pair[0], &pair[1]);
             let joined = format!("{}{}", a.raw, b.raw);
             for g in groups(f) {
-                let mut one = Union::new(searcher);
-                one.term(g.raw, &joined)?;
-                clauses.extend(one.clause(0b11 << i, 0, g.level));
+                clauses.extend(Union::of_terms(searcher, g.raw, [&joined])?.clause(0b11 << i, 0, g.level));
             }
             let (a, b) = (a.parts.last().unwrap_or(&a.raw), b.parts.first().unwrap_or(&b.raw));
             let close = groups(f)
