@@ -29,8 +29,6 @@ const TYPOS_SHIFT: u32 = 19;
 const PROXIMITY_SHIFT: u32 = 15;
 const FIELD_SHIFT: u32 = 9;
 const BM25_LEVELS: f32 = 511.0;
-/// A BM25 score past the top level, for a key's upper bound.
-const ANY_BM25: Score = 1e30;
 
 /// What a clause's match is worth to the ranking rules.
 #[derive(Clone, Copy, Debug)]
@@ -252,12 +250,15 @@ impl RankScorer {
     /// key can beat `threshold`, and moves the children past it.
     fn evaluate(&mut self, doc: DocId, threshold: Option<Score>) -> Option<Score> {
         let mut tally = Tally::new();
+        // The highest BM25 the clauses on it could give: below the threshold, no need to score.
+        let mut bound = 0.0;
         for child in self.children.iter().filter(|c| c.scorer.doc() == doc) {
             tally.add(&child.rule);
+            bound += child.rule.max;
         }
         let beats = |key: Score| threshold.is_none_or(|t| key > t);
         let worth =
-            tally.matched & self.required == self.required && beats(tally.key(self.proximity.len() as u32, ANY_BM25));
+            tally.matched & self.required == self.required && beats(tally.key(self.proximity.len() as u32, bound));
         let mut bm25 = 0.0;
         for child in self.children.iter_mut().filter(|c| c.scorer.doc() == doc) {
             if worth {
@@ -334,14 +335,8 @@ impl RankScorer {
     /// the rarest word drives the walk and documents missing a word are skipped rather than
     /// visited. Every child then stands at or after it.
     fn align(&mut self) -> DocId {
-        let next = |children: &[Child], group: &[usize]| {
-            group.iter().map(|&i| children[i].scorer.doc()).min().unwrap_or(TERMINATED)
-        };
         let mut target = 0;
         loop {
-            for group in &self.groups {
-                target = target.max(next(&self.children, group));
-            }
             if let Some(filter) = &mut self.filter {
                 if filter.doc() < target {
                     filter.seek(target);
@@ -351,17 +346,22 @@ impl RankScorer {
             if target == TERMINATED {
                 return TERMINATED;
             }
-            let mut aligned = self.filter.as_ref().is_none_or(|f| f.doc() == target);
+            // One pass: each group's children move up to the target, and the group's next
+            // document is the lowest of theirs; the furthest of those is the next target.
+            let mut furthest = target;
             for group in &self.groups {
+                let mut lowest = TERMINATED;
                 for &i in group {
                     let scorer = &mut self.children[i].scorer;
-                    if scorer.doc() < target {
-                        scorer.seek(target);
-                    }
+                    let doc = match scorer.doc() {
+                        doc if doc < target => scorer.seek(target),
+                        doc => doc,
+                    };
+                    lowest = lowest.min(doc);
                 }
-                aligned &= next(&self.children, group) == target;
+                furthest = furthest.max(lowest);
             }
-            if aligned {
+            if furthest == target {
                 // Clauses of words not required may still be behind: bring them up.
                 for child in &mut self.children {
                     if child.scorer.doc() < target {
@@ -370,6 +370,7 @@ impl RankScorer {
                 }
                 return target;
             }
+            target = furthest;
         }
     }
 }
