@@ -509,6 +509,7 @@ async fn write_companies(
         })
     });
     upsert::<company::Entity, _>(db, rows.collect(), C::Slug, mode, progress).await?;
+    analyze(db, companies.len(), &["company"]).await?;
     progress.inc(summary.companies.unchanged as u64);
     // Only the written companies' ids: the table may hold far more than the document.
     let company_ids = ids_of::<company::Entity>(db, (C::Id, C::Slug), companies.iter().map(|(d, _)| &d.slug)).await?;
@@ -519,9 +520,20 @@ async fn write_companies(
     let before: HashSet<(EntityKind, i32)> =
         crate::search::dependents(db, EntityKind::Company, &ids).await?.into_iter().collect();
     replace_links(db, &written, (tech_ids, prog_ids, org_ids)).await?;
+    analyze(db, written.len(), &["company_technology", "company_programme", "company_membership"]).await?;
     let after: HashSet<(EntityKind, i32)> =
         crate::search::dependents(db, EntityKind::Company, &ids).await?.into_iter().collect();
     Ok((before, after))
+}
+
+/// Refreshes PostgreSQL's statistics of tables a large import just filled (`rows` written),
+/// inside its transaction: without them, the planner takes a table that was nearly empty for
+/// small, and every batch that reads the written rows back by slug or id scans the whole table.
+async fn analyze(db: &impl ConnectionTrait, rows: usize, tables: &[&str]) -> Result<()> {
+    if rows >= 1_000 && db.get_database_backend() == sea_orm::DatabaseBackend::Postgres {
+        db.execute_unprepared(&format!("ANALYZE {}", tables.join(", "))).await?;
+    }
+    Ok(())
 }
 
 /// Replaces the relations of the written companies by the document's: drops their old links,

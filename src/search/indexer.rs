@@ -39,6 +39,8 @@ const PAGE: u64 = 10_000;
 /// passes of this many entries, each entity indexed once per pass however many entries name it or
 /// its neighbours. Only kinds and ids are held meanwhile.
 const PASS: usize = 1_000_000;
+/// A pass touching more entities than this is bulk work: indexed without merging as it goes.
+const BULK: usize = 10_000;
 /// How often the owner reports its position to the database, and tries to prune the log.
 const REPORT_EVERY: Duration = Duration::from_secs(5);
 const PRUNE_EVERY: Duration = Duration::from_secs(60);
@@ -488,8 +490,14 @@ impl Owner {
                 }
             };
             let Some(last) = last else { return Ok(()) };
-            self.apply(touched).await?;
-            self.commit(last).await?;
+            let bulk = touched.values().map(BTreeSet::len).sum::<usize>() > BULK;
+            self.merging(!bulk);
+            let applied = match self.apply(touched).await {
+                Ok(()) => self.commit(last).await,
+                Err(err) => Err(err),
+            };
+            self.merging(true);
+            applied?;
             if !more {
                 return Ok(());
             }
@@ -542,10 +550,28 @@ impl Owner {
         // this position is in what follows.
         let last = changelog::position(&self.db).await?;
         let mut feeder = Feeder::new(self.writer.clone(), self.fields);
+        self.merging(false);
         let fed = self.feed_all(&mut feeder).await;
-        feeder.wait().await.and(fed)?;
+        let rebuilt = match feeder.wait().await.and(fed) {
+            Ok(()) => self.commit(last.max(self.seq)).await,
+            Err(err) => Err(err),
+        };
+        self.merging(true);
+        rebuilt?;
         tracing::info!(replica = %self.following.replica, position = last, "search index rebuilt from the database");
-        self.commit(last.max(self.seq)).await
+        Ok(())
+    }
+
+    /// Bulk work (a rebuild, a long backlog) is indexed without merging segments as it goes:
+    /// merges of large segments would take the cores from the indexing itself. The index is
+    /// compacted once idle (see [`compact`]).
+    fn merging(&self, on: bool) {
+        let Ok(writer) = self.writer.lock() else { return };
+        if on {
+            writer.set_merge_policy(Box::new(merge_policy()));
+        } else {
+            writer.set_merge_policy(Box::new(tantivy::indexer::NoMergePolicy));
+        }
     }
 
     /// Drops every document, then adds every entity of the database, a page at a time.
