@@ -237,6 +237,64 @@ fn variables(text: &str, filter: Option<&str>) -> Value {
     json!({"q": text, "f": filter.map(|f| serde_json::from_str::<Value>(f).unwrap())})
 }
 
+/// The search mix over HTTP: without facets and with them at concurrency 1, then with them at
+/// concurrency 16.
+async fn search_mix(client: &reqwest::Client, url: &str) -> (Stats, Stats, Stats) {
+    let mix = |query: &'static str| {
+        let (client, url) = (client.clone(), url.to_string());
+        move |i: usize| {
+            let (c, u) = (client.clone(), url.clone());
+            async move {
+                let (_, text, filter) = MIX[i % MIX.len()];
+                post(&c, &u, query, variables(text, filter), None).await;
+            }
+        }
+    };
+    let (lat, wall) = load(1, ROUNDS * MIX.len(), mix(SEARCH_PLAIN)).await;
+    let plain = stats(lat, wall);
+    let (lat, wall) = load(1, ROUNDS * MIX.len(), mix(SEARCH)).await;
+    let c1 = stats(lat, wall);
+    let (lat, wall) = load(16, ROUNDS * MIX.len() / 4, mix(SEARCH)).await;
+    (plain, c1, stats(lat, wall))
+}
+
+/// Creates companies one by one, each searched for by a word of its own as soon as the write
+/// returns: the time from the write to the search that finds it.
+async fn write_then_find(client: &reqwest::Client, url: &str) -> Stats {
+    let mut write_to_search = Vec::new();
+    for i in 0..20 {
+        let word = format!("benchmarkword{i}x");
+        let t = Instant::now();
+        let input = json!({"slug": format!("bench-write-{i}"), "name": format!("Bench {i}"), "stage": "SME", "lang": "fr", "description": word});
+        let create = "mutation($i: CreateCompanyInput!) { createCompany(input: $i) { id } }";
+        post(client, url, create, json!({"i": input}), Some(TOKEN)).await;
+        let found = post(client, url, SEARCH, variables(&word, None), None).await;
+        write_to_search.push(t.elapsed().as_secs_f64() * 1000.0);
+        let first = &found["data"]["search"]["edges"][0]["node"]["slug"];
+        assert_eq!(first, &json!(format!("bench-write-{i}")), "a write is searchable once it returns");
+    }
+    stats(write_to_search, Duration::from_secs(1))
+}
+
+/// `company(slug:)` with its technologies, for companies spread over the table, at concurrency 16.
+async fn lookups(client: &reqwest::Client, url: &str, n: usize) -> Stats {
+    let (client, url) = (client.clone(), url.to_string());
+    let (lat, wall) = load(16, 100, move |i| {
+        let (c, u) = (client.clone(), url.clone());
+        async move {
+            let query = "query($s: String!) { company(slug: $s) { name technologies { name } } }";
+            post(&c, &u, query, json!({"s": format!("company-{}", (i * 7919) % n)}), None).await;
+        }
+    })
+    .await;
+    stats(lat, wall)
+}
+
+/// One line of a latency table.
+fn row(name: &str, s: &Stats) {
+    println!("| {name} | {:.2} | {:.2} | {:.2} | {:.0} |", s.p50, s.p95, s.p99, s.per_second);
+}
+
 async fn run(n: usize, postgres: &str) {
     eprintln!("== {n} companies");
     let root = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("bench-{n}"));
@@ -281,40 +339,10 @@ async fn run(n: usize, postgres: &str) {
         .await;
         per_query.push((label, stats(lat, wall)));
     }
-    let mix = |client: reqwest::Client, url: String, query: &'static str| {
-        move |i: usize| {
-            let (c, u) = (client.clone(), url.clone());
-            async move {
-                let (_, text, filter) = MIX[i % MIX.len()];
-                post(&c, &u, query, variables(text, filter), None).await;
-            }
-        }
-    };
-    let (lat, wall) = load(1, ROUNDS * MIX.len(), mix(client.clone(), url.clone(), SEARCH_PLAIN)).await;
-    let plain = stats(lat, wall);
-    let (lat, wall) = load(1, ROUNDS * MIX.len(), mix(client.clone(), url.clone(), SEARCH)).await;
-    let c1 = stats(lat, wall);
-    let (lat, wall) = load(16, ROUNDS * MIX.len() / 4, mix(client.clone(), url.clone(), SEARCH)).await;
-    let c16 = stats(lat, wall);
+    let (plain, c1, c16) = search_mix(&client, &url).await;
     let wrk = wrk_search_mix(&root, &url);
 
-    let (c, u) = (client.clone(), url.clone());
-    let (lat, wall) = load(16, 100, move |i| {
-        let (c, u) = (c.clone(), u.clone());
-        async move {
-            let slug = format!("company-{}", (i * 7919) % n);
-            post(
-                &c,
-                &u,
-                "query($s: String!) { company(slug: $s) { name technologies { name } } }",
-                json!({"s": slug}),
-                None,
-            )
-            .await;
-        }
-    })
-    .await;
-    let lookup = stats(lat, wall);
+    let lookup = lookups(&client, &url, n).await;
 
     let (c, u) = (client.clone(), url.clone());
     let (lat, wall) = load(1, 200, move |i| {
@@ -359,24 +387,7 @@ async fn run(n: usize, postgres: &str) {
     .await;
     let eligibility = stats(lat, wall);
 
-    let mut write_to_search = Vec::new();
-    for i in 0..20 {
-        let word = format!("benchmarkword{i}x");
-        let t = Instant::now();
-        post(
-            &client,
-            &url,
-            "mutation($i: CreateCompanyInput!) { createCompany(input: $i) { id } }",
-            json!({"i": {"slug": format!("bench-write-{i}"), "name": format!("Bench {i}"), "stage": "SME", "lang": "fr", "description": word}}),
-            Some(TOKEN),
-        )
-        .await;
-        let found = post(&client, &url, SEARCH, variables(&word, None), None).await;
-        write_to_search.push(t.elapsed().as_secs_f64() * 1000.0);
-        let first = &found["data"]["search"]["edges"][0]["node"]["slug"];
-        assert_eq!(first, &json!(format!("bench-write-{i}")), "a write is searchable once it returns");
-    }
-    let writes = stats(write_to_search, Duration::from_secs(1));
+    let writes = write_then_find(&client, &url).await;
     let rss = server.peak_rss_mib();
     drop(server);
     let db_size = std::fs::metadata(data.join("pepite.db")).map(|m| m.len()).unwrap_or(0)
@@ -435,9 +446,6 @@ async fn run(n: usize, postgres: &str) {
     );
     println!();
     println!("| latency (ms) | p50 | p95 | p99 | req/s |\n| --- | --- | --- | --- | --- |");
-    let row = |name: &str, s: &Stats| {
-        println!("| {name} | {:.2} | {:.2} | {:.2} | {:.0} |", s.p50, s.p95, s.p99, s.per_second)
-    };
     row("search mix without facets, HTTP, concurrency 1", &plain);
     row("search mix with four facets, HTTP, concurrency 1", &c1);
     row("search mix with four facets, HTTP, concurrency 16", &c16);
@@ -525,46 +533,10 @@ async fn run_on_postgres(n: usize, postgres: &str) {
     for (_, text, filter) in MIX {
         post(&client, &url, SEARCH, variables(text, *filter), None).await;
     }
-    let mix = |query: &'static str| {
-        let (client, url) = (client.clone(), url.clone());
-        move |i: usize| {
-            let (c, u) = (client.clone(), url.clone());
-            async move {
-                let (_, text, filter) = MIX[i % MIX.len()];
-                post(&c, &u, query, variables(text, filter), None).await;
-            }
-        }
-    };
-    let (lat, wall) = load(1, ROUNDS * MIX.len(), mix(SEARCH_PLAIN)).await;
-    let plain = stats(lat, wall);
-    let (lat, wall) = load(1, ROUNDS * MIX.len(), mix(SEARCH)).await;
-    let c1 = stats(lat, wall);
-    let (lat, wall) = load(16, ROUNDS * MIX.len() / 4, mix(SEARCH)).await;
-    let c16 = stats(lat, wall);
+    let (plain, c1, c16) = search_mix(&client, &url).await;
     let wrk = wrk_search_mix(&root, &url);
-    let (c, u) = (client.clone(), url.clone());
-    let (lat, wall) = load(16, 100, move |i| {
-        let (c, u) = (c.clone(), u.clone());
-        async move {
-            let query = "query($s: String!) { company(slug: $s) { name technologies { name } } }";
-            post(&c, &u, query, json!({"s": format!("company-{}", (i * 7919) % n)}), None).await;
-        }
-    })
-    .await;
-    let lookup = stats(lat, wall);
-    let mut write_to_search = Vec::new();
-    for i in 0..20 {
-        let word = format!("benchmarkword{i}x");
-        let t = Instant::now();
-        let input = json!({"slug": format!("bench-write-{i}"), "name": format!("Bench {i}"), "stage": "SME", "lang": "fr", "description": word});
-        let create = "mutation($i: CreateCompanyInput!) { createCompany(input: $i) { id } }";
-        post(&client, &url, create, json!({"i": input}), Some(TOKEN)).await;
-        let found = post(&client, &url, SEARCH, variables(&word, None), None).await;
-        write_to_search.push(t.elapsed().as_secs_f64() * 1000.0);
-        let first = &found["data"]["search"]["edges"][0]["node"]["slug"];
-        assert_eq!(first, &json!(format!("bench-write-{i}")), "a write is searchable once it returns");
-    }
-    let writes = stats(write_to_search, Duration::from_secs(1));
+    let lookup = lookups(&client, &url, n).await;
+    let writes = write_then_find(&client, &url).await;
     let rss = server.peak_rss_mib();
     drop(server);
 
@@ -579,9 +551,6 @@ async fn run_on_postgres(n: usize, postgres: &str) {
     println!("| server start to a compacted index | {:.1} s |", compacted.as_secs_f64());
     println!("| server peak resident memory | {rss:.0} MiB |\n");
     println!("| latency (ms) | p50 | p95 | p99 | req/s |\n| --- | --- | --- | --- | --- |");
-    let row = |name: &str, s: &Stats| {
-        println!("| {name} | {:.2} | {:.2} | {:.2} | {:.0} |", s.p50, s.p95, s.p99, s.per_second)
-    };
     row("search mix without facets, HTTP, concurrency 1", &plain);
     row("search mix with four facets, HTTP, concurrency 1", &c1);
     row("search mix with four facets, HTTP, concurrency 16", &c16);
