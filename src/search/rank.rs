@@ -111,6 +111,7 @@ impl Query for RankQuery {
         Ok(Box::new(RankWeight { clauses, proximity, required: self.required, filter }))
     }
 }
+
 struct RankWeight {
     clauses: Vec<(Rule, Box<dyn Weight>)>,
     proximity: Vec<Box<dyn Weight>>,
