@@ -31,6 +31,9 @@ pub async fn connect(settings: &Settings) -> Result<DatabaseConnection> {
     // A statement may not outlive the request that runs it.
     let statement_timeout = settings.limits.request_timeout.as_millis().to_string();
     options.map_sqlx_postgres_opts(move |pg| pg.options([("statement_timeout", statement_timeout.as_str())]));
+    // Write-ahead logging: readers keep reading while a write (a large import) is under way,
+    // instead of waiting on its lock and failing after the busy timeout.
+    options.map_sqlx_sqlite_opts(|sqlite| sqlite.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal));
     Database::connect(options)
         .await
         .map_err(|err| AppError::Internal(format!("cannot connect to {}: {err}", redact(&settings.database_url()))))
@@ -236,5 +239,37 @@ async fn shutdown_signal() {
     tokio::select! {
         _ = ctrl_c => {},
         _ = terminate => {},
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Instant;
+
+    use sea_orm::{ConnectionTrait, DatabaseBackend, Statement, TransactionTrait};
+
+    use super::*;
+
+    /// A large write under way, far past SQLite's page cache, does not keep readers waiting.
+    #[tokio::test]
+    async fn readers_are_served_while_a_large_write_is_under_way() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = connect(&Settings::with_data_dir(dir.path())).await.unwrap();
+        db.execute_unprepared("CREATE TABLE filler (id INTEGER PRIMARY KEY, bytes BLOB)").await.unwrap();
+        let write = db.begin().await.unwrap();
+        write
+            .execute_unprepared(
+                "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 20000) \
+                 INSERT INTO filler SELECT i, randomblob(1000) FROM n",
+            )
+            .await
+            .unwrap();
+        let started = Instant::now();
+        let read = "SELECT count(*) AS n FROM filler";
+        let row = db.query_one_raw(Statement::from_string(DatabaseBackend::Sqlite, read)).await;
+        let seen: i64 = row.expect("a reader is served during the write").unwrap().try_get("", "n").unwrap();
+        assert_eq!(seen, 0, "the reader sees the last commit, not the write under way");
+        assert!(started.elapsed() < Duration::from_secs(2), "the reader waited {:?}", started.elapsed());
+        write.rollback().await.unwrap();
     }
 }
