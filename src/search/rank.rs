@@ -140,7 +140,16 @@ impl RankWeight {
         if groups.is_empty() {
             groups.push((0..children.len()).collect());
         }
-        Ok(RankScorer { children, proximity, filter, required: self.required, groups, strong: 0, doc: 0, score: 0.0 })
+        Ok(RankScorer {
+            children,
+            proximity,
+            filter,
+            required: self.required,
+            groups,
+            strong: Vec::new(),
+            doc: 0,
+            score: 0.0,
+        })
     }
 }
 
@@ -221,10 +230,11 @@ struct RankScorer {
     filter: Option<Box<dyn Scorer>>,
     required: u32,
     /// A document needs a child of each group: one group per required word (the children that
-    /// match it), or one group of every child when no word is required. While pruning, the last
-    /// `strong` groups are the clauses that can still lift a document onto the page.
+    /// match it), or one group of every child when no word is required.
     groups: Vec<Vec<usize>>,
-    strong: usize,
+    /// While pruning, the clauses that can still lift a document onto the page: a document
+    /// needs one of them too (none while not pruning).
+    strong: Vec<usize>,
     doc: DocId,
     score: Score,
 }
@@ -285,8 +295,8 @@ impl RankScorer {
     /// those that cannot (as MaxScore does): the clauses are taken from the weakest, adding up
     /// what each could bring to the key (its words, typos and field, and its highest BM25), for
     /// as long as together they could not beat the threshold. A document matched by these weak
-    /// clauses alone cannot reach the page, so the others, the strong ones, become one more
-    /// group a document needs a child of, and the walk leapfrogs over the rest.
+    /// clauses alone cannot reach the page, so a document needs one of the others, the strong
+    /// ones, and the walk leapfrogs over the rest.
     fn prune(&mut self, mut threshold: Score, callback: &mut dyn FnMut(DocId, Score) -> Score) {
         let proximity = self.proximity.len() as u32;
         let alone = |c: &Child| {
@@ -296,7 +306,7 @@ impl RankScorer {
         };
         let mut weakest: Vec<usize> = (0..self.children.len()).collect();
         weakest.sort_by(|&a, &b| alone(&self.children[a]).total_cmp(&alone(&self.children[b])));
-        let mut strong_from = 0;
+        let mut strong_from = None;
         loop {
             let mut tally = Tally::new();
             let mut bm25 = 0.0;
@@ -312,11 +322,9 @@ impl RankScorer {
             if weak == weakest.len() {
                 return;
             }
-            if weak != strong_from || self.strong == 0 {
-                strong_from = weak;
-                self.groups.truncate(self.groups.len() - self.strong);
-                self.groups.push(weakest[weak..].to_vec());
-                self.strong = 1;
+            if strong_from != Some(weak) {
+                strong_from = Some(weak);
+                self.strong = weakest[weak..].to_vec();
             }
             let before = threshold;
             while threshold == before {
@@ -332,7 +340,7 @@ impl RankScorer {
     }
 
     /// The first document, at or after the children's positions, that has a child of each group
-    /// and passes the filter: the groups leapfrog to the furthest of their next documents, so
+    /// (and a strong one, while pruning) and passes the filter: the groups leapfrog to the furthest of their next documents, so
     /// the rarest word drives the walk and documents missing a word are skipped rather than
     /// visited. Every child then stands at or after it.
     fn align(&mut self) -> DocId {
@@ -350,7 +358,8 @@ impl RankScorer {
             // One pass: each group's children move up to the target, and the group's next
             // document is the lowest of theirs; the furthest of those is the next target.
             let mut furthest = target;
-            for group in &self.groups {
+            let strong = (!self.strong.is_empty()).then_some(&self.strong);
+            for group in self.groups.iter().chain(strong) {
                 let mut lowest = TERMINATED;
                 for &i in group {
                     let scorer = &mut self.children[i].scorer;
