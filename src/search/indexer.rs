@@ -492,10 +492,11 @@ impl Owner {
             let Some(last) = last else { return Ok(()) };
             let bulk = touched.values().map(BTreeSet::len).sum::<usize>() > BULK;
             self.merging(!bulk);
-            let applied = match self.apply(touched).await {
-                Ok(()) => self.commit(last).await,
-                Err(err) => Err(err),
-            };
+            let applied = async {
+                self.apply(touched).await?;
+                self.commit(last).await
+            }
+            .await;
             self.merging(true);
             applied?;
             if !more {
@@ -551,11 +552,12 @@ impl Owner {
         let last = changelog::position(&self.db).await?;
         let mut feeder = Feeder::new(self.writer.clone(), self.fields);
         self.merging(false);
-        let fed = self.feed_all(&mut feeder).await;
-        let rebuilt = match feeder.wait().await.and(fed) {
-            Ok(()) => self.commit(last.max(self.seq)).await,
-            Err(err) => Err(err),
-        };
+        let rebuilt = async {
+            let fed = self.feed_all(&mut feeder).await;
+            feeder.wait().await.and(fed)?;
+            self.commit(last.max(self.seq)).await
+        }
+        .await;
         self.merging(true);
         rebuilt?;
         tracing::info!(replica = %self.following.replica, position = last, "search index rebuilt from the database");
