@@ -1,12 +1,12 @@
 //! A parsed query turned into the clauses [`RankQuery`] ranks: for each word, its exact and
 //! stemmed forms, its vocabulary synonyms, its typos and completions, in each field level.
 
-use tantivy::query::{Bm25Weight, BooleanQuery, Occur, PhraseQuery, Query, TermQuery};
-use tantivy::schema::{Field, IndexRecordOption};
-use tantivy::{Score, Searcher, Term};
+use tantivy::query::{BooleanQuery, Occur, PhraseQuery, Query};
+use tantivy::schema::Field;
+use tantivy::{Searcher, Term};
 
 use super::expand;
-use super::rank::{self, Clause, RankQuery, Rule};
+use super::rank::{self, Clause, Part, RankQuery, Rule};
 use super::schema::Fields;
 use super::words::{Parsed, Word, synonyms_of};
 use crate::error::Result;
@@ -18,56 +18,31 @@ pub(super) fn term(field: Field, text: &str) -> Term {
     Term::from_field_text(field, text)
 }
 
-fn term_query(field: Field, text: &str) -> Box<dyn Query> {
-    Box::new(TermQuery::new(term(field, text), IndexRecordOption::WithFreqs))
-}
-
 fn union(clauses: Vec<Box<dyn Query>>) -> Box<dyn Query> {
     Box::new(BooleanQuery::union(clauses))
 }
 
-/// The terms and phrases of one clause, with the highest BM25 score they can add up to in a
-/// document (each scores at most its weight, whatever the frequency and the field's length).
-struct Union<'a> {
-    searcher: &'a Searcher,
-    queries: Vec<Box<dyn Query>>,
-    max: Score,
+/// The terms and phrases of one clause.
+#[derive(Default)]
+struct Union {
+    parts: Vec<Part>,
 }
 
-impl<'a> Union<'a> {
-    fn new(searcher: &'a Searcher) -> Self {
-        Union { searcher, queries: Vec::new(), max: 0.0 }
+impl Union {
+    fn term(&mut self, field: Field, text: &str) {
+        self.parts.push(Part::Term(term(field, text)));
     }
 
-    fn bound(&mut self, terms: &[Term]) -> Result<()> {
-        self.max += Bm25Weight::for_terms(self.searcher, terms)?.max_score();
-        Ok(())
+    fn phrase(&mut self, field: Field, words: &[String]) {
+        self.parts.push(Part::Phrase(words.iter().map(|w| term(field, w)).collect()));
     }
 
-    fn term(&mut self, field: Field, text: &str) -> Result<()> {
-        self.bound(&[term(field, text)])?;
-        self.queries.push(term_query(field, text));
-        Ok(())
-    }
-
-    fn phrase(&mut self, field: Field, words: &[String]) -> Result<()> {
-        let terms: Vec<Term> = words.iter().map(|w| term(field, w)).collect();
-        self.bound(&terms)?;
-        self.queries.push(Box::new(PhraseQuery::new(terms)));
-        Ok(())
-    }
-
-    fn of_terms<'t>(searcher: &'a Searcher, field: Field, terms: impl IntoIterator<Item = &'t String>) -> Result<Self> {
-        let mut union = Union::new(searcher);
-        for t in terms {
-            union.term(field, t)?;
-        }
-        Ok(union)
+    fn of_terms<'t>(field: Field, terms: impl IntoIterator<Item = &'t String>) -> Self {
+        Union { parts: terms.into_iter().map(|t| Part::Term(term(field, t))).collect() }
     }
 
     fn clause(self, words: u32, cost: u8, field: u8) -> Option<Clause> {
-        (!self.queries.is_empty())
-            .then(|| Clause { rule: Rule { words, cost, field, max: self.max }, query: union(self.queries) })
+        (!self.parts.is_empty()).then(|| Clause { rule: Rule { words, cost, field }, parts: self.parts })
     }
 }
 
@@ -90,27 +65,27 @@ fn groups(f: &Fields) -> [Group; 5] {
 
 /// A word's exact forms in one field level: as typed (folded), its stems, its parts as a
 /// phrase when hyphenated, and its vocabulary synonyms.
-fn exact<'a>(searcher: &'a Searcher, g: &Group, word: &Word, synonyms: &[Vec<String>]) -> Result<Union<'a>> {
-    let mut exact = Union::new(searcher);
-    exact.term(g.raw, &word.raw)?;
+fn exact(g: &Group, word: &Word, synonyms: &[Vec<String>]) -> Union {
+    let mut exact = Union::default();
+    exact.term(g.raw, &word.raw);
     if let Some((fr, en)) = g.stemmed {
         if let Some(stem) = &word.french {
-            exact.term(fr, stem)?;
+            exact.term(fr, stem);
         }
         if let Some(stem) = &word.english {
-            exact.term(en, stem)?;
+            exact.term(en, stem);
         }
     }
     if !word.parts.is_empty() {
-        exact.phrase(g.raw, &word.parts)?;
+        exact.phrase(g.raw, &word.parts);
     }
     for synonym in synonyms {
         match synonym.as_slice() {
-            [one] => exact.term(g.raw, one)?,
-            many => exact.phrase(g.raw, many)?,
+            [one] => exact.term(g.raw, one),
+            many => exact.phrase(g.raw, many),
         }
     }
-    Ok(exact)
+    exact
 }
 
 /// A query turned into ranked clauses.
@@ -137,12 +112,12 @@ impl Plan {
                 Vec::new()
             };
             for g in groups(f) {
-                clauses.extend(exact(searcher, &g, word, &synonyms[i])?.clause(bit, 0, g.level));
+                clauses.extend(exact(&g, word, &synonyms[i]).clause(bit, 0, g.level));
                 for n in 1..=2 {
                     let terms = typos.iter().filter(|(_, t)| *t == n).map(|(t, _)| t);
-                    clauses.extend(Union::of_terms(searcher, g.raw, terms)?.clause(bit, 2 * n, g.level));
+                    clauses.extend(Union::of_terms(g.raw, terms).clause(bit, 2 * n, g.level));
                 }
-                clauses.extend(Union::of_terms(searcher, g.raw, &completions)?.clause(bit, 1, g.level));
+                clauses.extend(Union::of_terms(g.raw, &completions).clause(bit, 1, g.level));
             }
         }
         // Two words written apart may be one word in the text ("start up", "startup").
@@ -151,7 +126,7 @@ impl Plan {
             let (a, b) = (&pair[0], &pair[1]);
             let joined = format!("{}{}", a.raw, b.raw);
             for g in groups(f) {
-                clauses.extend(Union::of_terms(searcher, g.raw, [&joined])?.clause(0b11 << i, 0, g.level));
+                clauses.extend(Union::of_terms(g.raw, [&joined]).clause(0b11 << i, 0, g.level));
             }
             let (a, b) = (a.parts.last().unwrap_or(&a.raw), b.parts.first().unwrap_or(&b.raw));
             let close = groups(f)
@@ -172,8 +147,8 @@ impl Plan {
             let bit = 1 << (words + j);
             phrases |= bit;
             for g in groups(f).into_iter().skip(1) {
-                let mut one = Union::new(searcher);
-                one.phrase(g.raw, phrase)?;
+                let mut one = Union::default();
+                one.phrase(g.raw, phrase);
                 clauses.extend(one.clause(bit, 0, g.level));
             }
         }
@@ -199,7 +174,7 @@ impl Plan {
     /// Matches the words of `required` (any word when none is), unranked.
     fn filter(&self, required: u32) -> Box<dyn Query> {
         if required == 0 {
-            return union(self.rank.clauses.iter().map(|c| c.query.box_clone()).collect());
+            return union(self.rank.clauses.iter().map(Clause::query).collect());
         }
         let mut must = Vec::new();
         let mut bits = required;
@@ -207,7 +182,7 @@ impl Plan {
             let bit = 1 << bits.trailing_zeros();
             bits &= bits - 1;
             let any: Vec<Box<dyn Query>> =
-                self.rank.clauses.iter().filter(|c| c.rule.words & bit != 0).map(|c| c.query.box_clone()).collect();
+                self.rank.clauses.iter().filter(|c| c.rule.words & bit != 0).map(Clause::query).collect();
             must.push((Occur::Must, union(any)));
         }
         Box::new(BooleanQuery::new(must))

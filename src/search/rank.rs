@@ -7,8 +7,13 @@
 //! packs the rules into one key whose bits order as the rules do. The key is handed to tantivy as
 //! the bit pattern of a positive `f32`, whose order is the order of its bits.
 
-use tantivy::query::{EnableScoring, Explanation, Query, Scorer, Weight};
-use tantivy::{DocId, DocSet, Score, SegmentReader, TERMINATED};
+use tantivy::fieldnorm::FieldNormReader;
+use tantivy::postings::BlockSegmentPostings;
+use tantivy::query::{
+    Bm25Weight, BooleanQuery, EnableScoring, Explanation, PhraseQuery, Query, Scorer, TermQuery, Weight,
+};
+use tantivy::schema::IndexRecordOption;
+use tantivy::{DocId, DocSet, Score, SegmentReader, TERMINATED, Term};
 
 /// At most this many words are ranked (the parser keeps fewer).
 pub const MAX_RANKED_WORDS: usize = 24;
@@ -39,20 +44,42 @@ pub struct Rule {
     pub cost: u8,
     /// Field level ([`DESCRIPTION`] to [`PLACE`]).
     pub field: u8,
-    /// The highest BM25 score its query can give a document.
-    pub max: Score,
 }
 
-/// One way for some query words to match.
-#[derive(Debug)]
+/// What a clause matches: a term, or the terms of a phrase in a row.
+#[derive(Clone, Debug)]
+pub enum Part {
+    Term(Term),
+    Phrase(Vec<Term>),
+}
+
+impl Part {
+    fn query(&self) -> Box<dyn Query> {
+        match self {
+            Part::Term(term) => Box::new(TermQuery::new(term.clone(), IndexRecordOption::WithFreqs)),
+            Part::Phrase(terms) => Box::new(PhraseQuery::new(terms.clone())),
+        }
+    }
+
+    fn terms(&self) -> &[Term] {
+        match self {
+            Part::Term(term) => std::slice::from_ref(term),
+            Part::Phrase(terms) => terms,
+        }
+    }
+}
+
+/// One way for some query words to match: any of its parts.
+#[derive(Clone, Debug)]
 pub struct Clause {
     pub rule: Rule,
-    pub query: Box<dyn Query>,
+    pub parts: Vec<Part>,
 }
 
-impl Clone for Clause {
-    fn clone(&self) -> Self {
-        Clause { rule: self.rule, query: self.query.box_clone() }
+impl Clause {
+    /// The clause's matches, unranked.
+    pub fn query(&self) -> Box<dyn Query> {
+        Box::new(BooleanQuery::union(self.parts.iter().map(Part::query).collect()))
     }
 }
 
@@ -101,19 +128,35 @@ fn key(words: u32, typos: u32, proximity: u32, field: u32, bm25: Score) -> Score
 
 impl Query for RankQuery {
     fn weight(&self, enable_scoring: EnableScoring<'_>) -> tantivy::Result<Box<dyn Weight>> {
-        let clauses = self
-            .clauses
-            .iter()
-            .map(|c| Ok((c.rule, c.query.weight(enable_scoring)?)))
-            .collect::<tantivy::Result<Vec<_>>>()?;
+        let EnableScoring::Enabled { statistics_provider, .. } = enable_scoring else {
+            return Err(tantivy::TantivyError::InvalidArgument("ranking needs scores".into()));
+        };
+        let mut parts = Vec::new();
+        for clause in &self.clauses {
+            for part in &clause.parts {
+                let bm25 = Bm25Weight::for_terms(statistics_provider, part.terms())?;
+                let weight = match part {
+                    Part::Term(term) => PartWeight::Term(term.clone(), bm25),
+                    Part::Phrase(_) => PartWeight::Scored(part.query().weight(enable_scoring)?, bm25.max_score()),
+                };
+                parts.push((clause.rule, weight));
+            }
+        }
         let proximity = self.proximity.iter().map(|q| q.weight(enable_scoring)).collect::<tantivy::Result<_>>()?;
         let filter = self.filter.as_ref().map(|q| q.weight(enable_scoring)).transpose()?;
-        Ok(Box::new(RankWeight { clauses, proximity, required: self.required, filter }))
+        Ok(Box::new(RankWeight { parts, proximity, required: self.required, filter }))
     }
 }
 
+/// A part of a clause, ready to score: a term with its BM25 weight, read block by block, or a
+/// phrase scored by tantivy, with the highest BM25 it can give.
+enum PartWeight {
+    Term(Term, Bm25Weight),
+    Scored(Box<dyn Weight>, Score),
+}
+
 struct RankWeight {
-    clauses: Vec<(Rule, Box<dyn Weight>)>,
+    parts: Vec<(Rule, PartWeight)>,
     proximity: Vec<Box<dyn Weight>>,
     required: u32,
     filter: Option<Box<dyn Weight>>,
@@ -121,11 +164,20 @@ struct RankWeight {
 
 impl RankWeight {
     fn rank_scorer(&self, reader: &SegmentReader) -> tantivy::Result<RankScorer> {
-        let mut children = Vec::with_capacity(self.clauses.len());
-        for (rule, weight) in &self.clauses {
-            let scorer = weight.scorer(reader, 1.0)?;
-            if scorer.doc() != TERMINATED {
-                children.push(Child { rule: *rule, scorer });
+        let mut children = Vec::with_capacity(self.parts.len());
+        for (rule, weight) in &self.parts {
+            let cursor = match weight {
+                PartWeight::Term(term, bm25) => {
+                    let postings =
+                        reader.inverted_index(term.field())?.read_block_postings(term, IndexRecordOption::WithFreqs)?;
+                    let Some(block) = postings else { continue };
+                    let fieldnorms = reader.get_fieldnorms_reader(term.field())?;
+                    Cursor::Term(TermCursor { block, at: 0, fieldnorms, bm25: bm25.clone() })
+                }
+                PartWeight::Scored(weight, max) => Cursor::Scored(weight.scorer(reader, 1.0)?, *max),
+            };
+            if cursor.doc() != TERMINATED {
+                children.push(Child { rule: *rule, cursor });
             }
         }
         let proximity = self.proximity.iter().map(|w| w.scorer(reader, 1.0)).collect::<tantivy::Result<_>>()?;
@@ -141,6 +193,7 @@ impl RankWeight {
             groups.push((0..children.len()).collect());
         }
         Ok(RankScorer {
+            at: children.iter().map(|c| c.cursor.doc()).collect(),
             children,
             proximity,
             filter,
@@ -180,9 +233,119 @@ impl Weight for RankWeight {
     }
 }
 
+/// tantivy's postings come in blocks of this many documents.
+const BLOCK: usize = 128;
+
+/// A term's postings, read a block at a time, each block with the highest BM25 of its documents.
+struct TermCursor {
+    block: BlockSegmentPostings,
+    /// The current document's index in the block.
+    at: usize,
+    fieldnorms: FieldNormReader,
+    bm25: Bm25Weight,
+}
+
+impl TermCursor {
+    fn doc(&self) -> DocId {
+        self.block.doc(self.at)
+    }
+
+    fn advance(&mut self) -> DocId {
+        if self.at == BLOCK - 1 {
+            self.at = 0;
+            self.block.advance();
+        } else {
+            self.at += 1;
+        }
+        self.doc()
+    }
+
+    fn seek(&mut self, target: DocId) -> DocId {
+        if self.doc() < target {
+            self.at = self.block.seek(target);
+        }
+        self.doc()
+    }
+
+    fn score(&self) -> Score {
+        let doc = self.doc();
+        self.bm25.score(self.fieldnorms.fieldnorm_id(doc), self.block.freq(self.at))
+    }
+}
+
+/// Where a clause's part stands in its postings.
+enum Cursor {
+    Term(TermCursor),
+    /// A phrase, with the highest BM25 it can give.
+    Scored(Box<dyn Scorer>, Score),
+}
+
+impl Cursor {
+    fn doc(&self) -> DocId {
+        match self {
+            Cursor::Term(t) => t.doc(),
+            Cursor::Scored(s, _) => s.doc(),
+        }
+    }
+
+    fn advance(&mut self) -> DocId {
+        match self {
+            Cursor::Term(t) => t.advance(),
+            Cursor::Scored(s, _) => s.advance(),
+        }
+    }
+
+    fn seek(&mut self, target: DocId) -> DocId {
+        match self {
+            Cursor::Term(t) => t.seek(target),
+            Cursor::Scored(s, _) => s.seek(target),
+        }
+    }
+
+    fn score(&mut self) -> Score {
+        match self {
+            Cursor::Term(t) => t.score(),
+            Cursor::Scored(s, _) => s.score(),
+        }
+    }
+
+    /// The highest BM25 it can give any document of its current block.
+    fn block_max(&mut self) -> Score {
+        match self {
+            Cursor::Term(t) => t.block.block_max_score(&t.fieldnorms, &t.bm25),
+            Cursor::Scored(_, max) => *max,
+        }
+    }
+
+    /// The highest BM25 it can give any document.
+    fn max(&self) -> Score {
+        match self {
+            Cursor::Term(t) => t.bm25.max_score(),
+            Cursor::Scored(_, max) => *max,
+        }
+    }
+
+    /// The last document of its current block: [`Self::block_max`] holds up to there.
+    fn block_end(&self) -> DocId {
+        match self {
+            Cursor::Term(t) if t.doc() == TERMINATED => TERMINATED,
+            Cursor::Term(t) => t.block.doc(t.block.block_len() - 1),
+            Cursor::Scored(..) => TERMINATED,
+        }
+    }
+
+    fn size_hint(&self) -> u32 {
+        match self {
+            Cursor::Term(t) => t.block.doc_freq(),
+            Cursor::Scored(s, _) => s.size_hint(),
+        }
+    }
+}
+
+/// A part of a clause, with what its match is worth to the ranking rules.
 struct Child {
     rule: Rule,
-    scorer: Box<dyn Scorer>,
+    cursor: Cursor,
 }
 
 /// The ranking rules' inputs gathered from the clauses on one document.
@@ -226,6 +389,8 @@ impl Tally {
 
 struct RankScorer {
     children: Vec<Child>,
+    /// Where each child stands: read on every step of the walk, kept beside the children.
+    at: Vec<DocId>,
     proximity: Vec<Box<dyn Scorer>>,
     filter: Option<Box<dyn Scorer>>,
     required: u32,
@@ -244,7 +409,7 @@ impl RankScorer {
     /// word and passes the filter, scores it, and moves the children past it.
     fn settle(&mut self) -> DocId {
         loop {
-            let doc = self.align();
+            let doc = self.align(0);
             if doc == TERMINATED {
                 self.doc = TERMINATED;
                 return TERMINATED;
@@ -261,21 +426,23 @@ impl RankScorer {
     /// key can beat `threshold`, and moves the children past it.
     fn evaluate(&mut self, doc: DocId, threshold: Option<Score>) -> Option<Score> {
         let mut tally = Tally::new();
-        // The highest BM25 the clauses on it could give: below the threshold, no need to score.
+        // The highest BM25 the parts on it could give: below the threshold, no need to score.
         let mut bound = 0.0;
-        for child in self.children.iter().filter(|c| c.scorer.doc() == doc) {
+        for (child, _) in self.children.iter_mut().zip(&self.at).filter(|(_, at)| **at == doc) {
             tally.add(&child.rule);
-            bound += child.rule.max;
+            if threshold.is_some() {
+                bound += child.cursor.block_max();
+            }
         }
         let beats = |key: Score| threshold.is_none_or(|t| key > t);
         let worth =
             tally.matched & self.required == self.required && beats(tally.key(self.proximity.len() as u32, bound));
         let mut bm25 = 0.0;
-        for child in self.children.iter_mut().filter(|c| c.scorer.doc() == doc) {
+        for (child, at) in self.children.iter_mut().zip(&mut self.at).filter(|(_, at)| **at == doc) {
             if worth {
-                bm25 += child.scorer.score();
+                bm25 += child.cursor.score();
             }
-            child.scorer.advance();
+            *at = child.cursor.advance();
         }
         if !worth {
             return None;
@@ -292,17 +459,19 @@ impl RankScorer {
     }
 
     /// Calls `callback` with every document whose key beats the threshold it returns, skipping
-    /// those that cannot (as MaxScore does): the clauses are taken from the weakest, adding up
+    /// those that cannot (as MaxScore does): the parts are taken from the weakest, adding up
     /// what each could bring to the key (its words, typos and field, and its highest BM25), for
     /// as long as together they could not beat the threshold. A document matched by these weak
-    /// clauses alone cannot reach the page, so a document needs one of the others, the strong
-    /// ones, and the walk leapfrogs over the rest.
+    /// parts alone cannot reach the page, so a document needs one of the others, the strong
+    /// ones, and the walk leapfrogs over the rest. Within the walk, a run of documents up to the
+    /// end of the parts' current blocks is skipped whole when the parts there, each at its
+    /// block's highest BM25, could not beat the threshold (block-max).
     fn prune(&mut self, mut threshold: Score, callback: &mut dyn FnMut(DocId, Score) -> Score) {
         let proximity = self.proximity.len() as u32;
         let alone = |c: &Child| {
             let mut tally = Tally::new();
             tally.add(&c.rule);
-            tally.key(proximity, c.rule.max)
+            tally.key(proximity, c.cursor.max())
         };
         let mut weakest: Vec<usize> = (0..self.children.len()).collect();
         weakest.sort_by(|&a, &b| alone(&self.children[a]).total_cmp(&alone(&self.children[b])));
@@ -313,7 +482,7 @@ impl RankScorer {
             let mut weak = 0;
             for &i in &weakest {
                 tally.add(&self.children[i].rule);
-                bm25 += self.children[i].rule.max;
+                bm25 += self.children[i].cursor.max();
                 if tally.matched & self.required == self.required && tally.key(proximity, bm25) > threshold {
                     break;
                 }
@@ -327,11 +496,26 @@ impl RankScorer {
                 self.strong = weakest[weak..].to_vec();
             }
             let before = threshold;
+            // Documents up to here may beat the threshold, by their blocks' bounds.
+            let mut hopeful_until = None;
+            let mut from = 0;
             while threshold == before {
-                let doc = self.align();
+                let doc = self.align(from);
                 if doc == TERMINATED {
                     return;
                 }
+                if hopeful_until.is_none_or(|end| doc > end) {
+                    let (end, hopeful) = self.blocks_bound(threshold);
+                    if !hopeful {
+                        if end == TERMINATED {
+                            return;
+                        }
+                        from = end + 1;
+                        continue;
+                    }
+                    hopeful_until = Some(end);
+                }
+                from = 0;
                 if let Some(score) = self.evaluate(doc, Some(threshold)) {
                     threshold = callback(doc, score);
                 }
@@ -339,12 +523,29 @@ impl RankScorer {
         }
     }
 
-    /// The first document, at or after the children's positions, that has a child of each group
-    /// (and a strong one, while pruning) and passes the filter: the groups leapfrog to the furthest of their next documents, so
-    /// the rarest word drives the walk and documents missing a word are skipped rather than
-    /// visited. Every child then stands at or after it.
-    fn align(&mut self) -> DocId {
-        let mut target = 0;
+    /// With every child at or after the document the walk stands on: the last document up to
+    /// which every child's current block reaches, and whether a document from here to there
+    /// could beat `threshold`, each child that may match there counted at its block's highest
+    /// BM25.
+    fn blocks_bound(&mut self, threshold: Score) -> (DocId, bool) {
+        let end = self.children.iter().map(|c| c.cursor.block_end()).min().unwrap_or(TERMINATED);
+        let mut tally = Tally::new();
+        let mut bm25 = 0.0;
+        for (child, _) in self.children.iter_mut().zip(&self.at).filter(|(_, at)| **at <= end) {
+            tally.add(&child.rule);
+            bm25 += child.cursor.block_max();
+        }
+        let hopeful =
+            tally.matched & self.required == self.required && tally.key(self.proximity.len() as u32, bm25) > threshold;
+        (end, hopeful)
+    }
+
+    /// The first document, at or after `from` and the children's positions, that has a child of
+    /// each group (and a strong one, while pruning) and passes the filter: the groups leapfrog
+    /// to the furthest of their next documents, so the rarest word drives the walk and documents
+    /// missing a word are skipped rather than visited. Every child then stands at or after it.
+    fn align(&mut self, from: DocId) -> DocId {
+        let mut target = from;
         loop {
             if let Some(filter) = &mut self.filter {
                 if filter.doc() < target {
@@ -362,20 +563,18 @@ impl RankScorer {
             for group in self.groups.iter().chain(strong) {
                 let mut lowest = TERMINATED;
                 for &i in group {
-                    let scorer = &mut self.children[i].scorer;
-                    let doc = match scorer.doc() {
-                        doc if doc < target => scorer.seek(target),
-                        doc => doc,
-                    };
-                    lowest = lowest.min(doc);
+                    if self.at[i] < target {
+                        self.at[i] = self.children[i].cursor.seek(target);
+                    }
+                    lowest = lowest.min(self.at[i]);
                 }
                 furthest = furthest.max(lowest);
             }
             if furthest == target {
-                // Clauses of words not required may still be behind: bring them up.
-                for child in &mut self.children {
-                    if child.scorer.doc() < target {
-                        child.scorer.seek(target);
+                // Parts of words not required may still be behind: bring them up.
+                for (child, at) in self.children.iter_mut().zip(&mut self.at) {
+                    if *at < target {
+                        *at = child.cursor.seek(target);
                     }
                 }
                 return target;
@@ -394,9 +593,9 @@ impl DocSet for RankScorer {
         if self.doc >= target {
             return self.doc;
         }
-        for child in &mut self.children {
-            if child.scorer.doc() < target {
-                child.scorer.seek(target);
+        for (child, at) in self.children.iter_mut().zip(&mut self.at) {
+            if *at < target {
+                *at = child.cursor.seek(target);
             }
         }
         self.settle()
@@ -407,7 +606,7 @@ impl DocSet for RankScorer {
     }
 
     fn size_hint(&self) -> u32 {
-        self.children.iter().map(|c| c.scorer.size_hint()).max().unwrap_or(0)
+        self.children.iter().map(|c| c.cursor.size_hint()).max().unwrap_or(0)
     }
 }
 
