@@ -11,7 +11,7 @@ use pepite::cli::{Cli, Command};
 use pepite::config::Settings;
 use pepite::error::AppError;
 
-use pepite::kb::{self, Document, Kb};
+use pepite::kb::{self, Document};
 use pepite::search::{Following, SearchIndex};
 use pepite::startup::{self, Application};
 use pepite::{graphql, telemetry};
@@ -99,17 +99,20 @@ async fn import(settings: &Settings, file: &Path, options: kb::ImportOptions) ->
     // The data directory's index is updated unless a running server owns it; then, on either
     // path, the command waits for every running replica to apply the import.
     let following = Following { replica: settings.replica(), retention: settings.replication.change_retention };
-    let summary = match SearchIndex::open_following(db.clone(), &settings.index_dir(), following).await {
-        Ok(search) => Kb { db: db.clone(), search }.import("cli", &document, options, &progress).await?,
-        Err(AppError::Conflict { .. }) => {
-            let summary = kb::write_document(&db, &document, options, &progress).await?;
-            if !summary.dry_run {
-                kb::audit_import("cli", &summary);
-            }
-            summary
-        }
+    let own_index = match SearchIndex::open_following(db.clone(), &settings.index_dir(), following).await {
+        Ok(search) => Some(search),
+        Err(AppError::Conflict { .. }) => None,
         Err(err) => return Err(err),
     };
+    let summary = kb::write_document(&db, &document, options, &progress).await?;
+    if !summary.dry_run {
+        kb::audit_import("cli", &summary);
+    }
+    // The command's own index is done when everything imported is searchable, however long
+    // that takes: the process must not exit half-way through it.
+    if let Some(search) = own_index {
+        search.sync().await?;
+    }
     if !pepite::changelog::wait_until_applied(&db, Duration::from_secs(60)).await? {
         eprintln!("warning: written, but not every running server has indexed it yet");
     }
