@@ -444,7 +444,9 @@ impl RankScorer {
             }
             *at = child.cursor.advance();
         }
-        if !worth {
+        // Words found close together are the costliest rule to check (positions are read):
+        // not for a document that could not beat the threshold with all of them.
+        if !worth || !beats(tally.key(self.proximity.len() as u32, bm25)) {
             return None;
         }
         let mut close = 0;
