@@ -6,6 +6,13 @@
 //! each document the scorer keeps, per word, its best clause (fewest typos, then best field), and
 //! packs the rules into one key whose bits order as the rules do. The key is handed to tantivy as
 //! the bit pattern of a positive `f32`, whose order is the order of its bits.
+//!
+//! The scorer reads each term's postings itself, a block of 128 documents at a time, with the
+//! highest BM25 of each block that tantivy stores beside it: the top-k walk skips what cannot
+//! reach the page (see [`RankScorer::prune`]). With several segments, tantivy computes a block's
+//! highest BM25 with its segment's average field length rather than the whole index's, so in
+//! rare cases the bound is slightly low, as in tantivy's own block-max WAND; the server compacts an
+//! idle index into one segment, where it is exact.
 
 use tantivy::fieldnorm::FieldNormReader;
 use tantivy::postings::BlockSegmentPostings;
@@ -397,7 +404,7 @@ struct RankScorer {
     /// A document needs a child of each group: one group per required word (the children that
     /// match it), or one group of every child when no word is required.
     groups: Vec<Vec<usize>>,
-    /// While pruning, the clauses that can still lift a document onto the page: a document
+    /// While pruning, the parts that can still lift a document onto the page: a document
     /// needs one of them too (none while not pruning).
     strong: Vec<usize>,
     doc: DocId,
