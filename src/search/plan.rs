@@ -42,7 +42,7 @@ impl Union {
     }
 
     fn clause(self, words: u32, cost: u8, field: u8) -> Option<Clause> {
-        (!self.parts.is_empty()).then(|| Clause { rule: Rule { words, cost, field }, parts: self.parts })
+        (!self.parts.is_empty()).then_some(Clause { rule: Rule { words, cost, field }, parts: self.parts })
     }
 }
 

@@ -281,6 +281,10 @@ impl TermCursor {
 }
 
 /// Where a clause's part stands in its postings.
+#[expect(
+    clippy::large_enum_variant,
+    reason = "built once per segment and walked in place: boxing would add an indirection to every step"
+)]
 enum Cursor {
     Term(TermCursor),
     /// A phrase, with the highest BM25 it can give.
