@@ -16,6 +16,11 @@ use pepite::search::{Following, SearchIndex};
 use pepite::startup::{self, Application};
 use pepite::{graphql, telemetry};
 
+/// Indexing and searching allocate many small, short-lived strings and buffers, on several
+/// threads at once: mimalloc serves them faster than the system allocator.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
