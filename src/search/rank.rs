@@ -393,6 +393,11 @@ impl Tally {
         }
     }
 
+    /// Whether every word of `required` (a bit set) is matched.
+    fn has(&self, required: u32) -> bool {
+        self.matched & required == required
+    }
+
     fn key(&self, proximity: u32, bm25: Score) -> Score {
         key(self.matched.count_ones(), self.typos, proximity, self.fields, bm25)
     }
@@ -446,8 +451,7 @@ impl RankScorer {
             }
         }
         let beats = |key: Score| threshold.is_none_or(|t| key > t);
-        let worth =
-            tally.matched & self.required == self.required && beats(tally.key(self.proximity.len() as u32, bound));
+        let worth = tally.has(self.required) && beats(tally.key(self.proximity.len() as u32, bound));
         let mut bm25 = 0.0;
         for (child, at) in self.children.iter_mut().zip(&mut self.at).filter(|(_, at)| **at == doc) {
             if worth {
@@ -496,7 +500,7 @@ impl RankScorer {
             for &i in &weakest {
                 tally.add(&self.children[i].rule);
                 bm25 += self.children[i].cursor.max();
-                if tally.matched & self.required == self.required && tally.key(proximity, bm25) > threshold {
+                if tally.has(self.required) && tally.key(proximity, bm25) > threshold {
                     break;
                 }
                 weak += 1;
@@ -548,9 +552,17 @@ impl RankScorer {
             tally.add(&child.rule);
             bm25 += child.cursor.block_max();
         }
-        let hopeful =
-            tally.matched & self.required == self.required && tally.key(self.proximity.len() as u32, bm25) > threshold;
+        let hopeful = tally.has(self.required) && tally.key(self.proximity.len() as u32, bm25) > threshold;
         (end, hopeful)
+    }
+
+    /// Moves every child still behind `target` to its first document at or after it.
+    fn catch_up(&mut self, target: DocId) {
+        for (child, at) in self.children.iter_mut().zip(&mut self.at) {
+            if *at < target {
+                *at = child.cursor.seek(target);
+            }
+        }
     }
 
     /// The first document, at or after `from` and the children's positions, that has a child of
@@ -585,11 +597,7 @@ impl RankScorer {
             }
             if furthest == target {
                 // Parts of words not required may still be behind: bring them up.
-                for (child, at) in self.children.iter_mut().zip(&mut self.at) {
-                    if *at < target {
-                        *at = child.cursor.seek(target);
-                    }
-                }
+                self.catch_up(target);
                 return target;
             }
             target = furthest;
@@ -606,11 +614,7 @@ impl DocSet for RankScorer {
         if self.doc >= target {
             return self.doc;
         }
-        for (child, at) in self.children.iter_mut().zip(&mut self.at) {
-            if *at < target {
-                *at = child.cursor.seek(target);
-            }
-        }
+        self.catch_up(target);
         self.settle()
     }
 
