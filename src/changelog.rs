@@ -113,7 +113,7 @@ pub async fn record(db: &impl ConnectionTrait, touched: impl IntoIterator<Item =
     let mut rows = Vec::with_capacity(touched.len());
     let mut seen = BTreeSet::new();
     for kind in EntityKind::ALL {
-        let written: Vec<i32> = touched
+        let written: BTreeSet<i32> = touched
             .iter()
             .filter_map(|t| match t {
                 Touched::Written(k, id) if *k == kind => Some(*id),
@@ -127,7 +127,7 @@ pub async fn record(db: &impl ConnectionTrait, touched: impl IntoIterator<Item =
                 _ => None,
             })
             .collect();
-        let ids: Vec<i32> = written.iter().chain(&affected).copied().collect::<BTreeSet<_>>().into_iter().collect();
+        let ids: Vec<i32> = written.union(&affected).copied().collect();
         for chunk in ids.chunks(BATCH) {
             let query = Query::select()
                 .columns([Alias::new("id"), Alias::new("slug"), Alias::new("created_at"), Alias::new("updated_at")])
