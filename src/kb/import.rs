@@ -516,13 +516,24 @@ async fn write_companies(
     let written: Vec<(&CompanyDraft, i32)> = companies.iter().map(|(d, _)| (*d, company_ids[&d.slug])).collect();
     changes.extend(written.iter().map(|&(_, id)| (EntityKind::Company, id)));
     // An entity gained or lost linked companies: its index document counts them, rewrite it too.
-    let ids: Vec<i32> = written.iter().map(|&(_, id)| id).collect();
-    let before: HashSet<(EntityKind, i32)> =
-        crate::search::dependents(db, EntityKind::Company, &ids).await?.into_iter().collect();
+    // Only companies that existed before had links to lose; what they link to now is the document's.
+    let existed: Vec<i32> =
+        written.iter().filter(|(d, _)| stored_companies.contains_key(&d.slug)).map(|&(_, id)| id).collect();
+    let mut before = HashSet::new();
+    for chunk in existed.chunks(BATCH) {
+        before.extend(crate::search::linked_by_companies(db, Some(chunk)).await?);
+    }
     replace_links(db, &written, (tech_ids, prog_ids, org_ids)).await?;
     analyze(db, written.len(), &["company_technology", "company_programme", "company_membership"]).await?;
-    let after: HashSet<(EntityKind, i32)> =
-        crate::search::dependents(db, EntityKind::Company, &ids).await?.into_iter().collect();
+    let after = written
+        .iter()
+        .flat_map(|(d, _)| {
+            let technologies = d.technologies.iter().map(|s| (EntityKind::Technology, tech_ids[s]));
+            let programmes = d.programmes.iter().map(|s| (EntityKind::Programme, prog_ids[s]));
+            let organisations = d.site.iter().chain(&d.memberships).map(|s| (EntityKind::Organisation, org_ids[s]));
+            technologies.chain(programmes).chain(organisations)
+        })
+        .collect();
     Ok((before, after))
 }
 

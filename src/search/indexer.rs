@@ -460,6 +460,9 @@ impl Owner {
     async fn sync(&mut self) -> Result<()> {
         loop {
             let mut touched: HashMap<EntityKind, BTreeSet<i32>> = HashMap::new();
+            // Entities that may show in other entities' documents: all but those just created.
+            // Whatever links to a created entity was written after it, and is in the log too.
+            let mut shown: HashMap<EntityKind, BTreeSet<i32>> = HashMap::new();
             let (mut read, mut last) = (0, None);
             let more = loop {
                 let from = last.unwrap_or(self.seq);
@@ -484,6 +487,9 @@ impl Owner {
                 read += page.changes.len();
                 for c in page.changes {
                     touched.entry(c.kind).or_default().insert(c.id);
+                    if c.operation != changelog::Operation::Created {
+                        shown.entry(c.kind).or_default().insert(c.id);
+                    }
                 }
                 if !page.full || read >= PASS {
                     break page.full;
@@ -493,7 +499,7 @@ impl Owner {
             let bulk = touched.values().map(BTreeSet::len).sum::<usize>() > BULK;
             self.merging(!bulk);
             let applied = async {
-                self.apply(touched).await?;
+                self.apply(touched, shown).await?;
                 self.commit(last).await
             }
             .await;
@@ -505,9 +511,14 @@ impl Owner {
         }
     }
 
-    /// Rewrites the documents of the changed entities and of those showing them.
-    async fn apply(&mut self, mut touched: HashMap<EntityKind, BTreeSet<i32>>) -> Result<()> {
-        for (kind, ids) in touched.clone() {
+    /// Rewrites the documents of the changed entities (`touched`) and of those showing the
+    /// `shown` ones.
+    async fn apply(
+        &mut self,
+        mut touched: HashMap<EntityKind, BTreeSet<i32>>,
+        shown: HashMap<EntityKind, BTreeSet<i32>>,
+    ) -> Result<()> {
+        for (kind, ids) in shown {
             let ids: Vec<i32> = ids.into_iter().collect();
             for (dep_kind, id) in source::dependents(&self.db, kind, &ids).await? {
                 touched.entry(dep_kind).or_default().insert(id);

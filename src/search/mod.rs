@@ -5,6 +5,7 @@ mod expand;
 pub mod facets;
 mod highlight;
 mod indexer;
+mod matches;
 pub mod partners;
 mod plan;
 pub mod query;
@@ -14,6 +15,6 @@ mod source;
 mod vocabulary;
 mod words;
 
-pub use source::dependents;
+pub use source::{dependents, linked_by_companies};
 
 pub use indexer::{Following, IndexStatus, SearchIndex};

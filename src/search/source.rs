@@ -66,62 +66,52 @@ pub async fn ids_after(db: &impl ConnectionTrait, kind: EntityKind, after: i32, 
     })
 }
 
-/// The entities whose documents show something of the given ones (e.g. a technology's name
-/// is part of the documents of the companies working on it).
-/// The technologies, programmes and organisations (memberships and sites) the companies link to.
-async fn linked_by_companies(db: &impl ConnectionTrait, companies: &[i32]) -> Result<Vec<(EntityKind, i32)>> {
-    let ids = || companies.iter().copied();
-    let technologies: Vec<i32> = company_technology::Entity::find()
-        .select_only()
-        .column(company_technology::Column::TechnologyId)
-        .filter(company_technology::Column::CompanyId.is_in(ids()))
-        .distinct()
-        .into_tuple()
-        .all(db)
-        .await?;
-    let programmes: Vec<i32> = company_programme::Entity::find()
-        .select_only()
-        .column(company_programme::Column::ProgrammeId)
-        .filter(company_programme::Column::CompanyId.is_in(ids()))
-        .distinct()
-        .into_tuple()
-        .all(db)
-        .await?;
-    let mut organisations: Vec<i32> = company_membership::Entity::find()
-        .select_only()
-        .column(company_membership::Column::OrganisationId)
-        .filter(company_membership::Column::CompanyId.is_in(ids()))
-        .distinct()
-        .into_tuple()
-        .all(db)
-        .await?;
-    let sites: Vec<Option<i32>> = company::Entity::find()
-        .select_only()
-        .column(company::Column::SiteId)
-        .filter(company::Column::Id.is_in(ids()))
-        .distinct()
-        .into_tuple()
-        .all(db)
-        .await?;
-    organisations.extend(sites.into_iter().flatten());
-    let mut out: Vec<(EntityKind, i32)> = technologies.into_iter().map(|id| (EntityKind::Technology, id)).collect();
-    out.extend(programmes.into_iter().map(|id| (EntityKind::Programme, id)));
-    out.extend(organisations.into_iter().map(|id| (EntityKind::Organisation, id)));
+/// The technologies, programmes and organisations (memberships and sites) the given companies
+/// link to, or that any company links to (`None`).
+pub async fn linked_by_companies(
+    db: &impl ConnectionTrait,
+    companies: Option<&[i32]>,
+) -> Result<Vec<(EntityKind, i32)>> {
+    macro_rules! targets {
+        ($entity:ident, $company:ident, $target:ident) => {{
+            let mut query = $entity::Entity::find().select_only().column($entity::Column::$target).distinct();
+            if let Some(ids) = companies {
+                query = query.filter($entity::Column::$company.is_in(ids.iter().copied()));
+            }
+            query.into_tuple::<Option<i32>>().all(db).await?.into_iter().flatten()
+        }};
+    }
+    let mut out: Vec<(EntityKind, i32)> = Vec::new();
+    out.extend(targets!(company_technology, CompanyId, TechnologyId).map(|id| (EntityKind::Technology, id)));
+    out.extend(targets!(company_programme, CompanyId, ProgrammeId).map(|id| (EntityKind::Programme, id)));
+    out.extend(targets!(company_membership, CompanyId, OrganisationId).map(|id| (EntityKind::Organisation, id)));
+    out.extend(targets!(company, Id, SiteId).map(|id| (EntityKind::Organisation, id)));
     out.sort_unstable();
     out.dedup();
     Ok(out)
 }
 
+/// Above this many companies, their dependents are read from whole tables: everything any
+/// company links to, and every event showing any company. A superset, read in one pass of each
+/// table instead of an index lookup per link (14 s for a million companies).
+const WHOLE_TABLES: usize = 100_000;
+
 /// The entities whose index documents show something of the given ones, and must be rewritten
 /// when they change.
 pub async fn dependents(db: &impl ConnectionTrait, kind: EntityKind, ids: &[i32]) -> Result<Vec<(EntityKind, i32)>> {
+    if kind == EntityKind::Company && ids.len() > WHOLE_TABLES {
+        let mut out = linked_by_companies(db, None).await?;
+        let events = event_company::Entity::find().select_only().column(event_company::Column::EventId).distinct();
+        out.extend(events.into_tuple::<i32>().all(db).await?.into_iter().map(|id| (EntityKind::Event, id)));
+        return Ok(out);
+    }
     let mut out = Vec::new();
     for chunk in ids.chunks(1000) {
         let chunk = chunk.to_vec();
         let companies: Vec<i32> = match kind {
             // What a company links to shows how many companies link to it (`suggest` ranks by it).
             EntityKind::Company => {
-                out.extend(linked_by_companies(db, &chunk).await?);
+                out.extend(linked_by_companies(db, Some(&chunk)).await?);
                 Vec::new()
             }
             EntityKind::Technology => {

@@ -339,3 +339,33 @@ async fn suggestions_follow_link_counts_as_links_change() {
     link("zyxa-one", true).await;
     assert_eq!(suggested(&app).await, ["zyxa-one", "zyxa-two"], "counts follow the links both ways");
 }
+
+/// An import that creates a company, then imports that move it from one technology to the
+/// other: the link counts of both technologies follow.
+#[tokio::test]
+async fn suggestions_follow_link_counts_as_imports_relink() {
+    let app = spawn_app().await;
+    let import = async |technology: &str| {
+        let document = json!({
+            "technologies": [
+                {"slug": "zyxa-one", "name": "Zyxa one", "domain": "ENERGY", "lang": "en"},
+                {"slug": "zyxa-two", "name": "Zyxa two", "domain": "ENERGY", "lang": "en"}
+            ],
+            "companies": [
+                {"slug": "zyxa-maker", "name": "Zyxa Maker", "stage": "SME", "lang": "en", "technologies": [technology]}
+            ]
+        });
+        let query = "mutation($d: JSON!) { importKnowledgeBase(document: $d) { companies { created } } }";
+        app.mutate_ok(query, json!({"d": document})).await;
+    };
+    let suggested = async || {
+        let data = app.data(r#"{ suggest(prefix: "zyxa", kinds: [TECHNOLOGY]) { slug } }"#, json!({})).await;
+        data["suggest"].as_array().unwrap().iter().map(|s| s["slug"].as_str().unwrap().to_string()).collect::<Vec<_>>()
+    };
+
+    // Back and forth: a count left behind would tie the two, ordered the same way both times.
+    for (linked, other) in [("zyxa-two", "zyxa-one"), ("zyxa-one", "zyxa-two"), ("zyxa-two", "zyxa-one")] {
+        import(linked).await;
+        assert_eq!(suggested().await, [linked, other], "linked to {linked} by an import");
+    }
+}
