@@ -5,7 +5,7 @@ use tantivy::schema::{FAST, Field, IndexRecordOption, STORED, STRING, Schema, Te
 use super::analyzer::{ENGLISH, FRENCH, RAW};
 
 /// Bumped whenever the schema or the analyzers change; an index built by another version is rebuilt.
-pub const SCHEMA_VERSION: u32 = 6;
+pub const SCHEMA_VERSION: u32 = 7;
 
 /// Handles to every field of the index.
 #[derive(Clone, Copy, Debug)]
@@ -57,10 +57,13 @@ pub struct Fields {
     pub name_len: Field,
 }
 
+/// Words as typed keep their positions: phrases, hyphenated words and proximity read them.
+/// Stems are only ever looked up one term at a time (ranked with BM25, or for `similar`), so
+/// they keep frequencies alone, which makes indexing and the index lighter.
 fn text(analyzer: &str) -> TextOptions {
-    TextOptions::default().set_indexing_options(
-        TextFieldIndexing::default().set_tokenizer(analyzer).set_index_option(IndexRecordOption::WithFreqsAndPositions),
-    )
+    let record = if analyzer == RAW { IndexRecordOption::WithFreqsAndPositions } else { IndexRecordOption::WithFreqs };
+    TextOptions::default()
+        .set_indexing_options(TextFieldIndexing::default().set_tokenizer(analyzer).set_index_option(record))
 }
 
 /// Builds the schema and the handles to its fields.
