@@ -1,11 +1,12 @@
 //! A parsed query turned into the clauses [`RankQuery`] ranks: for each word, its exact and
 //! stemmed forms, its vocabulary synonyms, its typos and completions, in each field level.
 
-use tantivy::query::{BooleanQuery, Occur, PhraseQuery, Query};
+use tantivy::query::{BooleanQuery, PhraseQuery, Query};
 use tantivy::schema::Field;
 use tantivy::{Searcher, Term};
 
 use super::expand;
+use super::matches::MatchQuery;
 use super::rank::{self, Clause, Part, RankQuery, Rule};
 use super::schema::Fields;
 use super::words::{Parsed, Word, synonyms_of};
@@ -162,30 +163,23 @@ impl Plan {
     }
 
     /// The matches of a level, unranked (for the total and the facets), also matching `filter`:
-    /// plain unions and intersections of the clauses, which tantivy walks a block at a time.
+    /// each required word's clauses, or every clause when no word is required.
     pub fn matching(&self, level: usize, filter: Option<Box<dyn Query>>) -> Box<dyn Query> {
-        let matches = self.filter(self.required(level));
-        match filter {
-            Some(filter) => Box::new(BooleanQuery::new(vec![(Occur::Must, filter), (Occur::Must, matches)])),
-            None => matches,
+        let parts = |bits: u32| -> Vec<Part> {
+            let clauses = self.rank.clauses.iter().filter(|c| bits == 0 || c.rule.words & bits != 0);
+            clauses.flat_map(|c| c.parts.iter().cloned()).collect()
+        };
+        let mut words = Vec::new();
+        let mut bits = self.required(level);
+        if bits == 0 {
+            words.push(parts(0));
         }
-    }
-
-    /// Matches the words of `required` (any word when none is), unranked.
-    fn filter(&self, required: u32) -> Box<dyn Query> {
-        if required == 0 {
-            return union(self.rank.clauses.iter().map(Clause::query).collect());
-        }
-        let mut must = Vec::new();
-        let mut bits = required;
         while bits != 0 {
             let bit = 1 << bits.trailing_zeros();
             bits &= bits - 1;
-            let any: Vec<Box<dyn Query>> =
-                self.rank.clauses.iter().filter(|c| c.rule.words & bit != 0).map(Clause::query).collect();
-            must.push((Occur::Must, union(any)));
+            words.push(parts(bit));
         }
-        Box::new(BooleanQuery::new(must))
+        Box::new(MatchQuery { words, filter })
     }
 
     /// The ranked query of a level, its matches also matching `filter`.

@@ -499,7 +499,7 @@ impl SearchIndex {
 mod tests {
     use migration::{Migrator, MigratorTrait};
     use sea_orm::Database;
-    use tantivy::collector::{Count, TopDocs};
+    use tantivy::collector::{Count, DocSetCollector, TopDocs};
 
     use super::*;
     use crate::kb::{Document, ImportOptions, Kb};
@@ -548,6 +548,14 @@ mod tests {
                         BooleanQuery::new(clauses)
                     };
                     let filter = (!clauses.is_empty()).then(|| Box::new(BooleanQuery::new(clauses)) as Box<dyn Query>);
+                    let matching = plan.matching(level, filter.as_ref().map(|q| q.box_clone()));
+                    let ranked = restricted(Box::new(plan.ranked(level, None)));
+                    let every = TopDocs::with_limit(1_000_000).order_by_score();
+                    assert_eq!(
+                        searcher.search(matching.as_ref(), &DocSetCollector).unwrap(),
+                        searcher.search(&ranked, &every).unwrap().into_iter().map(|(_, d)| d).collect(),
+                        "{text:?} at level {level}, {kinds:?}: the unranked matches are the ranked ones"
+                    );
                     for (offset, limit) in [(0, 1), (0, 10), (7, 20)] {
                         let top = || TopDocs::with_limit(limit).and_offset(offset).order_by_score();
                         let pruned = searcher
@@ -556,7 +564,6 @@ mod tests {
                         let (total, every) =
                             searcher.search(&restricted(Box::new(plan.ranked(level, None))), &(Count, top())).unwrap();
                         assert_eq!(pruned, every, "{text:?} at level {level}, {kinds:?}, page {offset}+{limit}");
-                        let matching = plan.matching(level, filter.as_ref().map(|q| q.box_clone()));
                         assert_eq!(
                             searcher.search(matching.as_ref(), &Count).unwrap(),
                             total,

@@ -16,9 +16,7 @@
 
 use tantivy::fieldnorm::FieldNormReader;
 use tantivy::postings::BlockSegmentPostings;
-use tantivy::query::{
-    Bm25Weight, BooleanQuery, EnableScoring, Explanation, PhraseQuery, Query, Scorer, TermQuery, Weight,
-};
+use tantivy::query::{Bm25Weight, EnableScoring, Explanation, PhraseQuery, Query, Scorer, TermQuery, Weight};
 use tantivy::schema::IndexRecordOption;
 use tantivy::{DocId, DocSet, Score, SegmentReader, TERMINATED, Term};
 
@@ -61,7 +59,7 @@ pub enum Part {
 }
 
 impl Part {
-    fn query(&self) -> Box<dyn Query> {
+    pub(super) fn query(&self) -> Box<dyn Query> {
         match self {
             Part::Term(term) => Box::new(TermQuery::new(term.clone(), IndexRecordOption::WithFreqs)),
             Part::Phrase(terms) => Box::new(PhraseQuery::new(terms.clone())),
@@ -81,13 +79,6 @@ impl Part {
 pub struct Clause {
     pub rule: Rule,
     pub parts: Vec<Part>,
-}
-
-impl Clause {
-    /// The clause's matches, unranked.
-    pub fn query(&self) -> Box<dyn Query> {
-        Box::new(BooleanQuery::union(self.parts.iter().map(Part::query).collect()))
-    }
 }
 
 /// Ranks documents matching any clause; those missing a `required` word, or not matching
