@@ -1,8 +1,10 @@
-//! The matches of a query, unranked, for the total and the facets: each required word is the
-//! union of its terms and phrases, filled into a bit set a postings block at a time; the words'
-//! sets, and the filter's, are then intersected. Counting this way costs the length of the
-//! words' postings, where an intersection of unions seeks into each of a word's parts (up to
-//! about 50: field levels, stems, typos and completions) for every candidate.
+//! Matches as bit sets: each required word is the union of its terms and phrases, filled into a
+//! bit set a postings block at a time; each restriction (kinds, facet filters) is filled into a
+//! bit set of its own; the sets are then intersected. This costs the length of the postings,
+//! where an intersection of unions seeks into each of their parts (up to about 50 for a word:
+//! field levels, stems, typos and completions) for every candidate. The total and the facets
+//! walk the matches this way, and the ranked walk checks its candidates against the
+//! restrictions' set.
 
 use tantivy::BitSet;
 use tantivy::query::{BitSetDocSet, ConstScorer, EnableScoring, Explanation, Query, Scorer, Weight};
@@ -11,17 +13,22 @@ use tantivy::{DocId, DocSet, Score, SegmentReader};
 
 use super::rank::Part;
 
-/// Matches every word of `words` (each a union of parts) and `filter`.
+/// Matches every word of `words` (each a union of parts) and every query of `all_of`.
 #[derive(Debug)]
 pub(super) struct MatchQuery {
     pub words: Vec<Vec<Part>>,
-    pub filter: Option<Box<dyn Query>>,
+    pub all_of: Vec<Box<dyn Query>>,
 }
 
 impl Clone for MatchQuery {
     fn clone(&self) -> Self {
-        MatchQuery { words: self.words.clone(), filter: self.filter.as_ref().map(|q| q.box_clone()) }
+        MatchQuery { words: self.words.clone(), all_of: self.all_of.iter().map(|q| q.box_clone()).collect() }
     }
+}
+
+/// Matches every one of `queries`, unscored.
+pub(super) fn all_of(queries: Vec<Box<dyn Query>>) -> Box<dyn Query> {
+    Box::new(MatchQuery { words: Vec::new(), all_of: queries })
 }
 
 impl Query for MatchQuery {
@@ -41,8 +48,8 @@ impl Query for MatchQuery {
             }
             words.push(word);
         }
-        let filter = self.filter.as_ref().map(|q| q.weight(scoring)).transpose()?;
-        Ok(Box::new(MatchWeight { words, filter }))
+        let all_of = self.all_of.iter().map(|q| q.weight(scoring)).collect::<tantivy::Result<_>>()?;
+        Ok(Box::new(MatchWeight { words, all_of }))
     }
 }
 
@@ -54,7 +61,7 @@ enum PartDocs {
 
 struct MatchWeight {
     words: Vec<Vec<PartDocs>>,
-    filter: Option<Box<dyn Weight>>,
+    all_of: Vec<Box<dyn Weight>>,
 }
 
 impl MatchWeight {
@@ -82,9 +89,9 @@ impl MatchWeight {
             }
             matched = Some(intersect(matched, set));
         }
-        if let Some(filter) = &self.filter {
+        for weight in &self.all_of {
             let mut set = BitSet::with_max_value(max);
-            fill(filter.as_ref(), reader, &mut set)?;
+            fill(weight.as_ref(), reader, &mut set)?;
             matched = Some(intersect(matched, set));
         }
         Ok(matched.unwrap_or_else(|| BitSet::with_max_value(max)))

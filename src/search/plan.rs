@@ -179,7 +179,7 @@ impl Plan {
             bits &= bits - 1;
             words.push(parts(bit));
         }
-        Box::new(MatchQuery { words, filter })
+        Box::new(MatchQuery { words, all_of: filter.into_iter().collect() })
     }
 
     /// The ranked query of a level, its matches also matching `filter`.

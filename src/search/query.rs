@@ -21,6 +21,7 @@ pub use super::facets::{FacetValue, Facets};
 pub use super::highlight::Highlight;
 use super::highlight::{self, Matcher};
 use super::indexer::{bounded, key};
+use super::matches::all_of;
 use super::plan::{Plan, term};
 use super::rank;
 use super::schema::Fields;
@@ -247,7 +248,7 @@ impl SearchIndex {
         // The request's kinds and filters, but for those of the facets `except`.
         let filter = |except: &[Facet]| {
             let clauses = restrictions(f, &request.kinds, &request.filter, except);
-            (!clauses.is_empty()).then(|| Box::new(BooleanQuery::new(clauses)) as Box<dyn Query>)
+            (!clauses.is_empty()).then(|| all_of(clauses.into_iter().map(|(_, q)| q).collect()))
         };
 
         if parsed.words.is_empty() && parsed.phrases.is_empty() {
@@ -547,7 +548,8 @@ mod tests {
                         clauses.push((Occur::Must, query));
                         BooleanQuery::new(clauses)
                     };
-                    let filter = (!clauses.is_empty()).then(|| Box::new(BooleanQuery::new(clauses)) as Box<dyn Query>);
+                    // As the search builds it: the restrictions' matches as one bit set.
+                    let filter = (!clauses.is_empty()).then(|| all_of(clauses.into_iter().map(|(_, q)| q).collect()));
                     let matching = plan.matching(level, filter.as_ref().map(|q| q.box_clone()));
                     let ranked = restricted(Box::new(plan.ranked(level, None)));
                     let every = TopDocs::with_limit(1_000_000).order_by_score();
