@@ -497,3 +497,37 @@ async fn companies(db: &impl ConnectionTrait, ids: Vec<i32>) -> Result<Vec<Searc
     }
     Ok(docs.into_values().collect())
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashSet;
+
+    use migration::{Migrator, MigratorTrait};
+    use sea_orm::Database;
+
+    use super::*;
+    use crate::kb::{Document, ImportOptions};
+
+    /// Past [`WHOLE_TABLES`] companies, the dependents read from whole tables hold every one of
+    /// those found company by company, the events showing them included.
+    #[tokio::test]
+    async fn whole_table_dependents_hold_those_found_company_by_company() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Database::connect(format!("sqlite://{}?mode=rwc", dir.path().join("kb.db").display())).await.unwrap();
+        Migrator::up(&db, None).await.unwrap();
+        let document = Document::parse(include_str!("../../seed/knowledge-base.json")).unwrap();
+        crate::kb::write_document(&db, &document, ImportOptions::default(), &()).await.unwrap();
+
+        let companies = ids_after(&db, EntityKind::Company, 0, 1_000).await.unwrap();
+        let exact = dependents(&db, EntityKind::Company, &companies).await.unwrap();
+        for kind in [EntityKind::Technology, EntityKind::Organisation, EntityKind::Event] {
+            assert!(exact.iter().any(|(k, _)| *k == kind), "the seed's companies show in a {kind:?}: {exact:?}");
+        }
+        // As many companies as a large write touches: ids past the last one, which exist in no table.
+        let many: Vec<i32> =
+            companies.iter().copied().chain((1..=WHOLE_TABLES as i32).map(|i| 1_000_000 + i)).collect();
+        let whole: HashSet<(EntityKind, i32)> =
+            dependents(&db, EntityKind::Company, &many).await.unwrap().into_iter().collect();
+        assert!(exact.iter().all(|d| whole.contains(d)), "{exact:?} in {whole:?}");
+    }
+}
