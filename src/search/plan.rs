@@ -162,9 +162,9 @@ impl Plan {
         (words & ((1u32 << self.words) - 1)) | self.phrases
     }
 
-    /// The matches of a level, unranked (for the total and the facets), also matching `filter`:
-    /// each required word's clauses, or every clause when no word is required.
-    pub fn matching(&self, level: usize, filter: Option<Box<dyn Query>>) -> Box<dyn Query> {
+    /// The matches of a level, unranked (for the total and the facets), also matching every
+    /// query of `all_of`: each required word's clauses, or every clause when no word is required.
+    pub fn matching(&self, level: usize, all_of: Vec<Box<dyn Query>>) -> Box<dyn Query> {
         let parts = |bits: u32| -> Vec<Part> {
             let clauses = self.rank.clauses.iter().filter(|c| bits == 0 || c.rule.words & bits != 0);
             clauses.flat_map(|c| c.parts.iter().cloned()).collect()
@@ -179,7 +179,7 @@ impl Plan {
             bits &= bits - 1;
             words.push(parts(bit));
         }
-        Box::new(MatchQuery { words, all_of: filter.into_iter().collect() })
+        Box::new(MatchQuery { words, all_of })
     }
 
     /// The ranked query of a level, its matches also matching `filter`.

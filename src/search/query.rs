@@ -245,10 +245,14 @@ impl SearchIndex {
         let limit = request.limit.max(1);
         // One more than the page: whether another page follows.
         let top = || TopDocs::with_limit(limit + 1).and_offset(request.offset);
-        // The request's kinds and filters, but for those of the facets `except`.
+        // The request's kinds and filters, but for those of the facets `except`: each one a
+        // query, and all of them as one.
+        let restricted = |except: &[Facet]| -> Vec<Box<dyn Query>> {
+            restrictions(f, &request.kinds, &request.filter, except).into_iter().map(|(_, q)| q).collect()
+        };
         let filter = |except: &[Facet]| {
-            let clauses = restrictions(f, &request.kinds, &request.filter, except);
-            (!clauses.is_empty()).then(|| all_of(clauses.into_iter().map(|(_, q)| q).collect()))
+            let queries = restricted(except);
+            (!queries.is_empty()).then(|| all_of(queries))
         };
 
         if parsed.words.is_empty() && parsed.phrases.is_empty() {
@@ -259,7 +263,7 @@ impl SearchIndex {
         }
         let plan = Plan::build(f, &searcher, &parsed)?;
         let run = |level: usize| searcher.search(&plan.ranked(level, filter(&[])), &top().order_by_score());
-        let count = |level: usize| self.count(&searcher, plan.matching(level, filter(&[])).as_ref());
+        let count = |level: usize| self.count(&searcher, plan.matching(level, restricted(&[])).as_ref());
         let (level, page) = match (request.strategy, request.level) {
             (MatchingStrategy::All, _) => (plan.words, run(plan.words)?),
             (MatchingStrategy::Any, _) => (0, run(0)?),
@@ -285,7 +289,7 @@ impl SearchIndex {
                 }
             }
         };
-        let matching = |except: &[Facet]| plan.matching(level, filter(except));
+        let matching = |except: &[Facet]| plan.matching(level, restricted(except));
         self.found(&searcher, request, &parsed, page, &matching, Some(level))
     }
 
@@ -548,9 +552,10 @@ mod tests {
                         clauses.push((Occur::Must, query));
                         BooleanQuery::new(clauses)
                     };
-                    // As the search builds it: the restrictions' matches as one bit set.
-                    let filter = (!clauses.is_empty()).then(|| all_of(clauses.into_iter().map(|(_, q)| q).collect()));
-                    let matching = plan.matching(level, filter.as_ref().map(|q| q.box_clone()));
+                    // As the search builds them: the restrictions' matches as one bit set.
+                    let queries: Vec<Box<dyn Query>> = clauses.into_iter().map(|(_, q)| q).collect();
+                    let matching = plan.matching(level, queries.iter().map(|q| q.box_clone()).collect());
+                    let filter = (!queries.is_empty()).then(|| all_of(queries));
                     let ranked = restricted(Box::new(plan.ranked(level, None)));
                     let every = TopDocs::with_limit(1_000_000).order_by_score();
                     assert_eq!(
@@ -563,8 +568,7 @@ mod tests {
                         let pruned = searcher
                             .search(&plan.ranked(level, filter.as_ref().map(|q| q.box_clone())), &top())
                             .unwrap();
-                        let (total, every) =
-                            searcher.search(&restricted(Box::new(plan.ranked(level, None))), &(Count, top())).unwrap();
+                        let (total, every) = searcher.search(&ranked, &(Count, top())).unwrap();
                         assert_eq!(pruned, every, "{text:?} at level {level}, {kinds:?}, page {offset}+{limit}");
                         assert_eq!(
                             searcher.search(matching.as_ref(), &Count).unwrap(),
