@@ -523,17 +523,9 @@ async fn write_companies(
     for chunk in existed.chunks(BATCH) {
         before.extend(crate::search::linked_by_companies(db, Some(chunk)).await?);
     }
-    replace_links(db, &written, (tech_ids, prog_ids, org_ids)).await?;
+    let mut after = replace_links(db, &written, (tech_ids, prog_ids, org_ids)).await?;
+    after.extend(written.iter().filter_map(|(d, _)| d.site.as_ref()).map(|s| (EntityKind::Organisation, org_ids[s])));
     analyze(db, written.len(), &["company_technology", "company_programme", "company_membership"]).await?;
-    let after = written
-        .iter()
-        .flat_map(|(d, _)| {
-            let technologies = d.technologies.iter().map(|s| (EntityKind::Technology, tech_ids[s]));
-            let programmes = d.programmes.iter().map(|s| (EntityKind::Programme, prog_ids[s]));
-            let organisations = d.site.iter().chain(&d.memberships).map(|s| (EntityKind::Organisation, org_ids[s]));
-            technologies.chain(programmes).chain(organisations)
-        })
-        .collect();
     Ok((before, after))
 }
 
@@ -548,12 +540,12 @@ async fn analyze(db: &impl ConnectionTrait, rows: usize, tables: &[&str]) -> Res
 }
 
 /// Replaces the relations of the written companies by the document's: drops their old links,
-/// then inserts the new ones.
+/// then inserts the new ones. Returns the entities they now link to.
 async fn replace_links(
     db: &impl ConnectionTrait,
     written: &[(&CompanyDraft, i32)],
     (tech_ids, prog_ids, org_ids): (&SlugIds, &SlugIds, &SlugIds),
-) -> Result<()> {
+) -> Result<HashSet<(EntityKind, i32)>> {
     let ids: Vec<i32> = written.iter().map(|&(_, id)| id).collect();
     for chunk in ids.chunks(BATCH) {
         company_technology::Entity::delete_many()
@@ -576,19 +568,27 @@ async fn replace_links(
         pairs.dedup();
         pairs
     };
-    insert_links(db, pairs(|d| &d.technologies, tech_ids), |(company_id, technology_id)| {
-        company_technology::ActiveModel { company_id: Set(company_id), technology_id: Set(technology_id) }
+    let (technologies, programmes, memberships) =
+        (pairs(|d| &d.technologies, tech_ids), pairs(|d| &d.programmes, prog_ids), pairs(|d| &d.memberships, org_ids));
+    let kinds = [EntityKind::Technology, EntityKind::Programme, EntityKind::Organisation];
+    let linked = kinds.into_iter().zip([&technologies, &programmes, &memberships]);
+    let linked = linked.flat_map(|(kind, pairs)| pairs.iter().map(move |&(_, target)| (kind, target))).collect();
+    insert_links(db, technologies, |(company_id, technology_id)| company_technology::ActiveModel {
+        company_id: Set(company_id),
+        technology_id: Set(technology_id),
     })
     .await?;
-    insert_links(db, pairs(|d| &d.programmes, prog_ids), |(company_id, programme_id)| company_programme::ActiveModel {
+    insert_links(db, programmes, |(company_id, programme_id)| company_programme::ActiveModel {
         company_id: Set(company_id),
         programme_id: Set(programme_id),
     })
     .await?;
-    insert_links(db, pairs(|d| &d.memberships, org_ids), |(company_id, organisation_id)| {
-        company_membership::ActiveModel { company_id: Set(company_id), organisation_id: Set(organisation_id) }
+    insert_links(db, memberships, |(company_id, organisation_id)| company_membership::ActiveModel {
+        company_id: Set(company_id),
+        organisation_id: Set(organisation_id),
     })
-    .await
+    .await?;
+    Ok(linked)
 }
 
 /// The ids of checked slugs, in order, without repeats.
