@@ -98,8 +98,12 @@ pub fn table(kind: EntityKind) -> &'static str {
 
 /// Appends one row per touched entity, in the caller's transaction, as its last statements: on
 /// PostgreSQL it takes the append lock (held until commit, so positions follow commit order) and
-/// notifies the replicas (delivered at commit).
-pub async fn record(db: &impl ConnectionTrait, touched: impl IntoIterator<Item = Touched>) -> Result<()> {
+/// notifies the replicas (delivered at commit). Returns the positions `(after, last]` of the
+/// entries, `None` if there were none.
+pub async fn record(
+    db: &impl ConnectionTrait,
+    touched: impl IntoIterator<Item = Touched>,
+) -> Result<Option<(i64, i64)>> {
     let touched: BTreeSet<Touched> = touched.into_iter().collect();
     let deleted: BTreeSet<(EntityKind, i32)> = touched
         .iter()
@@ -156,7 +160,7 @@ pub async fn record(db: &impl ConnectionTrait, touched: impl IntoIterator<Item =
         }
     }
     if rows.is_empty() {
-        return Ok(());
+        return Ok(None);
     }
     let postgres = db.get_database_backend() == DbBackend::Postgres;
     if postgres {
@@ -170,6 +174,9 @@ pub async fn record(db: &impl ConnectionTrait, touched: impl IntoIterator<Item =
     for row in &mut rows {
         row.at = Set(at);
     }
+    // No other write appends meanwhile (the append lock, or SQLite's one writer): the entries
+    // after the last one now are this write's.
+    let before = last_entry(db).await?;
     for chunk in rows.chunks(BATCH) {
         change::Entity::insert_many(chunk.to_vec()).exec_without_returning(db).await?;
     }
@@ -177,7 +184,19 @@ pub async fn record(db: &impl ConnectionTrait, touched: impl IntoIterator<Item =
         db.execute_raw(Statement::from_string(DbBackend::Postgres, format!("SELECT pg_notify('{CHANNEL}', '')")))
             .await?;
     }
-    Ok(())
+    Ok(Some((before, last_entry(db).await?)))
+}
+
+/// The position of the last entry in the log, 0 if none.
+async fn last_entry(db: &impl ConnectionTrait) -> Result<i64> {
+    let last: Option<i64> = change::Entity::find()
+        .select_only()
+        .column_as(change::Column::Seq.max(), "max")
+        .into_tuple::<Option<i64>>()
+        .one(db)
+        .await?
+        .flatten();
+    Ok(last.unwrap_or(0))
 }
 
 /// A log row. A person's rows keep no slug (it spells the person's name): only the kind and the
@@ -221,14 +240,7 @@ pub async fn after(db: &impl ConnectionTrait, position: i64, limit: u64) -> Resu
 
 /// The position of the last entry written (the low-water mark when every entry was pruned).
 pub async fn position(db: &impl ConnectionTrait) -> Result<i64> {
-    let last: Option<i64> = change::Entity::find()
-        .select_only()
-        .column_as(change::Column::Seq.max(), "max")
-        .into_tuple::<Option<i64>>()
-        .one(db)
-        .await?
-        .flatten();
-    Ok(Ord::max(last.unwrap_or(0), low_water(db).await?))
+    Ok(Ord::max(last_entry(db).await?, low_water(db).await?))
 }
 
 /// How far behind a reader at `position` is: entries not yet applied, and the age of the oldest.

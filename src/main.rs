@@ -109,7 +109,7 @@ async fn import(settings: &Settings, file: &Path, options: kb::ImportOptions) ->
         Err(AppError::Conflict { .. }) => None,
         Err(err) => return Err(err),
     };
-    let summary = kb::write_document(&db, &document, options, &progress).await?;
+    let summary = kb::write_document(&db, &document, options, &progress, own_index.as_ref()).await?;
     if !summary.dry_run {
         kb::audit_import("cli", &summary);
     }

@@ -42,6 +42,7 @@ use super::draft::{CompanyDraft, Source, Translation};
 use crate::changelog::Touched;
 use crate::error::{AppError, Result};
 use crate::kb::EntityKind;
+use crate::search::Bulk;
 
 /// Rows per INSERT: stays under SQLite's and PostgreSQL's limits on bound parameters.
 const BATCH: usize = 1_000;
@@ -79,6 +80,9 @@ pub struct ImportSummary {
     /// The entities written or deleted (`Company:12`…), for the audit line.
     #[serde(skip)]
     pub touched: Vec<String>,
+    /// The positions `(after, last]` of the change-log entries it appended.
+    #[serde(skip)]
+    pub logged: Option<(i64, i64)>,
 }
 
 impl std::fmt::Display for ImportSummary {
@@ -104,6 +108,14 @@ impl std::fmt::Display for ImportSummary {
 }
 
 impl ImportSummary {
+    /// Notes the positions of change-log entries appended, after those noted already.
+    pub fn log(&mut self, appended: Option<(i64, i64)>) {
+        self.logged = match (self.logged, appended) {
+            (Some((after, _)), Some((_, last))) => Some((after, last)),
+            (earlier, later) => later.or(earlier),
+        };
+    }
+
     /// The counts of one kind.
     pub fn counts_mut(&mut self, kind: EntityKind) -> &mut KindCounts {
         match kind {
@@ -307,11 +319,15 @@ fn changed_meanwhile(what: &str) -> AppError {
 /// When an import writes, whether it may update, and where it reports progress.
 type At<'a> = (DateTime<Utc>, Mode, &'a dyn Progress);
 
+///
+/// With `index`, the documents of the companies are added to the search index as they are
+/// written (see [`Bulk`]); the rest is for the caller to settle once the log is written.
 pub async fn write(
     db: &impl ConnectionTrait,
     document: &Document,
     mode: Mode,
     progress: &dyn Progress,
+    index: Option<&mut Bulk>,
 ) -> Result<ImportSummary> {
     let at = (now(), mode, progress);
     let now = at.0;
@@ -321,7 +337,7 @@ pub async fn write(
     let tech_ids = write_technologies(db, document, at, &mut summary, &mut changes).await?;
     let prog_ids = write_programmes(db, document, at, &org_ids, &mut summary, &mut changes).await?;
     let ids = (&tech_ids, &prog_ids, &org_ids);
-    let (before, after) = write_companies(db, document, at, ids, &mut summary, &mut changes).await?;
+    let (before, after) = write_companies(db, document, at, ids, (&mut summary, &mut changes), index).await?;
     people_events::write_people(db, document, (now, mode, progress), &org_ids, &mut summary, &mut changes).await?;
     people_events::write_events(db, document, (now, mode, progress), &org_ids, &mut summary, &mut changes).await?;
     let written_set: HashSet<(EntityKind, i32)> = changes.iter().copied().collect();
@@ -331,7 +347,8 @@ pub async fn write(
     summary.touched.extend(changes.iter().map(|(kind, id)| format!("{}:{id}", kind.as_str())));
     let touched = changes.into_iter().map(|(kind, id)| Touched::Written(kind, id));
     let touched = touched.chain(relinked.into_iter().map(|(kind, id)| Touched::Affected(kind, id)));
-    crate::changelog::record(db, touched).await?;
+    let logged = crate::changelog::record(db, touched).await?;
+    summary.log(logged);
     Ok(summary)
 }
 
@@ -474,15 +491,21 @@ async fn write_programmes(
     Ok(prog_ids)
 }
 
-/// Writes the document's companies and replaces their links; returns the entities showing the
-/// written companies before and after (their index documents count linked companies).
+/// Companies written, linked and added to the search index per step: the index analyses one
+/// step's documents while the next step is written.
+const STEP: usize = 5_000;
+
+/// Writes the document's companies and replaces their links, a step at a time; returns the
+/// entities showing the written companies before and after (their index documents count linked
+/// companies). A company's search document is complete once its step is written: it shows only
+/// what it links to, written before it, and nothing written after it in the import changes that.
 async fn write_companies(
     db: &impl ConnectionTrait,
     document: &Document,
     (now, mode, progress): At<'_>,
     (tech_ids, prog_ids, org_ids): (&SlugIds, &SlugIds, &SlugIds),
-    summary: &mut ImportSummary,
-    changes: &mut Vec<(EntityKind, i32)>,
+    (summary, changes): (&mut ImportSummary, &mut Vec<(EntityKind, i32)>),
+    mut index: Option<&mut Bulk>,
 ) -> Result<(HashSet<(EntityKind, i32)>, HashSet<(EntityKind, i32)>)> {
     use company::Column as C;
     let stored_companies =
@@ -499,44 +522,65 @@ async fn write_companies(
         (d, content_hash(d, &references))
     });
     let companies = changed(hashed, |d| &d.slug, (&stored_companies, mode), &mut summary.companies);
-    let rows = companies.iter().map(|(d, hash)| {
-        row!(company, d, hash, now, {
-            stage: Set(d.stage),
-            city: Set(d.city.clone()),
-            founded_year: Set(d.founded_year),
-            employees: Set(d.employees),
-            site_id: Set(d.site.as_ref().map(|s| org_ids[s])),
-        })
-    });
-    upsert::<company::Entity, _>(db, rows.collect(), C::Slug, mode, progress).await?;
-    analyze(db, companies.len(), &["company"]).await?;
     progress.inc(summary.companies.unchanged as u64);
-    // Only the written companies' ids: the table may hold far more than the document.
-    let company_ids = ids_of::<company::Entity>(db, (C::Id, C::Slug), companies.iter().map(|(d, _)| &d.slug)).await?;
-    let written: Vec<(&CompanyDraft, i32)> = companies.iter().map(|(d, _)| (*d, company_ids[&d.slug])).collect();
-    changes.extend(written.iter().map(|&(_, id)| (EntityKind::Company, id)));
-    // An entity gained or lost linked companies: its index document counts them, rewrite it too.
-    // Only companies that existed before had links to lose; what they link to now is the document's.
-    let existed: Vec<i32> =
-        written.iter().filter(|(d, _)| stored_companies.contains_key(&d.slug)).map(|&(_, id)| id).collect();
-    let mut before = HashSet::new();
-    for chunk in existed.chunks(BATCH) {
-        before.extend(crate::search::linked_by_companies(db, Some(chunk)).await?);
+    let (mut before, mut after) = (HashSet::new(), HashSet::new());
+    let mut statistics = Statistics::default();
+    for (step, companies) in companies.chunks(STEP).enumerate() {
+        let rows = companies.iter().map(|(d, hash)| {
+            row!(company, d, hash, now, {
+                stage: Set(d.stage),
+                city: Set(d.city.clone()),
+                founded_year: Set(d.founded_year),
+                employees: Set(d.employees),
+                site_id: Set(d.site.as_ref().map(|s| org_ids[s])),
+            })
+        });
+        upsert::<company::Entity, _>(db, rows.collect(), C::Slug, mode, progress).await?;
+        let tables = ["company", "company_technology", "company_programme", "company_membership"];
+        statistics.refresh(db, step * STEP + companies.len(), &tables).await?;
+        let ids = ids_of::<company::Entity>(db, (C::Id, C::Slug), companies.iter().map(|(d, _)| &d.slug)).await?;
+        let written: Vec<(&CompanyDraft, i32)> = companies.iter().map(|(d, _)| (*d, ids[&d.slug])).collect();
+        changes.extend(written.iter().map(|&(_, id)| (EntityKind::Company, id)));
+        // An entity gained or lost linked companies: its index document counts them, rewrite it
+        // too. Only companies that existed before had links to lose; what they link to now is the
+        // document's.
+        let existed: Vec<i32> =
+            written.iter().filter(|(d, _)| stored_companies.contains_key(&d.slug)).map(|&(_, id)| id).collect();
+        if !existed.is_empty() {
+            before.extend(crate::search::linked_by_companies(db, Some(&existed)).await?);
+        }
+        after.extend(replace_links(db, &written, (tech_ids, prog_ids, org_ids)).await?);
+        after.extend(
+            written.iter().filter_map(|(d, _)| d.site.as_ref()).map(|s| (EntityKind::Organisation, org_ids[s])),
+        );
+        if let Some(index) = index.as_deref_mut() {
+            let ids: Vec<i32> = written.iter().map(|&(_, id)| id).collect();
+            index.add(db, EntityKind::Company, &ids).await?;
+        }
     }
-    let mut after = replace_links(db, &written, (tech_ids, prog_ids, org_ids)).await?;
-    after.extend(written.iter().filter_map(|(d, _)| d.site.as_ref()).map(|s| (EntityKind::Organisation, org_ids[s])));
-    analyze(db, written.len(), &["company_technology", "company_programme", "company_membership"]).await?;
     Ok((before, after))
 }
 
-/// Refreshes PostgreSQL's statistics of tables a large import just filled (`rows` written),
-/// inside its transaction: without them, the planner takes a table that was nearly empty for
-/// small, and every batch that reads the written rows back by slug or id scans the whole table.
-async fn analyze(db: &impl ConnectionTrait, rows: usize, tables: &[&str]) -> Result<()> {
-    if rows >= 1_000 && db.get_database_backend() == sea_orm::DatabaseBackend::Postgres {
-        db.execute_unprepared(&format!("ANALYZE {}", tables.join(", "))).await?;
+/// PostgreSQL's statistics of the tables a large import fills, refreshed inside its transaction
+/// each time the rows written have doubled (from 1,000): without them, the planner takes a table
+/// that was nearly empty for small, and every batch that reads the written rows back by slug or
+/// id scans the whole table.
+#[derive(Default)]
+struct Statistics {
+    /// Rows written at the last refresh.
+    refreshed_at: usize,
+}
+
+impl Statistics {
+    async fn refresh(&mut self, db: &impl ConnectionTrait, written: usize, tables: &[&str]) -> Result<()> {
+        if written >= 1_000 && written >= 2 * self.refreshed_at {
+            self.refreshed_at = written;
+            if db.get_database_backend() == sea_orm::DatabaseBackend::Postgres {
+                db.execute_unprepared(&format!("ANALYZE {}", tables.join(", "))).await?;
+            }
+        }
+        Ok(())
     }
-    Ok(())
 }
 
 /// Replaces the relations of the written companies by the document's: drops their old links,

@@ -56,12 +56,19 @@ pub struct ImportOptions {
 
 /// Checks and writes a document in one transaction, recording the changes for the search index:
 /// entities upserted by slug (unchanged ones left alone), and with `prune` the others deleted.
+/// With `index`, the import adds its documents to that index as it writes (see [`crate::search::Bulk`]).
 pub async fn write_document(
     db: &DatabaseConnection,
     document: &Document,
     options: ImportOptions,
     progress: &dyn Progress,
+    index: Option<&SearchIndex>,
 ) -> Result<ImportSummary> {
+    // Asked before the write begins: the index first applies what is in the log already.
+    let mut bulk = match index {
+        Some(index) if !options.dry_run => Some(index.bulk().await?),
+        _ => None,
+    };
     let txn = begin_write(db).await?;
     let pruned = if options.prune { prune::pruned(&txn, document).await? } else { prune::Pruned::default() };
     let cleared;
@@ -82,14 +89,20 @@ pub async fn write_document(
         return Err(AppError::Invalid(problems));
     }
     progress.set_length(document.len() as u64);
-    let mut summary = import::write(&txn, document, import::Mode::Upsert, progress).await?;
+    let mut summary = import::write(&txn, document, import::Mode::Upsert, progress, bulk.as_mut()).await?;
     prune::delete(&txn, &pruned, &mut summary).await?;
     if options.dry_run {
         txn.rollback().await?;
         summary.dry_run = true;
-    } else {
-        crate::deadline::check()?;
-        txn.commit().await?;
+        return Ok(summary);
+    }
+    if let (Some(bulk), Some(logged)) = (&mut bulk, summary.logged) {
+        bulk.settle(&txn, logged).await?;
+    }
+    crate::deadline::check()?;
+    txn.commit().await?;
+    if let Some(bulk) = bulk {
+        bulk.committed().await;
     }
     Ok(summary)
 }
@@ -134,7 +147,7 @@ impl Kb {
         options: ImportOptions,
         progress: &dyn Progress,
     ) -> Result<ImportSummary> {
-        let summary = write_document(&self.db, document, options, progress).await?;
+        let summary = write_document(&self.db, document, options, progress, Some(&self.search)).await?;
         if !summary.dry_run {
             audit_import(actor, &summary);
             self.wait_for_index().await;

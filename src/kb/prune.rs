@@ -192,7 +192,9 @@ pub async fn delete(db: &impl ConnectionTrait, pruned: &Pruned, summary: &mut Im
             summary.counts_mut(kind).deleted += deleted.rows_affected() as usize;
         }
     }
-    crate::changelog::record(db, changes).await
+    let logged = crate::changelog::record(db, changes).await?;
+    summary.log(logged);
+    Ok(())
 }
 
 #[cfg(test)]

@@ -303,7 +303,7 @@ impl Kb {
         if id_of::<D>(&txn, &slug).await?.is_some() {
             return Err(slug_taken(&slug));
         }
-        import::write(&txn, &document, Mode::Create, &()).await?;
+        import::write(&txn, &document, Mode::Create, &(), None).await?;
         let id = id_of::<D>(&txn, &slug).await?.ok_or_else(|| AppError::Internal("created row not found".into()))?;
         self.commit(txn).await?;
         audit(actor, "create", D::KIND, id);
@@ -352,7 +352,7 @@ impl Kb {
                 .to_owned();
             txn.execute(&rename).await?;
         }
-        import::write(&txn, &document, Mode::Upsert, &()).await?;
+        import::write(&txn, &document, Mode::Upsert, &(), None).await?;
         self.commit(txn).await?;
         audit(actor, "update", D::KIND, id);
         Ok(())

@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 
 use entity::meta;
 use futures_util::FutureExt;
-use sea_orm::{DatabaseConnection, DbBackend, EntityTrait, Set};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, Set};
 use serde::{Deserialize, Serialize};
 use tantivy::directory::MmapDirectory;
 use tantivy::schema::Schema;
@@ -61,6 +61,8 @@ struct Payload {
 enum Request {
     Sync(oneshot::Sender<Result<()>>),
     Rebuild(oneshot::Sender<Result<()>>),
+    /// Hands the writer to an import until it ends (see [`Bulk`]).
+    Bulk(oneshot::Sender<Result<Bulk>>),
     /// Makes the owner panic, to test that it restarts.
     #[cfg(test)]
     Panic,
@@ -137,6 +139,7 @@ impl SearchIndex {
             pruned: None,
             reloaded: Instant::now(),
             idle_since: None,
+            prefed: None,
         };
         owner.state.position.store(owner.seq, Ordering::Relaxed);
         if fresh {
@@ -162,7 +165,13 @@ impl SearchIndex {
         self.ask(Request::Rebuild).await
     }
 
-    async fn ask(&self, request: impl FnOnce(oneshot::Sender<Result<()>>) -> Request) -> Result<()> {
+    /// Lends the index to an import: it adds the documents of what it writes as it writes them,
+    /// and the index commits them once the database has. Meanwhile the index applies nothing else.
+    pub async fn bulk(&self) -> Result<Bulk> {
+        self.ask(Request::Bulk).await
+    }
+
+    async fn ask<T>(&self, request: impl FnOnce(oneshot::Sender<Result<T>>) -> Request) -> Result<T> {
         let (tx, rx) = oneshot::channel();
         self.requests.send(request(tx)).map_err(|_| AppError::Internal("search indexer stopped".into()))?;
         rx.await.map_err(|_| AppError::Internal("search indexer stopped".into()))?
@@ -382,6 +391,20 @@ struct Owner {
     reloaded: Instant,
     /// The position at that time: unchanged since means no write came meanwhile.
     idle_since: Option<i64>,
+    /// What a committed import added to the writer itself, not committed yet (see [`Bulk`]).
+    prefed: Option<Prefed>,
+}
+
+/// Log positions `(after, last]`.
+type Range = (i64, i64);
+
+/// Entities by kind.
+type Entities = HashMap<EntityKind, BTreeSet<i32>>;
+
+/// What an import added to the index: the documents of `added`, for its log entries `range`.
+struct Prefed {
+    range: Range,
+    added: Entities,
 }
 
 impl Owner {
@@ -417,6 +440,8 @@ impl Owner {
         .await?;
         self.seq = payload.map_or(0, |p| p.seq);
         self.state.position.store(self.seq, Ordering::Relaxed);
+        // What an import added went with the rollback: its entries are applied as any others.
+        self.prefed = None;
         Ok(())
     }
 
@@ -446,10 +471,22 @@ impl Owner {
                 tracing::error!(error = %err.cause(), "search index update failed; it will be retried");
             }
             self.housekeeping().await;
+            let mut imports = Vec::new();
             for request in waiting {
-                #[allow(irrefutable_let_patterns)] // the test-only `Panic` makes it refutable
-                if let Request::Sync(reply) | Request::Rebuild(reply) = request {
-                    let _ = reply.send(outcome.clone());
+                match request {
+                    Request::Sync(reply) | Request::Rebuild(reply) => {
+                        let _ = reply.send(outcome.clone());
+                    }
+                    Request::Bulk(reply) => imports.push(reply),
+                    #[cfg(test)]
+                    Request::Panic => {}
+                }
+            }
+            // One import at a time, on top of the index just brought up to the log.
+            for reply in imports {
+                match &outcome {
+                    Ok(()) => self.lend(reply).await,
+                    Err(err) => drop(reply.send(Err(err.clone()))),
                 }
             }
         }
@@ -485,12 +522,12 @@ impl Owner {
                 let Some(position) = page.last else { break false };
                 last = Some(position);
                 read += page.changes.len();
-                for c in page.changes {
-                    touched.entry(c.kind).or_default().insert(c.id);
-                    if c.operation != changelog::Operation::Created {
-                        shown.entry(c.kind).or_default().insert(c.id);
-                    }
-                }
+                let prefed = self.prefed.as_ref().map(|p| p.range);
+                let applied = page
+                    .changes
+                    .iter()
+                    .filter(|c| prefed.is_none_or(|(after, last)| c.position <= after || c.position > last));
+                note(applied, &mut touched, &mut shown);
                 if !page.full || read >= PASS {
                     break page.full;
                 }
@@ -499,7 +536,10 @@ impl Owner {
             let bulk = touched.values().map(BTreeSet::len).sum::<usize>() > BULK;
             self.merging(!bulk);
             let applied = async {
-                self.apply(touched, shown).await?;
+                let mut feeder = Feeder::new(self);
+                let touched = with_dependents(&self.db, touched, shown).await?;
+                let fed = feed(&self.db, &mut feeder, touched).await;
+                feeder.wait().await.and(fed)?;
                 self.commit(last).await
             }
             .await;
@@ -511,42 +551,62 @@ impl Owner {
         }
     }
 
-    /// Rewrites the documents of the changed entities (`touched`) and of those showing the
-    /// `shown` ones.
-    async fn apply(
-        &mut self,
-        mut touched: HashMap<EntityKind, BTreeSet<i32>>,
-        shown: HashMap<EntityKind, BTreeSet<i32>>,
-    ) -> Result<()> {
-        for (kind, ids) in shown {
-            let ids: Vec<i32> = ids.into_iter().collect();
-            for (dep_kind, id) in source::dependents(&self.db, kind, &ids).await? {
-                touched.entry(dep_kind).or_default().insert(id);
+    /// Lends the writer to an import until it ends; then applies the log, the import's entries
+    /// included (their documents are in the writer already if it committed), and commits.
+    async fn lend(&mut self, reply: oneshot::Sender<Result<Bulk>>) {
+        let open = Arc::new(AtomicBool::new(true));
+        let (ended, mut end) = oneshot::channel();
+        self.merging(false);
+        let bulk = Bulk {
+            feeder: Feeder { gate: Some(open.clone()), ..Feeder::new(self) },
+            settled: None,
+            ended: Some(ended),
+        };
+        // Dropped unanswered if the import gave up waiting: then `end` says so at once.
+        drop(reply.send(Ok(bulk)));
+        let mut report = tokio::time::interval(REPORT_EVERY);
+        let outcome = loop {
+            tokio::select! {
+                outcome = &mut end => break outcome.ok().flatten(),
+                // Still alive, for `pepite import` commands waiting on the replicas.
+                _ = report.tick() => {
+                    if let Err(err) = changelog::report_replica(&self.db, &self.following.replica, self.seq).await {
+                        tracing::debug!(cause = %err.cause(), "cannot report the index position");
+                    }
+                }
+            }
+        };
+        open.store(false, Ordering::Release);
+        match outcome {
+            Some(prefed) => self.prefed = Some(prefed),
+            None => {
+                // Nothing the import added may reach a commit: until it is dropped, nothing else goes on.
+                if let Err(err) = self.discard().await {
+                    tracing::error!(cause = %err.cause(), "cannot drop what an import that did not commit had indexed");
+                    while let Err(err) = self.restart().await {
+                        tracing::error!(cause = %err.cause(), "the search indexer cannot restart yet");
+                        tokio::time::sleep(POLL).await;
+                    }
+                }
             }
         }
-        let mut feeder = Feeder::new(self.writer.clone(), self.fields);
-        let fed = self.feed(&mut feeder, touched).await;
-        feeder.wait().await.and(fed)
+        let synced = self.sync().await;
+        self.merging(true);
+        if let Err(err) = synced {
+            tracing::error!(error = %err.cause(), "search index update failed; it will be retried");
+        }
     }
 
-    /// Drops the documents of `touched`, then adds them as the database has them now.
-    async fn feed(&self, feeder: &mut Feeder, touched: HashMap<EntityKind, BTreeSet<i32>>) -> Result<()> {
-        let keys: Vec<String> = touched.iter().flat_map(|(kind, ids)| ids.iter().map(|&id| key(*kind, id))).collect();
-        feeder
-            .then(move |writer, fields| {
-                for k in keys {
-                    writer.delete_term(Term::from_field_text(fields.key, &k));
-                }
-                Ok(())
-            })
-            .await?;
-        for (kind, ids) in touched {
-            let ids: Vec<i32> = ids.into_iter().collect();
-            for chunk in ids.chunks(REBUILD_PAGE as usize) {
-                feeder.add(source::load(&self.db, kind, chunk).await?).await?;
-            }
-        }
-        Ok(())
+    /// Drops every document added since the last commit.
+    async fn discard(&mut self) -> Result<()> {
+        self.prefed = None;
+        let writer = self.writer.clone();
+        blocking(move || {
+            let mut writer = writer.lock().map_err(|_| AppError::Internal("index writer poisoned".into()))?;
+            writer.rollback()?;
+            Ok(())
+        })
+        .await
     }
 
     /// Replaces the whole index with the database's content.
@@ -558,10 +618,13 @@ impl Owner {
     }
 
     async fn rebuild_now(&mut self) -> Result<()> {
+        if self.prefed.is_some() {
+            self.discard().await?;
+        }
         // Read before the entities: with log appends in commit order, every write at or below
         // this position is in what follows.
         let last = changelog::position(&self.db).await?;
-        let mut feeder = Feeder::new(self.writer.clone(), self.fields);
+        let mut feeder = Feeder::new(self);
         self.merging(false);
         let rebuilt = async {
             let fed = self.feed_all(&mut feeder).await;
@@ -617,6 +680,9 @@ impl Owner {
         })
         .await?;
         self.seq = seq;
+        if self.prefed.as_ref().is_some_and(|p| seq >= p.range.1) {
+            self.prefed = None;
+        }
         self.state.position.store(seq, Ordering::Relaxed);
         self.state.applied.send_replace(seq);
         self.reported = None;
@@ -666,6 +732,103 @@ impl Owner {
     }
 }
 
+/// Notes which entities log entries touched, and which of them may show in other entities'
+/// documents: all but those just created (whatever links to a created entity was written after
+/// it, and is in the log too).
+fn note<'a>(
+    changes: impl IntoIterator<Item = &'a changelog::Change>,
+    touched: &mut HashMap<EntityKind, BTreeSet<i32>>,
+    shown: &mut HashMap<EntityKind, BTreeSet<i32>>,
+) {
+    for c in changes {
+        touched.entry(c.kind).or_default().insert(c.id);
+        if c.operation != changelog::Operation::Created {
+            shown.entry(c.kind).or_default().insert(c.id);
+        }
+    }
+}
+
+/// The changed entities (`touched`) and those showing the `shown` ones.
+async fn with_dependents(db: &impl ConnectionTrait, mut touched: Entities, shown: Entities) -> Result<Entities> {
+    for (kind, ids) in shown {
+        let ids: Vec<i32> = ids.into_iter().collect();
+        for (dep_kind, id) in source::dependents(db, kind, &ids).await? {
+            touched.entry(dep_kind).or_default().insert(id);
+        }
+    }
+    Ok(touched)
+}
+
+/// Rewrites the documents of `touched` as `db` has them: deletes them all, then adds them (each
+/// deletion is checked against every segment added after it).
+async fn feed(db: &impl ConnectionTrait, feeder: &mut Feeder, touched: Entities) -> Result<()> {
+    feeder.delete(&touched).await?;
+    for (kind, ids) in touched {
+        let ids: Vec<i32> = ids.into_iter().collect();
+        for chunk in ids.chunks(REBUILD_PAGE as usize) {
+            feeder.add(source::load(db, kind, chunk).await?).await?;
+        }
+    }
+    Ok(())
+}
+
+/// An import's share of the index ([`SearchIndex::bulk`]): the import adds the documents of what
+/// it writes, read inside its own transaction, while it goes on writing, and tantivy analyses
+/// them on the other cores. They are committed to the index only after the database has
+/// committed ([`Bulk::committed`]); dropped otherwise, with the `Bulk`. Meanwhile the index
+/// applies nothing else, so no commit of the index can take them before the database does.
+pub struct Bulk {
+    /// What it added so far is in `feeder.added`.
+    feeder: Feeder,
+    /// The log entries [`Bulk::settle`] added everything for.
+    settled: Option<Range>,
+    ended: Option<oneshot::Sender<Option<Prefed>>>,
+}
+
+impl Bulk {
+    /// Adds the documents of `ids` as `db` (the import's transaction) has them: for entities the
+    /// rest of the import will not change.
+    pub async fn add(&mut self, db: &impl ConnectionTrait, kind: EntityKind, ids: &[i32]) -> Result<()> {
+        feed(db, &mut self.feeder, HashMap::from([(kind, ids.iter().copied().collect())])).await
+    }
+
+    /// Adds what the import's log entries `range` call for and was not added yet: the documents
+    /// of the entities they name, and of those showing them. Then waits until all is added.
+    pub async fn settle(&mut self, db: &impl ConnectionTrait, (after, last): Range) -> Result<()> {
+        let (mut touched, mut shown) = (HashMap::new(), HashMap::new());
+        let mut from = after;
+        while from < last {
+            let page = changelog::after(db, from, PAGE).await?;
+            let Some(position) = page.last else { break };
+            note(page.changes.iter().filter(|c| c.position <= last), &mut touched, &mut shown);
+            from = position;
+        }
+        let mut touched = with_dependents(db, touched, shown).await?;
+        for (kind, ids) in &mut touched {
+            if let Some(added) = self.feeder.added.get(kind) {
+                ids.retain(|id| !added.contains(id));
+            }
+        }
+        let fed = feed(db, &mut self.feeder, touched).await;
+        self.feeder.wait().await.and(fed)?;
+        self.settled = Some((after, last));
+        Ok(())
+    }
+
+    /// The database committed the import: the index commits what was added for the settled
+    /// entries, and applies everything else in the log (all of it, if nothing was settled).
+    pub async fn committed(mut self) {
+        let added = self.feeder.wait().await;
+        let prefed = self
+            .settled
+            .filter(|_| added.is_ok())
+            .map(|range| Prefed { range, added: std::mem::take(&mut self.feeder.added) });
+        if let Some(ended) = self.ended.take() {
+            let _ = ended.send(prefed);
+        }
+    }
+}
+
 /// Merges every segment into one, in the background, when the index is fragmented (its largest
 /// segment holds under 90% of the documents, e.g. after a rebuild or a bulk import) or holds
 /// many deleted documents: searches expand words and walk postings once per segment. Trickles
@@ -689,21 +852,33 @@ fn compact(writer: &mut IndexWriter) -> Result<()> {
 /// page is read from the database while the previous one is analysed and indexed.
 struct Feeder {
     writer: Arc<Mutex<IndexWriter>>,
+    /// The committed index, to tell which documents there are to replace.
+    reader: IndexReader,
     fields: Fields,
     pending: Option<tokio::task::JoinHandle<Result<()>>>,
+    /// The entities whose documents were replaced since the last commit.
+    added: Entities,
+    /// A lent writer's: once closed (the import ended), steps still to run do nothing, so that
+    /// none adds anything after the owner has dropped what the import added.
+    gate: Option<Arc<AtomicBool>>,
 }
 
 impl Feeder {
-    fn new(writer: Arc<Mutex<IndexWriter>>, fields: Fields) -> Feeder {
-        Feeder { writer, fields, pending: None }
+    fn new(owner: &Owner) -> Feeder {
+        let (writer, reader, fields) = (owner.writer.clone(), owner.reader.clone(), owner.fields);
+        let added = owner.prefed.as_ref().map(|p| p.added.clone()).unwrap_or_default();
+        Feeder { writer, reader, fields, pending: None, added, gate: None }
     }
 
     /// Waits for the step under way, then starts `work`.
     async fn then(&mut self, work: impl FnOnce(&IndexWriter, &Fields) -> Result<()> + Send + 'static) -> Result<()> {
         self.wait().await?;
-        let (writer, fields) = (self.writer.clone(), self.fields);
+        let (writer, fields, gate) = (self.writer.clone(), self.fields, self.gate.clone());
         self.pending = Some(tokio::task::spawn_blocking(move || {
             let writer = writer.lock().map_err(|_| AppError::Internal("index writer poisoned".into()))?;
+            if gate.is_some_and(|open| !open.load(Ordering::Acquire)) {
+                return Err(AppError::Internal("the import lending the index has ended".into()));
+            }
             work(&writer, &fields)
         }));
         Ok(())
@@ -714,6 +889,27 @@ impl Feeder {
         self.then(move |writer, fields| {
             for doc in &docs {
                 writer.add_document(to_tantivy(fields, doc))?;
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    /// Deletes the documents of `entities` there are, committed or added since (all of them are
+    /// about to be added): a deletion costs a lookup in every segment added after it.
+    async fn delete(&mut self, entities: &Entities) -> Result<()> {
+        let mut keys: Vec<(String, bool)> = Vec::new();
+        for (kind, ids) in entities {
+            let added = self.added.entry(*kind).or_default();
+            keys.extend(ids.iter().map(|&id| (key(*kind, id), !added.insert(id))));
+        }
+        let committed = self.reader.searcher();
+        self.then(move |writer, fields| {
+            for (k, added) in keys {
+                let term = Term::from_field_text(fields.key, &k);
+                if added || committed.doc_freq(&term)? > 0 {
+                    writer.delete_term(term);
+                }
             }
             Ok(())
         })
@@ -837,8 +1033,121 @@ fn add_facets(f: &Fields, doc: &mut TantivyDocument, d: &SearchDoc) {
 mod tests {
     use migration::{Migrator, MigratorTrait};
     use sea_orm::{ConnectionTrait, Database};
+    use tantivy::collector::Count;
+    use tantivy::query::TermQuery;
+    use tantivy::schema::IndexRecordOption;
 
     use super::*;
+    use crate::kb::{Document, ImportOptions, Kb};
+
+    const SEED: &str = include_str!("../../seed/knowledge-base.json");
+
+    async fn kb() -> (tempfile::TempDir, Kb) {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Database::connect(format!("sqlite://{}?mode=rwc", dir.path().join("kb.db").display())).await.unwrap();
+        Migrator::up(&db, None).await.unwrap();
+        let search = SearchIndex::open(db.clone(), &dir.path().join("index")).await.unwrap();
+        (dir, Kb { db, search })
+    }
+
+    /// Documents holding `word` (as typed) among the names of what they link to.
+    fn showing(index: &SearchIndex, word: &str) -> usize {
+        let query = TermQuery::new(Term::from_field_text(index.fields.related_raw, word), IndexRecordOption::Basic);
+        index.reader.searcher().search(&query, &Count).unwrap()
+    }
+
+    /// A document of one company, named `name`, on the seed's technopole.
+    fn company(slug: &str, name: &str) -> Document {
+        let json = serde_json::json!({ "companies": [{
+            "slug": slug, "name": name, "stage": "STARTUP", "lang": "fr", "site": "technopole-arbois",
+            "technologies": ["fuel-analysis"]
+        }]});
+        Document::parse(&json.to_string()).unwrap()
+    }
+
+    #[tokio::test]
+    async fn an_import_indexes_each_entity_once_with_what_shows_what_it_changed() {
+        let (_dir, kb) = kb().await;
+        let seed = Document::parse(SEED).unwrap();
+        kb.import("test", &seed, ImportOptions::default(), &()).await.unwrap();
+        let entities: u64 = kb.count_by_kind().await.unwrap().iter().map(|(_, n)| n).sum();
+        assert_eq!(kb.search.reader.searcher().num_docs(), entities, "one document per entity");
+
+        // Renamed, a technology shows its new name in the documents of the companies working on
+        // it, though the import does not hold them.
+        let working_on = "SELECT COUNT(*) AS n FROM company_technology JOIN technology ON technology.id = technology_id \
+                          WHERE technology.slug = 'fuel-analysis'";
+        let working_on = kb.db.query_one_raw(sea_orm::Statement::from_string(kb.db.get_database_backend(), working_on));
+        let companies: i64 = working_on.await.unwrap().unwrap().try_get("", "n").unwrap();
+        assert!(companies > 0);
+        let mut renamed = Document::default();
+        let mut technology = seed.technologies.iter().find(|t| t.slug == "fuel-analysis").unwrap().clone();
+        technology.name = "Zorglubisation".into();
+        renamed.technologies.push(technology);
+        kb.import("test", &renamed, ImportOptions::default(), &()).await.unwrap();
+        assert_eq!(kb.search.reader.searcher().num_docs(), entities, "still one document per entity");
+        assert_eq!(
+            showing(&kb.search, "zorglubisation"),
+            companies as usize,
+            "each company working on it shows its new name"
+        );
+    }
+
+    /// A write committed while an import holds the index is applied after the import, over what
+    /// the import added: the entity it wrote too has one document, the import's.
+    #[tokio::test]
+    async fn a_write_committed_while_an_import_holds_the_index_is_applied_after_it() {
+        let (_dir, kb) = kb().await;
+        kb.import("test", &Document::parse(SEED).unwrap(), ImportOptions::default(), &()).await.unwrap();
+        let mut bulk = kb.search.bulk().await.unwrap();
+        let created = company("zorglub", "Zorglub Énergie");
+        crate::kb::write_document(&kb.db, &created, ImportOptions::default(), &(), None).await.unwrap();
+        let txn = crate::kb::begin_write(&kb.db).await.unwrap();
+        let renamed = company("zorglub", "Marsupilami Énergie");
+        let mode = crate::kb::import::Mode::Upsert;
+        let summary = crate::kb::import::write(&txn, &renamed, mode, &(), Some(&mut bulk)).await.unwrap();
+        bulk.settle(&txn, summary.logged.unwrap()).await.unwrap();
+        txn.commit().await.unwrap();
+        bulk.committed().await;
+        kb.search.sync().await.unwrap();
+
+        let entities: u64 = kb.count_by_kind().await.unwrap().iter().map(|(_, n)| n).sum();
+        assert_eq!(kb.search.reader.searcher().num_docs(), entities, "one document per entity");
+        for (name, count) in [("zorglub", 0), ("marsupilami", 1)] {
+            let query =
+                TermQuery::new(Term::from_field_text(kb.search.fields.primary_raw, name), IndexRecordOption::Basic);
+            assert_eq!(kb.search.reader.searcher().search(&query, &Count).unwrap(), count, "{name}");
+        }
+    }
+
+    /// An import that fails once its companies' documents are added leaves none of them behind:
+    /// neither in what the index commits next, nor in what it searches.
+    #[tokio::test]
+    async fn an_import_that_fails_after_indexing_its_companies_leaves_nothing_in_the_index() {
+        let (_dir, kb) = kb().await;
+        kb.import("test", &Document::parse(SEED).unwrap(), ImportOptions::default(), &()).await.unwrap();
+        let before = kb.search.reader.searcher().num_docs();
+        // The change log is written last, after every company is written and added to the index.
+        kb.db
+            .execute_unprepared(
+                "CREATE TRIGGER refuse BEFORE INSERT ON change BEGIN SELECT RAISE(ABORT, 'refused'); END",
+            )
+            .await
+            .unwrap();
+        let failed = kb.import("test", &company("zorglub", "Zorglub Énergie"), ImportOptions::default(), &()).await;
+        assert!(failed.is_err(), "{failed:?}");
+        kb.search.sync().await.unwrap();
+        assert_eq!(kb.search.reader.searcher().num_docs(), before);
+
+        kb.db.execute_unprepared("DROP TRIGGER refuse").await.unwrap();
+        kb.import("test", &company("marsupilami", "Marsupilami Énergie"), ImportOptions::default(), &()).await.unwrap();
+        assert_eq!(kb.search.reader.searcher().num_docs(), before + 1, "the next import's company, and only it");
+        for (name, count) in [("zorglub", 0), ("marsupilami", 1)] {
+            let query =
+                TermQuery::new(Term::from_field_text(kb.search.fields.primary_raw, name), IndexRecordOption::Basic);
+            assert_eq!(kb.search.reader.searcher().search(&query, &Count).unwrap(), count, "{name}");
+        }
+    }
 
     #[tokio::test]
     async fn the_indexer_restarts_after_a_panic_and_catches_up() {

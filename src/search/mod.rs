@@ -17,4 +17,4 @@ mod words;
 
 pub use source::{dependents, linked_by_companies};
 
-pub use indexer::{Following, IndexStatus, SearchIndex};
+pub use indexer::{Bulk, Following, IndexStatus, SearchIndex};

@@ -516,7 +516,7 @@ mod tests {
         let db = Database::connect(format!("sqlite://{}?mode=rwc", dir.path().join("kb.db").display())).await.unwrap();
         Migrator::up(&db, None).await.unwrap();
         let document = Document::parse(include_str!("../../seed/knowledge-base.json")).unwrap();
-        crate::kb::write_document(&db, &document, ImportOptions::default(), &()).await.unwrap();
+        crate::kb::write_document(&db, &document, ImportOptions::default(), &(), None).await.unwrap();
 
         let companies = ids_after(&db, EntityKind::Company, 0, 1_000).await.unwrap();
         let exact = dependents(&db, EntityKind::Company, &companies).await.unwrap();
