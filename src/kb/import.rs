@@ -295,10 +295,6 @@ pub enum Mode {
     Create,
 }
 
-/// Writes a checked document by slug: fields and relations of each entity are replaced by the
-/// document's. Entities whose content did not change are not written at all.
-///
-/// Runs inside the caller's transaction and records the changes for the search index in the outbox.
 /// Every entity a write refers to must still exist. The checks found them, but on PostgreSQL
 /// another transaction may have deleted one since: that is a conflict, never a crash.
 fn ensure_present<'a>(
@@ -319,9 +315,12 @@ fn changed_meanwhile(what: &str) -> AppError {
 /// When an import writes, whether it may update, and where it reports progress.
 type At<'a> = (DateTime<Utc>, Mode, &'a dyn Progress);
 
+/// Writes a checked document by slug: fields and relations of each entity are replaced by the
+/// document's. Entities whose content did not change are not written at all.
 ///
-/// With `index`, the documents of the companies are added to the search index as they are
-/// written (see [`Bulk`]); the rest is for the caller to settle once the log is written.
+/// Runs inside the caller's transaction and records the changes in the change log. With
+/// `index`, the documents of the companies are added to the search index as they are written
+/// (see [`Bulk`]); the rest is for the caller to settle once the log is written.
 pub async fn write(
     db: &impl ConnectionTrait,
     document: &Document,
