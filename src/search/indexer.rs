@@ -496,10 +496,10 @@ impl Owner {
     /// entries, one commit per pass.
     async fn sync(&mut self) -> Result<()> {
         loop {
-            let mut touched: HashMap<EntityKind, BTreeSet<i32>> = HashMap::new();
+            let mut touched = Entities::new();
             // Entities that may show in other entities' documents: all but those just created.
             // Whatever links to a created entity was written after it, and is in the log too.
-            let mut shown: HashMap<EntityKind, BTreeSet<i32>> = HashMap::new();
+            let mut shown = Entities::new();
             let (mut read, mut last) = (0, None);
             let more = loop {
                 let from = last.unwrap_or(self.seq);
@@ -569,11 +569,7 @@ impl Owner {
             tokio::select! {
                 outcome = &mut end => break outcome.ok().flatten(),
                 // Still alive, for `pepite import` commands waiting on the replicas.
-                _ = report.tick() => {
-                    if let Err(err) = changelog::report_replica(&self.db, &self.following.replica, self.seq).await {
-                        tracing::debug!(cause = %err.cause(), "cannot report the index position");
-                    }
-                }
+                _ = report.tick() => self.report().await,
             }
         };
         open.store(false, Ordering::Release);
@@ -689,6 +685,14 @@ impl Owner {
         Ok(())
     }
 
+    /// Reports this replica's position to the database; a failure is retried at the next report.
+    async fn report(&mut self) {
+        match changelog::report_replica(&self.db, &self.following.replica, self.seq).await {
+            Ok(()) => self.reported = Some(Instant::now()),
+            Err(err) => tracing::debug!(cause = %err.cause(), "cannot report the index position"),
+        }
+    }
+
     /// Picks up merged segments; reports this replica's position to the database (for `pepite import` to wait on it) and,
     /// now and then, prunes the log. Failures are logged: both are retried later.
     async fn housekeeping(&mut self) {
@@ -716,10 +720,7 @@ impl Owner {
             }
         }
         if self.reported.is_none_or(|at| at.elapsed() >= REPORT_EVERY) {
-            match changelog::report_replica(&self.db, &self.following.replica, self.seq).await {
-                Ok(()) => self.reported = Some(Instant::now()),
-                Err(err) => tracing::debug!(cause = %err.cause(), "cannot report the index position"),
-            }
+            self.report().await;
         }
         if self.pruned.is_none_or(|at| at.elapsed() >= PRUNE_EVERY) {
             self.pruned = Some(Instant::now());
@@ -735,11 +736,7 @@ impl Owner {
 /// Notes which entities log entries touched, and which of them may show in other entities'
 /// documents: all but those just created (whatever links to a created entity was written after
 /// it, and is in the log too).
-fn note<'a>(
-    changes: impl IntoIterator<Item = &'a changelog::Change>,
-    touched: &mut HashMap<EntityKind, BTreeSet<i32>>,
-    shown: &mut HashMap<EntityKind, BTreeSet<i32>>,
-) {
+fn note<'a>(changes: impl IntoIterator<Item = &'a changelog::Change>, touched: &mut Entities, shown: &mut Entities) {
     for c in changes {
         touched.entry(c.kind).or_default().insert(c.id);
         if c.operation != changelog::Operation::Created {
@@ -1050,9 +1047,9 @@ mod tests {
         (dir, Kb { db, search })
     }
 
-    /// Documents holding `word` (as typed) among the names of what they link to.
-    fn showing(index: &SearchIndex, word: &str) -> usize {
-        let query = TermQuery::new(Term::from_field_text(index.fields.related_raw, word), IndexRecordOption::Basic);
+    /// Documents holding `word` (as typed) in `field`.
+    fn holding(index: &SearchIndex, field: tantivy::schema::Field, word: &str) -> usize {
+        let query = TermQuery::new(Term::from_field_text(field, word), IndexRecordOption::Basic);
         index.reader.searcher().search(&query, &Count).unwrap()
     }
 
@@ -1087,7 +1084,7 @@ mod tests {
         kb.import("test", &renamed, ImportOptions::default(), &()).await.unwrap();
         assert_eq!(kb.search.reader.searcher().num_docs(), entities, "still one document per entity");
         assert_eq!(
-            showing(&kb.search, "zorglubisation"),
+            holding(&kb.search, kb.search.fields.related_raw, "zorglubisation"),
             companies as usize,
             "each company working on it shows its new name"
         );
@@ -1114,9 +1111,7 @@ mod tests {
         let entities: u64 = kb.count_by_kind().await.unwrap().iter().map(|(_, n)| n).sum();
         assert_eq!(kb.search.reader.searcher().num_docs(), entities, "one document per entity");
         for (name, count) in [("zorglub", 0), ("marsupilami", 1)] {
-            let query =
-                TermQuery::new(Term::from_field_text(kb.search.fields.primary_raw, name), IndexRecordOption::Basic);
-            assert_eq!(kb.search.reader.searcher().search(&query, &Count).unwrap(), count, "{name}");
+            assert_eq!(holding(&kb.search, kb.search.fields.primary_raw, name), count, "{name}");
         }
     }
 
@@ -1143,18 +1138,13 @@ mod tests {
         kb.import("test", &company("marsupilami", "Marsupilami Énergie"), ImportOptions::default(), &()).await.unwrap();
         assert_eq!(kb.search.reader.searcher().num_docs(), before + 1, "the next import's company, and only it");
         for (name, count) in [("zorglub", 0), ("marsupilami", 1)] {
-            let query =
-                TermQuery::new(Term::from_field_text(kb.search.fields.primary_raw, name), IndexRecordOption::Basic);
-            assert_eq!(kb.search.reader.searcher().search(&query, &Count).unwrap(), count, "{name}");
+            assert_eq!(holding(&kb.search, kb.search.fields.primary_raw, name), count, "{name}");
         }
     }
 
     #[tokio::test]
     async fn the_indexer_restarts_after_a_panic_and_catches_up() {
-        let dir = tempfile::tempdir().unwrap();
-        let db = Database::connect(format!("sqlite://{}?mode=rwc", dir.path().join("kb.db").display())).await.unwrap();
-        Migrator::up(&db, None).await.unwrap();
-        let index = SearchIndex::open(db.clone(), &dir.path().join("index")).await.unwrap();
+        let (_dir, Kb { db, search: index }) = kb().await;
 
         index.requests.send(Request::Panic).unwrap();
         db.execute_unprepared(
