@@ -1,12 +1,12 @@
 //! A parsed query turned into the clauses [`RankQuery`] ranks: for each word, its exact and
 //! stemmed forms, its vocabulary synonyms, its typos and completions, in each field level.
 
-use tantivy::query::{BooleanQuery, PhraseQuery, Query};
+use tantivy::query::{PhraseQuery, Query};
 use tantivy::schema::Field;
 use tantivy::{Searcher, Term};
 
 use super::expand;
-use super::matches::MatchQuery;
+use super::matches::{Filled, MatchQuery};
 use super::rank::{self, Clause, Part, RankQuery, Rule};
 use super::schema::Fields;
 use super::words::{Parsed, Word, synonyms_of};
@@ -17,10 +17,6 @@ const PROXIMITY_SLOP: u32 = 3;
 
 pub(super) fn term(field: Field, text: &str) -> Term {
     Term::from_field_text(field, text)
-}
-
-fn union(clauses: Vec<Box<dyn Query>>) -> Box<dyn Query> {
-    Box::new(BooleanQuery::union(clauses))
 }
 
 /// The terms and phrases of one clause.
@@ -96,6 +92,8 @@ pub(super) struct Plan {
     pub words: usize,
     /// The bits of the quoted phrases, always required.
     phrases: u32,
+    /// Per level, the documents with its words, once filled.
+    filled: Vec<Filled>,
 }
 
 impl Plan {
@@ -134,13 +132,13 @@ impl Plan {
                 .iter()
                 .skip(1)
                 .map(|g| {
-                    Box::new(PhraseQuery::new_with_offset_and_slop(
+                    PhraseQuery::new_with_offset_and_slop(
                         vec![(0, term(g.raw, a)), (1, term(g.raw, b))],
                         PROXIMITY_SLOP,
-                    )) as Box<dyn Query>
+                    )
                 })
                 .collect();
-            proximity.push(union(close));
+            proximity.push(close);
         }
         let words = parsed.words.len();
         let mut phrases = 0;
@@ -153,7 +151,12 @@ impl Plan {
                 clauses.extend(one.clause(bit, 0, g.level));
             }
         }
-        Ok(Plan { rank: RankQuery { clauses, proximity, required: phrases, filter: None }, words, phrases })
+        Ok(Plan {
+            rank: RankQuery { clauses, proximity, required: phrases, filter: None, filter_has_words: false },
+            words,
+            phrases,
+            filled: (0..=words).map(|_| Filled::default()).collect(),
+        })
     }
 
     /// The bits of the words a match must have at `level`: the first `level` words and every phrase.
@@ -179,11 +182,18 @@ impl Plan {
             bits &= bits - 1;
             words.push(parts(bit));
         }
-        Box::new(MatchQuery { words, all_of })
+        Box::new(MatchQuery::new(words, all_of, self.filled[level.min(self.words)].clone()))
     }
 
     /// The ranked query of a level, its matches also matching `filter`.
     pub fn ranked(&self, level: usize, filter: Option<Box<dyn Query>>) -> RankQuery {
         RankQuery { required: self.required(level), filter, ..self.rank.clone() }
+    }
+
+    /// The ranked query of a level, walking only `matches`: the level's matches as
+    /// [`Self::matching`] gives them (with any restrictions), rather than leapfrogging between
+    /// the words' parts to find them.
+    pub fn ranked_within(&self, level: usize, matches: Box<dyn Query>) -> RankQuery {
+        RankQuery { filter_has_words: true, ..self.ranked(level, Some(matches)) }
     }
 }

@@ -262,8 +262,22 @@ impl SearchIndex {
             return self.found(&searcher, request, &parsed, page, &every, None);
         }
         let plan = Plan::build(f, &searcher, &parsed)?;
-        let run = |level: usize| searcher.search(&plan.ranked(level, filter(&[])), &top().order_by_score());
-        let count = |level: usize| self.count(&searcher, plan.matching(level, restricted(&[])).as_ref());
+        // Each level's matches, with the request's restrictions, as bit sets filled once per
+        // segment: the total and the facets count them, and the page's walk visits only them
+        // when they are filled anyway or spare it leapfrogging between several words. For a
+        // page of one word alone, filling them costs more than the walk skips.
+        let matches: Vec<Box<dyn Query>> =
+            (0..=plan.words).map(|level| plan.matching(level, restricted(&[]))).collect();
+        let counted = request.count || request.facets.iter().any(|f| !filtered(*f, &request.kinds, &request.filter));
+        let run = |level: usize| {
+            let ranked = if counted || plan.required(level).count_ones() > 1 {
+                plan.ranked_within(level, matches[level].box_clone())
+            } else {
+                plan.ranked(level, filter(&[]))
+            };
+            searcher.search(&ranked, &top().order_by_score())
+        };
+        let count = |level: usize| self.count(&searcher, matches[level].as_ref());
         let (level, page) = match (request.strategy, request.level) {
             (MatchingStrategy::All, _) => (plan.words, run(plan.words)?),
             (MatchingStrategy::Any, _) => (0, run(0)?),
@@ -289,7 +303,10 @@ impl SearchIndex {
                 }
             }
         };
-        let matching = |except: &[Facet]| plan.matching(level, restricted(except));
+        let matching = |except: &[Facet]| match except {
+            [] => matches[level].box_clone(),
+            _ => plan.matching(level, restricted(except)),
+        };
         self.found(&searcher, request, &parsed, page, &matching, Some(level))
     }
 
@@ -305,13 +322,16 @@ impl SearchIndex {
     ) -> Result<Found> {
         let (apart, together): (Vec<Facet>, Vec<Facet>) =
             request.facets.iter().partition(|facet| filtered(**facet, &request.kinds, &request.filter));
-        let (mut total, mut counted) = (None, Vec::new());
-        if request.count || !together.is_empty() {
+        let mut counted = Vec::new();
+        let total = if together.is_empty() {
+            // Counted alone, the matches' bit sets are counted rather than walked.
+            request.count.then(|| self.count(searcher, matching(&[]).as_ref())).transpose()?
+        } else {
             let together = FacetCollector { facets: together, limit: request.facet_limit };
             let (count, values) = searcher.search(&matching(&[]), &(Count, together))?;
-            total = request.count.then_some(count);
             counted = values;
-        }
+            request.count.then_some(count)
+        };
         if !apart.is_empty() {
             let facets = apart.iter().map(|facet| (*facet, filter_values(*facet, request))).collect();
             let disjunctive = DisjunctiveCollector { facets, limit: request.facet_limit };
@@ -511,8 +531,9 @@ mod tests {
 
     /// The page the pruned walk finds is the page of every match ranked (tantivy's collectors
     /// walk every match when the top documents are collected alongside a count), at every
-    /// level, with and without filters, and the filter keeps what the restrictions keep; the
-    /// unranked matches are as many as the ranked ones.
+    /// level, with and without filters, whether it leapfrogs between the words or walks the
+    /// matches' bit set, and the filter keeps what the restrictions keep; the unranked matches
+    /// are as many as the ranked ones.
     #[tokio::test(flavor = "multi_thread")]
     async fn the_pruned_page_is_the_page_of_every_match_ranked() {
         let dir = tempfile::tempdir().unwrap();
@@ -568,8 +589,13 @@ mod tests {
                         let pruned = searcher
                             .search(&plan.ranked(level, filter.as_ref().map(|q| q.box_clone())), &top())
                             .unwrap();
+                        let within = searcher.search(&plan.ranked_within(level, matching.box_clone()), &top()).unwrap();
                         let (total, every) = searcher.search(&ranked, &(Count, top())).unwrap();
                         assert_eq!(pruned, every, "{text:?} at level {level}, {kinds:?}, page {offset}+{limit}");
+                        assert_eq!(
+                            within, every,
+                            "{text:?} at level {level}, {kinds:?}, page {offset}+{limit}, within"
+                        );
                         assert_eq!(
                             searcher.search(matching.as_ref(), &Count).unwrap(),
                             total,

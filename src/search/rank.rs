@@ -18,7 +18,7 @@ use tantivy::fieldnorm::FieldNormReader;
 use tantivy::postings::BlockSegmentPostings;
 use tantivy::query::{Bm25Weight, EnableScoring, Explanation, PhraseQuery, Query, Scorer, TermQuery, Weight};
 use tantivy::schema::IndexRecordOption;
-use tantivy::{DocId, DocSet, Score, SegmentReader, TERMINATED, Term};
+use tantivy::{DocId, DocSet, Score, SeekDangerResult, SegmentReader, TERMINATED, Term};
 
 /// At most this many words are ranked (the parser keeps fewer).
 pub const MAX_RANKED_WORDS: usize = 24;
@@ -86,21 +86,25 @@ pub struct Clause {
 #[derive(Debug)]
 pub struct RankQuery {
     pub clauses: Vec<Clause>,
-    /// Pairs of consecutive query words found close together.
-    pub proximity: Vec<Box<dyn Query>>,
+    /// Pairs of consecutive query words found close together, each in any of several fields.
+    pub proximity: Vec<Vec<PhraseQuery>>,
     /// The words every document must match, as a bit set.
     pub required: u32,
     /// What every document must also match (kinds and facet filters); it adds nothing to the score.
     pub filter: Option<Box<dyn Query>>,
+    /// Whether every document of `filter` has the `required` words: the walk then goes from one
+    /// document of the filter to the next, instead of leapfrogging between the words.
+    pub filter_has_words: bool,
 }
 
 impl Clone for RankQuery {
     fn clone(&self) -> Self {
         RankQuery {
             clauses: self.clauses.clone(),
-            proximity: self.proximity.iter().map(|q| q.box_clone()).collect(),
+            proximity: self.proximity.clone(),
             required: self.required,
             filter: self.filter.as_ref().map(|q| q.box_clone()),
+            filter_has_words: self.filter_has_words,
         }
     }
 }
@@ -140,9 +144,14 @@ impl Query for RankQuery {
                 parts.push((clause.rule, weight));
             }
         }
-        let proximity = self.proximity.iter().map(|q| q.weight(enable_scoring)).collect::<tantivy::Result<_>>()?;
+        let proximity = self
+            .proximity
+            .iter()
+            .map(|pair| pair.iter().map(|q| q.weight(enable_scoring)).collect())
+            .collect::<tantivy::Result<_>>()?;
         let filter = self.filter.as_ref().map(|q| q.weight(enable_scoring)).transpose()?;
-        Ok(Box::new(RankWeight { parts, proximity, required: self.required, filter }))
+        let words = !(self.filter_has_words && filter.is_some());
+        Ok(Box::new(RankWeight { parts, proximity, required: self.required, filter, words }))
     }
 }
 
@@ -155,9 +164,12 @@ enum PartWeight {
 
 struct RankWeight {
     parts: Vec<(Rule, PartWeight)>,
-    proximity: Vec<Box<dyn Weight>>,
+    proximity: Vec<Vec<Box<dyn Weight>>>,
     required: u32,
     filter: Option<Box<dyn Weight>>,
+    /// Whether the walk must find the documents with the required words itself (the filter
+    /// does not guarantee them).
+    words: bool,
 }
 
 impl RankWeight {
@@ -178,16 +190,20 @@ impl RankWeight {
                 children.push(Child { rule: *rule, cursor });
             }
         }
-        let proximity = self.proximity.iter().map(|w| w.scorer(reader, 1.0)).collect::<tantivy::Result<_>>()?;
+        let proximity = self
+            .proximity
+            .iter()
+            .map(|pair| pair.iter().map(|w| Ok(Near::new(w.scorer(reader, 1.0)?))).collect())
+            .collect::<tantivy::Result<_>>()?;
         let filter = self.filter.as_ref().map(|w| w.scorer(reader, 1.0)).transpose()?;
         let mut groups: Vec<Vec<usize>> = Vec::new();
-        let mut bits = self.required;
+        let mut bits = if self.words { self.required } else { 0 };
         while bits != 0 {
             let bit = 1 << bits.trailing_zeros();
             bits &= bits - 1;
             groups.push((0..children.len()).filter(|&i| children[i].rule.words & bit != 0).collect());
         }
-        if groups.is_empty() {
+        if groups.is_empty() && self.words {
             groups.push((0..children.len()).collect());
         }
         Ok(RankScorer {
@@ -344,6 +360,39 @@ impl Cursor {
     }
 }
 
+/// Whether a phrase matches the documents it is asked about, in increasing order: only those
+/// are read (tantivy's `seek_danger`), where a seek would read the positions of every
+/// document with both words up to the next match.
+struct Near {
+    phrase: Box<dyn Scorer>,
+    /// No document before this one matches; whether it does is known only when `known`.
+    next: DocId,
+    known: bool,
+}
+
+impl Near {
+    fn new(phrase: Box<dyn Scorer>) -> Self {
+        Near { next: phrase.doc(), phrase, known: true }
+    }
+
+    /// Asked of increasing documents only.
+    fn matches(&mut self, doc: DocId) -> bool {
+        if self.next > doc || (self.next == doc && self.known) {
+            return self.next == doc;
+        }
+        match self.phrase.seek_danger(doc) {
+            SeekDangerResult::Found => {
+                (self.next, self.known) = (doc, true);
+                true
+            }
+            SeekDangerResult::SeekLowerBound(next) => {
+                (self.next, self.known) = (next, false);
+                false
+            }
+        }
+    }
+}
+
 /// A part of a clause, with what its match is worth to the ranking rules.
 struct Child {
     rule: Rule,
@@ -398,11 +447,13 @@ struct RankScorer {
     children: Vec<Child>,
     /// Where each child stands: read on every step of the walk, kept beside the children.
     at: Vec<DocId>,
-    proximity: Vec<Box<dyn Scorer>>,
+    /// Per pair of consecutive words, whether they stand close together in each field.
+    proximity: Vec<Vec<Near>>,
     filter: Option<Box<dyn Scorer>>,
     required: u32,
     /// A document needs a child of each group: one group per required word (the children that
-    /// match it), or one group of every child when no word is required.
+    /// match it), or one group of every child when no word is required; none when the filter's
+    /// documents have the words.
     groups: Vec<Vec<usize>>,
     /// While pruning, the parts that can still lift a document onto the page: a document
     /// needs one of them too (none while not pruning).
@@ -457,10 +508,7 @@ impl RankScorer {
         }
         let mut close = 0;
         for pair in &mut self.proximity {
-            if pair.doc() < doc {
-                pair.seek(doc);
-            }
-            close += u32::from(pair.doc() == doc);
+            close += u32::from(pair.iter_mut().any(|field| field.matches(doc)));
         }
         let score = tally.key(close, bm25);
         beats(score).then_some(score)
@@ -626,7 +674,49 @@ impl Scorer for RankScorer {
 
 #[cfg(test)]
 mod tests {
+    use tantivy::collector::DocSetCollector;
+    use tantivy::schema::{Schema, TEXT};
+    use tantivy::{Index, doc};
+
     use super::*;
+
+    /// Asked about documents in increasing order, skipping some, a phrase answers as tantivy's
+    /// own phrase query does: words next to each other, within the slop, in either order,
+    /// repeated, or apart.
+    #[test]
+    fn a_phrase_asked_about_some_documents_answers_as_the_phrase_query() {
+        let mut schema = Schema::builder();
+        let text = schema.add_text_field("text", TEXT);
+        let index = Index::create_in_ram(schema.build());
+        let mut writer = index.writer_with_num_threads(1, 15_000_000).unwrap();
+        let texts = [
+            "heat pumps",
+            "pumps heat",
+            "heat and water pumps",
+            "heat one two three four pumps",
+            "heat only",
+            "pumps only",
+            "pumps heat heat pumps",
+            "nothing here",
+        ];
+        for i in 0..1_000 {
+            writer.add_document(doc!(text => texts[(i * 7 + i / 13) % texts.len()])).unwrap();
+        }
+        writer.commit().unwrap();
+        let searcher = index.reader().unwrap().searcher();
+        let term = |w: &str| Term::from_field_text(text, w);
+        let phrase = PhraseQuery::new_with_offset_and_slop(vec![(0, term("heat")), (1, term("pumps"))], 3);
+        let expected: Vec<DocId> =
+            searcher.search(&phrase, &DocSetCollector).unwrap().into_iter().map(|d| d.doc_id).collect();
+        let weight = phrase.weight(EnableScoring::enabled_from_searcher(&searcher)).unwrap();
+        for stride in [1, 2, 3, 7, 50] {
+            let mut near = Near::new(weight.scorer(searcher.segment_reader(0), 1.0).unwrap());
+            for doc in (0..1_000).step_by(stride) {
+                assert_eq!(near.matches(doc), expected.contains(&doc), "document {doc}, every {stride}");
+            }
+        }
+        assert!(expected.len() > 300 && expected.len() < 700, "{} of 1000", expected.len());
+    }
 
     #[test]
     fn keys_order_as_the_rules_do() {
