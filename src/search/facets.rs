@@ -1,9 +1,11 @@
 //! Counting facet values over every match, by term ordinal of the fast fields, for the facets asked for only.
 
 use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 
 use tantivy::collector::{Collector, SegmentCollector};
 use tantivy::columnar::StrColumn;
+use tantivy::index::SegmentId;
 use tantivy::{DocId, Score, SegmentReader};
 
 /// One value of a facet and how many matches have it.
@@ -77,16 +79,96 @@ impl Facet {
     }
 }
 
+/// A facet's term ordinals for each document of a segment, read once from its fast field, as
+/// small as they fit: counting then reads one or two compact arrays, mostly from the processor's
+/// cache, instead of the column's index and bit-packed values.
+enum Ordinals {
+    /// At most one value per document: its ordinal, or `u16::MAX` for none.
+    One(Vec<u16>),
+    /// Document `d`'s ordinals are `ords[starts[d]..starts[d + 1]]`.
+    Many { starts: Vec<u32>, ords: Vec<u16> },
+    /// Too many values for 16 bits: read from the column.
+    Column,
+}
+
+impl Ordinals {
+    fn read(column: &StrColumn, max_doc: DocId) -> Ordinals {
+        if column.num_terms() >= usize::from(u16::MAX) {
+            return Ordinals::Column;
+        }
+        let mut starts = Vec::with_capacity(max_doc as usize + 1);
+        let mut ords = Vec::with_capacity(max_doc as usize);
+        starts.push(0);
+        for doc in 0..max_doc {
+            ords.extend(column.term_ords(doc).map(|o| o as u16));
+            starts.push(ords.len() as u32);
+        }
+        if starts.windows(2).all(|w| w[1] - w[0] <= 1) {
+            let one = starts.windows(2).map(|w| if w[1] > w[0] { ords[w[0] as usize] } else { u16::MAX }).collect();
+            return Ordinals::One(one);
+        }
+        Ordinals::Many { starts, ords }
+    }
+
+    /// Calls `f` with each of `doc`'s ordinals.
+    fn each(&self, column: &StrColumn, doc: DocId, mut f: impl FnMut(usize)) {
+        match self {
+            Ordinals::One(one) => {
+                let ord = one[doc as usize];
+                if ord != u16::MAX {
+                    f(usize::from(ord));
+                }
+            }
+            Ordinals::Many { starts, ords } => {
+                for &ord in &ords[starts[doc as usize] as usize..starts[doc as usize + 1] as usize] {
+                    f(usize::from(ord));
+                }
+            }
+            Ordinals::Column => column.term_ords(doc).for_each(|ord| f(ord as usize)),
+        }
+    }
+}
+
+/// A segment's fast field, with its ordinals.
+type Field = (StrColumn, Arc<Ordinals>);
+
+/// The facets' ordinals of the segments searched lately, kept by the search index: a segment
+/// never changes once written, so they are read once per segment (2 bytes per document and
+/// facet, 4 more for a facet with several values per document).
+#[derive(Default)]
+pub struct FacetOrdinals(Mutex<HashMap<(SegmentId, &'static str), Arc<Ordinals>>>);
+
+impl FacetOrdinals {
+    /// A fast field's ordinals, with its column.
+    fn get(&self, field: &'static str, segment: &SegmentReader) -> tantivy::Result<Option<Field>> {
+        let Some(column) = segment.fast_fields().str(field)? else { return Ok(None) };
+        let key = (segment.segment_id(), field);
+        if let Some(ordinals) = self.0.lock().expect("facet ordinals lock").get(&key) {
+            return Ok(Some((column, ordinals.clone())));
+        }
+        let ordinals = Arc::new(Ordinals::read(&column, segment.max_doc()));
+        let ordinals = self.0.lock().expect("facet ordinals lock").entry(key).or_insert(ordinals).clone();
+        Ok(Some((column, ordinals)))
+    }
+
+    /// Forgets the segments no longer searched (merged away).
+    pub fn keep_only(&self, segments: &[SegmentId]) {
+        self.0.lock().expect("facet ordinals lock").retain(|(segment, _), _| segments.contains(segment));
+    }
+}
+
 /// Counts the values of some facets over every matching document; at most `limit` values per
 /// facet, the most frequent first.
 #[derive(Clone)]
 pub struct FacetCollector {
     pub facets: Vec<Facet>,
     pub limit: usize,
+    pub ordinals: Arc<FacetOrdinals>,
 }
 
 pub struct SegmentFacets {
-    columns: Vec<Option<StrColumn>>,
+    /// For each facet, its column (to name the values) and each document's ordinals.
+    columns: Vec<Option<Field>>,
     /// For each facet, a count per term ordinal of the segment's dictionary.
     counts: Vec<Vec<u64>>,
 }
@@ -97,8 +179,8 @@ impl Collector for FacetCollector {
 
     fn for_segment(&self, _: u32, segment: &SegmentReader) -> tantivy::Result<SegmentFacets> {
         let columns =
-            self.facets.iter().map(|f| segment.fast_fields().str(f.field())).collect::<tantivy::Result<Vec<_>>>()?;
-        let counts = columns.iter().map(|c| vec![0; c.as_ref().map_or(0, |c| c.num_terms())]).collect();
+            self.facets.iter().map(|f| self.ordinals.get(f.field(), segment)).collect::<tantivy::Result<Vec<_>>>()?;
+        let counts = columns.iter().map(|c| vec![0; c.as_ref().map_or(0, |(c, _)| c.num_terms())]).collect();
         Ok(SegmentFacets { counts, columns })
     }
 
@@ -135,10 +217,8 @@ impl SegmentCollector for SegmentFacets {
 
     fn collect(&mut self, doc: DocId, _: Score) {
         for (column, counts) in self.columns.iter().zip(&mut self.counts) {
-            if let Some(column) = column {
-                for ord in column.term_ords(doc) {
-                    counts[ord as usize] += 1;
-                }
+            if let Some((column, ordinals)) = column {
+                ordinals.each(column, doc, |ord| counts[ord] += 1);
             }
         }
     }
@@ -149,7 +229,7 @@ impl SegmentCollector for SegmentFacets {
             .zip(self.counts)
             .map(|(column, counts)| {
                 let mut out = HashMap::new();
-                let Some(column) = column else { return out };
+                let Some((column, _)) = column else { return out };
                 for (ord, n) in counts.into_iter().enumerate().filter(|(_, n)| *n > 0) {
                     let mut value = String::new();
                     if column.ord_to_str(ord as u64, &mut value).unwrap_or(false) {
@@ -169,11 +249,22 @@ pub struct DisjunctiveCollector {
     /// Each facet with the values its filter accepts, as stored in its filter field.
     pub facets: Vec<(Facet, Vec<String>)>,
     pub limit: usize,
+    pub ordinals: Arc<FacetOrdinals>,
+}
+
+impl DisjunctiveCollector {
+    fn counting(&self) -> FacetCollector {
+        FacetCollector {
+            facets: self.facets.iter().map(|(f, _)| *f).collect(),
+            limit: self.limit,
+            ordinals: self.ordinals.clone(),
+        }
+    }
 }
 
 pub struct SegmentDisjunctive {
     /// For each facet: the column checked by its filter, with the accepted ordinals, and the counts.
-    filters: Vec<(Option<StrColumn>, Vec<u64>)>,
+    filters: Vec<(Option<Field>, Vec<usize>)>,
     counted: SegmentFacets,
 }
 
@@ -184,19 +275,18 @@ impl Collector for DisjunctiveCollector {
     fn for_segment(&self, ord: u32, segment: &SegmentReader) -> tantivy::Result<SegmentDisjunctive> {
         let mut filters = Vec::with_capacity(self.facets.len());
         for (facet, values) in &self.facets {
-            let column = segment.fast_fields().str(facet.filter_field())?;
+            let column = self.ordinals.get(facet.filter_field(), segment)?;
             let mut accepted = Vec::new();
-            if let Some(column) = &column {
+            if let Some((column, _)) = &column {
                 for value in values {
                     if let Some(ord) = column.dictionary().term_ord(value)? {
-                        accepted.push(ord);
+                        accepted.push(ord as usize);
                     }
                 }
             }
             filters.push((column, accepted));
         }
-        let counting = FacetCollector { facets: self.facets.iter().map(|(f, _)| *f).collect(), limit: self.limit };
-        Ok(SegmentDisjunctive { filters, counted: counting.for_segment(ord, segment)? })
+        Ok(SegmentDisjunctive { filters, counted: self.counting().for_segment(ord, segment)? })
     }
 
     fn requires_scoring(&self) -> bool {
@@ -204,8 +294,7 @@ impl Collector for DisjunctiveCollector {
     }
 
     fn merge_fruits(&self, segments: Vec<Vec<HashMap<String, u64>>>) -> tantivy::Result<Self::Fruit> {
-        FacetCollector { facets: self.facets.iter().map(|(f, _)| *f).collect(), limit: self.limit }
-            .merge_fruits(segments)
+        self.counting().merge_fruits(segments)
     }
 }
 
@@ -215,7 +304,10 @@ impl SegmentCollector for SegmentDisjunctive {
     fn collect(&mut self, doc: DocId, _: Score) {
         let mut failed = None;
         for (i, (column, accepted)) in self.filters.iter().enumerate() {
-            let passes = column.as_ref().is_some_and(|c| c.term_ords(doc).any(|o| accepted.contains(&o)));
+            let mut passes = false;
+            if let Some((column, ordinals)) = column {
+                ordinals.each(column, doc, |ord| passes |= accepted.contains(&ord));
+            }
             if !passes {
                 if failed.is_some() {
                     return;
@@ -228,15 +320,63 @@ impl SegmentCollector for SegmentDisjunctive {
             if failed.is_some_and(|f| f != i) {
                 continue;
             }
-            if let Some(column) = column {
-                for ord in column.term_ords(doc) {
-                    counts[ord as usize] += 1;
-                }
+            if let Some((column, ordinals)) = column {
+                ordinals.each(column, doc, |ord| counts[ord] += 1);
             }
         }
     }
 
     fn harvest(self) -> Self::Fruit {
         self.counted.harvest()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use tantivy::schema::{FAST, STRING, Schema};
+    use tantivy::{Index, TantivyDocument};
+
+    use super::*;
+
+    /// Each document's ordinals, kept in the smallest form that holds them, are the column's:
+    /// one value or none per document, several, and too many distinct values for 16 bits.
+    #[test]
+    fn ordinals_are_the_columns_in_each_form() {
+        let mut schema = Schema::builder();
+        let field = schema.add_text_field("f", STRING | FAST);
+        let index = Index::create_in_ram(schema.build());
+        let mut writer = index.writer_with_num_threads(1, 50_000_000).unwrap();
+        type Values = fn(u32) -> Vec<String>;
+        let cases: [(&str, u32, Values); 3] = [
+            ("one", 1_000, |i| if i % 3 == 0 { vec![] } else { vec![format!("v{}", i % 7)] }),
+            ("many", 1_000, |i| (0..i % 4).map(|k| format!("v{}", (i + k) % 11)).collect()),
+            ("column", 70_000, |i| vec![format!("v{i}")]),
+        ];
+        for (expected, n, values) in cases {
+            writer.delete_all_documents().unwrap();
+            for i in 0..n {
+                let mut doc = TantivyDocument::default();
+                for value in values(i) {
+                    doc.add_text(field, value);
+                }
+                writer.add_document(doc).unwrap();
+            }
+            writer.commit().unwrap();
+            let searcher = index.reader().unwrap().searcher();
+            let segment = searcher.segment_reader(0);
+            let column = segment.fast_fields().str("f").unwrap().unwrap();
+            let ordinals = Ordinals::read(&column, segment.max_doc());
+            let form = match &ordinals {
+                Ordinals::One(_) => "one",
+                Ordinals::Many { .. } => "many",
+                Ordinals::Column => "column",
+            };
+            assert_eq!(form, expected);
+            for doc in 0..segment.max_doc() {
+                let mut read = Vec::new();
+                ordinals.each(&column, doc, |ord| read.push(ord as u64));
+                assert_eq!(read, column.term_ords(doc).collect::<Vec<_>>(), "document {doc} ({form})");
+            }
+        }
     }
 }

@@ -22,6 +22,7 @@ use tantivy::schema::Schema;
 use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
 use tokio::sync::{Notify, mpsc, oneshot, watch};
 
+use super::facets::FacetOrdinals;
 use super::schema::{self, Fields, SCHEMA_VERSION};
 use super::source::{self, SearchDoc};
 use super::{analyzer, vocabulary, words};
@@ -73,6 +74,8 @@ enum Request {
 pub struct SearchIndex {
     pub(super) reader: IndexReader,
     pub(super) fields: Fields,
+    /// The facets' ordinals of the segments searched.
+    pub(super) ordinals: Arc<FacetOrdinals>,
     requests: mpsc::UnboundedSender<Request>,
     state: Arc<State>,
     dir: PathBuf,
@@ -123,7 +126,14 @@ impl SearchIndex {
             rebuilding: AtomicBool::new(false),
             applied: watch::Sender::new(payload.as_ref().map_or(0, |p| p.seq)),
         });
-        let handle = SearchIndex { reader: reader.clone(), fields, requests, state: state.clone(), dir: dir.clone() };
+        let handle = SearchIndex {
+            reader: reader.clone(),
+            fields,
+            ordinals: Arc::default(),
+            requests,
+            state: state.clone(),
+            dir: dir.clone(),
+        };
 
         let fresh = payload.as_ref().is_none_or(|p| p.schema != SCHEMA_VERSION || p.database != database);
         let mut owner = Owner {

@@ -4,6 +4,8 @@
 //! term dictionaries, hyphenated words whole and in parts) into clauses that [`RankQuery`] orders
 //! by the ranking rules; the matching strategy decides how many words a result must have.
 
+use std::sync::Arc;
+
 use entity::{CompanyStage, ProgrammeKind, TechnologyDomain};
 use tantivy::collector::{Count, TopDocs};
 use tantivy::query::{
@@ -16,7 +18,7 @@ use super::SearchIndex;
 use super::analyzer::Analyzers;
 use super::expand;
 pub use super::facets::Facet;
-use super::facets::{DisjunctiveCollector, FacetCollector};
+use super::facets::{DisjunctiveCollector, FacetCollector, FacetOrdinals};
 pub use super::facets::{FacetValue, Facets};
 pub use super::highlight::Highlight;
 use super::highlight::{self, Matcher};
@@ -327,14 +329,16 @@ impl SearchIndex {
             // Counted alone, the matches' bit sets are counted rather than walked.
             request.count.then(|| self.count(searcher, matching(&[]).as_ref())).transpose()?
         } else {
-            let together = FacetCollector { facets: together, limit: request.facet_limit };
+            let together =
+                FacetCollector { facets: together, limit: request.facet_limit, ordinals: self.ordinals(searcher) };
             let (count, values) = searcher.search(&matching(&[]), &(Count, together))?;
             counted = values;
             request.count.then_some(count)
         };
         if !apart.is_empty() {
             let facets = apart.iter().map(|facet| (*facet, filter_values(*facet, request))).collect();
-            let disjunctive = DisjunctiveCollector { facets, limit: request.facet_limit };
+            let disjunctive =
+                DisjunctiveCollector { facets, limit: request.facet_limit, ordinals: self.ordinals(searcher) };
             counted.extend(searcher.search(&matching(&apart), &disjunctive)?);
         }
         let mut facets = Facets::default();
@@ -356,6 +360,13 @@ impl SearchIndex {
             .map(|(score, address)| self.hit(searcher, address, rank::display_score(score), matcher))
             .collect::<Result<_>>()?;
         Ok(Found { total, more, hits, facets, level })
+    }
+
+    /// The facets' ordinals, kept for the segments `searcher` searches only.
+    fn ordinals(&self, searcher: &Searcher) -> Arc<FacetOrdinals> {
+        let segments: Vec<_> = searcher.segment_readers().iter().map(|r| r.segment_id()).collect();
+        self.ordinals.keep_only(&segments);
+        self.ordinals.clone()
     }
 
     fn count(&self, searcher: &Searcher, query: &dyn Query) -> Result<usize> {
@@ -450,7 +461,7 @@ impl SearchIndex {
             clauses.push((Occur::MustNot, Box::new(own)));
             let query = BooleanQuery::new(clauses);
             let top = TopDocs::with_limit(limit.max(1)).and_offset(offset).order_by_score();
-            let selected = FacetCollector { facets, limit: 20 };
+            let selected = FacetCollector { facets, limit: 20, ordinals: this.ordinals(&searcher) };
             let (total, page, counted) = searcher.search(&query, &(Count, top, selected))?;
             let more = offset + page.len().min(limit) < total;
             let mut facets = Facets::default();
