@@ -130,7 +130,7 @@ impl Ordinals {
 }
 
 /// A segment's fast field, with its ordinals.
-type Field = (StrColumn, Arc<Ordinals>);
+type FastField = (StrColumn, Arc<Ordinals>);
 
 /// The facets' ordinals of the segments searched lately, kept by the search index: a segment
 /// never changes once written, so they are read once per segment (2 bytes per document and
@@ -140,7 +140,7 @@ pub struct FacetOrdinals(Mutex<HashMap<(SegmentId, &'static str), Arc<Ordinals>>
 
 impl FacetOrdinals {
     /// A fast field's ordinals, with its column.
-    fn get(&self, field: &'static str, segment: &SegmentReader) -> tantivy::Result<Option<Field>> {
+    fn get(&self, field: &'static str, segment: &SegmentReader) -> tantivy::Result<Option<FastField>> {
         let Some(column) = segment.fast_fields().str(field)? else { return Ok(None) };
         let key = (segment.segment_id(), field);
         if let Some(ordinals) = self.0.lock().expect("facet ordinals lock").get(&key) {
@@ -168,7 +168,7 @@ pub struct FacetCollector {
 
 pub struct SegmentFacets {
     /// For each facet, its column (to name the values) and each document's ordinals.
-    columns: Vec<Option<Field>>,
+    columns: Vec<Option<FastField>>,
     /// For each facet, a count per term ordinal of the segment's dictionary.
     counts: Vec<Vec<u64>>,
 }
@@ -264,7 +264,7 @@ impl DisjunctiveCollector {
 
 pub struct SegmentDisjunctive {
     /// For each facet: the column checked by its filter, with the accepted ordinals, and the counts.
-    filters: Vec<(Option<Field>, Vec<usize>)>,
+    filters: Vec<(Option<FastField>, Vec<usize>)>,
     counted: SegmentFacets,
 }
 
