@@ -212,15 +212,25 @@ impl Collector for FacetCollector {
     }
 }
 
-impl SegmentCollector for SegmentFacets {
-    type Fruit = Vec<HashMap<String, u64>>;
-
-    fn collect(&mut self, doc: DocId, _: Score) {
-        for (column, counts) in self.columns.iter().zip(&mut self.counts) {
+impl SegmentFacets {
+    /// Counts `doc`'s values of every facet, or of the facet at index `only`.
+    fn count(&mut self, doc: DocId, only: Option<usize>) {
+        for (i, (column, counts)) in self.columns.iter().zip(&mut self.counts).enumerate() {
+            if only.is_some_and(|only| only != i) {
+                continue;
+            }
             if let Some((column, ordinals)) = column {
                 ordinals.each(column, doc, |ord| counts[ord] += 1);
             }
         }
+    }
+}
+
+impl SegmentCollector for SegmentFacets {
+    type Fruit = Vec<HashMap<String, u64>>;
+
+    fn collect(&mut self, doc: DocId, _: Score) {
+        self.count(doc, None);
     }
 
     fn harvest(self) -> Self::Fruit {
@@ -315,15 +325,7 @@ impl SegmentCollector for SegmentDisjunctive {
                 failed = Some(i);
             }
         }
-        let counted = &mut self.counted;
-        for (i, (column, counts)) in counted.columns.iter().zip(&mut counted.counts).enumerate() {
-            if failed.is_some_and(|f| f != i) {
-                continue;
-            }
-            if let Some((column, ordinals)) = column {
-                ordinals.each(column, doc, |ord| counts[ord] += 1);
-            }
-        }
+        self.counted.count(doc, failed);
     }
 
     fn harvest(self) -> Self::Fruit {

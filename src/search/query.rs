@@ -324,21 +324,20 @@ impl SearchIndex {
     ) -> Result<Found> {
         let (apart, together): (Vec<Facet>, Vec<Facet>) =
             request.facets.iter().partition(|facet| filtered(**facet, &request.kinds, &request.filter));
+        let ordinals = self.ordinals(searcher);
         let mut counted = Vec::new();
         let total = if together.is_empty() {
             // Counted alone, the matches' bit sets are counted rather than walked.
             request.count.then(|| self.count(searcher, matching(&[]).as_ref())).transpose()?
         } else {
-            let together =
-                FacetCollector { facets: together, limit: request.facet_limit, ordinals: self.ordinals(searcher) };
+            let together = FacetCollector { facets: together, limit: request.facet_limit, ordinals: ordinals.clone() };
             let (count, values) = searcher.search(&matching(&[]), &(Count, together))?;
             counted = values;
             request.count.then_some(count)
         };
         if !apart.is_empty() {
             let facets = apart.iter().map(|facet| (*facet, filter_values(*facet, request))).collect();
-            let disjunctive =
-                DisjunctiveCollector { facets, limit: request.facet_limit, ordinals: self.ordinals(searcher) };
+            let disjunctive = DisjunctiveCollector { facets, limit: request.facet_limit, ordinals };
             counted.extend(searcher.search(&matching(&apart), &disjunctive)?);
         }
         let mut facets = Facets::default();
