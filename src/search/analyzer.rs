@@ -1,9 +1,8 @@
 //! Text analysis, registered by name in one place: accents are folded *before* stemming, on
 //! indexed text and queries alike, so "énergie" and "energie" share a stem.
 
-use std::collections::HashMap;
-
 use frostem::Algorithm;
+use rustc_hash::FxHashMap;
 use tantivy::tokenizer::{
     AsciiFoldingFilter, LowerCaser, RemoveLongFilter, SimpleTokenizer, StopWordFilter, TextAnalyzer, Token as Tantivy,
     TokenFilter, TokenStream, Tokenizer, TokenizerManager,
@@ -15,6 +14,11 @@ pub const FRENCH: &str = "pepite_fr";
 pub const ENGLISH: &str = "pepite_en";
 /// Every word, folded and lower-cased but not stemmed: for typos, prefixes, phrases and suggestions.
 pub const RAW: &str = "pepite_raw";
+/// The same three analyses for texts that repeat from one document to the next (the names of
+/// linked entities, the vocabulary, cities): each text is analysed once, then its tokens replayed.
+pub const FRENCH_REPEATED: &str = "pepite_fr_repeated";
+pub const ENGLISH_REPEATED: &str = "pepite_en_repeated";
+pub const RAW_REPEATED: &str = "pepite_raw_repeated";
 
 /// French stop words, accents folded, with the particles elision leaves behind (l', d', qu'…).
 const FRENCH_STOP_WORDS: &[&str] = &[
@@ -89,20 +93,20 @@ impl TokenFilter for CachedStemmer {
     type Tokenizer<T: Tokenizer> = CachedStemmerFilter<T>;
 
     fn transform<T: Tokenizer>(self, inner: T) -> CachedStemmerFilter<T> {
-        CachedStemmerFilter { stemmer: self, inner, stems: HashMap::new() }
+        CachedStemmerFilter { stemmer: self, inner, stems: FxHashMap::default() }
     }
 }
 
 struct CachedStemmerFilter<T> {
     stemmer: CachedStemmer,
     inner: T,
-    stems: HashMap<String, String>,
+    stems: FxHashMap<String, String>,
 }
 
 /// A copy starts with an empty cache.
 impl<T: Clone> Clone for CachedStemmerFilter<T> {
     fn clone(&self) -> Self {
-        CachedStemmerFilter { stemmer: self.stemmer, inner: self.inner.clone(), stems: HashMap::new() }
+        CachedStemmerFilter { stemmer: self.stemmer, inner: self.inner.clone(), stems: FxHashMap::default() }
     }
 }
 
@@ -123,7 +127,7 @@ struct CachedStemmerStream<'a, T> {
     tail: T,
     stemmer: frostem::Stemmer,
     capacity: usize,
-    stems: &'a mut HashMap<String, String>,
+    stems: &'a mut FxHashMap<String, String>,
 }
 
 impl<T: TokenStream> TokenStream for CachedStemmerStream<'_, T> {
@@ -154,11 +158,98 @@ impl<T: TokenStream> TokenStream for CachedStemmerStream<'_, T> {
     }
 }
 
+/// Distinct texts a remembering analyzer keeps the tokens of; it forgets them all when full. A
+/// million companies link to some 8,000 distinct names.
+const TEXT_CACHE: usize = 16_384;
+
+/// An analyzer that remembers the tokens of the texts it has analysed, and replays them when it
+/// sees the same text again: the words, offsets and positions its inner analyzer gave. Each copy
+/// (one per indexing thread and field) has a cache of its own, and starts empty.
+struct Remembered {
+    inner: TextAnalyzer,
+    capacity: usize,
+    /// Where the tokens of each text are in `tokens`: a text seen again costs one lookup.
+    texts: FxHashMap<String, usize>,
+    tokens: Vec<Vec<Tantivy>>,
+}
+
+impl Remembered {
+    fn new(inner: TextAnalyzer) -> Self {
+        Remembered { inner, capacity: TEXT_CACHE, texts: FxHashMap::default(), tokens: Vec::new() }
+    }
+}
+
+impl Clone for Remembered {
+    fn clone(&self) -> Self {
+        Remembered { capacity: self.capacity, ..Remembered::new(self.inner.clone()) }
+    }
+}
+
+impl Tokenizer for Remembered {
+    type TokenStream<'a> = Replay<'a>;
+
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> Replay<'a> {
+        let at = match self.texts.get(text) {
+            Some(&at) => at,
+            None => {
+                if self.tokens.len() >= self.capacity {
+                    self.texts.clear();
+                    self.tokens.clear();
+                }
+                let mut tokens = Vec::new();
+                let mut stream = self.inner.token_stream(text);
+                while let Some(token) = stream.next() {
+                    tokens.push(token.clone());
+                }
+                self.tokens.push(tokens);
+                self.texts.insert(text.to_string(), self.tokens.len() - 1);
+                self.tokens.len() - 1
+            }
+        };
+        Replay { tokens: &self.tokens[at], next: 0, changed: None }
+    }
+}
+
+/// The remembered tokens of one text, lent as they are; a token is copied only to be changed.
+struct Replay<'a> {
+    tokens: &'a [Tantivy],
+    /// How many tokens were read.
+    next: usize,
+    /// The current token, copied by `token_mut`.
+    changed: Option<Tantivy>,
+}
+
+impl TokenStream for Replay<'_> {
+    fn advance(&mut self) -> bool {
+        self.changed = None;
+        if self.next < self.tokens.len() {
+            self.next += 1;
+            true
+        } else {
+            false
+        }
+    }
+
+    fn token(&self) -> &Tantivy {
+        static NONE: std::sync::LazyLock<Tantivy> = std::sync::LazyLock::new(Tantivy::default);
+        let current = self.next.checked_sub(1).map(|i| &self.tokens[i]);
+        self.changed.as_ref().or(current).unwrap_or(&NONE)
+    }
+
+    fn token_mut(&mut self) -> &mut Tantivy {
+        let current = self.next.checked_sub(1).map(|i| &self.tokens[i]);
+        self.changed.get_or_insert_with(|| current.cloned().unwrap_or_default())
+    }
+}
+
 /// Registers Pépite's analyzers on an index's tokenizer manager.
 pub fn register(manager: &TokenizerManager) {
     manager.register(FRENCH, french());
     manager.register(ENGLISH, english());
     manager.register(RAW, raw());
+    manager.register(FRENCH_REPEATED, TextAnalyzer::from(Remembered::new(french())));
+    manager.register(ENGLISH_REPEATED, TextAnalyzer::from(Remembered::new(english())));
+    manager.register(RAW_REPEATED, TextAnalyzer::from(Remembered::new(raw())));
 }
 
 /// The analyzers a query is run through, kept ready for reuse.
@@ -254,6 +345,52 @@ mod tests {
                 assert_eq!(stems(&mut cached), expected, "first pass, capacity {capacity}");
                 assert_eq!(stems(&mut cached), expected, "second pass, capacity {capacity}");
                 assert_eq!(stems(&mut cached.clone()), expected, "a copy, capacity {capacity}");
+            }
+        }
+    }
+
+    /// A remembering analyzer gives its inner analyzer's tokens (words, offsets, positions), for
+    /// texts seen once, seen again, after it forgot them for want of room, and in a copy.
+    #[test]
+    fn remembered_tokens_are_the_analyzers_tokens() {
+        let texts = ["Pompes à chaleur", "Région Sud", "L’Énergie d'été, énergies", "Pompes à chaleur", ""];
+        let tokens = |analyzer: &mut TextAnalyzer, text: &str| {
+            let mut stream = analyzer.token_stream(text);
+            let mut out = Vec::new();
+            while let Some(t) = stream.next() {
+                out.push((t.text.clone(), t.offset_from, t.offset_to, t.position, t.position_length));
+            }
+            out
+        };
+        let remembering = |inner: TextAnalyzer, capacity: usize| Remembered { capacity, ..Remembered::new(inner) };
+        // Each analyzer, and the same remembered with a given capacity.
+        type Remembering<'a> = &'a dyn Fn(usize) -> TextAnalyzer;
+        let analyzers: [(fn() -> TextAnalyzer, Remembering); 4] = [
+            (french, &|capacity| remembering(french(), capacity).into()),
+            (english, &|capacity| remembering(english(), capacity).into()),
+            (raw, &|capacity| remembering(raw(), capacity).into()),
+            // Filters after it change the tokens it lends: the raw analysis, then French stemming.
+            (french, &|capacity| {
+                TextAnalyzer::builder(remembering(raw(), capacity))
+                    .filter(stop_words(FRENCH_STOP_WORDS))
+                    .filter(CachedStemmer::new(Algorithm::French))
+                    .build()
+            }),
+        ];
+        for (inner, remembered) in analyzers {
+            for capacity in [TEXT_CACHE, 2] {
+                let mut remembered = remembered(capacity);
+                for pass in 0..2 {
+                    for text in texts {
+                        let expected = tokens(&mut inner(), text);
+                        assert_eq!(
+                            tokens(&mut remembered, text),
+                            expected,
+                            "{text:?}, pass {pass}, capacity {capacity}"
+                        );
+                        assert_eq!(tokens(&mut remembered.clone(), text), expected, "a copy, {text:?}");
+                    }
+                }
             }
         }
     }

@@ -2,10 +2,10 @@
 
 use tantivy::schema::{FAST, Field, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions};
 
-use super::analyzer::{ENGLISH, FRENCH, RAW};
+use super::analyzer::{ENGLISH, ENGLISH_REPEATED, FRENCH, FRENCH_REPEATED, RAW, RAW_REPEATED};
 
 /// Bumped whenever the schema or the analyzers change; an index built by another version is rebuilt.
-pub const SCHEMA_VERSION: u32 = 7;
+pub const SCHEMA_VERSION: u32 = 8;
 
 /// Handles to every field of the index.
 #[derive(Clone, Copy, Debug)]
@@ -61,7 +61,11 @@ pub struct Fields {
 /// Stems are only ever looked up one term at a time (ranked with BM25, or for `similar`), so
 /// they keep frequencies alone, which makes indexing and the index lighter.
 fn text(analyzer: &str) -> TextOptions {
-    let record = if analyzer == RAW { IndexRecordOption::WithFreqsAndPositions } else { IndexRecordOption::WithFreqs };
+    let record = if matches!(analyzer, RAW | RAW_REPEATED) {
+        IndexRecordOption::WithFreqsAndPositions
+    } else {
+        IndexRecordOption::WithFreqs
+    };
     TextOptions::default()
         .set_indexing_options(TextFieldIndexing::default().set_tokenizer(analyzer).set_index_option(record))
 }
@@ -83,13 +87,13 @@ pub fn build() -> (Schema, Fields) {
         primary_fr: b.add_text_field("primary_fr", text(FRENCH)),
         primary_en: b.add_text_field("primary_en", text(ENGLISH)),
         primary_raw: b.add_text_field("primary_raw", text(RAW)),
-        related_fr: b.add_text_field("related_fr", text(FRENCH)),
-        related_en: b.add_text_field("related_en", text(ENGLISH)),
-        related_raw: b.add_text_field("related_raw", text(RAW)),
-        vocabulary_fr: b.add_text_field("vocabulary_fr", text(FRENCH)),
-        vocabulary_en: b.add_text_field("vocabulary_en", text(ENGLISH)),
-        vocabulary_raw: b.add_text_field("vocabulary_raw", text(RAW)),
-        place_raw: b.add_text_field("place_raw", text(RAW)),
+        related_fr: b.add_text_field("related_fr", text(FRENCH_REPEATED)),
+        related_en: b.add_text_field("related_en", text(ENGLISH_REPEATED)),
+        related_raw: b.add_text_field("related_raw", text(RAW_REPEATED)),
+        vocabulary_fr: b.add_text_field("vocabulary_fr", text(FRENCH_REPEATED)),
+        vocabulary_en: b.add_text_field("vocabulary_en", text(ENGLISH_REPEATED)),
+        vocabulary_raw: b.add_text_field("vocabulary_raw", text(RAW_REPEATED)),
+        place_raw: b.add_text_field("place_raw", text(RAW_REPEATED)),
         desc_fr: b.add_text_field("desc_fr", text(FRENCH)),
         desc_en: b.add_text_field("desc_en", text(ENGLISH)),
         desc_raw: b.add_text_field("desc_raw", text(RAW)),

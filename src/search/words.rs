@@ -39,6 +39,10 @@ pub fn sort_name(name: &str) -> String {
 /// The hyphenated words of a text, joined ("start-up" gives "startup"), so that they also match
 /// written as one word.
 pub fn joined_compounds(text: &str) -> Vec<String> {
+    // Most texts have no hyphen at all: no need to analyse them.
+    if !HYPHENS.iter().any(|hyphen| text.contains(hyphen)) {
+        return Vec::new();
+    }
     let tokens = Analyzers::with(|a| a.raw_tokens(text));
     compounds(text, &tokens).into_iter().filter(|group| group.len() > 1).map(|group| group.concat()).collect()
 }
