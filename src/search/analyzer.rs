@@ -201,20 +201,21 @@ impl Tokenizer for Remembered {
                 while let Some(token) = stream.next() {
                     tokens.push(token.clone());
                 }
+                let at = self.tokens.len();
                 self.tokens.push(tokens);
-                self.texts.insert(text.to_string(), self.tokens.len() - 1);
-                self.tokens.len() - 1
+                self.texts.insert(text.to_string(), at);
+                at
             }
         };
-        Replay { tokens: &self.tokens[at], next: 0, changed: None }
+        Replay { rest: &self.tokens[at], current: None, changed: None }
     }
 }
 
 /// The remembered tokens of one text, lent as they are; a token is copied only to be changed.
 struct Replay<'a> {
-    tokens: &'a [Tantivy],
-    /// How many tokens were read.
-    next: usize,
+    /// The tokens not read yet.
+    rest: &'a [Tantivy],
+    current: Option<&'a Tantivy>,
     /// The current token, copied by `token_mut`.
     changed: Option<Tantivy>,
 }
@@ -222,22 +223,18 @@ struct Replay<'a> {
 impl TokenStream for Replay<'_> {
     fn advance(&mut self) -> bool {
         self.changed = None;
-        if self.next < self.tokens.len() {
-            self.next += 1;
-            true
-        } else {
-            false
-        }
+        let Some((token, rest)) = self.rest.split_first() else { return false };
+        (self.current, self.rest) = (Some(token), rest);
+        true
     }
 
     fn token(&self) -> &Tantivy {
         static NONE: std::sync::LazyLock<Tantivy> = std::sync::LazyLock::new(Tantivy::default);
-        let current = self.next.checked_sub(1).map(|i| &self.tokens[i]);
-        self.changed.as_ref().or(current).unwrap_or(&NONE)
+        self.changed.as_ref().or(self.current).unwrap_or(&NONE)
     }
 
     fn token_mut(&mut self) -> &mut Tantivy {
-        let current = self.next.checked_sub(1).map(|i| &self.tokens[i]);
+        let current = self.current;
         self.changed.get_or_insert_with(|| current.cloned().unwrap_or_default())
     }
 }
