@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex};
 use tantivy::collector::{Collector, SegmentCollector};
 use tantivy::columnar::StrColumn;
 use tantivy::index::SegmentId;
-use tantivy::{DocId, Score, SegmentReader};
+use tantivy::{BitSet, DocId, Score, SegmentReader};
 
 /// One value of a facet and how many matches have it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -48,7 +48,7 @@ impl Facet {
     pub const ALL: [Facet; 5] = [Facet::Kind, Facet::Domain, Facet::Stage, Facet::ProgrammeKind, Facet::City];
 
     /// The fast field a filter on this facet is checked against (cities are compared folded).
-    fn filter_field(self) -> &'static str {
+    pub(super) fn filter_field(self) -> &'static str {
         match self {
             Facet::City => "city_key",
             other => other.field(),
@@ -129,6 +129,17 @@ impl Ordinals {
     }
 }
 
+/// The term ordinals of those of `values` that the column holds.
+fn ordinals_of(column: &StrColumn, values: &[String]) -> tantivy::Result<Vec<usize>> {
+    let mut ordinals = Vec::with_capacity(values.len());
+    for value in values {
+        if let Some(ord) = column.dictionary().term_ord(value)? {
+            ordinals.push(ord as usize);
+        }
+    }
+    Ok(ordinals)
+}
+
 /// A segment's fast field, with its ordinals.
 type FastField = (StrColumn, Arc<Ordinals>);
 
@@ -149,6 +160,38 @@ impl FacetOrdinals {
         let ordinals = Arc::new(Ordinals::read(&column, segment.max_doc()));
         let ordinals = self.0.lock().expect("facet ordinals lock").entry(key).or_insert(ordinals).clone();
         Ok(Some((column, ordinals)))
+    }
+
+    /// The documents of `docs` with one of `values` in the fast field `field`, read from its
+    /// ordinals (kept, as the facets' are), one document at a time; none when the segment has
+    /// no such field.
+    pub(super) fn keep(
+        &self,
+        field: &'static str,
+        values: &[String],
+        segment: &SegmentReader,
+        docs: &BitSet,
+    ) -> tantivy::Result<Option<BitSet>> {
+        let Some((column, ordinals)) = self.get(field, segment)? else { return Ok(None) };
+        let accepted = ordinals_of(&column, values)?;
+        let mut kept = BitSet::with_max_value(docs.max_value());
+        if accepted.is_empty() {
+            return Ok(Some(kept));
+        }
+        let mut bucket = 0;
+        while let Some(next) = docs.first_non_empty_bucket(bucket) {
+            let mut bits = docs.tinyset(next);
+            while let Some(bit) = bits.pop_lowest() {
+                let doc = next * 64 + bit;
+                let mut passes = false;
+                ordinals.each(&column, doc, |ord| passes |= accepted.contains(&ord));
+                if passes {
+                    kept.insert(doc);
+                }
+            }
+            bucket = next + 1;
+        }
+        Ok(Some(kept))
     }
 
     /// Forgets the segments no longer searched (merged away).
@@ -286,15 +329,8 @@ impl Collector for DisjunctiveCollector {
         let mut filters = Vec::with_capacity(self.facets.len());
         for (facet, values) in &self.facets {
             let column = self.ordinals.get(facet.filter_field(), segment)?;
-            let mut accepted = Vec::new();
-            if let Some((column, _)) = &column {
-                for value in values {
-                    if let Some(ord) = column.dictionary().term_ord(value)? {
-                        accepted.push(ord as usize);
-                    }
-                }
-            }
-            filters.push((column, accepted));
+            let accepted = column.as_ref().map(|(column, _)| ordinals_of(column, values)).transpose()?;
+            filters.push((column, accepted.unwrap_or_default()));
         }
         Ok(SegmentDisjunctive { filters, counted: self.counting().for_segment(ord, segment)? })
     }
@@ -335,13 +371,14 @@ impl SegmentCollector for SegmentDisjunctive {
 
 #[cfg(test)]
 mod tests {
-    use tantivy::schema::{FAST, STRING, Schema};
-    use tantivy::{Index, TantivyDocument};
+    use tantivy::schema::{FAST, IndexRecordOption, STRING, Schema};
+    use tantivy::{DocSet, Index, TantivyDocument};
 
     use super::*;
 
     /// Each document's ordinals, kept in the smallest form that holds them, are the column's:
-    /// one value or none per document, several, and too many distinct values for 16 bits.
+    /// one value or none per document, several, and too many distinct values for 16 bits. A
+    /// filter checked against them keeps the documents its values' postings hold.
     #[test]
     fn ordinals_are_the_columns_in_each_form() {
         let mut schema = Schema::builder();
@@ -379,6 +416,29 @@ mod tests {
                 ordinals.each(&column, doc, |ord| read.push(ord as u64));
                 assert_eq!(read, column.term_ords(doc).collect::<Vec<_>>(), "document {doc} ({form})");
             }
+            // A filter checked on some documents keeps those of them its values' postings hold.
+            let mut some = BitSet::with_max_value(segment.max_doc());
+            for doc in (0..segment.max_doc()).filter(|d| d % 3 != 1) {
+                some.insert(doc);
+            }
+            let values = ["v1", "v5", "v69998", "absent"].map(String::from);
+            let kept = FacetOrdinals::default().keep("f", &values, segment, &some).unwrap().unwrap();
+            let index = segment.inverted_index(field).unwrap();
+            let mut expected = Vec::new();
+            for value in &values {
+                let term = tantivy::Term::from_field_text(field, value);
+                if let Some(mut postings) = index.read_postings(&term, IndexRecordOption::Basic).unwrap() {
+                    while postings.doc() != tantivy::TERMINATED {
+                        expected.extend(some.contains(postings.doc()).then_some(postings.doc()));
+                        postings.advance();
+                    }
+                }
+            }
+            expected.sort_unstable();
+            expected.dedup();
+            let kept: Vec<DocId> = (0..segment.max_doc()).filter(|&d| kept.contains(d)).collect();
+            assert!(!kept.is_empty(), "{form}");
+            assert_eq!(kept, expected, "{form}");
         }
     }
 }

@@ -1,6 +1,7 @@
 //! Matches as bit sets: each required word is the union of its terms and phrases, filled into a
 //! bit set a postings block at a time; each restriction (kinds, facet filters) is filled into a
-//! bit set of its own; the sets are then intersected. This costs the length of the postings,
+//! bit set of its own, or, when it is much wider than the matches found so far, checked on them
+//! against its fast field; the sets are then intersected. This costs the length of the postings,
 //! where an intersection of unions seeks into each of their parts (up to about 50 for a word:
 //! field levels, stems, typos and completions) for every candidate. The total and the facets
 //! walk the matches this way, and the ranked walk visits only the documents of the set. Each
@@ -9,13 +10,22 @@
 
 use std::sync::{Arc, Mutex};
 
-use tantivy::BitSet;
 use tantivy::index::SegmentId;
-use tantivy::query::{BitSetDocSet, ConstScorer, EnableScoring, Explanation, Query, Scorer, Weight};
-use tantivy::schema::IndexRecordOption;
-use tantivy::{DocId, DocSet, Score, SegmentReader};
+use tantivy::query::{
+    BitSetDocSet, BooleanQuery, ConstScoreQuery, ConstScorer, EnableScoring, Explanation, Query, Scorer, TermQuery,
+    Weight,
+};
+use tantivy::schema::{Field, IndexRecordOption};
+use tantivy::{BitSet, DocId, DocSet, Score, SegmentReader, Term};
 
+use super::facets::FacetOrdinals;
+use super::plan::term;
 use super::rank::Part;
+
+/// A restriction holding more than this many times as many documents as the matches so far is
+/// checked on those matches, one document at a time, against its fast field's ordinals, rather
+/// than filled from its postings (a broad filter such as a common stage).
+const CHECKED_WHEN_WIDER: u64 = 4;
 
 /// A segment's set.
 type SegmentSet = (SegmentId, Arc<BitSet>);
@@ -46,10 +56,41 @@ impl Filled {
     }
 }
 
-/// Matches every word of `words` (each a union of parts) and every query of `all_of`.
+/// The documents with one of some values in a field indexed as is and as a fast field: an entity
+/// kind, or a filter on a facet or a link.
+#[derive(Clone, Debug)]
+pub(super) struct Restriction {
+    pub field: Field,
+    /// The name of its fast field.
+    pub column: &'static str,
+    pub values: Vec<String>,
+}
+
+impl Restriction {
+    fn terms(&self) -> impl Iterator<Item = Term> + '_ {
+        self.values.iter().map(|v| term(self.field, v))
+    }
+
+    /// As a query of its own, which adds nothing to the score.
+    pub fn query(&self) -> Box<dyn Query> {
+        let terms = self.terms().map(|t| Box::new(TermQuery::new(t, IndexRecordOption::Basic)) as Box<dyn Query>);
+        Box::new(ConstScoreQuery::new(Box::new(BooleanQuery::union(terms.collect())), 0.0))
+    }
+}
+
+/// A search's restrictions, with the facets' ordinals they may be checked against.
+#[derive(Clone)]
+pub(super) struct Restrictions {
+    pub list: Vec<Restriction>,
+    pub ordinals: Arc<FacetOrdinals>,
+}
+
+/// Matches every word of `words` (each a union of parts) and every restriction. A clone shares
+/// the sets already filled, and those it fills.
+#[derive(Clone)]
 pub(super) struct MatchQuery {
     words: Vec<Vec<Part>>,
-    all_of: Vec<Box<dyn Query>>,
+    restrictions: Restrictions,
     /// The matches of the words alone, which the queries of the same words with other
     /// restrictions (the facets counted without their own filters) share.
     words_filled: Filled,
@@ -57,32 +98,21 @@ pub(super) struct MatchQuery {
 }
 
 impl MatchQuery {
-    pub fn new(words: Vec<Vec<Part>>, all_of: Vec<Box<dyn Query>>, words_filled: Filled) -> Self {
-        MatchQuery { words, all_of, words_filled, filled: Filled::default() }
+    pub fn new(words: Vec<Vec<Part>>, restrictions: Restrictions, words_filled: Filled) -> Self {
+        MatchQuery { words, restrictions, words_filled, filled: Filled::default() }
     }
 }
 
 impl std::fmt::Debug for MatchQuery {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("MatchQuery").field("words", &self.words).field("all_of", &self.all_of).finish()
+        let restrictions = &self.restrictions.list;
+        f.debug_struct("MatchQuery").field("words", &self.words).field("restrictions", restrictions).finish()
     }
 }
 
-/// A clone shares the sets already filled, and those it fills.
-impl Clone for MatchQuery {
-    fn clone(&self) -> Self {
-        MatchQuery {
-            words: self.words.clone(),
-            all_of: self.all_of.iter().map(|q| q.box_clone()).collect(),
-            words_filled: self.words_filled.clone(),
-            filled: self.filled.clone(),
-        }
-    }
-}
-
-/// Matches every one of `queries`, unscored.
-pub(super) fn all_of(queries: Vec<Box<dyn Query>>) -> Box<dyn Query> {
-    Box::new(MatchQuery::new(Vec::new(), queries, Filled::default()))
+/// Matches every restriction, unscored.
+pub(super) fn all_of(restrictions: Restrictions) -> Box<dyn Query> {
+    Box::new(MatchQuery::new(Vec::new(), restrictions, Filled::default()))
 }
 
 impl Query for MatchQuery {
@@ -102,10 +132,9 @@ impl Query for MatchQuery {
             }
             words.push(word);
         }
-        let all_of = self.all_of.iter().map(|q| q.weight(scoring)).collect::<tantivy::Result<_>>()?;
         Ok(Box::new(MatchWeight {
             words,
-            all_of,
+            restrictions: self.restrictions.clone(),
             words_filled: self.words_filled.clone(),
             filled: self.filled.clone(),
         }))
@@ -113,14 +142,14 @@ impl Query for MatchQuery {
 }
 
 enum PartDocs {
-    /// Read straight from its postings blocks, without frequencies.
-    Term(tantivy::Term),
+    /// Read straight from its postings blocks.
+    Term(Term),
     Docs(Box<dyn Weight>),
 }
 
 struct MatchWeight {
     words: Vec<Vec<PartDocs>>,
-    all_of: Vec<Box<dyn Weight>>,
+    restrictions: Restrictions,
     words_filled: Filled,
     filled: Filled,
 }
@@ -128,14 +157,35 @@ struct MatchWeight {
 impl MatchWeight {
     /// The segment's matches, filled on first use.
     fn docs(&self, reader: &SegmentReader) -> tantivy::Result<Arc<BitSet>> {
-        if self.all_of.is_empty() {
+        let Restrictions { list, ordinals } = &self.restrictions;
+        if list.is_empty() {
             return self.words(reader);
         }
         self.filled.get(reader, || {
+            // The narrowest restriction first: the wider ones may then be checked on its matches.
+            let mut sized = Vec::with_capacity(list.len());
+            for restriction in list {
+                let index = reader.inverted_index(restriction.field)?;
+                let mut docs = 0;
+                for term in restriction.terms() {
+                    docs += u64::from(index.doc_freq(&term)?);
+                }
+                sized.push((docs, restriction));
+            }
+            sized.sort_by_key(|(docs, _)| *docs);
             let mut matched = if self.words.is_empty() { None } else { Some(BitSet::clone(&*self.words(reader)?)) };
-            for weight in &self.all_of {
+            for (docs, restriction) in sized {
+                if let Some(so_far) = &matched
+                    && docs > CHECKED_WHEN_WIDER * so_far.len() as u64
+                    && let Some(kept) = ordinals.keep(restriction.column, &restriction.values, reader, so_far)?
+                {
+                    matched = Some(kept);
+                    continue;
+                }
                 let mut set = BitSet::with_max_value(reader.max_doc());
-                fill(weight.as_ref(), reader, &mut set)?;
+                for term in restriction.terms() {
+                    insert_postings(reader, &term, &mut set)?;
+                }
                 matched = Some(intersect(matched, set));
             }
             Ok(matched.unwrap_or_else(|| BitSet::with_max_value(reader.max_doc())))
@@ -151,18 +201,7 @@ impl MatchWeight {
                 let mut set = BitSet::with_max_value(max);
                 for part in word {
                     match part {
-                        PartDocs::Term(term) => {
-                            let index = reader.inverted_index(term.field())?;
-                            let Some(mut block) = index.read_block_postings(term, IndexRecordOption::Basic)? else {
-                                continue;
-                            };
-                            while !block.docs().is_empty() {
-                                for &doc in block.docs() {
-                                    set.insert(doc);
-                                }
-                                block.advance();
-                            }
-                        }
+                        PartDocs::Term(term) => insert_postings(reader, term, &mut set)?,
                         PartDocs::Docs(weight) => fill(weight.as_ref(), reader, &mut set)?,
                     }
                 }
@@ -171,6 +210,20 @@ impl MatchWeight {
             Ok(matched.unwrap_or_else(|| BitSet::with_max_value(max)))
         })
     }
+}
+
+/// Inserts a term's documents, read straight from its postings blocks, without frequencies.
+fn insert_postings(reader: &SegmentReader, term: &Term, set: &mut BitSet) -> tantivy::Result<()> {
+    let index = reader.inverted_index(term.field())?;
+    if let Some(mut block) = index.read_block_postings(term, IndexRecordOption::Basic)? {
+        while !block.docs().is_empty() {
+            for &doc in block.docs() {
+                set.insert(doc);
+            }
+            block.advance();
+        }
+    }
+    Ok(())
 }
 
 fn fill(weight: &dyn Weight, reader: &SegmentReader, set: &mut BitSet) -> tantivy::Result<()> {

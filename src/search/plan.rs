@@ -6,7 +6,7 @@ use tantivy::schema::Field;
 use tantivy::{Searcher, Term};
 
 use super::expand;
-use super::matches::{Filled, MatchQuery};
+use super::matches::{Filled, MatchQuery, Restrictions};
 use super::rank::{self, Clause, Part, RankQuery, Rule};
 use super::schema::Fields;
 use super::words::{Parsed, Word, synonyms_of};
@@ -165,9 +165,9 @@ impl Plan {
         (words & ((1u32 << self.words) - 1)) | self.phrases
     }
 
-    /// The matches of a level, unranked (for the total and the facets), also matching every
-    /// query of `all_of`: each required word's clauses, or every clause when no word is required.
-    pub fn matching(&self, level: usize, all_of: Vec<Box<dyn Query>>) -> Box<dyn Query> {
+    /// The matches of a level, unranked (for the total and the facets), also within every
+    /// restriction: each required word's clauses, or every clause when no word is required.
+    pub fn matching(&self, level: usize, restrictions: Restrictions) -> Box<dyn Query> {
         let parts = |bits: u32| -> Vec<Part> {
             let clauses = self.rank.clauses.iter().filter(|c| bits == 0 || c.rule.words & bits != 0);
             clauses.flat_map(|c| c.parts.iter().cloned()).collect()
@@ -182,7 +182,7 @@ impl Plan {
             bits &= bits - 1;
             words.push(parts(bit));
         }
-        Box::new(MatchQuery::new(words, all_of, self.filled[level.min(self.words)].clone()))
+        Box::new(MatchQuery::new(words, restrictions, self.filled[level.min(self.words)].clone()))
     }
 
     /// The ranked query of a level, its matches also matching `filter`.

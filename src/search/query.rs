@@ -8,9 +8,7 @@ use std::sync::Arc;
 
 use entity::{CompanyStage, ProgrammeKind, TechnologyDomain};
 use tantivy::collector::{Count, TopDocs};
-use tantivy::query::{
-    AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, FuzzyTermQuery, MoreLikeThisQuery, Occur, Query, TermQuery,
-};
+use tantivy::query::{AllQuery, BooleanQuery, BoostQuery, FuzzyTermQuery, MoreLikeThisQuery, Occur, Query, TermQuery};
 use tantivy::schema::{Field, IndexRecordOption, OwnedValue, Value};
 use tantivy::{DocAddress, Order, Score, Searcher, TantivyDocument};
 
@@ -23,7 +21,7 @@ pub use super::facets::{FacetValue, Facets};
 pub use super::highlight::Highlight;
 use super::highlight::{self, Matcher};
 use super::indexer::{bounded, key};
-use super::matches::all_of;
+use super::matches::{Restriction, Restrictions, all_of};
 use super::plan::{Plan, term};
 use super::rank;
 use super::schema::Fields;
@@ -103,50 +101,38 @@ fn boxed(query: impl Query + 'static, boost: Score) -> Box<dyn Query> {
     if boost == 1.0 { Box::new(query) } else { Box::new(BoostQuery::new(Box::new(query), boost)) }
 }
 
-fn any_of(field: Field, values: impl IntoIterator<Item = String>) -> Box<dyn Query> {
-    let clauses = values
-        .into_iter()
-        .map(|v| Box::new(TermQuery::new(term(field, &v), IndexRecordOption::Basic)) as Box<dyn Query>)
-        .collect();
-    Box::new(BooleanQuery::union(clauses))
-}
-
 fn names<T: Copy>(list: &Option<Vec<T>>, name: fn(T) -> &'static str) -> Option<Vec<String>> {
     list.as_ref().map(|l| l.iter().map(|v| name(*v).to_string()).collect())
 }
 
-/// The clauses every result must satisfy (kinds and facet filters), but for the filters of the
-/// facets `except`; they add nothing to the score.
-fn restrictions(
-    f: &Fields,
-    kinds: &[EntityKind],
-    filter: &SearchFilter,
-    except: &[Facet],
-) -> Vec<(Occur, Box<dyn Query>)> {
-    let mut must = Vec::new();
+/// What every result must satisfy (kinds and facet filters), but for the filters of the facets
+/// `except`.
+fn restrictions(f: &Fields, kinds: &[EntityKind], filter: &SearchFilter, except: &[Facet]) -> Vec<Restriction> {
     let skip = |facet: Facet| except.contains(&facet);
-    if !kinds.is_empty() && !skip(Facet::Kind) {
-        must.push(any_of(f.kind, kinds.iter().map(|k| k.as_str().to_string())));
-    }
+    let facet = |facet: Facet, field: Field, values: Option<Vec<String>>| {
+        (field, facet.filter_field(), if skip(facet) { None } else { values })
+    };
+    let kinds = (!kinds.is_empty()).then(|| kinds.iter().map(|k| k.as_str().to_string()).collect());
     let cities = filter.city.as_ref().map(|c| c.iter().map(|c| sort_name(c)).collect());
     let lists = [
-        (f.domain, if skip(Facet::Domain) { None } else { names(&filter.domain, TechnologyDomain::as_str) }),
-        (f.stage, if skip(Facet::Stage) { None } else { names(&filter.stage, CompanyStage::as_str) }),
-        (
-            f.programme_kind,
-            if skip(Facet::ProgrammeKind) { None } else { names(&filter.programme_kind, ProgrammeKind::as_str) },
-        ),
-        (f.city_key, if skip(Facet::City) { None } else { cities }),
-        (f.site, filter.site.clone()),
-        (f.membership, filter.membership.clone()),
-        (f.technology, filter.technology.clone()),
+        facet(Facet::Kind, f.kind, kinds),
+        facet(Facet::Domain, f.domain, names(&filter.domain, TechnologyDomain::as_str)),
+        facet(Facet::Stage, f.stage, names(&filter.stage, CompanyStage::as_str)),
+        facet(Facet::ProgrammeKind, f.programme_kind, names(&filter.programme_kind, ProgrammeKind::as_str)),
+        facet(Facet::City, f.city_key, cities),
+        (f.site, "site", filter.site.clone()),
+        (f.membership, "membership", filter.membership.clone()),
+        (f.technology, "technology", filter.technology.clone()),
     ];
-    for (field, values) in lists {
-        if let Some(values) = values {
-            must.push(any_of(field, values));
-        }
-    }
-    must.into_iter().map(|q| (Occur::Must, Box::new(ConstScoreQuery::new(q, 0.0)) as Box<dyn Query>)).collect()
+    lists
+        .into_iter()
+        .filter_map(|(field, column, values)| Some(Restriction { field, column, values: values? }))
+        .collect()
+}
+
+/// [`restrictions`] as clauses of a boolean query.
+fn must(restrictions: Vec<Restriction>) -> Vec<(Occur, Box<dyn Query>)> {
+    restrictions.iter().map(|r| (Occur::Must, r.query())).collect()
 }
 
 /// The ordinals of a sorted string column's values that start with `prefix`.
@@ -247,14 +233,16 @@ impl SearchIndex {
         let limit = request.limit.max(1);
         // One more than the page: whether another page follows.
         let top = || TopDocs::with_limit(limit + 1).and_offset(request.offset);
-        // The request's kinds and filters, but for those of the facets `except`: each one a
-        // query, and all of them as one.
-        let restricted = |except: &[Facet]| -> Vec<Box<dyn Query>> {
-            restrictions(f, &request.kinds, &request.filter, except).into_iter().map(|(_, q)| q).collect()
+        // The request's kinds and filters, but for those of the facets `except`, and all of them
+        // as one query.
+        let ordinals = self.ordinals(&searcher);
+        let restricted = |except: &[Facet]| Restrictions {
+            list: restrictions(f, &request.kinds, &request.filter, except),
+            ordinals: ordinals.clone(),
         };
         let filter = |except: &[Facet]| {
-            let queries = restricted(except);
-            (!queries.is_empty()).then(|| all_of(queries))
+            let restricted = restricted(except);
+            (!restricted.list.is_empty()).then(|| all_of(restricted))
         };
 
         if parsed.words.is_empty() && parsed.phrases.is_empty() {
@@ -455,7 +443,7 @@ impl SearchIndex {
                     4.0,
                 ));
             }
-            let mut clauses = restrictions(f, &kinds, &SearchFilter::default(), &[]);
+            let mut clauses = must(restrictions(f, &kinds, &SearchFilter::default(), &[]));
             clauses.push((Occur::Must, Box::new(BooleanQuery::union(likeness))));
             clauses.push((Occur::MustNot, Box::new(own)));
             let query = BooleanQuery::new(clauses);
@@ -488,7 +476,7 @@ impl SearchIndex {
             let words: Vec<String> =
                 Analyzers::with(|a| a.raw_tokens(&prefix)).into_iter().map(|t| t.text).take(MAX_WORDS).collect();
             let Some((last, rest)) = words.split_last() else { return Ok(Vec::new()) };
-            let mut clauses = restrictions(f, &kinds, &SearchFilter::default(), &[]);
+            let mut clauses = must(restrictions(f, &kinds, &SearchFilter::default(), &[]));
             for word in rest {
                 clauses.push((
                     Occur::Must,
@@ -577,16 +565,17 @@ mod tests {
             let plan = Plan::build(f, &searcher, &parsed).unwrap();
             for level in 0..=plan.words {
                 for (kinds, filter) in [(&[][..], SearchFilter::default()), (&companies[..], energy.clone())] {
-                    let clauses = restrictions(f, kinds, &filter, &[]);
+                    let list = restrictions(f, kinds, &filter, &[]);
                     let restricted = |query: Box<dyn Query>| {
-                        let mut clauses = restrictions(f, kinds, &filter, &[]);
+                        let mut clauses = must(list.clone());
                         clauses.push((Occur::Must, query));
                         BooleanQuery::new(clauses)
                     };
-                    // As the search builds them: the restrictions' matches as one bit set.
-                    let queries: Vec<Box<dyn Query>> = clauses.into_iter().map(|(_, q)| q).collect();
-                    let matching = plan.matching(level, queries.iter().map(|q| q.box_clone()).collect());
-                    let filter = (!queries.is_empty()).then(|| all_of(queries));
+                    // As the search builds them: the restrictions' matches as one bit set, the
+                    // wider ones checked on the narrower ones' matches.
+                    let list = Restrictions { list: list.clone(), ordinals: search.ordinals(&searcher) };
+                    let matching = plan.matching(level, list.clone());
+                    let filter = (!list.list.is_empty()).then(|| all_of(list));
                     let ranked = restricted(Box::new(plan.ranked(level, None)));
                     let every = TopDocs::with_limit(1_000_000).order_by_score();
                     assert_eq!(
