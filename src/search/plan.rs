@@ -1,10 +1,13 @@
 //! A parsed query turned into the clauses [`RankQuery`] ranks: for each word, its exact and
 //! stemmed forms, its vocabulary synonyms, its typos and completions, in each field level.
 
+use std::collections::HashSet;
+
 use tantivy::query::{PhraseQuery, Query};
 use tantivy::schema::Field;
 use tantivy::{Searcher, Term};
 
+use super::analyzer::Analyzers;
 use super::expand;
 use super::matches::{Filled, MatchQuery, Restrictions};
 use super::rank::{self, Clause, Part, RankQuery, Rule};
@@ -85,6 +88,28 @@ fn exact(g: &Group, word: &Word, synonyms: &[Vec<String>]) -> Union {
     exact
 }
 
+/// The raw terms of the clauses in field levels with stems, with their French and English stems
+/// there. Only plain words are taken: the stem of a word folded into other characters ("½") is
+/// not the stem of its parts in the text.
+fn stemmed_terms(f: &Fields, clauses: &[Clause]) -> Vec<(Term, [Term; 2])> {
+    let levels: Vec<(Field, (Field, Field))> =
+        groups(f).into_iter().filter_map(|g| g.stemmed.map(|stems| (g.raw, stems))).collect();
+    let mut stemmed = Vec::new();
+    Analyzers::with(|a| {
+        for term in clauses.iter().flat_map(|c| &c.parts).filter_map(Part::term) {
+            let Some(&(_, (fr, en))) = levels.iter().find(|(raw, _)| *raw == term.field()) else { continue };
+            let value = term.value();
+            let Some(text) = value.as_str().filter(|t| t.bytes().all(|b| b.is_ascii_alphanumeric())) else {
+                continue;
+            };
+            if let (Some(french), Some(english)) = (a.french_stem(text), a.english_stem(text)) {
+                stemmed.push((term.clone(), [Term::from_field_text(fr, &french), Term::from_field_text(en, &english)]));
+            }
+        }
+    });
+    stemmed
+}
+
 /// A query turned into ranked clauses.
 pub(super) struct Plan {
     rank: RankQuery,
@@ -94,6 +119,10 @@ pub(super) struct Plan {
     phrases: u32,
     /// Per level, the documents with its words, once filled.
     filled: Vec<Filled>,
+    /// The raw terms of field levels with stems, each with its French and English stems in the
+    /// same level: every document with the raw term has one of them (the description of a
+    /// document is stemmed in its own language, its other texts in both).
+    stemmed: Vec<(Term, [Term; 2])>,
 }
 
 impl Plan {
@@ -151,11 +180,13 @@ impl Plan {
                 clauses.extend(one.clause(bit, 0, g.level));
             }
         }
+        let stemmed = stemmed_terms(f, &clauses);
         Ok(Plan {
             rank: RankQuery { clauses, proximity, required: phrases, filter: None, filter_has_words: false },
             words,
             phrases,
             filled: (0..=words).map(|_| Filled::default()).collect(),
+            stemmed,
         })
     }
 
@@ -170,7 +201,16 @@ impl Plan {
     pub fn matching(&self, level: usize, restrictions: Restrictions) -> Box<dyn Query> {
         let parts = |bits: u32| -> Vec<Part> {
             let clauses = self.rank.clauses.iter().filter(|c| bits == 0 || c.rule.words & bits != 0);
-            clauses.flat_map(|c| c.parts.iter().cloned()).collect()
+            let parts: Vec<&Part> = clauses.flat_map(|c| &c.parts).collect();
+            // A raw term whose two stems are in the union adds no document to it.
+            let terms: HashSet<&Term> = parts.iter().filter_map(|p| p.term()).collect();
+            let covered: HashSet<&Term> = self
+                .stemmed
+                .iter()
+                .filter(|(_, stems)| stems.iter().all(|s| terms.contains(s)))
+                .map(|(raw, _)| raw)
+                .collect();
+            parts.into_iter().filter(|p| p.term().is_none_or(|t| !covered.contains(t))).cloned().collect()
         };
         let mut words = Vec::new();
         let mut bits = self.required(level);

@@ -66,6 +66,14 @@ impl Part {
         }
     }
 
+    /// Its term, when it is one.
+    pub(super) fn term(&self) -> Option<&Term> {
+        match self {
+            Part::Term(term) => Some(term),
+            Part::Phrase(_) => None,
+        }
+    }
+
     fn terms(&self) -> &[Term] {
         match self {
             Part::Term(term) => std::slice::from_ref(term),
