@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex};
 use tantivy::collector::{Collector, SegmentCollector};
 use tantivy::columnar::StrColumn;
 use tantivy::index::SegmentId;
-use tantivy::{BitSet, DocId, Score, SegmentReader};
+use tantivy::{DocId, Score, SegmentReader};
 
 /// One value of a facet and how many matches have it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -162,36 +162,21 @@ impl FacetOrdinals {
         Ok(Some((column, ordinals)))
     }
 
-    /// The documents of `docs` with one of `values` in the fast field `field`, read from its
-    /// ordinals (kept, as the facets' are), one document at a time; none when the segment has
-    /// no such field.
-    pub(super) fn keep(
+    /// Whether a document has one of `values` in the fast field `field`, read from its ordinals
+    /// (kept, as the facets' are); none when the segment has no such field.
+    pub(super) fn filter(
         &self,
         field: &'static str,
         values: &[String],
         segment: &SegmentReader,
-        docs: &BitSet,
-    ) -> tantivy::Result<Option<BitSet>> {
+    ) -> tantivy::Result<Option<impl Fn(DocId) -> bool + use<>>> {
         let Some((column, ordinals)) = self.get(field, segment)? else { return Ok(None) };
         let accepted = ordinals_of(&column, values)?;
-        let mut kept = BitSet::with_max_value(docs.max_value());
-        if accepted.is_empty() {
-            return Ok(Some(kept));
-        }
-        let mut bucket = 0;
-        while let Some(next) = docs.first_non_empty_bucket(bucket) {
-            let mut bits = docs.tinyset(next);
-            while let Some(bit) = bits.pop_lowest() {
-                let doc = next * 64 + bit;
-                let mut passes = false;
-                ordinals.each(&column, doc, |ord| passes |= accepted.contains(&ord));
-                if passes {
-                    kept.insert(doc);
-                }
-            }
-            bucket = next + 1;
-        }
-        Ok(Some(kept))
+        Ok(Some(move |doc| {
+            let mut passes = false;
+            ordinals.each(&column, doc, |ord| passes |= accepted.contains(&ord));
+            passes
+        }))
     }
 
     /// Forgets the segments no longer searched (merged away).
@@ -416,27 +401,23 @@ mod tests {
                 ordinals.each(&column, doc, |ord| read.push(ord as u64));
                 assert_eq!(read, column.term_ords(doc).collect::<Vec<_>>(), "document {doc} ({form})");
             }
-            // A filter checked on some documents keeps those of them its values' postings hold.
-            let mut some = BitSet::with_max_value(segment.max_doc());
-            for doc in (0..segment.max_doc()).filter(|d| d % 3 != 1) {
-                some.insert(doc);
-            }
+            // A filter checked against them accepts the documents its values' postings hold.
             let values = ["v1", "v5", "v69998", "absent"].map(String::from);
-            let kept = FacetOrdinals::default().keep("f", &values, segment, &some).unwrap().unwrap();
+            let passes = FacetOrdinals::default().filter("f", &values, segment).unwrap().unwrap();
             let index = segment.inverted_index(field).unwrap();
             let mut expected = Vec::new();
             for value in &values {
                 let term = tantivy::Term::from_field_text(field, value);
                 if let Some(mut postings) = index.read_postings(&term, IndexRecordOption::Basic).unwrap() {
                     while postings.doc() != tantivy::TERMINATED {
-                        expected.extend(some.contains(postings.doc()).then_some(postings.doc()));
+                        expected.push(postings.doc());
                         postings.advance();
                     }
                 }
             }
             expected.sort_unstable();
             expected.dedup();
-            let kept: Vec<DocId> = (0..segment.max_doc()).filter(|&d| kept.contains(d)).collect();
+            let kept: Vec<DocId> = (0..segment.max_doc()).filter(|&d| passes(d)).collect();
             assert!(!kept.is_empty(), "{form}");
             assert_eq!(kept, expected, "{form}");
         }

@@ -12,11 +12,10 @@ use std::sync::{Arc, Mutex};
 
 use tantivy::index::SegmentId;
 use tantivy::query::{
-    BitSetDocSet, BooleanQuery, ConstScoreQuery, ConstScorer, EnableScoring, Explanation, Query, Scorer, TermQuery,
-    Weight,
+    BooleanQuery, ConstScoreQuery, ConstScorer, EnableScoring, Explanation, Query, Scorer, TermQuery, Weight,
 };
 use tantivy::schema::{Field, IndexRecordOption};
-use tantivy::{BitSet, DocId, DocSet, Score, SegmentReader, Term};
+use tantivy::{DocId, DocSet, Score, SegmentReader, TERMINATED, Term};
 
 use super::facets::FacetOrdinals;
 use super::plan::term;
@@ -27,8 +26,116 @@ use super::rank::Part;
 /// than filled from its postings (a broad filter such as a common stage).
 const CHECKED_WHEN_WIDER: u64 = 4;
 
+/// A segment's documents, one bit each, 64 to a word: inserting a document is one `or`, and the
+/// searches sharing a filled set walk it without copying it.
+#[derive(Clone, Debug)]
+pub(super) struct Bits(Vec<u64>);
+
+impl Bits {
+    fn new(max_doc: DocId) -> Bits {
+        Bits(vec![0; max_doc.div_ceil(64) as usize])
+    }
+
+    fn insert(&mut self, doc: DocId) {
+        self.0[(doc / 64) as usize] |= 1 << (doc % 64);
+    }
+
+    fn len(&self) -> u64 {
+        self.0.iter().map(|word| u64::from(word.count_ones())).sum()
+    }
+
+    fn intersect(&mut self, other: &Bits) {
+        for (word, other) in self.0.iter_mut().zip(&other.0) {
+            *word &= other;
+        }
+    }
+
+    /// Keeps the documents `keep` accepts.
+    fn retain(&mut self, mut keep: impl FnMut(DocId) -> bool) {
+        for (i, word) in self.0.iter_mut().enumerate() {
+            let mut rest = *word;
+            while rest != 0 {
+                let bit = rest.trailing_zeros();
+                rest &= rest - 1;
+                if !keep(i as DocId * 64 + bit) {
+                    *word &= !(1 << bit);
+                }
+            }
+        }
+    }
+}
+
+/// A walk through a shared set, in increasing order.
+struct BitsDocSet {
+    bits: Arc<Bits>,
+    /// The word of the current document, and its documents after it.
+    word: usize,
+    rest: u64,
+    doc: DocId,
+    len: u32,
+}
+
+impl BitsDocSet {
+    fn new(bits: Arc<Bits>) -> Self {
+        let rest = bits.0.first().copied().unwrap_or(0);
+        let len = bits.len() as u32;
+        let mut set = BitsDocSet { bits, word: 0, rest, doc: 0, len };
+        set.next();
+        set
+    }
+
+    /// Moves to the first document of `rest` or of the words after it.
+    fn next(&mut self) -> DocId {
+        while self.rest == 0 {
+            self.word += 1;
+            match self.bits.0.get(self.word) {
+                Some(&word) => self.rest = word,
+                None => {
+                    self.doc = TERMINATED;
+                    return TERMINATED;
+                }
+            }
+        }
+        let bit = self.rest.trailing_zeros();
+        self.rest &= self.rest - 1;
+        self.doc = self.word as DocId * 64 + bit;
+        self.doc
+    }
+}
+
+impl DocSet for BitsDocSet {
+    fn advance(&mut self) -> DocId {
+        if self.doc == TERMINATED {
+            return TERMINATED;
+        }
+        self.next()
+    }
+
+    fn seek(&mut self, target: DocId) -> DocId {
+        if self.doc >= target {
+            return self.doc;
+        }
+        let word = (target / 64) as usize;
+        if word > self.word {
+            self.word = word;
+            self.rest = self.bits.0.get(word).copied().unwrap_or(0);
+        }
+        // The documents from the target on.
+        self.rest &= !0u64 << (target % 64);
+        self.next()
+    }
+
+    fn doc(&self) -> DocId {
+        self.doc
+    }
+
+    fn size_hint(&self) -> u32 {
+        self.len
+    }
+}
+
 /// A segment's set.
-type SegmentSet = (SegmentId, Arc<BitSet>);
+type SegmentSet = (SegmentId, Arc<Bits>);
 
 /// Each segment's set, once filled; shared by the clones of the query that filled it.
 #[derive(Clone, Default)]
@@ -36,11 +143,7 @@ pub(super) struct Filled(Arc<Mutex<Vec<SegmentSet>>>);
 
 impl Filled {
     /// The segment's set, filled by `fill` on first use.
-    fn get(
-        &self,
-        reader: &SegmentReader,
-        fill: impl FnOnce() -> tantivy::Result<BitSet>,
-    ) -> tantivy::Result<Arc<BitSet>> {
+    fn get(&self, reader: &SegmentReader, fill: impl FnOnce() -> tantivy::Result<Bits>) -> tantivy::Result<Arc<Bits>> {
         let segment = reader.segment_id();
         let find = |list: &[SegmentSet]| list.iter().find(|(s, _)| *s == segment).map(|(_, d)| d.clone());
         if let Some(docs) = find(&self.0.lock().expect("matches lock")) {
@@ -156,7 +259,7 @@ struct MatchWeight {
 
 impl MatchWeight {
     /// The segment's matches, filled on first use.
-    fn docs(&self, reader: &SegmentReader) -> tantivy::Result<Arc<BitSet>> {
+    fn docs(&self, reader: &SegmentReader) -> tantivy::Result<Arc<Bits>> {
         let Restrictions { list, ordinals } = &self.restrictions;
         if list.is_empty() {
             return self.words(reader);
@@ -173,32 +276,32 @@ impl MatchWeight {
                 sized.push((docs, restriction));
             }
             sized.sort_by_key(|(docs, _)| *docs);
-            let mut matched = if self.words.is_empty() { None } else { Some(BitSet::clone(&*self.words(reader)?)) };
+            let mut matched = if self.words.is_empty() { None } else { Some(Bits::clone(&*self.words(reader)?)) };
             for (docs, restriction) in sized {
-                if let Some(so_far) = &matched
-                    && docs > CHECKED_WHEN_WIDER * so_far.len() as u64
-                    && let Some(kept) = ordinals.keep(restriction.column, &restriction.values, reader, so_far)?
+                if let Some(so_far) = &mut matched
+                    && docs > CHECKED_WHEN_WIDER * so_far.len()
+                    && let Some(passes) = ordinals.filter(restriction.column, &restriction.values, reader)?
                 {
-                    matched = Some(kept);
+                    so_far.retain(passes);
                     continue;
                 }
-                let mut set = BitSet::with_max_value(reader.max_doc());
+                let mut set = Bits::new(reader.max_doc());
                 for term in restriction.terms() {
                     insert_postings(reader, &term, &mut set)?;
                 }
                 matched = Some(intersect(matched, set));
             }
-            Ok(matched.unwrap_or_else(|| BitSet::with_max_value(reader.max_doc())))
+            Ok(matched.unwrap_or_else(|| Bits::new(reader.max_doc())))
         })
     }
 
     /// The segment's documents with every word, filled on first use.
-    fn words(&self, reader: &SegmentReader) -> tantivy::Result<Arc<BitSet>> {
+    fn words(&self, reader: &SegmentReader) -> tantivy::Result<Arc<Bits>> {
         self.words_filled.get(reader, || {
             let max = reader.max_doc();
-            let mut matched: Option<BitSet> = None;
+            let mut matched: Option<Bits> = None;
             for word in &self.words {
-                let mut set = BitSet::with_max_value(max);
+                let mut set = Bits::new(max);
                 for part in word {
                     match part {
                         PartDocs::Term(term) => insert_postings(reader, term, &mut set)?,
@@ -207,13 +310,13 @@ impl MatchWeight {
                 }
                 matched = Some(intersect(matched, set));
             }
-            Ok(matched.unwrap_or_else(|| BitSet::with_max_value(max)))
+            Ok(matched.unwrap_or_else(|| Bits::new(max)))
         })
     }
 }
 
 /// Inserts a term's documents, read straight from its postings blocks, without frequencies.
-fn insert_postings(reader: &SegmentReader, term: &Term, set: &mut BitSet) -> tantivy::Result<()> {
+fn insert_postings(reader: &SegmentReader, term: &Term, set: &mut Bits) -> tantivy::Result<()> {
     let index = reader.inverted_index(term.field())?;
     if let Some(mut block) = index.read_block_postings(term, IndexRecordOption::Basic)? {
         while !block.docs().is_empty() {
@@ -226,7 +329,7 @@ fn insert_postings(reader: &SegmentReader, term: &Term, set: &mut BitSet) -> tan
     Ok(())
 }
 
-fn fill(weight: &dyn Weight, reader: &SegmentReader, set: &mut BitSet) -> tantivy::Result<()> {
+fn fill(weight: &dyn Weight, reader: &SegmentReader, set: &mut Bits) -> tantivy::Result<()> {
     weight.for_each_no_score(reader, &mut |docs: &[DocId]| {
         for &doc in docs {
             set.insert(doc);
@@ -234,11 +337,11 @@ fn fill(weight: &dyn Weight, reader: &SegmentReader, set: &mut BitSet) -> tantiv
     })
 }
 
-fn intersect(matched: Option<BitSet>, set: BitSet) -> BitSet {
+fn intersect(matched: Option<Bits>, set: Bits) -> Bits {
     match matched {
         None => set,
         Some(mut matched) => {
-            matched.intersect_update(&tantivy_common::ReadOnlyBitSet::from(&set));
+            matched.intersect(&set);
             matched
         }
     }
@@ -246,13 +349,13 @@ fn intersect(matched: Option<BitSet>, set: BitSet) -> BitSet {
 
 impl Weight for MatchWeight {
     fn scorer(&self, reader: &SegmentReader, boost: Score) -> tantivy::Result<Box<dyn Scorer>> {
-        Ok(Box::new(ConstScorer::new(BitSetDocSet::from(BitSet::clone(&*self.docs(reader)?)), boost)))
+        Ok(Box::new(ConstScorer::new(BitsDocSet::new(self.docs(reader)?), boost)))
     }
 
     fn count(&self, reader: &SegmentReader) -> tantivy::Result<u32> {
         let docs = self.docs(reader)?;
         Ok(match reader.alive_bitset() {
-            Some(alive) => BitSetDocSet::from(BitSet::clone(&*docs)).count(alive),
+            Some(alive) => BitsDocSet::new(docs).count(alive),
             None => docs.len() as u32,
         })
     }
@@ -263,5 +366,48 @@ impl Weight for MatchWeight {
             return Err(tantivy::TantivyError::InvalidArgument(format!("document {doc} does not match")));
         }
         Ok(Explanation::new("MatchQuery", 1.0))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Walked, sought or filtered, a set gives its documents in order, as a sorted list does.
+    #[test]
+    fn a_set_walks_and_seeks_as_a_sorted_list() {
+        let max = 1_000;
+        let docs: Vec<DocId> = (0..max).filter(|d| d % 7 == 0 || d % 64 == 63 || (130..200).contains(d)).collect();
+        let mut bits = Bits::new(max);
+        for &doc in &docs {
+            bits.insert(doc);
+        }
+        assert_eq!(bits.len(), docs.len() as u64);
+        let bits = Arc::new(bits);
+        let mut walked = Vec::new();
+        let mut set = BitsDocSet::new(bits.clone());
+        while set.doc() != TERMINATED {
+            walked.push(set.doc());
+            set.advance();
+        }
+        assert_eq!(walked, docs);
+        assert_eq!(set.advance(), TERMINATED);
+        for stride in [1, 3, 50, 64, 65, 300] {
+            let mut set = BitsDocSet::new(bits.clone());
+            for target in (0..max + 100).step_by(stride) {
+                let expected = docs.iter().copied().find(|&d| d >= target).unwrap_or(TERMINATED);
+                assert_eq!(set.seek(target), expected, "seek {target}, every {stride}");
+            }
+        }
+        let mut even = Bits::clone(&bits);
+        even.retain(|doc| doc % 2 == 0);
+        let mut walked = Vec::new();
+        let mut set = BitsDocSet::new(Arc::new(even));
+        while set.doc() != TERMINATED {
+            walked.push(set.doc());
+            set.advance();
+        }
+        assert_eq!(walked, docs.iter().copied().filter(|d| d % 2 == 0).collect::<Vec<_>>());
+        assert_eq!(BitsDocSet::new(Arc::new(Bits::new(0))).doc(), TERMINATED);
     }
 }
