@@ -29,7 +29,7 @@ const CHECKED_WHEN_WIDER: u64 = 4;
 /// A segment's documents, one bit each, 64 to a word: inserting a document is one `or`, and the
 /// searches sharing a filled set walk it without copying it.
 #[derive(Clone, Debug)]
-pub(super) struct Bits(Vec<u64>);
+struct Bits(Vec<u64>);
 
 impl Bits {
     fn new(max_doc: DocId) -> Bits {
