@@ -129,15 +129,21 @@ impl Ordinals {
     }
 }
 
-/// The term ordinals of those of `values` that the column holds.
-fn ordinals_of(column: &StrColumn, values: &[String]) -> tantivy::Result<Vec<usize>> {
-    let mut ordinals = Vec::with_capacity(values.len());
-    for value in values {
-        if let Some(ord) = column.dictionary().term_ord(value)? {
-            ordinals.push(ord as usize);
-        }
+/// A filter on a fast field, checked against a segment's ordinals: whether a document has one of
+/// the accepted values.
+pub(super) struct Accepting {
+    column: StrColumn,
+    ordinals: Arc<Ordinals>,
+    /// The term ordinals of the accepted values the column holds.
+    accepted: Vec<usize>,
+}
+
+impl Accepting {
+    pub fn accepts(&self, doc: DocId) -> bool {
+        let mut passes = false;
+        self.ordinals.each(&self.column, doc, |ord| passes |= self.accepted.contains(&ord));
+        passes
     }
-    Ok(ordinals)
 }
 
 /// A segment's fast field, with its ordinals.
@@ -162,21 +168,22 @@ impl FacetOrdinals {
         Ok(Some((column, ordinals)))
     }
 
-    /// Whether a document has one of `values` in the fast field `field`, read from its ordinals
-    /// (kept, as the facets' are); none when the segment has no such field.
+    /// The filter accepting the documents with one of `values` in the fast field `field`, read
+    /// from its ordinals (kept, as the facets' are); none when the segment has no such field.
     pub(super) fn filter(
         &self,
         field: &'static str,
         values: &[String],
         segment: &SegmentReader,
-    ) -> tantivy::Result<Option<impl Fn(DocId) -> bool + use<>>> {
+    ) -> tantivy::Result<Option<Accepting>> {
         let Some((column, ordinals)) = self.get(field, segment)? else { return Ok(None) };
-        let accepted = ordinals_of(&column, values)?;
-        Ok(Some(move |doc| {
-            let mut passes = false;
-            ordinals.each(&column, doc, |ord| passes |= accepted.contains(&ord));
-            passes
-        }))
+        let mut accepted = Vec::with_capacity(values.len());
+        for value in values {
+            if let Some(ord) = column.dictionary().term_ord(value)? {
+                accepted.push(ord as usize);
+            }
+        }
+        Ok(Some(Accepting { column, ordinals, accepted }))
     }
 
     /// Forgets the segments no longer searched (merged away).
@@ -301,8 +308,8 @@ impl DisjunctiveCollector {
 }
 
 pub struct SegmentDisjunctive {
-    /// For each facet: the column checked by its filter, with the accepted ordinals, and the counts.
-    filters: Vec<(Option<FastField>, Vec<usize>)>,
+    /// For each facet, its filter (none when the segment has no such field: nothing passes).
+    filters: Vec<Option<Accepting>>,
     counted: SegmentFacets,
 }
 
@@ -313,9 +320,7 @@ impl Collector for DisjunctiveCollector {
     fn for_segment(&self, ord: u32, segment: &SegmentReader) -> tantivy::Result<SegmentDisjunctive> {
         let mut filters = Vec::with_capacity(self.facets.len());
         for (facet, values) in &self.facets {
-            let column = self.ordinals.get(facet.filter_field(), segment)?;
-            let accepted = column.as_ref().map(|(column, _)| ordinals_of(column, values)).transpose()?;
-            filters.push((column, accepted.unwrap_or_default()));
+            filters.push(self.ordinals.filter(facet.filter_field(), values, segment)?);
         }
         Ok(SegmentDisjunctive { filters, counted: self.counting().for_segment(ord, segment)? })
     }
@@ -334,12 +339,8 @@ impl SegmentCollector for SegmentDisjunctive {
 
     fn collect(&mut self, doc: DocId, _: Score) {
         let mut failed = None;
-        for (i, (column, accepted)) in self.filters.iter().enumerate() {
-            let mut passes = false;
-            if let Some((column, ordinals)) = column {
-                ordinals.each(column, doc, |ord| passes |= accepted.contains(&ord));
-            }
-            if !passes {
+        for (i, filter) in self.filters.iter().enumerate() {
+            if !filter.as_ref().is_some_and(|f| f.accepts(doc)) {
                 if failed.is_some() {
                     return;
                 }
@@ -403,7 +404,7 @@ mod tests {
             }
             // A filter checked against them accepts the documents its values' postings hold.
             let values = ["v1", "v5", "v69998", "absent"].map(String::from);
-            let passes = FacetOrdinals::default().filter("f", &values, segment).unwrap().unwrap();
+            let filter = FacetOrdinals::default().filter("f", &values, segment).unwrap().unwrap();
             let index = segment.inverted_index(field).unwrap();
             let mut expected = Vec::new();
             for value in &values {
@@ -417,7 +418,7 @@ mod tests {
             }
             expected.sort_unstable();
             expected.dedup();
-            let kept: Vec<DocId> = (0..segment.max_doc()).filter(|&d| passes(d)).collect();
+            let kept: Vec<DocId> = (0..segment.max_doc()).filter(|&d| filter.accepts(d)).collect();
             assert!(!kept.is_empty(), "{form}");
             assert_eq!(kept, expected, "{form}");
         }

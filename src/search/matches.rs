@@ -280,9 +280,9 @@ impl MatchWeight {
             for (docs, restriction) in sized {
                 if let Some(so_far) = &mut matched
                     && docs > CHECKED_WHEN_WIDER * so_far.len()
-                    && let Some(passes) = ordinals.filter(restriction.column, &restriction.values, reader)?
+                    && let Some(filter) = ordinals.filter(restriction.column, &restriction.values, reader)?
                 {
-                    so_far.retain(passes);
+                    so_far.retain(|doc| filter.accepts(doc));
                     continue;
                 }
                 let mut set = Bits::new(reader.max_doc());
