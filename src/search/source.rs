@@ -6,11 +6,11 @@ use entity::{
     Lang, company, company_membership, company_programme, company_technology, event, event_company, event_organisation,
     event_organiser, event_person, organisation, person, person_role, programme, technology,
 };
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{ColumnTrait, ConnectionTrait, DerivePartialModel, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
 use crate::error::Result;
 use crate::kb::EntityKind;
-use crate::kb::model::{Company, Event, Header, Organisation, Person, Programme, Technology};
+use crate::kb::model::{Event, Header, Organisation, Person, Programme, Technology, decode};
 use crate::kb::read::batch;
 
 /// One entity as the index sees it.
@@ -431,17 +431,51 @@ async fn names_by_id(db: &impl ConnectionTrait, mut ids: Vec<i32>) -> Result<Has
     Ok(rows.into_iter().map(|(id, slug, name)| (id, (slug, name))).collect())
 }
 
+/// The columns of a company its document shows: not its sources, dates, figures or hash.
+#[derive(DerivePartialModel)]
+#[sea_orm(entity = "company::Entity")]
+struct CompanyRow {
+    id: i32,
+    slug: String,
+    name: String,
+    description: Option<String>,
+    lang: Lang,
+    aliases: serde_json::Value,
+    translations: serde_json::Value,
+    stage: entity::CompanyStage,
+    city: Option<String>,
+    site_id: Option<i32>,
+}
+
+/// The columns of a technology its companies' documents show.
+#[derive(DerivePartialModel)]
+#[sea_orm(entity = "technology::Entity")]
+struct TechnologyRow {
+    id: i32,
+    slug: String,
+    name: String,
+    aliases: serde_json::Value,
+    domain: entity::TechnologyDomain,
+}
+
 /// Companies: the names of their technologies (and the aliases), programmes, memberships and
-/// site are related words, and their slugs and kinds are facets.
+/// site are related words, and their slugs and kinds are facets. Only the columns shown are read:
+/// a rebuild reads every company.
 async fn companies(db: &impl ConnectionTrait, ids: Vec<i32>) -> Result<Vec<SearchDoc>> {
     use {company_membership::Column as CM, company_programme::Column as CP, company_technology::Column as CT};
-    let rows = batch::by_ids::<Company>(db, &ids).await?;
+    let rows: Vec<CompanyRow> =
+        company::Entity::find().filter(company::Column::Id.is_in(ids.clone())).into_partial_model().all(db).await?;
     let tech_links = batch::pairs::<company_technology::Entity>(db, (CT::CompanyId, CT::TechnologyId), &ids).await?;
-    let techs: HashMap<i32, Technology> = batch::by_ids::<Technology>(db, &batch::targets(&tech_links))
+    let mut techs: HashMap<i32, (TechnologyRow, Vec<String>)> = HashMap::new();
+    for mut row in technology::Entity::find()
+        .filter(technology::Column::Id.is_in(batch::targets(&tech_links)))
+        .into_partial_model::<TechnologyRow>()
+        .all(db)
         .await?
-        .into_iter()
-        .map(|m| (m.header.id, m))
-        .collect();
+    {
+        let aliases = decode(std::mem::take(&mut row.aliases), "technology", row.id, "aliases")?;
+        techs.insert(row.id, (row, aliases));
+    }
     let prog_links = batch::pairs::<company_programme::Entity>(db, (CP::CompanyId, CP::ProgrammeId), &ids).await?;
     let progs: HashMap<i32, (String, String, entity::ProgrammeKind)> = programme::Entity::find()
         .select_only()
@@ -458,29 +492,34 @@ async fn companies(db: &impl ConnectionTrait, ids: Vec<i32>) -> Result<Vec<Searc
     let org_ids = member_links.iter().map(|l| l.1).chain(rows.iter().filter_map(|m| m.site_id)).collect();
     let orgs = names_by_id(db, org_ids).await?;
 
-    let mut docs: HashMap<i32, SearchDoc> = rows
-        .into_iter()
-        .map(|m| {
-            let id = m.header.id;
-            let mut doc = SearchDoc {
-                stages: vec![m.stage.as_str()],
-                city: m.city,
-                ..SearchDoc::of(EntityKind::Company, m.header)
-            };
-            if let Some((slug, name)) = m.site_id.and_then(|id| orgs.get(&id)) {
-                doc.site = Some(slug.clone());
-                doc.related.push(name.clone());
-            }
-            (id, doc)
-        })
-        .collect();
+    let mut docs: HashMap<i32, SearchDoc> = HashMap::with_capacity(rows.len());
+    for m in rows {
+        let mut doc = SearchDoc {
+            kind: Some(EntityKind::Company),
+            id: m.id,
+            aliases: decode(m.aliases, "company", m.id, "aliases")?,
+            translations: decode(m.translations, "company", m.id, "translations")?,
+            slug: m.slug,
+            name: m.name,
+            description: m.description,
+            lang: Some(m.lang),
+            stages: vec![m.stage.as_str()],
+            city: m.city,
+            ..SearchDoc::default()
+        };
+        if let Some((slug, name)) = m.site_id.and_then(|id| orgs.get(&id)) {
+            doc.site = Some(slug.clone());
+            doc.related.push(name.clone());
+        }
+        docs.insert(m.id, doc);
+    }
     for (company, tech) in tech_links {
-        let (Some(doc), Some(t)) = (docs.get_mut(&company), techs.get(&tech)) else { continue };
+        let (Some(doc), Some((t, aliases))) = (docs.get_mut(&company), techs.get(&tech)) else { continue };
         doc.links += 1;
-        doc.related.push(t.header.name.clone());
-        doc.related.extend(t.header.aliases.iter().cloned());
+        doc.related.push(t.name.clone());
+        doc.related.extend(aliases.iter().cloned());
         doc.domains.push(t.domain.as_str());
-        doc.technologies.push(t.header.slug.clone());
+        doc.technologies.push(t.slug.clone());
     }
     for (company, prog) in prog_links {
         let (Some(doc), Some((slug, name, kind))) = (docs.get_mut(&company), progs.get(&prog)) else { continue };
