@@ -23,6 +23,8 @@ pub struct Metrics {
     pub index_documents: IntGauge,
     /// The last change-log position the search index applied.
     pub index_position: IntGauge,
+    /// Memory the search index's facet ordinals hold, in bytes.
+    pub index_facet_memory_bytes: IntGauge,
     /// Database connections by state (`in_use`, `idle`).
     pub pool_connections: IntGaugeVec,
     /// Resident memory of the process, in bytes.
@@ -77,6 +79,11 @@ impl Metrics {
             entities: gauges(&registry, "pepite_entities", "Entities in the database.", &["kind"]),
             index_documents: gauge(&registry, "pepite_index_documents", "Documents in the search index."),
             index_position: gauge(&registry, "pepite_index_position", "Last change applied to the index."),
+            index_facet_memory_bytes: gauge(
+                &registry,
+                "pepite_index_facet_memory_bytes",
+                "Memory the search index's facet ordinals hold.",
+            ),
             pool_connections: gauges(&registry, "pepite_db_pool_connections", "Database pool connections.", &["state"]),
             resident_memory_bytes: gauge(
                 &registry,

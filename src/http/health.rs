@@ -143,6 +143,7 @@ impl Health {
                 "lagSeconds": snapshot.lag.seconds,
                 "rebuilding": index.rebuilding,
                 "bytes": index.bytes,
+                "facetMemoryBytes": index.facet_memory_bytes,
             },
         })
     }
@@ -156,6 +157,7 @@ impl Health {
         let index = self.kb.search.status();
         METRICS.index_documents.set(index.documents as i64);
         METRICS.index_position.set(index.position);
+        METRICS.index_facet_memory_bytes.set(index.facet_memory_bytes as i64);
         let pool = match self.kb.db.get_database_backend() {
             sea_orm::DbBackend::Postgres => {
                 let pool = self.kb.db.get_postgres_connection_pool();

@@ -110,6 +110,17 @@ impl Ordinals {
         Ordinals::Many { starts, ords }
     }
 
+    /// The memory its arrays hold, in bytes.
+    fn bytes(&self) -> usize {
+        match self {
+            Ordinals::One(one) => one.capacity() * size_of::<u16>(),
+            Ordinals::Many { starts, ords } => {
+                starts.capacity() * size_of::<u32>() + ords.capacity() * size_of::<u16>()
+            }
+            Ordinals::Column => 0,
+        }
+    }
+
     /// Calls `f` with each of `doc`'s ordinals.
     fn each(&self, column: &StrColumn, doc: DocId, mut f: impl FnMut(usize)) {
         match self {
@@ -156,6 +167,11 @@ type FastField = (StrColumn, Arc<Ordinals>);
 pub struct FacetOrdinals(Mutex<HashMap<(SegmentId, &'static str), Arc<Ordinals>>>);
 
 impl FacetOrdinals {
+    /// The memory the ordinals kept hold, in bytes (`/health` and `/metrics` show it).
+    pub fn bytes(&self) -> u64 {
+        self.0.lock().expect("facet ordinals lock").values().map(|o| o.bytes() as u64).sum()
+    }
+
     /// A fast field's ordinals, with its column.
     fn get(&self, field: &'static str, segment: &SegmentReader) -> tantivy::Result<Option<FastField>> {
         let Some(column) = segment.fast_fields().str(field)? else { return Ok(None) };
@@ -397,14 +413,26 @@ mod tests {
                 Ordinals::Column => "column",
             };
             assert_eq!(form, expected);
+            let mut held = 0;
             for doc in 0..segment.max_doc() {
                 let mut read = Vec::new();
                 ordinals.each(&column, doc, |ord| read.push(ord as u64));
                 assert_eq!(read, column.term_ords(doc).collect::<Vec<_>>(), "document {doc} ({form})");
+                held += read.len();
             }
+            // Their memory: 2 bytes a document, or 4 a document and 2 a value (grown by doubling).
+            let docs = segment.max_doc() as usize;
+            let (least, most) = match form {
+                "one" => (2 * docs, 2 * docs),
+                "many" => (4 * (docs + 1) + 2 * held, 4 * (docs + 1) + 4 * held.max(docs)),
+                _ => (0, 0),
+            };
+            assert!((least..=most).contains(&ordinals.bytes()), "{form}: {} bytes", ordinals.bytes());
             // A filter checked against them accepts the documents its values' postings hold.
             let values = ["v1", "v5", "v69998", "absent"].map(String::from);
-            let filter = FacetOrdinals::default().filter("f", &values, segment).unwrap().unwrap();
+            let kept = FacetOrdinals::default();
+            let filter = kept.filter("f", &values, segment).unwrap().unwrap();
+            assert_eq!(kept.bytes(), ordinals.bytes() as u64, "{form}: what is kept is counted");
             let index = segment.inverted_index(field).unwrap();
             let mut expected = Vec::new();
             for value in &values {
@@ -418,9 +446,9 @@ mod tests {
             }
             expected.sort_unstable();
             expected.dedup();
-            let kept: Vec<DocId> = (0..segment.max_doc()).filter(|&d| filter.accepts(d)).collect();
-            assert!(!kept.is_empty(), "{form}");
-            assert_eq!(kept, expected, "{form}");
+            let accepted: Vec<DocId> = (0..segment.max_doc()).filter(|&d| filter.accepts(d)).collect();
+            assert!(!accepted.is_empty(), "{form}");
+            assert_eq!(accepted, expected, "{form}");
         }
     }
 }

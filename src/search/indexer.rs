@@ -355,6 +355,9 @@ pub struct IndexStatus {
     pub rebuilding: bool,
     /// Size of the index's files.
     pub bytes: u64,
+    /// Memory the facets' ordinals hold, read once for each segment searched with facets or
+    /// wide filters.
+    pub facet_memory_bytes: u64,
 }
 
 impl SearchIndex {
@@ -381,6 +384,7 @@ impl SearchIndex {
             position: self.state.position.load(Ordering::Relaxed),
             rebuilding: self.state.rebuilding.load(Ordering::Relaxed),
             bytes,
+            facet_memory_bytes: self.ordinals.bytes(),
         }
     }
 }

@@ -40,6 +40,10 @@ async fn health_reports_database_entities_and_index_and_ready_follows_the_databa
     assert_eq!(health["entities"]["company"], 2, "{health}");
     assert!(health["index"]["documents"].as_u64().unwrap() > 0, "{health}");
     assert!(health["index"]["position"].is_i64() && health["index"]["bytes"].as_u64().unwrap() > 0, "{health}");
+    assert_eq!(health["index"]["facetMemoryBytes"], 0, "no facet counted yet: {health}");
+    app.data("{ search(query: \"echy\") { totalCount facets { stage { value count } } } }", json!({})).await;
+    let (_, health) = get_json(&app, "/health").await;
+    assert!(health["index"]["facetMemoryBytes"].as_u64().unwrap() > 0, "the stages' ordinals are kept: {health}");
     assert_eq!(get_json(&app, "/ready").await, (200, json!({"status": "ready"})));
 
     app.kb.db.clone().close().await.unwrap();
@@ -136,6 +140,7 @@ async fn metrics_are_scraped_from_their_own_listener() {
         "pepite_entities{kind=\"COMPANY\"} 2",
         "pepite_index_documents ",
         "pepite_index_position ",
+        "pepite_index_facet_memory_bytes ",
         "pepite_db_pool_connections{state=\"idle\"}",
         "pepite_process_resident_memory_bytes ",
     ] {
