@@ -7,7 +7,7 @@ use std::time::Duration;
 use migration::{Migrator, MigratorTrait};
 use poem::Server;
 use poem::listener::{Acceptor, Listener, TcpAcceptor, TcpListener};
-use sea_orm::{ConnectOptions, Database, DatabaseConnection};
+use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbBackend, TransactionTrait};
 
 use crate::auth::Tokens;
 use crate::config::{Limits, Settings};
@@ -56,9 +56,17 @@ fn redact(url: &str) -> String {
     }
 }
 
-/// Brings the schema up to date.
+/// Brings the schema up to date, all or nothing: a process killed meanwhile leaves no
+/// half-applied migration. PostgreSQL applies each migration in a transaction of its own; on
+/// SQLite, which has transactional DDL too, the pending ones are applied in one.
 pub async fn migrate(db: &DatabaseConnection) -> Result<()> {
-    Migrator::up(db, None).await?;
+    if db.get_database_backend() == DbBackend::Sqlite {
+        let transaction = db.begin().await?;
+        Migrator::up(&transaction, None).await?;
+        transaction.commit().await?;
+    } else {
+        Migrator::up(db, None).await?;
+    }
     Ok(())
 }
 
