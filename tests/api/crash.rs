@@ -32,3 +32,20 @@ async fn killing_an_import_at_any_point_leaves_index_and_database_in_agreement()
     }
     eprintln!("kill delay (ms), import finished, companies after restart: {outcomes:?}");
 }
+
+/// A process killed while it migrates a new database leaves no half-applied migration: the next
+/// start migrates it (a column added twice was "duplicate column name" on SQLite).
+#[tokio::test]
+async fn killing_a_migration_at_any_point_leaves_a_database_the_next_start_migrates() {
+    for delay_ms in (0..80).step_by(4) {
+        let dir = tempfile::tempdir().unwrap();
+        let settings = test_settings(dir.path()).await;
+        let mut child = cli_command(&settings, &["migrate"]).spawn().unwrap();
+        tokio::time::sleep(Duration::from_millis(delay_ms)).await;
+        let _ = child.kill();
+        let _ = child.wait();
+        let again = cli(&settings, &["migrate"]);
+        let stderr = String::from_utf8_lossy(&again.stderr);
+        assert!(again.status.success(), "after a kill at {delay_ms} ms, migrating again failed: {stderr}");
+    }
+}
