@@ -466,15 +466,15 @@ async fn companies(db: &impl ConnectionTrait, ids: Vec<i32>) -> Result<Vec<Searc
     let rows: Vec<CompanyRow> =
         company::Entity::find().filter(company::Column::Id.is_in(ids.clone())).into_partial_model().all(db).await?;
     let tech_links = batch::pairs::<company_technology::Entity>(db, (CT::CompanyId, CT::TechnologyId), &ids).await?;
-    let mut techs: HashMap<i32, (TechnologyRow, Vec<String>)> = HashMap::new();
-    for mut row in technology::Entity::find()
+    let mut techs: HashMap<i32, (String, String, Vec<String>, entity::TechnologyDomain)> = HashMap::new();
+    for t in technology::Entity::find()
         .filter(technology::Column::Id.is_in(batch::targets(&tech_links)))
         .into_partial_model::<TechnologyRow>()
         .all(db)
         .await?
     {
-        let aliases = decode(std::mem::take(&mut row.aliases), "technology", row.id, "aliases")?;
-        techs.insert(row.id, (row, aliases));
+        let aliases = decode(t.aliases, "technology", t.id, "aliases")?;
+        techs.insert(t.id, (t.slug, t.name, aliases, t.domain));
     }
     let prog_links = batch::pairs::<company_programme::Entity>(db, (CP::CompanyId, CP::ProgrammeId), &ids).await?;
     let progs: HashMap<i32, (String, String, entity::ProgrammeKind)> = programme::Entity::find()
@@ -514,12 +514,14 @@ async fn companies(db: &impl ConnectionTrait, ids: Vec<i32>) -> Result<Vec<Searc
         docs.insert(m.id, doc);
     }
     for (company, tech) in tech_links {
-        let (Some(doc), Some((t, aliases))) = (docs.get_mut(&company), techs.get(&tech)) else { continue };
+        let (Some(doc), Some((slug, name, aliases, domain))) = (docs.get_mut(&company), techs.get(&tech)) else {
+            continue;
+        };
         doc.links += 1;
-        doc.related.push(t.name.clone());
+        doc.related.push(name.clone());
         doc.related.extend(aliases.iter().cloned());
-        doc.domains.push(t.domain.as_str());
-        doc.technologies.push(t.slug.clone());
+        doc.domains.push(domain.as_str());
+        doc.technologies.push(slug.clone());
     }
     for (company, prog) in prog_links {
         let (Some(doc), Some((slug, name, kind))) = (docs.get_mut(&company), progs.get(&prog)) else { continue };
