@@ -23,7 +23,7 @@ pub struct Metrics {
     pub index_documents: IntGauge,
     /// The last change-log position the search index applied.
     pub index_position: IntGauge,
-    /// Memory the search index's facet ordinals hold, in bytes.
+    /// Memory the search index's facet ordinals and values' documents hold, in bytes.
     pub index_facet_memory_bytes: IntGauge,
     /// Database connections by state (`in_use`, `idle`).
     pub pool_connections: IntGaugeVec,
@@ -82,7 +82,7 @@ impl Metrics {
             index_facet_memory_bytes: gauge(
                 &registry,
                 "pepite_index_facet_memory_bytes",
-                "Memory the search index's facet ordinals hold.",
+                "Memory the search index's facet ordinals and values' documents hold.",
             ),
             pool_connections: gauges(&registry, "pepite_db_pool_connections", "Database pool connections.", &["state"]),
             resident_memory_bytes: gauge(

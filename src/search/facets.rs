@@ -1,12 +1,20 @@
 //! Counting facet values over every match, by term ordinal of the fast fields, for the facets asked for only.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use tantivy::collector::{Collector, SegmentCollector};
 use tantivy::columnar::StrColumn;
 use tantivy::index::SegmentId;
-use tantivy::{DocId, Score, SegmentReader};
+use tantivy::query::Weight;
+use tantivy::{DocId, DocSet, Score, SegmentReader, TERMINATED};
+
+use super::matches::MatchScorer;
+
+/// Looking up one match's values costs about as much as reading this many words (64 documents
+/// each) of the values' sets, or this many documents of their lists: the lookups jump about
+/// arrays of megabytes, the sets are read in order (see [`ValueDocs`]).
+const LOOKUP_COST: u64 = 8;
 
 /// One value of a facet and how many matches have it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -140,11 +148,147 @@ impl Ordinals {
     }
 }
 
+/// The documents of each value of a facet in a segment, by term ordinal, for counting many
+/// matches at once: a value's count is then the size of its documents' intersection with the
+/// matches' set, read in order. A value held by more than one document in 32 has a set of its
+/// own (a bit per document of the segment), any other a sorted list (4 bytes per document
+/// holding it): no value takes more memory than the smaller of the two.
+struct ValueDocs {
+    values: Vec<Docs>,
+    /// What counting every value reads: the sets' words and the lists' documents.
+    cost: u64,
+}
+
+enum Docs {
+    Set(Vec<u64>),
+    List(Vec<DocId>),
+}
+
+impl ValueDocs {
+    fn read(ordinals: &Ordinals, column: &StrColumn, max_doc: DocId) -> ValueDocs {
+        let mut lists = vec![Vec::new(); column.num_terms()];
+        for doc in 0..max_doc {
+            ordinals.each(column, doc, |ord| lists[ord].push(doc));
+        }
+        let words = max_doc.div_ceil(64) as usize;
+        let values: Vec<Docs> = lists
+            .into_iter()
+            .map(|list| {
+                if list.len() * 32 <= max_doc as usize {
+                    return Docs::List(list);
+                }
+                let mut set = vec![0u64; words];
+                list.into_iter().for_each(|doc| insert(&mut set, doc));
+                Docs::Set(set)
+            })
+            .collect();
+        let cost = values
+            .iter()
+            .map(|docs| match docs {
+                Docs::Set(set) => set.len() as u64,
+                Docs::List(list) => list.len() as u64,
+            })
+            .sum();
+        ValueDocs { values, cost }
+    }
+
+    fn bytes(&self) -> usize {
+        self.values
+            .iter()
+            .map(|docs| match docs {
+                Docs::Set(set) => set.capacity() * size_of::<u64>(),
+                Docs::List(list) => list.capacity() * size_of::<DocId>(),
+            })
+            .sum()
+    }
+
+    /// Adds to `counts` how many documents of `matches` (a set of the segment) hold each value.
+    fn count(&self, matches: &[u64], counts: &mut [u64]) {
+        for (docs, count) in self.values.iter().zip(counts) {
+            *count += match docs {
+                Docs::Set(set) => set.iter().zip(matches).map(|(a, b)| u64::from((a & b).count_ones())).sum(),
+                Docs::List(list) => list.iter().filter(|&&doc| contains(matches, doc)).count() as u64,
+            };
+        }
+    }
+}
+
+/// Collects a segment's matches: a search's ([`MatchScorer`]) at once from their set and how
+/// many they are, with `set`, unless the segment has deleted documents; any other query's one
+/// document at a time.
+fn collect_matches<C: SegmentCollector>(
+    collector: &mut C,
+    weight: &dyn Weight,
+    segment: &SegmentReader,
+    set: impl FnOnce(&mut C, &[u64], u32),
+) -> tantivy::Result<()> {
+    let mut scorer = weight.scorer(segment, 1.0)?;
+    let alive = segment.alive_bitset();
+    match scorer.downcast_ref::<MatchScorer>() {
+        Some(matches) if alive.is_none() => {
+            let (docs, len) = matches.set();
+            set(collector, docs, len);
+        }
+        _ => {
+            let mut doc = scorer.doc();
+            while doc != TERMINATED {
+                if alive.is_none_or(|alive| alive.is_alive(doc)) {
+                    collector.collect(doc, 0.0);
+                }
+                doc = scorer.advance();
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Adds a document to a segment's set (64 documents a word, the first in the lowest bit).
+fn insert(set: &mut [u64], doc: DocId) {
+    set[(doc / 64) as usize] |= 1 << (doc % 64);
+}
+
+fn contains(set: &[u64], doc: DocId) -> bool {
+    set[(doc / 64) as usize] & (1 << (doc % 64)) != 0
+}
+
+/// Calls `f` with each document of a segment's set, in order.
+fn each_doc(set: &[u64], mut f: impl FnMut(DocId)) {
+    for (i, &word) in set.iter().enumerate() {
+        let mut rest = word;
+        while rest != 0 {
+            f(i as DocId * 64 + rest.trailing_zeros());
+            rest &= rest - 1;
+        }
+    }
+}
+
+/// What is kept of a fast field of a segment: its ordinals, and its values' documents once a
+/// count has needed them.
+struct Kept {
+    ordinals: Ordinals,
+    values: OnceLock<Option<ValueDocs>>,
+}
+
+impl Kept {
+    /// The values' documents; none for a column with too many values to keep ordinals of.
+    fn values(&self, column: &StrColumn, max_doc: DocId) -> Option<&ValueDocs> {
+        let read = || match self.ordinals {
+            Ordinals::Column => None,
+            _ => Some(ValueDocs::read(&self.ordinals, column, max_doc)),
+        };
+        self.values.get_or_init(read).as_ref()
+    }
+
+    fn bytes(&self) -> usize {
+        self.ordinals.bytes() + self.values.get().and_then(Option::as_ref).map_or(0, ValueDocs::bytes)
+    }
+}
+
 /// A filter on a fast field, checked against a segment's ordinals: whether a document has one of
 /// the accepted values.
 pub(super) struct Accepting {
     column: StrColumn,
-    ordinals: Arc<Ordinals>,
+    kept: Arc<Kept>,
     /// The term ordinals of the accepted values the column holds.
     accepted: Vec<usize>,
 }
@@ -152,22 +296,39 @@ pub(super) struct Accepting {
 impl Accepting {
     pub fn accepts(&self, doc: DocId) -> bool {
         let mut passes = false;
-        self.ordinals.each(&self.column, doc, |ord| passes |= self.accepted.contains(&ord));
+        self.kept.ordinals.each(&self.column, doc, |ord| passes |= self.accepted.contains(&ord));
         passes
+    }
+
+    /// The documents of the segment it accepts, as a set, from its values' documents; none for
+    /// a column with too many values to keep ordinals of.
+    fn set(&self, max_doc: DocId) -> Option<Vec<u64>> {
+        let values = self.kept.values(&self.column, max_doc)?;
+        let mut set = vec![0u64; max_doc.div_ceil(64) as usize];
+        for &ord in &self.accepted {
+            match &values.values[ord] {
+                Docs::Set(docs) => set.iter_mut().zip(docs).for_each(|(word, docs)| *word |= docs),
+                Docs::List(docs) => docs.iter().for_each(|&doc| insert(&mut set, doc)),
+            }
+        }
+        Some(set)
     }
 }
 
-/// A segment's fast field, with its ordinals.
-type FastField = (StrColumn, Arc<Ordinals>);
+/// A segment's fast field, with what is kept of it.
+type FastField = (StrColumn, Arc<Kept>);
 
 /// The facets' ordinals of the segments searched lately, kept by the search index: a segment
 /// never changes once written, so they are read once per segment (2 bytes per document and
-/// facet, 4 more for a facet with several values per document).
+/// facet, 4 more for a facet with several values per document), and so are its values'
+/// documents once a count needs them (at most a bit per document and value, or 4 bytes per
+/// document holding it).
 #[derive(Default)]
-pub struct FacetOrdinals(Mutex<HashMap<(SegmentId, &'static str), Arc<Ordinals>>>);
+pub struct FacetOrdinals(Mutex<HashMap<(SegmentId, &'static str), Arc<Kept>>>);
 
 impl FacetOrdinals {
-    /// The memory the ordinals kept hold, in bytes (`/health` and `/metrics` show it).
+    /// The memory the ordinals and values' documents kept hold, in bytes (`/health` and
+    /// `/metrics` show it).
     pub fn bytes(&self) -> u64 {
         self.0.lock().expect("facet ordinals lock").values().map(|o| o.bytes() as u64).sum()
     }
@@ -176,12 +337,12 @@ impl FacetOrdinals {
     fn get(&self, field: &'static str, segment: &SegmentReader) -> tantivy::Result<Option<FastField>> {
         let Some(column) = segment.fast_fields().str(field)? else { return Ok(None) };
         let key = (segment.segment_id(), field);
-        if let Some(ordinals) = self.0.lock().expect("facet ordinals lock").get(&key) {
-            return Ok(Some((column, ordinals.clone())));
+        if let Some(kept) = self.0.lock().expect("facet ordinals lock").get(&key) {
+            return Ok(Some((column, kept.clone())));
         }
-        let ordinals = Arc::new(Ordinals::read(&column, segment.max_doc()));
-        let ordinals = self.0.lock().expect("facet ordinals lock").entry(key).or_insert(ordinals).clone();
-        Ok(Some((column, ordinals)))
+        let kept = Arc::new(Kept { ordinals: Ordinals::read(&column, segment.max_doc()), values: OnceLock::new() });
+        let kept = self.0.lock().expect("facet ordinals lock").entry(key).or_insert(kept).clone();
+        Ok(Some((column, kept)))
     }
 
     /// The filter accepting the documents with one of `values` in the fast field `field`, read
@@ -192,14 +353,14 @@ impl FacetOrdinals {
         values: &[String],
         segment: &SegmentReader,
     ) -> tantivy::Result<Option<Accepting>> {
-        let Some((column, ordinals)) = self.get(field, segment)? else { return Ok(None) };
+        let Some((column, kept)) = self.get(field, segment)? else { return Ok(None) };
         let mut accepted = Vec::with_capacity(values.len());
         for value in values {
             if let Some(ord) = column.dictionary().term_ord(value)? {
                 accepted.push(ord as usize);
             }
         }
-        Ok(Some(Accepting { column, ordinals, accepted }))
+        Ok(Some(Accepting { column, kept, accepted }))
     }
 
     /// Forgets the segments no longer searched (merged away).
@@ -222,6 +383,7 @@ pub struct SegmentFacets {
     columns: Vec<Option<FastField>>,
     /// For each facet, a count per term ordinal of the segment's dictionary.
     counts: Vec<Vec<u64>>,
+    max_doc: DocId,
 }
 
 impl Collector for FacetCollector {
@@ -232,11 +394,24 @@ impl Collector for FacetCollector {
         let columns =
             self.facets.iter().map(|f| self.ordinals.get(f.field(), segment)).collect::<tantivy::Result<Vec<_>>>()?;
         let counts = columns.iter().map(|c| vec![0; c.as_ref().map_or(0, |(c, _)| c.num_terms())]).collect();
-        Ok(SegmentFacets { counts, columns })
+        Ok(SegmentFacets { counts, columns, max_doc: segment.max_doc() })
     }
 
     fn requires_scoring(&self) -> bool {
         false
+    }
+
+    /// Each facet is counted from its values' documents when that reads less than looking up
+    /// each match's values.
+    fn collect_segment(
+        &self,
+        weight: &dyn Weight,
+        ord: u32,
+        segment: &SegmentReader,
+    ) -> tantivy::Result<Vec<HashMap<String, u64>>> {
+        let mut counted = self.for_segment(ord, segment)?;
+        collect_matches(&mut counted, weight, segment, |c, set, len| c.count_set(set, len, LOOKUP_COST, None))?;
+        Ok(counted.harvest())
     }
 
     fn merge_fruits(&self, segments: Vec<Vec<HashMap<String, u64>>>) -> tantivy::Result<Self::Fruit> {
@@ -264,14 +439,34 @@ impl Collector for FacetCollector {
 }
 
 impl SegmentFacets {
+    /// Counts the `len` documents of a set of the segment, for every facet or for the facet at
+    /// index `only`: each facet from its values' documents, or by looking up each document's
+    /// values when that costs less, a lookup costing `lookup` words of the values' sets.
+    fn count_set(&mut self, set: &[u64], len: u32, lookup: u64, only: Option<usize>) {
+        for (i, (column, counts)) in self.columns.iter().zip(&mut self.counts).enumerate() {
+            if only.is_some_and(|only| only != i) {
+                continue;
+            }
+            let Some((column, kept)) = column else { continue };
+            // Too few matches to read even the set's words once: the values' documents are
+            // not read.
+            let lookups = u64::from(len).saturating_mul(lookup);
+            let values = (lookups > set.len() as u64).then(|| kept.values(column, self.max_doc)).flatten();
+            match values {
+                Some(values) if values.cost < lookups => values.count(set, counts),
+                _ => each_doc(set, |doc| kept.ordinals.each(column, doc, |ord| counts[ord] += 1)),
+            }
+        }
+    }
+
     /// Counts `doc`'s values of every facet, or of the facet at index `only`.
     fn count(&mut self, doc: DocId, only: Option<usize>) {
         for (i, (column, counts)) in self.columns.iter().zip(&mut self.counts).enumerate() {
             if only.is_some_and(|only| only != i) {
                 continue;
             }
-            if let Some((column, ordinals)) = column {
-                ordinals.each(column, doc, |ord| counts[ord] += 1);
+            if let Some((column, kept)) = column {
+                kept.ordinals.each(column, doc, |ord| counts[ord] += 1);
             }
         }
     }
@@ -345,8 +540,47 @@ impl Collector for DisjunctiveCollector {
         false
     }
 
+    fn collect_segment(
+        &self,
+        weight: &dyn Weight,
+        ord: u32,
+        segment: &SegmentReader,
+    ) -> tantivy::Result<Vec<HashMap<String, u64>>> {
+        let mut counted = self.for_segment(ord, segment)?;
+        collect_matches(&mut counted, weight, segment, SegmentDisjunctive::count_set)?;
+        Ok(counted.harvest())
+    }
+
     fn merge_fruits(&self, segments: Vec<Vec<HashMap<String, u64>>>) -> tantivy::Result<Self::Fruit> {
         self.counting().merge_fruits(segments)
+    }
+}
+
+impl SegmentDisjunctive {
+    /// Counts the `len` documents of a set of the segment. When they are many, each facet is
+    /// counted over the matches that pass every other filter: the set intersected with those
+    /// filters' accepted documents, read as sets; otherwise one document at a time.
+    fn count_set(&mut self, set: &[u64], len: u32) {
+        let max_doc = self.counted.max_doc;
+        let sets_cost = (set.len() * self.filters.len() * self.filters.len()) as u64;
+        let accepted: Option<Vec<Vec<u64>>> = (sets_cost < u64::from(len) * LOOKUP_COST)
+            .then(|| {
+                let none = || Some(vec![0u64; set.len()]);
+                self.filters.iter().map(|filter| filter.as_ref().map_or_else(none, |f| f.set(max_doc))).collect()
+            })
+            .flatten();
+        let Some(accepted) = accepted else {
+            each_doc(set, |doc| self.collect(doc, 0.0));
+            return;
+        };
+        for i in 0..accepted.len() {
+            let mut passing = set.to_vec();
+            for (_, other) in accepted.iter().enumerate().filter(|(j, _)| *j != i) {
+                passing.iter_mut().zip(other).for_each(|(word, other)| *word &= other);
+            }
+            let len = passing.iter().map(|word| word.count_ones()).sum();
+            self.counted.count_set(&passing, len, LOOKUP_COST, Some(i));
+        }
     }
 }
 
@@ -450,5 +684,119 @@ mod tests {
             assert!(!accepted.is_empty(), "{form}");
             assert_eq!(accepted, expected, "{form}");
         }
+    }
+
+    /// A set of matches counts the same whether each match's values are looked up or each
+    /// value's documents are intersected with the set, for values held by many documents (a
+    /// set of their own) and by few (a list), one or several per document.
+    #[test]
+    fn a_set_of_matches_counts_the_same_from_its_values_documents() {
+        let mut schema = Schema::builder();
+        let field = schema.add_text_field("f", STRING | FAST);
+        let index = Index::create_in_ram(schema.build());
+        let mut writer = index.writer_with_num_threads(1, 50_000_000).unwrap();
+        type Values = fn(u32) -> Vec<String>;
+        let cases: [(&str, Values); 2] = [
+            ("one", |i| match i {
+                _ if i % 50 == 0 => vec![format!("rare{}", i % 3)],
+                _ if i % 9 == 4 => vec![],
+                _ => vec![format!("v{}", i % 7)],
+            }),
+            ("many", |i| {
+                let mut values: Vec<String> = (0..i % 4).map(|k| format!("v{}", (i + k) % 11)).collect();
+                if i % 64 == 1 {
+                    values.push("rare".into());
+                }
+                values
+            }),
+        ];
+        for (form, values) in cases {
+            writer.delete_all_documents().unwrap();
+            for i in 0..3_000 {
+                let mut doc = TantivyDocument::default();
+                for value in values(i) {
+                    doc.add_text(field, value);
+                }
+                writer.add_document(doc).unwrap();
+            }
+            writer.commit().unwrap();
+            let searcher = index.reader().unwrap().searcher();
+            let segment = searcher.segment_reader(0);
+            let max_doc = segment.max_doc();
+            let mut set = vec![0u64; max_doc.div_ceil(64) as usize];
+            let matches: Vec<DocId> = (0..max_doc).filter(|d| d % 5 != 1 && d % 128 < 100).collect();
+            matches.iter().for_each(|&doc| insert(&mut set, doc));
+            let kept = FacetOrdinals::default();
+            let counted = |how: &dyn Fn(&mut SegmentFacets)| {
+                let column = kept.get("f", segment).unwrap();
+                let terms = column.as_ref().unwrap().0.num_terms();
+                let mut facets = SegmentFacets { columns: vec![column], counts: vec![vec![0; terms]], max_doc };
+                how(&mut facets);
+                facets.counts.remove(0)
+            };
+            let looked_up = counted(&|f| f.count_set(&set, matches.len() as u32, 0, None));
+            let one_by_one = counted(&|f| matches.iter().for_each(|&doc| f.count(doc, None)));
+            let before = kept.bytes();
+            let intersected = counted(&|f| f.count_set(&set, matches.len() as u32, u64::MAX, None));
+            assert_eq!(looked_up, one_by_one, "{form}");
+            assert_eq!(intersected, one_by_one, "{form}");
+            assert!(one_by_one.iter().all(|&n| n > 0), "{form}: every value is counted: {one_by_one:?}");
+            let (column, kept_field) = kept.get("f", segment).unwrap().unwrap();
+            let values = kept_field.values(&column, max_doc).unwrap();
+            let sets = values.values.iter().filter(|d| matches!(d, Docs::Set(_))).count();
+            assert!(
+                sets > 0 && sets < values.values.len(),
+                "{form}: {sets} of {} values have sets",
+                values.values.len()
+            );
+            assert_eq!(kept.bytes(), before + values.bytes() as u64, "{form}: the values' documents are counted");
+        }
+    }
+
+    /// Facets filtered on, each counted without its own filter, count the same from the
+    /// filters' accepted documents as sets as one match at a time.
+    #[test]
+    fn facets_filtered_on_count_the_same_from_sets() {
+        let mut schema = Schema::builder();
+        let (f, g) = (schema.add_text_field("f", STRING | FAST), schema.add_text_field("g", STRING | FAST));
+        let index = Index::create_in_ram(schema.build());
+        let mut writer = index.writer_with_num_threads(1, 50_000_000).unwrap();
+        for i in 0..3_000u32 {
+            let mut doc = TantivyDocument::default();
+            doc.add_text(f, format!("f{}", i % 5));
+            for k in 0..i % 3 {
+                doc.add_text(g, format!("g{}", (i + k) % 7));
+            }
+            if i % 97 == 0 {
+                doc.add_text(g, "rare");
+            }
+            writer.add_document(doc).unwrap();
+        }
+        writer.commit().unwrap();
+        let searcher = index.reader().unwrap().searcher();
+        let segment = searcher.segment_reader(0);
+        let max_doc = segment.max_doc();
+        let mut set = vec![0u64; max_doc.div_ceil(64) as usize];
+        let matches: Vec<DocId> = (0..max_doc).filter(|d| d % 4 != 1).collect();
+        matches.iter().for_each(|&doc| insert(&mut set, doc));
+        let kept = FacetOrdinals::default();
+        let disjunctive = || {
+            let filters = vec![
+                kept.filter("f", &["f1".into(), "f3".into()], segment).unwrap(),
+                kept.filter("g", &["g2".into(), "rare".into()], segment).unwrap(),
+            ];
+            let columns = vec![kept.get("f", segment).unwrap(), kept.get("g", segment).unwrap()];
+            let counts = columns.iter().map(|c| vec![0; c.as_ref().unwrap().0.num_terms()]).collect();
+            SegmentDisjunctive { filters, counted: SegmentFacets { columns, counts, max_doc } }
+        };
+        let mut one_by_one = disjunctive();
+        matches.iter().for_each(|&doc| one_by_one.collect(doc, 0.0));
+        let mut from_sets = disjunctive();
+        from_sets.count_set(&set, matches.len() as u32);
+        assert_eq!(from_sets.counted.counts, one_by_one.counted.counts);
+        // Each facet ignores its own filter: every value of `f` is counted.
+        assert!(one_by_one.counted.counts[0].iter().all(|&n| n > 0), "{:?}", one_by_one.counted.counts);
+        let (_, read) = kept.get("g", segment).unwrap().unwrap();
+        assert!(read.values.get().is_some_and(Option::is_some), "the filters were read as sets");
     }
 }

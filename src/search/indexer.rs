@@ -356,7 +356,7 @@ pub struct IndexStatus {
     /// Size of the index's files.
     pub bytes: u64,
     /// Memory the facets' ordinals hold, read once for each segment searched with facets or
-    /// wide filters.
+    /// wide filters, with each facet value's documents, read once a count of many matches needs them.
     pub facet_memory_bytes: u64,
 }
 

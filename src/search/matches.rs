@@ -11,9 +11,7 @@
 use std::sync::{Arc, Mutex};
 
 use tantivy::index::SegmentId;
-use tantivy::query::{
-    BooleanQuery, ConstScoreQuery, ConstScorer, EnableScoring, Explanation, Query, Scorer, TermQuery, Weight,
-};
+use tantivy::query::{BooleanQuery, ConstScoreQuery, EnableScoring, Explanation, Query, Scorer, TermQuery, Weight};
 use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::{DocId, DocSet, Score, SegmentReader, TERMINATED, Term};
 
@@ -131,6 +129,45 @@ impl DocSet for BitsDocSet {
 
     fn size_hint(&self) -> u32 {
         self.len
+    }
+}
+
+/// The scorer of a [`MatchQuery`]: its segment's set, walked, each document with the same
+/// score. The facets read the set itself (see [`MatchScorer::set`]).
+pub(super) struct MatchScorer {
+    docs: BitsDocSet,
+    score: Score,
+}
+
+impl MatchScorer {
+    /// The whole set, however far it has been walked: its words (64 documents each, the first
+    /// in the lowest bit) and how many documents it holds.
+    pub fn set(&self) -> (&[u64], u32) {
+        (&self.docs.bits.0, self.docs.len)
+    }
+}
+
+impl DocSet for MatchScorer {
+    fn advance(&mut self) -> DocId {
+        self.docs.advance()
+    }
+
+    fn seek(&mut self, target: DocId) -> DocId {
+        self.docs.seek(target)
+    }
+
+    fn doc(&self) -> DocId {
+        self.docs.doc()
+    }
+
+    fn size_hint(&self) -> u32 {
+        self.docs.size_hint()
+    }
+}
+
+impl Scorer for MatchScorer {
+    fn score(&mut self) -> Score {
+        self.score
     }
 }
 
@@ -349,7 +386,7 @@ fn intersect(matched: Option<Bits>, set: Bits) -> Bits {
 
 impl Weight for MatchWeight {
     fn scorer(&self, reader: &SegmentReader, boost: Score) -> tantivy::Result<Box<dyn Scorer>> {
-        Ok(Box::new(ConstScorer::new(BitsDocSet::new(self.docs(reader)?), boost)))
+        Ok(Box::new(MatchScorer { docs: BitsDocSet::new(self.docs(reader)?), score: boost }))
     }
 
     fn count(&self, reader: &SegmentReader) -> tantivy::Result<u32> {

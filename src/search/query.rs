@@ -313,16 +313,14 @@ impl SearchIndex {
         let (apart, together): (Vec<Facet>, Vec<Facet>) =
             request.facets.iter().partition(|facet| filtered(**facet, &request.kinds, &request.filter));
         let ordinals = self.ordinals(searcher);
+        // The matches' bit sets are counted rather than walked, and so are the facets' values
+        // when they are many.
+        let total = request.count.then(|| self.count(searcher, matching(&[]).as_ref())).transpose()?;
         let mut counted = Vec::new();
-        let total = if together.is_empty() {
-            // Counted alone, the matches' bit sets are counted rather than walked.
-            request.count.then(|| self.count(searcher, matching(&[]).as_ref())).transpose()?
-        } else {
+        if !together.is_empty() {
             let together = FacetCollector { facets: together, limit: request.facet_limit, ordinals: ordinals.clone() };
-            let (count, values) = searcher.search(&matching(&[]), &(Count, together))?;
-            counted = values;
-            request.count.then_some(count)
-        };
+            counted = searcher.search(&matching(&[]), &together)?;
+        }
         if !apart.is_empty() {
             let facets = apart.iter().map(|facet| (*facet, filter_values(*facet, request))).collect();
             let disjunctive = DisjunctiveCollector { facets, limit: request.facet_limit, ordinals };
