@@ -612,6 +612,27 @@ mod tests {
 
     use super::*;
 
+    /// The searcher of an index whose documents are replaced by `n` documents, document `i`
+    /// with `values(i)` in `field`.
+    fn rewritten(
+        index: &Index,
+        writer: &mut tantivy::IndexWriter,
+        field: tantivy::schema::Field,
+        n: u32,
+        values: fn(u32) -> Vec<String>,
+    ) -> tantivy::Searcher {
+        writer.delete_all_documents().unwrap();
+        for i in 0..n {
+            let mut doc = TantivyDocument::default();
+            for value in values(i) {
+                doc.add_text(field, value);
+            }
+            writer.add_document(doc).unwrap();
+        }
+        writer.commit().unwrap();
+        index.reader().unwrap().searcher()
+    }
+
     /// Each document's ordinals, kept in the smallest form that holds them, are the column's:
     /// one value or none per document, several, and too many distinct values for 16 bits. A
     /// filter checked against them keeps the documents its values' postings hold.
@@ -628,16 +649,7 @@ mod tests {
             ("column", 70_000, |i| vec![format!("v{i}")]),
         ];
         for (expected, n, values) in cases {
-            writer.delete_all_documents().unwrap();
-            for i in 0..n {
-                let mut doc = TantivyDocument::default();
-                for value in values(i) {
-                    doc.add_text(field, value);
-                }
-                writer.add_document(doc).unwrap();
-            }
-            writer.commit().unwrap();
-            let searcher = index.reader().unwrap().searcher();
+            let searcher = rewritten(&index, &mut writer, field, n, values);
             let segment = searcher.segment_reader(0);
             let column = segment.fast_fields().str("f").unwrap().unwrap();
             let ordinals = Ordinals::read(&column, segment.max_doc());
@@ -711,16 +723,7 @@ mod tests {
             }),
         ];
         for (form, values) in cases {
-            writer.delete_all_documents().unwrap();
-            for i in 0..3_000 {
-                let mut doc = TantivyDocument::default();
-                for value in values(i) {
-                    doc.add_text(field, value);
-                }
-                writer.add_document(doc).unwrap();
-            }
-            writer.commit().unwrap();
-            let searcher = index.reader().unwrap().searcher();
+            let searcher = rewritten(&index, &mut writer, field, 3_000, values);
             let segment = searcher.segment_reader(0);
             let max_doc = segment.max_doc();
             let mut set = vec![0u64; max_doc.div_ceil(64) as usize];
