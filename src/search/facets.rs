@@ -214,8 +214,7 @@ impl ValueDocs {
 }
 
 /// Collects a segment's matches: a search's ([`MatchScorer`]) at once from their set and how
-/// many they are, with `set`, unless the segment has deleted documents; any other query's one
-/// document at a time.
+/// many they are, with `set`; any other query's one document at a time.
 fn collect_matches<C: SegmentCollector>(
     collector: &mut C,
     weight: &dyn Weight,
@@ -224,12 +223,26 @@ fn collect_matches<C: SegmentCollector>(
 ) -> tantivy::Result<()> {
     let mut scorer = weight.scorer(segment, 1.0)?;
     let alive = segment.alive_bitset();
-    match scorer.downcast_ref::<MatchScorer>() {
-        Some(matches) if alive.is_none() => {
+    match (scorer.downcast_ref::<MatchScorer>(), alive) {
+        (Some(matches), None) => {
             let (docs, len) = matches.set();
             set(collector, docs, len);
         }
-        _ => {
+        (Some(matches), Some(alive)) => {
+            // The set holds the segment's deleted documents too: counted without them.
+            let (docs, _) = matches.set();
+            let mut living = docs.to_vec();
+            let mut len = 0;
+            each_doc(docs, |doc| {
+                if alive.is_deleted(doc) {
+                    living[(doc / 64) as usize] &= !(1 << (doc % 64));
+                } else {
+                    len += 1;
+                }
+            });
+            set(collector, &living, len);
+        }
+        (None, _) => {
             let mut doc = scorer.doc();
             while doc != TERMINATED {
                 if alive.is_none_or(|alive| alive.is_alive(doc)) {

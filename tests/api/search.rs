@@ -214,6 +214,35 @@ async fn an_empty_query_lists_filtered_matches_in_a_stable_order() {
     assert_eq!(slugs(&again), slugs(&all));
 }
 
+/// An update deletes the company's former document from its segment and adds the new one:
+/// the facets count the company once, with its new value, and the total is unchanged.
+#[tokio::test]
+async fn after_an_update_facets_count_the_company_once_with_its_new_value() {
+    let app = spawn_app().await;
+    let query = "{ search(query: \"\", kinds: [COMPANY]) { totalCount facets { stage { value count } } } }";
+    let stages = |data: &Value| -> std::collections::HashMap<String, u64> {
+        let list = data["search"]["facets"]["stage"].as_array().unwrap();
+        list.iter().map(|v| (v["value"].as_str().unwrap().to_string(), v["count"].as_u64().unwrap())).collect()
+    };
+    let before = app.data(query, json!({})).await;
+    let stage = app.data(r#"{ company(slug: "sp3h") { stage } }"#, json!({})).await["company"]["stage"].clone();
+    let new_stage = if stage == "LARGE_GROUP" { "MIDCAP" } else { "LARGE_GROUP" };
+    let id = app.id_of("company", "sp3h").await;
+    app.mutate_ok(
+        "mutation($id: ID!, $input: UpdateCompanyInput!) { updateCompany(id: $id, input: $input) { stage } }",
+        json!({"id": id, "input": {"stage": new_stage}}),
+    )
+    .await;
+
+    let after = app.data(query, json!({})).await;
+    assert_eq!(after["search"]["totalCount"], before["search"]["totalCount"]);
+    let (old, new) = (stages(&before), stages(&after));
+    let old_stage = stage.as_str().unwrap();
+    assert_eq!(new.get(old_stage).copied().unwrap_or(0), old[old_stage] - 1, "{after}");
+    assert_eq!(new[new_stage], old.get(new_stage).copied().unwrap_or(0) + 1, "{after}");
+    assert_eq!(new.values().sum::<u64>(), old.values().sum::<u64>(), "{after}");
+}
+
 #[tokio::test]
 async fn filters_combine_with_words_and_facets_count_every_match() {
     let app = app_with_decoys().await;
