@@ -9,7 +9,7 @@ use tantivy::index::SegmentId;
 use tantivy::query::Weight;
 use tantivy::{DocId, DocSet, Score, SegmentReader, TERMINATED};
 
-use super::matches::MatchScorer;
+use super::matches::{Bits, MatchScorer};
 
 /// Looking up one match's values costs about as much as reading this many words (64 documents
 /// each) of the values' sets, or this many documents of their lists: the lookups jump about
@@ -160,7 +160,7 @@ struct ValueDocs {
 }
 
 enum Docs {
-    Set(Vec<u64>),
+    Set(Bits),
     List(Vec<DocId>),
 }
 
@@ -170,22 +170,21 @@ impl ValueDocs {
         for doc in 0..max_doc {
             ordinals.each(column, doc, |ord| lists[ord].push(doc));
         }
-        let words = max_doc.div_ceil(64) as usize;
         let values: Vec<Docs> = lists
             .into_iter()
             .map(|list| {
                 if list.len() * 32 <= max_doc as usize {
                     return Docs::List(list);
                 }
-                let mut set = vec![0u64; words];
-                list.into_iter().for_each(|doc| insert(&mut set, doc));
+                let mut set = Bits::new(max_doc);
+                list.into_iter().for_each(|doc| set.insert(doc));
                 Docs::Set(set)
             })
             .collect();
         let cost = values
             .iter()
             .map(|docs| match docs {
-                Docs::Set(set) => set.len() as u64,
+                Docs::Set(set) => set.words() as u64,
                 Docs::List(list) => list.len() as u64,
             })
             .sum();
@@ -196,18 +195,18 @@ impl ValueDocs {
         self.values
             .iter()
             .map(|docs| match docs {
-                Docs::Set(set) => set.capacity() * size_of::<u64>(),
+                Docs::Set(set) => set.bytes(),
                 Docs::List(list) => list.capacity() * size_of::<DocId>(),
             })
             .sum()
     }
 
     /// Adds to `counts` how many documents of `matches` (a set of the segment) hold each value.
-    fn count(&self, matches: &[u64], counts: &mut [u64]) {
+    fn count(&self, matches: &Bits, counts: &mut [u64]) {
         for (docs, count) in self.values.iter().zip(counts) {
             *count += match docs {
-                Docs::Set(set) => set.iter().zip(matches).map(|(a, b)| u64::from((a & b).count_ones())).sum(),
-                Docs::List(list) => list.iter().filter(|&&doc| contains(matches, doc)).count() as u64,
+                Docs::Set(set) => set.intersection_len(matches),
+                Docs::List(list) => list.iter().filter(|&&doc| matches.contains(doc)).count() as u64,
             };
         }
     }
@@ -219,7 +218,7 @@ fn collect_matches<C: SegmentCollector>(
     collector: &mut C,
     weight: &dyn Weight,
     segment: &SegmentReader,
-    set: impl FnOnce(&mut C, &[u64], u32),
+    set: impl FnOnce(&mut C, &Bits, u32),
 ) -> tantivy::Result<()> {
     let mut scorer = weight.scorer(segment, 1.0)?;
     let alive = segment.alive_bitset();
@@ -230,16 +229,9 @@ fn collect_matches<C: SegmentCollector>(
         }
         (Some(matches), Some(alive)) => {
             // The set holds the segment's deleted documents too: counted without them.
-            let (docs, _) = matches.set();
-            let mut living = docs.to_vec();
-            let mut len = 0;
-            each_doc(docs, |doc| {
-                if alive.is_deleted(doc) {
-                    living[(doc / 64) as usize] &= !(1 << (doc % 64));
-                } else {
-                    len += 1;
-                }
-            });
+            let mut living = Bits::clone(matches.set().0);
+            living.retain(|doc| alive.is_alive(doc));
+            let len = living.len() as u32;
             set(collector, &living, len);
         }
         (None, _) => {
@@ -253,26 +245,6 @@ fn collect_matches<C: SegmentCollector>(
         }
     }
     Ok(())
-}
-
-/// Adds a document to a segment's set (64 documents a word, the first in the lowest bit).
-fn insert(set: &mut [u64], doc: DocId) {
-    set[(doc / 64) as usize] |= 1 << (doc % 64);
-}
-
-fn contains(set: &[u64], doc: DocId) -> bool {
-    set[(doc / 64) as usize] & (1 << (doc % 64)) != 0
-}
-
-/// Calls `f` with each document of a segment's set, in order.
-fn each_doc(set: &[u64], mut f: impl FnMut(DocId)) {
-    for (i, &word) in set.iter().enumerate() {
-        let mut rest = word;
-        while rest != 0 {
-            f(i as DocId * 64 + rest.trailing_zeros());
-            rest &= rest - 1;
-        }
-    }
 }
 
 /// What is kept of a fast field of a segment: its ordinals, and its values' documents once a
@@ -315,13 +287,13 @@ impl Accepting {
 
     /// The documents of the segment it accepts, as a set, from its values' documents; none for
     /// a column with too many values to keep ordinals of.
-    fn set(&self, max_doc: DocId) -> Option<Vec<u64>> {
+    fn set(&self, max_doc: DocId) -> Option<Bits> {
         let values = self.kept.values(&self.column, max_doc)?;
-        let mut set = vec![0u64; max_doc.div_ceil(64) as usize];
+        let mut set = Bits::new(max_doc);
         for &ord in &self.accepted {
             match &values.values[ord] {
-                Docs::Set(docs) => set.iter_mut().zip(docs).for_each(|(word, docs)| *word |= docs),
-                Docs::List(docs) => docs.iter().for_each(|&doc| insert(&mut set, doc)),
+                Docs::Set(docs) => set.union(docs),
+                Docs::List(docs) => docs.iter().for_each(|&doc| set.insert(doc)),
             }
         }
         Some(set)
@@ -455,7 +427,7 @@ impl SegmentFacets {
     /// Counts the `len` documents of a set of the segment, for every facet or for the facet at
     /// index `only`: each facet from its values' documents, or by looking up each document's
     /// values when that costs less, a lookup costing `lookup` words of the values' sets.
-    fn count_set(&mut self, set: &[u64], len: u32, lookup: u64, only: Option<usize>) {
+    fn count_set(&mut self, set: &Bits, len: u32, lookup: u64, only: Option<usize>) {
         for (i, (column, counts)) in self.columns.iter().zip(&mut self.counts).enumerate() {
             if only.is_some_and(|only| only != i) {
                 continue;
@@ -464,10 +436,10 @@ impl SegmentFacets {
             // Too few matches to read even the set's words once: the values' documents are
             // not read.
             let lookups = u64::from(len).saturating_mul(lookup);
-            let values = (lookups > set.len() as u64).then(|| kept.values(column, self.max_doc)).flatten();
+            let values = (lookups > set.words() as u64).then(|| kept.values(column, self.max_doc)).flatten();
             match values {
                 Some(values) if values.cost < lookups => values.count(set, counts),
-                _ => each_doc(set, |doc| kept.ordinals.each(column, doc, |ord| counts[ord] += 1)),
+                _ => set.each(|doc| kept.ordinals.each(column, doc, |ord| counts[ord] += 1)),
             }
         }
     }
@@ -573,25 +545,25 @@ impl SegmentDisjunctive {
     /// Counts the `len` documents of a set of the segment. When they are many, each facet is
     /// counted over the matches that pass every other filter: the set intersected with those
     /// filters' accepted documents, read as sets; otherwise one document at a time.
-    fn count_set(&mut self, set: &[u64], len: u32) {
+    fn count_set(&mut self, set: &Bits, len: u32) {
         let max_doc = self.counted.max_doc;
-        let sets_cost = (set.len() * self.filters.len() * self.filters.len()) as u64;
-        let accepted: Option<Vec<Vec<u64>>> = (sets_cost < u64::from(len) * LOOKUP_COST)
+        let sets_cost = (set.words() * self.filters.len() * self.filters.len()) as u64;
+        let accepted: Option<Vec<Bits>> = (sets_cost < u64::from(len) * LOOKUP_COST)
             .then(|| {
-                let none = || Some(vec![0u64; set.len()]);
+                let none = || Some(Bits::new(max_doc));
                 self.filters.iter().map(|filter| filter.as_ref().map_or_else(none, |f| f.set(max_doc))).collect()
             })
             .flatten();
         let Some(accepted) = accepted else {
-            each_doc(set, |doc| self.collect(doc, 0.0));
+            set.each(|doc| self.collect(doc, 0.0));
             return;
         };
         for i in 0..accepted.len() {
-            let mut passing = set.to_vec();
+            let mut passing = Bits::clone(set);
             for (_, other) in accepted.iter().enumerate().filter(|(j, _)| *j != i) {
-                passing.iter_mut().zip(other).for_each(|(word, other)| *word &= other);
+                passing.intersect(other);
             }
-            let len = passing.iter().map(|word| word.count_ones()).sum();
+            let len = passing.len() as u32;
             self.counted.count_set(&passing, len, LOOKUP_COST, Some(i));
         }
     }
@@ -739,9 +711,9 @@ mod tests {
             let searcher = rewritten(&index, &mut writer, field, 3_000, values);
             let segment = searcher.segment_reader(0);
             let max_doc = segment.max_doc();
-            let mut set = vec![0u64; max_doc.div_ceil(64) as usize];
+            let mut set = Bits::new(max_doc);
             let matches: Vec<DocId> = (0..max_doc).filter(|d| d % 5 != 1 && d % 128 < 100).collect();
-            matches.iter().for_each(|&doc| insert(&mut set, doc));
+            matches.iter().for_each(|&doc| set.insert(doc));
             let kept = FacetOrdinals::default();
             let counted = |how: &dyn Fn(&mut SegmentFacets)| {
                 let column = kept.get("f", segment).unwrap();
@@ -792,9 +764,9 @@ mod tests {
         let searcher = index.reader().unwrap().searcher();
         let segment = searcher.segment_reader(0);
         let max_doc = segment.max_doc();
-        let mut set = vec![0u64; max_doc.div_ceil(64) as usize];
+        let mut set = Bits::new(max_doc);
         let matches: Vec<DocId> = (0..max_doc).filter(|d| d % 4 != 1).collect();
-        matches.iter().for_each(|&doc| insert(&mut set, doc));
+        matches.iter().for_each(|&doc| set.insert(doc));
         let kept = FacetOrdinals::default();
         let disjunctive = || {
             let filters = vec![

@@ -27,29 +27,64 @@ const CHECKED_WHEN_WIDER: u64 = 4;
 /// A segment's documents, one bit each, 64 to a word: inserting a document is one `or`, and the
 /// searches sharing a filled set walk it without copying it.
 #[derive(Clone, Debug)]
-struct Bits(Vec<u64>);
+pub(super) struct Bits(Vec<u64>);
 
 impl Bits {
-    fn new(max_doc: DocId) -> Bits {
+    pub fn new(max_doc: DocId) -> Bits {
         Bits(vec![0; max_doc.div_ceil(64) as usize])
     }
 
-    fn insert(&mut self, doc: DocId) {
+    pub fn insert(&mut self, doc: DocId) {
         self.0[(doc / 64) as usize] |= 1 << (doc % 64);
     }
 
-    fn len(&self) -> u64 {
+    pub fn contains(&self, doc: DocId) -> bool {
+        self.0[(doc / 64) as usize] & (1 << (doc % 64)) != 0
+    }
+
+    pub fn len(&self) -> u64 {
         self.0.iter().map(|word| u64::from(word.count_ones())).sum()
     }
 
-    fn intersect(&mut self, other: &Bits) {
+    /// Its words of 64 documents: what reading it whole costs.
+    pub fn words(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn bytes(&self) -> usize {
+        self.0.capacity() * size_of::<u64>()
+    }
+
+    pub fn intersect(&mut self, other: &Bits) {
         for (word, other) in self.0.iter_mut().zip(&other.0) {
             *word &= other;
         }
     }
 
+    pub fn union(&mut self, other: &Bits) {
+        for (word, other) in self.0.iter_mut().zip(&other.0) {
+            *word |= other;
+        }
+    }
+
+    /// How many documents it shares with `other`.
+    pub fn intersection_len(&self, other: &Bits) -> u64 {
+        self.0.iter().zip(&other.0).map(|(a, b)| u64::from((a & b).count_ones())).sum()
+    }
+
+    /// Calls `f` with each of its documents, in order.
+    pub fn each(&self, mut f: impl FnMut(DocId)) {
+        for (i, &word) in self.0.iter().enumerate() {
+            let mut rest = word;
+            while rest != 0 {
+                f(i as DocId * 64 + rest.trailing_zeros());
+                rest &= rest - 1;
+            }
+        }
+    }
+
     /// Keeps the documents `keep` accepts.
-    fn retain(&mut self, mut keep: impl FnMut(DocId) -> bool) {
+    pub fn retain(&mut self, mut keep: impl FnMut(DocId) -> bool) {
         for (i, word) in self.0.iter_mut().enumerate() {
             let mut rest = *word;
             while rest != 0 {
@@ -140,10 +175,9 @@ pub(super) struct MatchScorer {
 }
 
 impl MatchScorer {
-    /// The whole set, however far it has been walked: its words (64 documents each, the first
-    /// in the lowest bit) and how many documents it holds.
-    pub fn set(&self) -> (&[u64], u32) {
-        (&self.docs.bits.0, self.docs.len)
+    /// The whole set, however far it has been walked, and how many documents it holds.
+    pub fn set(&self) -> (&Bits, u32) {
+        (&self.docs.bits, self.docs.len)
     }
 }
 
