@@ -44,6 +44,20 @@ fn rand_u64() -> u64 {
     h.finish()
 }
 
+/// Why a test that needs PostgreSQL fails when it is run without it.
+pub const NEEDS_POSTGRES: &str = "this test needs PostgreSQL: set PEPITE_TEST_DATABASE_URL, e.g. \
+     PEPITE_TEST_DATABASE_URL=postgres://postgres@127.0.0.1:5432/test cargo test --test api -- --include-ignored";
+
+/// A fresh PostgreSQL database for a test that cannot run on SQLite; panics without one.
+pub async fn postgres_database_url() -> String {
+    fresh_database_url().await.expect(NEEDS_POSTGRES)
+}
+
+/// Panics, saying how to install it, when a test's Node.js package (or other tool) is missing.
+pub fn require_tool(path: &Path, install: &str) {
+    assert!(path.exists(), "this test needs {}: {install}", path.display());
+}
+
 /// Settings for a test: its own data directory and database.
 pub async fn test_settings(dir: &Path) -> Settings {
     let mut settings = Settings::with_data_dir(dir.join("data"));

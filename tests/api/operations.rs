@@ -8,7 +8,8 @@ use serde_json::{Value, json};
 use tokio::net::{TcpListener, TcpStream};
 
 use crate::helpers::{
-    ADMIN_TOKEN, ServerProcess, TestApp, fresh_database_url, spawn_app, spawn_app_with, test_settings,
+    ADMIN_TOKEN, NEEDS_POSTGRES, ServerProcess, TestApp, postgres_database_url, spawn_app, spawn_app_with,
+    test_settings,
 };
 
 async fn get_json(app: &TestApp, path: &str) -> (u16, Value) {
@@ -195,11 +196,9 @@ impl Proxy {
 }
 
 #[tokio::test]
+#[ignore = "needs PostgreSQL: run with PEPITE_TEST_DATABASE_URL and --include-ignored"]
 async fn a_database_outage_is_answered_503_and_recovery_needs_no_restart() {
-    let Some(url) = fresh_database_url().await else {
-        eprintln!("skipped: set PEPITE_TEST_DATABASE_URL to run the outage test on PostgreSQL");
-        return;
-    };
+    let url = postgres_database_url().await;
     let (before_host, rest) = url.split_once('@').unwrap();
     let (host_port, database) = rest.split_once('/').unwrap();
     let proxy = Proxy::start(host_port.to_string()).await;
@@ -263,14 +262,13 @@ async fn a_database_outage_is_answered_503_and_recovery_needs_no_restart() {
     assert_eq!(created["createCompany"]["slug"], "after-outage");
 }
 
+/// The indexer is held back with a table lock, which only PostgreSQL has.
 #[tokio::test]
+#[ignore = "needs PostgreSQL: run with PEPITE_TEST_DATABASE_URL and --include-ignored"]
 async fn ready_answers_503_lagging_while_the_index_falls_behind_the_change_log() {
     let dir = tempfile::tempdir().unwrap();
     let mut settings = test_settings(dir.path()).await;
-    let Some(url) = settings.database_url.clone() else {
-        eprintln!("skipped: set PEPITE_TEST_DATABASE_URL to hold the indexer back with a table lock on PostgreSQL");
-        return;
-    };
+    let url = settings.database_url.clone().expect(NEEDS_POSTGRES);
     settings.replication.max_index_lag = Duration::from_secs(1);
     let app = spawn_app_with(dir, settings).await;
     assert_eq!(get_json(&app, "/ready").await.0, 200);

@@ -11,7 +11,7 @@ use pepite::search::{Following, SearchIndex};
 use sea_orm::{ColumnTrait, Database, EntityTrait, QueryFilter, QueryOrder, TransactionTrait};
 use serde_json::{Value, json};
 
-use crate::helpers::{ADMIN_TOKEN, ServerProcess, fresh_database_url, spawn_app};
+use crate::helpers::{ADMIN_TOKEN, ServerProcess, fresh_database_url, postgres_database_url, require_tool, spawn_app};
 
 const CREATE_COMPANY: &str = "mutation($input: CreateCompanyInput!) { createCompany(input: $input) { id } }";
 
@@ -78,11 +78,9 @@ async fn a_replica_behind_the_pruned_log_rebuilds_its_index_from_the_database() 
 }
 
 #[tokio::test]
+#[ignore = "needs PostgreSQL: run with PEPITE_TEST_DATABASE_URL and --include-ignored"]
 async fn on_postgresql_positions_are_handed_out_in_commit_order() {
-    let Some(url) = fresh_database_url().await else {
-        eprintln!("skipped: set PEPITE_TEST_DATABASE_URL to run the commit-order test on PostgreSQL");
-        return;
-    };
+    let url = postgres_database_url().await;
     let db = Database::connect(&url).await.unwrap();
     pepite::startup::migrate(&db).await.unwrap();
     let before = changelog::position(&db).await.unwrap();
@@ -184,11 +182,9 @@ async fn converge(replicas: &[&Replica], q: &str, expected: u64, within: Duratio
 }
 
 #[tokio::test]
+#[ignore = "needs PostgreSQL: run with PEPITE_TEST_DATABASE_URL and --include-ignored"]
 async fn three_replicas_on_one_postgresql_database_converge() {
-    let Some(url) = fresh_database_url().await else {
-        eprintln!("skipped: set PEPITE_TEST_DATABASE_URL to run the replica test on PostgreSQL");
-        return;
-    };
+    let url = postgres_database_url().await;
     let dir = tempfile::tempdir().unwrap();
     // The first replica migrates and seeds the empty database; the others start on it.
     let a = Replica::start(&url, dir.path(), "a");
@@ -272,18 +268,12 @@ async fn three_replicas_on_one_postgresql_database_converge() {
 
 /// The npm `graphql-ws` client subscribes on one replica to changes made on another (on
 /// PostgreSQL; on SQLite, one server plays both parts), then resumes with `after:`. Needs Node.js
-/// and `npm ci --prefix tests/graphql-ws`; skipped without them unless `PEPITE_BROWSER_TEST` is set.
+/// and `npm ci --prefix tests/graphql-ws`.
 #[tokio::test]
+#[ignore = "needs Node.js and `npm ci --prefix tests/graphql-ws`: run with --include-ignored"]
 async fn a_graphql_ws_subscriber_receives_changes_made_on_another_replica_and_resumes_after_a_position() {
     let client = crate::helpers::repo_root().join("tests/graphql-ws");
-    if !client.join("node_modules/graphql-ws").exists() {
-        assert!(
-            std::env::var("PEPITE_BROWSER_TEST").is_err(),
-            "PEPITE_BROWSER_TEST is set but graphql-ws is missing: run `npm ci --prefix tests/graphql-ws`"
-        );
-        eprintln!("skipped: run `npm ci --prefix tests/graphql-ws` to test subscriptions with graphql-ws");
-        return;
-    }
+    require_tool(&client.join("node_modules/graphql-ws"), "run `npm ci --prefix tests/graphql-ws`");
     let dir = tempfile::tempdir().unwrap();
     let (writer, reader) = match fresh_database_url().await {
         Some(url) => {
