@@ -203,6 +203,7 @@ async fn an_empty_query_lists_filtered_matches_in_a_stable_order() {
         all["edges"].as_array().unwrap().iter().map(|e| e["node"]["name"].as_str().unwrap().to_lowercase()).collect();
     let mut sorted = names.clone();
     sorted.sort();
+    assert_eq!(names, sorted, "an empty query lists the companies by name");
     assert_eq!(names[0], "aquagoutte");
     assert_eq!(names.len(), 15);
 
