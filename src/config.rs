@@ -10,8 +10,8 @@ use std::time::Duration;
 use clap::Args;
 use ipnet::IpNet;
 
-/// Settings shared by every subcommand.
-#[derive(Args, Clone, Debug)]
+/// Settings shared by every subcommand. Their `Debug` leaves the secrets out (tokens, database password).
+#[derive(Args, Clone)]
 pub struct Settings {
     /// Database URL (`sqlite://…` or `postgres://…`); defaults to a SQLite file in the data directory.
     #[arg(long, env = "PEPITE_DATABASE_URL", global = true)]
@@ -218,5 +218,57 @@ impl Settings {
     /// Where the search index lives.
     pub fn index_dir(&self) -> PathBuf {
         self.data_dir.join("index")
+    }
+}
+
+impl std::fmt::Debug for Settings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Settings")
+            .field("database_url", &self.database_url.as_deref().map(redact_password))
+            .field("data_dir", &self.data_dir)
+            .field("listen", &self.listen)
+            .field("admin_tokens", &format_args!("[{} redacted]", self.admin_tokens.len()))
+            .field("log", &self.log)
+            .field("log_format", &self.log_format)
+            .field("metrics_listen", &self.metrics_listen)
+            .field("cors_origins", &self.cors_origins)
+            .field("cache_max_age", &self.cache_max_age)
+            .field("limits", &self.limits)
+            .field("replication", &self.replication)
+            .finish()
+    }
+}
+
+/// A database URL with the password of its user part replaced (`postgres://user:***@host/db`).
+fn redact_password(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else { return url.to_string() };
+    let authority_end = rest.find(['/', '?']).unwrap_or(rest.len());
+    let Some(at) = rest[..authority_end].rfind('@') else { return url.to_string() };
+    match rest[..at].split_once(':') {
+        Some((user, _password)) => format!("{scheme}://{user}:***{}", &rest[at..]),
+        None => url.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_output_holds_neither_tokens_nor_the_database_password() {
+        let mut settings = Settings::with_data_dir("/tmp/pepite");
+        settings.admin_tokens = vec!["crm:s3cret-token".into(), "other-secret".into()];
+        settings.database_url = Some("postgres://pepite:hunter2@db.example:5432/kb?sslmode=require".into());
+        let shown = format!("{settings:?}");
+        assert!(!shown.contains("s3cret") && !shown.contains("other-secret"), "{shown}");
+        assert!(!shown.contains("hunter2"), "{shown}");
+        assert!(shown.contains("postgres://pepite:***@db.example:5432/kb?sslmode=require"), "{shown}");
+        assert!(shown.contains("[2 redacted]"), "{shown}");
+    }
+
+    #[test]
+    fn urls_without_a_password_are_shown_as_they_are() {
+        assert_eq!(redact_password("sqlite://./data/pepite.db?mode=rwc"), "sqlite://./data/pepite.db?mode=rwc");
+        assert_eq!(redact_password("postgres://postgres@127.0.0.1/test"), "postgres://postgres@127.0.0.1/test");
     }
 }

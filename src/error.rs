@@ -1,6 +1,131 @@
 //! The one error type of Pépite: each variant says what the client sees.
 
+use poem::http::StatusCode;
 use sea_orm::{DbErr, RuntimeErr, sqlx};
+
+/// The stable code of every error a client can see, in `extensions.code`: the one list of them.
+///
+/// Each code also says the HTTP status of an answer whose outcome it is ([`ErrorCode::http_status`]),
+/// for every transport alike (HTTP, WebSocket handshakes, the routes outside GraphQL).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ErrorCode {
+    /// The query text does not parse.
+    GraphqlParseFailed,
+    /// The document breaks a GraphQL rule or a shape limit.
+    GraphqlValidationFailed,
+    /// The request would cost more than the cost limit.
+    QueryTooComplex,
+    /// A persisted-query hash the server does not know.
+    PersistedQueryNotFound,
+    /// An argument, input or variable breaks a rule.
+    BadUserInput,
+    /// An id given to a mutation matches nothing.
+    NotFound,
+    /// A taken slug, a reference in the way, a record changed meanwhile; nothing was written.
+    Conflict,
+    /// A mutation without a bearer token.
+    Unauthenticated,
+    /// A mutation with a token that may not write.
+    Forbidden,
+    /// Not a GraphQL request (bad JSON, a GET without a query, a bad persisted-query hash).
+    BadRequest,
+    /// A mutation sent with GET.
+    MethodNotAllowed,
+    /// A body over the size limit.
+    PayloadTooLarge,
+    /// The client is over its rate limit.
+    RateLimited,
+    /// A failure on the server's side.
+    Internal,
+    /// Too many requests in flight and waiting.
+    Overloaded,
+    /// The database cannot be reached.
+    ServiceUnavailable,
+    /// The request ran past its deadline.
+    Timeout,
+}
+
+impl ErrorCode {
+    /// Every code, in the order the outcomes table lists them.
+    pub const ALL: [ErrorCode; 17] = [
+        ErrorCode::GraphqlParseFailed,
+        ErrorCode::GraphqlValidationFailed,
+        ErrorCode::QueryTooComplex,
+        ErrorCode::PersistedQueryNotFound,
+        ErrorCode::BadUserInput,
+        ErrorCode::NotFound,
+        ErrorCode::Conflict,
+        ErrorCode::Unauthenticated,
+        ErrorCode::Forbidden,
+        ErrorCode::BadRequest,
+        ErrorCode::MethodNotAllowed,
+        ErrorCode::PayloadTooLarge,
+        ErrorCode::RateLimited,
+        ErrorCode::Internal,
+        ErrorCode::Overloaded,
+        ErrorCode::ServiceUnavailable,
+        ErrorCode::Timeout,
+    ];
+
+    /// The code as clients see it in `extensions.code`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorCode::GraphqlParseFailed => "GRAPHQL_PARSE_FAILED",
+            ErrorCode::GraphqlValidationFailed => "GRAPHQL_VALIDATION_FAILED",
+            ErrorCode::QueryTooComplex => "QUERY_TOO_COMPLEX",
+            ErrorCode::PersistedQueryNotFound => "PERSISTED_QUERY_NOT_FOUND",
+            ErrorCode::BadUserInput => "BAD_USER_INPUT",
+            ErrorCode::NotFound => "NOT_FOUND",
+            ErrorCode::Conflict => "CONFLICT",
+            ErrorCode::Unauthenticated => "UNAUTHENTICATED",
+            ErrorCode::Forbidden => "FORBIDDEN",
+            ErrorCode::BadRequest => "BAD_REQUEST",
+            ErrorCode::MethodNotAllowed => "METHOD_NOT_ALLOWED",
+            ErrorCode::PayloadTooLarge => "PAYLOAD_TOO_LARGE",
+            ErrorCode::RateLimited => "RATE_LIMITED",
+            ErrorCode::Internal => "INTERNAL",
+            ErrorCode::Overloaded => "OVERLOADED",
+            ErrorCode::ServiceUnavailable => "SERVICE_UNAVAILABLE",
+            ErrorCode::Timeout => "TIMEOUT",
+        }
+    }
+
+    /// The code a client saw, if it is one of ours.
+    pub fn parse(code: &str) -> Option<ErrorCode> {
+        ErrorCode::ALL.into_iter().find(|c| c.as_str() == code)
+    }
+
+    /// The HTTP status of an answer whose outcome this code is, when it is the transport's outcome.
+    ///
+    /// `None` for the outcomes of GraphQL itself: those are answered 200, or 400 for a request
+    /// error in `application/graphql-response+json`, as GraphQL over HTTP has it.
+    pub fn http_status(self) -> Option<StatusCode> {
+        match self {
+            ErrorCode::GraphqlParseFailed
+            | ErrorCode::GraphqlValidationFailed
+            | ErrorCode::QueryTooComplex
+            | ErrorCode::PersistedQueryNotFound
+            | ErrorCode::BadUserInput
+            | ErrorCode::NotFound
+            | ErrorCode::Conflict
+            | ErrorCode::Unauthenticated
+            | ErrorCode::Forbidden => None,
+            ErrorCode::BadRequest => Some(StatusCode::BAD_REQUEST),
+            ErrorCode::MethodNotAllowed => Some(StatusCode::METHOD_NOT_ALLOWED),
+            ErrorCode::PayloadTooLarge => Some(StatusCode::PAYLOAD_TOO_LARGE),
+            ErrorCode::RateLimited => Some(StatusCode::TOO_MANY_REQUESTS),
+            ErrorCode::Internal => Some(StatusCode::INTERNAL_SERVER_ERROR),
+            ErrorCode::Overloaded | ErrorCode::ServiceUnavailable => Some(StatusCode::SERVICE_UNAVAILABLE),
+            ErrorCode::Timeout => Some(StatusCode::GATEWAY_TIMEOUT),
+        }
+    }
+}
+
+impl std::fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
 
 /// One problem found in client input, with the path of the value at fault.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
@@ -86,16 +211,16 @@ impl AppError {
     }
 
     /// The stable code clients branch on, in `extensions.code`.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ErrorCode {
         match self {
-            AppError::Invalid(_) => "BAD_USER_INPUT",
-            AppError::NotFound(_) => "NOT_FOUND",
-            AppError::Conflict { .. } => "CONFLICT",
-            AppError::Unauthenticated => "UNAUTHENTICATED",
-            AppError::Forbidden => "FORBIDDEN",
-            AppError::Timeout => "TIMEOUT",
-            AppError::Unavailable(_) => "SERVICE_UNAVAILABLE",
-            AppError::Internal(_) => "INTERNAL",
+            AppError::Invalid(_) => ErrorCode::BadUserInput,
+            AppError::NotFound(_) => ErrorCode::NotFound,
+            AppError::Conflict { .. } => ErrorCode::Conflict,
+            AppError::Unauthenticated => ErrorCode::Unauthenticated,
+            AppError::Forbidden => ErrorCode::Forbidden,
+            AppError::Timeout => ErrorCode::Timeout,
+            AppError::Unavailable(_) => ErrorCode::ServiceUnavailable,
+            AppError::Internal(_) => ErrorCode::Internal,
         }
     }
 }
@@ -161,5 +286,29 @@ fn is_unreachable(err: &DbErr) -> bool {
 impl From<tantivy::TantivyError> for AppError {
     fn from(err: tantivy::TantivyError) -> Self {
         AppError::Internal(format!("search index: {err}"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ErrorCode;
+
+    #[test]
+    fn every_code_reads_back_from_its_text_and_no_two_share_one() {
+        for code in ErrorCode::ALL {
+            assert_eq!(ErrorCode::parse(code.as_str()), Some(code));
+        }
+        let mut texts: Vec<&str> = ErrorCode::ALL.iter().map(|c| c.as_str()).collect();
+        texts.sort_unstable();
+        texts.dedup();
+        assert_eq!(texts.len(), ErrorCode::ALL.len());
+        assert_eq!(ErrorCode::parse("NO_SUCH_CODE"), None);
+    }
+
+    #[test]
+    fn outcomes_of_graphql_itself_leave_the_status_to_graphql_over_http() {
+        assert_eq!(ErrorCode::BadUserInput.http_status(), None);
+        assert_eq!(ErrorCode::Timeout.http_status().map(|s| s.as_u16()), Some(504));
+        assert_eq!(ErrorCode::Overloaded.http_status().map(|s| s.as_u16()), Some(503));
     }
 }

@@ -19,7 +19,7 @@ impl ErrorExtensions for AppError {
             _ => {}
         }
         async_graphql::Error::new(self.message()).extend_with(|_, ext| {
-            ext.set("code", self.code());
+            ext.set("code", self.code().as_str());
             match self {
                 AppError::Invalid(problems) => {
                     if let [one] = problems.as_slice() {

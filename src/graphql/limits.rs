@@ -21,7 +21,7 @@ use async_graphql::{
 };
 
 use crate::deadline;
-use crate::error::AppError;
+use crate::error::{AppError, ErrorCode};
 use crate::graphql::ReadOnlyRequest;
 
 /// Longest query text accepted, in bytes (the request body may be larger: imports send documents as variables).
@@ -90,18 +90,13 @@ pub fn entry_points_cost(child_complexity: usize) -> usize {
 }
 
 /// A refused request, with the stable code clients branch on.
-pub fn refused(code: &str, message: impl Into<String>) -> ServerError {
+pub fn refused(code: ErrorCode, message: impl Into<String>) -> ServerError {
     let mut error = ServerError::new(message, None);
     let mut extensions = ErrorExtensionValues::default();
-    extensions.set("code", code);
+    extensions.set("code", code.as_str());
     error.extensions = Some(extensions);
     error
 }
-
-/// The code of a document that breaks a rule or a limit before execution.
-pub const VALIDATION_FAILED: &str = "GRAPHQL_VALIDATION_FAILED";
-/// The code of a document that does not parse.
-pub const PARSE_FAILED: &str = "GRAPHQL_PARSE_FAILED";
 
 /// What the one pass over a document learns besides its size.
 #[derive(Debug, Default)]
@@ -277,11 +272,14 @@ impl Extension for LimitsExtension {
         next: NextPrepareRequest<'_>,
     ) -> ServerResult<Request> {
         if request.query.len() > MAX_QUERY_BYTES {
-            return Err(refused(VALIDATION_FAILED, format!("the query is longer than {MAX_QUERY_BYTES} bytes")));
+            return Err(refused(
+                ErrorCode::GraphqlValidationFailed,
+                format!("the query is longer than {MAX_QUERY_BYTES} bytes"),
+            ));
         }
         let operation_name = request.operation_name.clone();
-        let doc = request.parsed_query().map_err(|err| refused(PARSE_FAILED, err.message))?;
-        let shape = check_document(doc).map_err(|message| refused(VALIDATION_FAILED, message))?;
+        let doc = request.parsed_query().map_err(|err| refused(ErrorCode::GraphqlParseFailed, err.message))?;
+        let shape = check_document(doc).map_err(|message| refused(ErrorCode::GraphqlValidationFailed, message))?;
         *self.variable_positions.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) = shape.variable_positions;
         let operation = match &doc.operations {
             DocumentOperations::Single(op) => Some((None, op.node.ty)),
@@ -294,7 +292,7 @@ impl Extension for LimitsExtension {
         let kind = operation.as_ref().map(|(_, ty)| *ty);
         self.writes.store(kind == Some(OperationType::Mutation), Ordering::Relaxed);
         if kind == Some(OperationType::Mutation) && request.data.contains_key(&TypeId::of::<ReadOnlyRequest>()) {
-            return Err(refused("METHOD_NOT_ALLOWED", "mutations are not run over GET; send them with POST"));
+            return Err(refused(ErrorCode::MethodNotAllowed, "mutations are not run over GET; send them with POST"));
         }
         let info =
             request.data.get(&TypeId::of::<Arc<OperationInfo>>()).and_then(|d| d.downcast_ref::<Arc<OperationInfo>>());
@@ -348,7 +346,9 @@ impl Extension for LimitsExtension {
                     let from_variables = error.locations.iter().any(|pos| variables.contains(pos));
                     let extensions = error.extensions.get_or_insert_with(Default::default);
                     if extensions.get("code").is_none() {
-                        extensions.set("code", if from_variables { "BAD_USER_INPUT" } else { VALIDATION_FAILED });
+                        let code =
+                            if from_variables { ErrorCode::BadUserInput } else { ErrorCode::GraphqlValidationFailed };
+                        extensions.set("code", code.as_str());
                     }
                     error
                 })
@@ -356,7 +356,7 @@ impl Extension for LimitsExtension {
         })?;
         if result.complexity > self.max_cost {
             let mut error = refused(
-                "QUERY_TOO_COMPLEX",
+                ErrorCode::QueryTooComplex,
                 format!(
                     "the query would cost {} and the limit is {}: ask for smaller pages (`first`) or fewer nested lists",
                     result.complexity, self.max_cost

@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 use super::persisted::{Lookup, Miss, sha256};
 use super::{Refusal, Serving, error_response};
 use crate::deadline;
-use crate::error::panic_message;
+use crate::error::{ErrorCode, panic_message};
 use crate::graphql::limits::OperationInfo;
 use crate::graphql::{self, AppSchema};
 use crate::metrics::METRICS;
@@ -52,8 +52,8 @@ struct RequestErrors<'a> {
 }
 
 /// An error answered before the request reached GraphQL, in the client's media type.
-fn request_error(media: Media, status: StatusCode, code: &str, message: &str) -> Response {
-    let body = json!({"errors": [{"message": message, "extensions": {"code": code}}]});
+fn request_error(media: Media, status: StatusCode, code: ErrorCode, message: &str) -> Response {
+    let body = json!({"errors": [{"message": message, "extensions": {"code": code.as_str()}}]});
     Response::builder().status(status).content_type(media.content_type()).body(body.to_string())
 }
 
@@ -123,7 +123,7 @@ async fn read_request(req: &Request, body: Body, media: Media) -> Result<async_g
     } else {
         from_body(req, body).await
     };
-    parsed.map_err(|(status, message)| request_error(media, status, "BAD_REQUEST", &message))
+    parsed.map_err(|(status, message)| request_error(media, status, ErrorCode::BadRequest, &message))
 }
 
 /// A successful GET answer, cacheable: an ETag of the body, `Cache-Control`, and 304 when the
@@ -160,9 +160,9 @@ pub(super) async fn graphql_endpoint(
     let persisted = match serving.persisted.resolve(&mut request) {
         Ok(lookup) => lookup,
         Err(Miss::NotFound) => {
-            return request_error(media, StatusCode::OK, "PERSISTED_QUERY_NOT_FOUND", "PersistedQueryNotFound");
+            return request_error(media, StatusCode::OK, ErrorCode::PersistedQueryNotFound, "PersistedQueryNotFound");
         }
-        Err(Miss::Invalid(why)) => return request_error(media, StatusCode::BAD_REQUEST, "BAD_REQUEST", why),
+        Err(Miss::Invalid(why)) => return request_error(media, StatusCode::BAD_REQUEST, ErrorCode::BadRequest, why),
     };
 
     let token = bearer_token(req);
@@ -277,7 +277,7 @@ pub(super) async fn contained(
         Ok(response) => response,
         Err(panic) => {
             tracing::error!(request_id, panic = panic_message(&*panic), "a GraphQL request panicked");
-            let mut error = graphql::limits::refused("INTERNAL", "internal error");
+            let mut error = graphql::limits::refused(ErrorCode::Internal, "internal error");
             if let Some(extensions) = error.extensions.as_mut() {
                 extensions.set("requestId", request_id);
             }
@@ -289,39 +289,30 @@ pub(super) async fn contained(
 /// The HTTP status (and `Retry-After`) of answers whose outcome is the transport's, not the query's.
 pub(super) fn transport_status(response: &async_graphql::Response) -> Option<(StatusCode, Option<u64>)> {
     response.errors.iter().find_map(|error| {
-        let code = error.extensions.as_ref()?.get("code")?;
-        match code {
-            async_graphql::Value::String(code) => match code.as_str() {
-                "TIMEOUT" => Some((StatusCode::GATEWAY_TIMEOUT, None)),
-                "METHOD_NOT_ALLOWED" => Some((StatusCode::METHOD_NOT_ALLOWED, None)),
-                "SERVICE_UNAVAILABLE" => Some((StatusCode::SERVICE_UNAVAILABLE, Some(1))),
-                "INTERNAL" if response.data == async_graphql::Value::Null => {
-                    Some((StatusCode::INTERNAL_SERVER_ERROR, None))
-                }
-                _ => None,
-            },
-            _ => None,
+        let async_graphql::Value::String(code) = error.extensions.as_ref()?.get("code")? else { return None };
+        let code = ErrorCode::parse(code)?;
+        // An internal failure in one field leaves the rest of the answer served: 200, with the error.
+        if code == ErrorCode::Internal && response.data != async_graphql::Value::Null {
+            return None;
         }
+        let retry_after = (code == ErrorCode::ServiceUnavailable).then_some(1);
+        Some((code.http_status()?, retry_after))
     })
 }
 
 /// The status, code and message of a request that was not let in, and how long to wait.
-pub(super) fn refusal(refusal: Refusal) -> (StatusCode, &'static str, &'static str, Duration) {
+pub(super) fn refusal(refusal: Refusal) -> (ErrorCode, &'static str, Duration) {
     METRICS.requests.with_label_values(&["unknown", "refused"]).inc();
     match refusal {
-        Refusal::Overloaded(wait) => {
-            (StatusCode::SERVICE_UNAVAILABLE, "OVERLOADED", "the server is busy; try again shortly", wait)
-        }
-        Refusal::RateLimited(wait) => {
-            (StatusCode::TOO_MANY_REQUESTS, "RATE_LIMITED", "too many requests from this client; slow down", wait)
-        }
+        Refusal::Overloaded(wait) => (ErrorCode::Overloaded, "the server is busy; try again shortly", wait),
+        Refusal::RateLimited(wait) => (ErrorCode::RateLimited, "too many requests from this client; slow down", wait),
     }
 }
 
 /// The answer to a request that was not let in.
 fn refused(refused: Refusal) -> Response {
-    let (status, code, message, wait) = refusal(refused);
-    let mut response = error_response(status, code, message);
+    let (code, message, wait) = refusal(refused);
+    let mut response = error_response(code, message);
     let seconds = wait.as_secs_f64().ceil().max(1.0) as u64;
     response.headers_mut().insert(header::RETRY_AFTER, seconds.into());
     response

@@ -21,6 +21,7 @@ pub use health::Health;
 pub use websocket::PING_EVERY;
 
 use crate::auth::Tokens;
+use crate::error::ErrorCode;
 use crate::graphql::AppSchema;
 use crate::kb::Kb;
 use crate::metrics::METRICS;
@@ -106,7 +107,7 @@ pub fn routes(schema: AppSchema, serving: Arc<Serving>, cors_origins: Vec<String
         .with(cors)
         .with(CatchPanic::new().with_handler(|_| {
             tracing::error!("a request panicked outside GraphQL");
-            error_response(StatusCode::INTERNAL_SERVER_ERROR, "INTERNAL", "internal error")
+            error_response(ErrorCode::Internal, "internal error")
         }))
         .data(schema)
         .data(serving)
@@ -119,8 +120,7 @@ async fn limit_body<E: Endpoint>(next: E, mut req: Request) -> poem::Result<Resp
         req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<usize>().ok());
     if announced.is_some_and(|n| n > MAX_BODY_BYTES) {
         return Ok(error_response(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "PAYLOAD_TOO_LARGE",
+            ErrorCode::PayloadTooLarge,
             &format!("the request body is larger than {MAX_BODY_BYTES} bytes"),
         ));
     }
@@ -146,10 +146,10 @@ fn accepts_html(req: &Request) -> bool {
     req.headers().get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|v| v.contains("text/html"))
 }
 
-/// A GraphQL-shaped error for requests that never reached the executor.
-fn error_response(status: StatusCode, code: &str, message: &str) -> Response {
-    let body = json!({"errors": [{"message": message, "extensions": {"code": code}}]});
-    (status, Json(body)).into_response()
+/// A GraphQL-shaped error for requests that never reached the executor, with its code's status.
+fn error_response(code: ErrorCode, message: &str) -> Response {
+    let body = json!({"errors": [{"message": message, "extensions": {"code": code.as_str()}}]});
+    (code.http_status().unwrap_or(StatusCode::OK), Json(body)).into_response()
 }
 
 /// The playground page, with the default query in it (escaped so that it cannot close the script).

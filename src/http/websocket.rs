@@ -20,6 +20,7 @@ use poem::{FromRequest, IntoResponse, Request, Response};
 
 use super::{Serving, endpoint, error_response};
 use crate::deadline;
+use crate::error::ErrorCode;
 use crate::graphql::{self, AppSchema};
 use crate::metrics::METRICS;
 
@@ -127,7 +128,7 @@ impl PerOperation {
         let _slot = match self.serving.admission.enter(&self.client).await {
             Ok(slot) => slot,
             Err(refused) => {
-                let (_, code, message, _) = endpoint::refusal(refused);
+                let (code, message, _) = endpoint::refusal(refused);
                 return GqlResponse::from_errors(vec![graphql::limits::refused(code, message)]);
             }
         };
@@ -201,19 +202,18 @@ fn token_of(payload: &serde_json::Value) -> Option<String> {
 /// Upgrades `/graphql` to a GraphQL WebSocket, unless too many are open already.
 pub(super) async fn serve(req: Request) -> poem::Result<Response> {
     let (Some(schema), Some(serving)) = (req.data::<AppSchema>().cloned(), req.data::<Arc<Serving>>().cloned()) else {
-        return Ok(error_response(StatusCode::INTERNAL_SERVER_ERROR, "INTERNAL", "internal error"));
+        return Ok(error_response(ErrorCode::Internal, "internal error"));
     };
     let (req, mut body) = req.split();
     let Ok(protocol) = GraphQLProtocol::from_request(&req, &mut body).await else {
         return Ok(error_response(
-            StatusCode::BAD_REQUEST,
-            "BAD_REQUEST",
+            ErrorCode::BadRequest,
             "ask for the `graphql-transport-ws` (or legacy `graphql-ws`) subprotocol",
         ));
     };
     let websocket = WebSocket::from_request(&req, &mut body).await?;
     let Ok(permit) = serving.websockets.clone().try_acquire_owned() else {
-        return Ok(error_response(StatusCode::SERVICE_UNAVAILABLE, "OVERLOADED", "too many WebSocket connections"));
+        return Ok(error_response(ErrorCode::Overloaded, "too many WebSocket connections"));
     };
     let client = endpoint::client_key(&req, &serving, None);
     let slow_after = serving.websocket_send_timeout;
