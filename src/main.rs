@@ -11,6 +11,7 @@ use pepite::cli::{Cli, Command};
 use pepite::config::Settings;
 use pepite::error::AppError;
 
+use pepite::http::DatabaseStatus;
 use pepite::kb::{self, Document};
 use pepite::search::{Following, SearchIndex};
 use pepite::startup::{self, Application};
@@ -73,10 +74,10 @@ async fn serve(settings: Settings) -> Result<(), AppError> {
     let report = app.report();
     println!(
         "Database {} ({}); entities {}; search index {}",
-        report["database"]["url"].as_str().unwrap_or_default(),
-        report["database"]["status"].as_str().unwrap_or_default(),
-        report["entities"],
-        report["index"]
+        report.database.url.as_deref().unwrap_or_default(),
+        if report.database.status == DatabaseStatus::Up { "up" } else { "unavailable" },
+        serde_json::to_string(&report.entities).unwrap_or_default(),
+        serde_json::to_string(&report.index).unwrap_or_default()
     );
     if let Some(token) = app.generated_token() {
         println!(

@@ -10,8 +10,9 @@ use poem::listener::{Acceptor, Listener, TcpAcceptor, TcpListener};
 use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbBackend, TransactionTrait};
 
 use crate::auth::Tokens;
-use crate::config::{Limits, Settings};
+use crate::config::{Limits, Settings, redact};
 use crate::error::{AppError, Result};
+use crate::http::HealthReport;
 use crate::kb::Kb;
 use crate::search::{Following, SearchIndex};
 use crate::{graphql, http};
@@ -46,14 +47,6 @@ pub async fn connect(settings: &Settings) -> Result<DatabaseConnection> {
     Database::connect(options)
         .await
         .map_err(|err| AppError::Internal(format!("cannot connect to {}: {err}", redact(&settings.database_url()))))
-}
-
-/// A database URL without its password, for messages.
-fn redact(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
-        (Some(scheme), Some(at)) if at > scheme => format!("{}://…@{}", &url[..scheme], &url[at + 1..]),
-        _ => url.to_string(),
-    }
 }
 
 /// Brings the schema up to date, all or nothing: a process killed meanwhile leaves no
@@ -162,9 +155,9 @@ impl Application {
 
     /// What the server is serving, for the start-up report: the database (without password),
     /// entities by kind, and the search index.
-    pub fn report(&self) -> serde_json::Value {
+    pub fn report(&self) -> HealthReport {
         let mut report = self.health.report();
-        report["database"]["url"] = serde_json::json!(self.database);
+        report.database.url = Some(self.database.clone());
         report
     }
 

@@ -6,7 +6,7 @@ use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use sea_orm::{ConnectionTrait, DatabaseConnection};
-use serde_json::{Value, json};
+use serde::Serialize;
 
 use crate::kb::EntityKind;
 use crate::kb::Kb;
@@ -18,6 +18,71 @@ const PROBE_EVERY: Duration = Duration::from_secs(1);
 const PROBE_TIMEOUT: Duration = Duration::from_secs(2);
 /// Entity counts are refreshed every this many probes.
 const COUNT_EVERY: u32 = 5;
+
+/// Whether a replica should be sent traffic (`/ready`), or why not.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Readiness {
+    /// It serves.
+    Ready,
+    /// The database does not answer.
+    Unavailable,
+    /// The index is being rebuilt.
+    Rebuilding,
+    /// A change has waited longer than `--max-index-lag` to be applied.
+    Lagging,
+}
+
+/// What `/health` and the start-up report show.
+#[derive(Clone, Debug, Serialize)]
+pub struct HealthReport {
+    pub database: DatabaseReport,
+    /// Entities by kind, in lowercase (`company`, `technology`, …).
+    pub entities: std::collections::BTreeMap<String, u64>,
+    /// This replica's name.
+    pub replica: String,
+    pub index: IndexReport,
+}
+
+/// The database, as the last probe found it.
+#[derive(Clone, Debug, Serialize)]
+pub struct DatabaseReport {
+    /// `sqlite` or `postgres`.
+    pub backend: &'static str,
+    pub status: DatabaseStatus,
+    /// The URL without its password: in the start-up report only, never in `/health`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+}
+
+/// Whether the database answered the last probe.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DatabaseStatus {
+    Up,
+    Unavailable,
+}
+
+/// The search index of this replica, and how far it is behind the change log.
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct IndexReport {
+    pub documents: u64,
+    pub segments: usize,
+    /// The last change-log position the index applied.
+    pub position: i64,
+    /// The change log's last position.
+    pub database_position: i64,
+    /// Entries after the index's position.
+    pub lag_changes: u64,
+    /// Age of the oldest entry not applied yet.
+    pub lag_seconds: f64,
+    pub rebuilding: bool,
+    /// Size of the index on disk.
+    pub bytes: u64,
+    /// Memory the facets' ordinal arrays and value sets hold.
+    pub facet_memory_bytes: u64,
+}
 
 /// What the last probes found.
 pub struct Health {
@@ -105,47 +170,48 @@ impl Health {
         self.snapshot().database_up
     }
 
-    /// Whether to send traffic here: `ready`, or why not: the database does not answer
-    /// (`unavailable`), the index is being rebuilt (`rebuilding`), or a change has waited longer
-    /// than `--max-index-lag` to be applied (`lagging`).
-    pub fn readiness(&self) -> &'static str {
+    /// Whether to send traffic here, or why not.
+    pub fn readiness(&self) -> Readiness {
         let snapshot = self.snapshot();
         if !snapshot.database_up {
-            "unavailable"
+            Readiness::Unavailable
         } else if self.kb.search.status().rebuilding {
-            "rebuilding"
+            Readiness::Rebuilding
         } else if snapshot.lag.seconds > self.max_index_lag.as_secs_f64() {
-            "lagging"
+            Readiness::Lagging
         } else {
-            "ready"
+            Readiness::Ready
         }
     }
 
     /// The figures `/health` and the start-up report show: database, entities by kind, index.
-    pub fn report(&self) -> Value {
+    pub fn report(&self) -> HealthReport {
         let snapshot = self.snapshot();
         let index: IndexStatus = self.kb.search.status();
-        let entities: serde_json::Map<String, Value> =
-            snapshot.entities.iter().map(|(kind, n)| (kind.as_str().to_lowercase(), json!(n))).collect();
-        json!({
-            "database": {
-                "backend": format!("{:?}", self.kb.db.get_database_backend()).to_lowercase(),
-                "status": if snapshot.database_up { "up" } else { "unavailable" },
+        HealthReport {
+            database: DatabaseReport {
+                backend: match self.kb.db.get_database_backend() {
+                    sea_orm::DbBackend::Postgres => "postgres",
+                    sea_orm::DbBackend::MySql => "mysql",
+                    _ => "sqlite",
+                },
+                status: if snapshot.database_up { DatabaseStatus::Up } else { DatabaseStatus::Unavailable },
+                url: None,
             },
-            "entities": entities,
-            "replica": self.kb.search.replica(),
-            "index": {
-                "documents": index.documents,
-                "segments": index.segments,
-                "position": index.position,
-                "databasePosition": snapshot.lag.database_position,
-                "lagChanges": snapshot.lag.changes,
-                "lagSeconds": snapshot.lag.seconds,
-                "rebuilding": index.rebuilding,
-                "bytes": index.bytes,
-                "facetMemoryBytes": index.facet_memory_bytes,
+            entities: snapshot.entities.iter().map(|(kind, n)| (kind.as_str().to_lowercase(), *n)).collect(),
+            replica: self.kb.search.replica().to_string(),
+            index: IndexReport {
+                documents: index.documents,
+                segments: index.segments,
+                position: index.position,
+                database_position: snapshot.lag.database_position,
+                lag_changes: snapshot.lag.changes,
+                lag_seconds: snapshot.lag.seconds,
+                rebuilding: index.rebuilding,
+                bytes: index.bytes,
+                facet_memory_bytes: index.facet_memory_bytes,
             },
-        })
+        }
     }
 
     /// Brings the gauges of `/metrics` up to date.

@@ -17,7 +17,7 @@ use poem::{Body, Endpoint, EndpointExt, IntoResponse, Request, Response, Route, 
 use serde_json::json;
 
 pub use admission::{Admission, Refusal};
-pub use health::Health;
+pub use health::{DatabaseStatus, Health, HealthReport, Readiness};
 pub use websocket::PING_EVERY;
 
 use crate::auth::Tokens;
@@ -183,19 +183,22 @@ fn asset(Path(file): Path<String>) -> Response {
 /// index; never waits on the database, never shows error details.
 #[handler]
 async fn health_endpoint(serving: Data<&Arc<Serving>>) -> Response {
-    let mut report = serving.health.report();
-    report["status"] = json!("ok");
-    Json(report).into_response()
+    #[derive(serde::Serialize)]
+    struct Live {
+        status: &'static str,
+        #[serde(flatten)]
+        report: HealthReport,
+    }
+    Json(Live { status: "ok", report: serving.health.report() }).into_response()
 }
 
 /// Readiness, for a load balancer: 503 while the database is unreachable, the index is rebuilt
 /// or lags behind the change log, with the reason as `status`.
 #[handler]
 async fn ready_endpoint(serving: Data<&Arc<Serving>>) -> Response {
-    match serving.health.readiness() {
-        "ready" => Json(json!({"status": "ready"})).into_response(),
-        reason => (StatusCode::SERVICE_UNAVAILABLE, Json(json!({"status": reason}))).into_response(),
-    }
+    let readiness = serving.health.readiness();
+    let status = if readiness == Readiness::Ready { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
+    (status, Json(json!({"status": readiness}))).into_response()
 }
 
 /// The routes of the metrics listener: `/metrics` in Prometheus' text format.
