@@ -12,7 +12,7 @@ use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbBackend, Transacti
 use crate::auth::Tokens;
 use crate::config::{Limits, Settings};
 use crate::error::{AppError, Result};
-use crate::kb::Kb;
+use crate::kb::{IndexSource, Kb};
 use crate::search::{Following, SearchIndex};
 use crate::{graphql, http};
 
@@ -79,7 +79,8 @@ pub async fn open(settings: &Settings) -> Result<Kb> {
 pub async fn open_with_db(settings: &Settings, db: DatabaseConnection) -> Result<Kb> {
     migrate(&db).await?;
     let following = Following { replica: settings.replica(), retention: settings.replication.change_retention };
-    let search = SearchIndex::open_following(db.clone(), &settings.index_dir(), following).await?;
+    let search =
+        SearchIndex::open_following(db.clone(), &settings.index_dir(), following, IndexSource::shared()).await?;
     Ok(Kb { db, search })
 }
 

@@ -27,22 +27,25 @@ mod people_events;
 
 use std::collections::{HashMap, HashSet};
 
-use chrono::{DateTime, SubsecRound, Utc};
+use chrono::{DateTime, Utc};
 use entity::{
     company, company_membership, company_programme, company_technology, event, organisation, person, programme,
     technology,
 };
 use sea_orm::sea_query::OnConflict;
-use sea_orm::{ActiveValue::NotSet, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, Set};
+use sea_orm::{
+    ActiveValue::NotSet, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter, QuerySelect, Set,
+};
 use sha2::{Digest, Sha256};
 
 use super::Progress;
 use super::document::{Document, Existing};
 use super::draft::{CompanyDraft, Source, Translation};
 use crate::changelog::Touched;
+use crate::db::now;
 use crate::error::{AppError, Result};
-use crate::kb::EntityKind;
 use crate::search::Bulk;
+use entity::EntityKind;
 
 /// Rows per INSERT: stays under SQLite's and PostgreSQL's limits on bound parameters.
 const BATCH: usize = 1_000;
@@ -131,11 +134,6 @@ impl ImportSummary {
 
 /// Slug to id, of one kind.
 type SlugIds = HashMap<String, i32>;
-
-/// The current time, at the precision every database keeps.
-pub fn now() -> DateTime<Utc> {
-    Utc::now().trunc_subsecs(6)
-}
 
 /// Slug to id of every entity of one kind.
 pub async fn slug_ids<E: EntityTrait>(
@@ -322,7 +320,7 @@ type At<'a> = (DateTime<Utc>, Mode, &'a dyn Progress);
 /// `index`, the documents of the companies are added to the search index as they are written
 /// (see [`Bulk`]); the rest is for the caller to settle once the log is written.
 pub async fn write(
-    db: &impl ConnectionTrait,
+    db: &DatabaseTransaction,
     document: &Document,
     mode: Mode,
     progress: &dyn Progress,
@@ -499,7 +497,7 @@ const STEP: usize = 5_000;
 /// companies). A company's search document is complete once its step is written: it shows only
 /// what it links to, written before it, and nothing written after it in the import changes that.
 async fn write_companies(
-    db: &impl ConnectionTrait,
+    db: &DatabaseTransaction,
     document: &Document,
     (now, mode, progress): At<'_>,
     (tech_ids, prog_ids, org_ids): (&SlugIds, &SlugIds, &SlugIds),
@@ -546,7 +544,7 @@ async fn write_companies(
         let existed: Vec<i32> =
             written.iter().filter(|(d, _)| stored_companies.contains_key(&d.slug)).map(|&(_, id)| id).collect();
         if !existed.is_empty() {
-            before.extend(crate::search::linked_by_companies(db, Some(&existed)).await?);
+            before.extend(super::index_source::linked_by_companies(db, Some(&existed)).await?);
         }
         after.extend(replace_links(db, &written, (tech_ids, prog_ids, org_ids)).await?);
         after.extend(

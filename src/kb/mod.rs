@@ -6,7 +6,7 @@ pub mod document;
 pub mod draft;
 pub mod export;
 pub mod import;
-mod kind;
+mod index_source;
 pub mod model;
 pub mod prune;
 pub mod read;
@@ -14,15 +14,14 @@ pub mod write;
 
 use std::time::Duration;
 
-use sea_orm::{
-    DatabaseConnection, DatabaseTransaction, EntityTrait, PaginatorTrait, SqliteTransactionMode, TransactionOptions,
-    TransactionTrait,
-};
+use entity::EntityKind;
+use sea_orm::{DatabaseConnection, DatabaseTransaction, EntityTrait, PaginatorTrait};
 
 pub use document::Document;
 pub use import::ImportSummary;
-pub use kind::EntityKind;
+pub use index_source::IndexSource;
 
+use crate::db::begin_write;
 use crate::error::{AppError, Result};
 use crate::search::SearchIndex;
 
@@ -117,16 +116,6 @@ pub fn audit_import(actor: &str, summary: &ImportSummary) {
     }
     let counts = summary.to_string().replace('\n', "; ");
     tracing::info!(target: "pepite::audit", actor, action = "import", counts = counts.trim_end_matches("; "), ids, "write");
-}
-
-/// Starts a write transaction; on SQLite it takes the write lock at once, so that concurrent
-/// writers wait their turn instead of failing when they upgrade from reading to writing.
-pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction> {
-    let options = TransactionOptions {
-        sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
-        ..TransactionOptions::default()
-    };
-    Ok(db.begin_with_options(options).await?)
 }
 
 /// The database and the search index that mirrors it.

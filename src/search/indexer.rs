@@ -13,9 +13,9 @@ use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use entity::meta;
+use entity::{EntityKind, meta};
 use futures_util::FutureExt;
-use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, Set};
+use sea_orm::{DatabaseConnection, DatabaseExecutor, DatabaseTransaction, DbBackend, EntityTrait, Set};
 use serde::{Deserialize, Serialize};
 use tantivy::directory::MmapDirectory;
 use tantivy::schema::Schema;
@@ -24,11 +24,10 @@ use tokio::sync::{Notify, mpsc, oneshot, watch};
 
 use super::facets::FacetOrdinals;
 use super::schema::{self, Fields, SCHEMA_VERSION};
-use super::source::{self, SearchDoc};
+use super::source::{SearchDoc, Source};
 use super::{analyzer, vocabulary, words};
 use crate::changelog;
 use crate::error::{AppError, Result, panic_message};
-use crate::kb::EntityKind;
 
 /// Entities read from the database per step of a rebuild or of a sync.
 const REBUILD_PAGE: u64 = 5_000;
@@ -97,13 +96,19 @@ impl Default for Following {
 }
 
 impl SearchIndex {
-    /// Opens the index in `dir`, rebuilding it if needed, and catches up with the database.
-    pub async fn open(db: DatabaseConnection, dir: &Path) -> Result<SearchIndex> {
-        SearchIndex::open_following(db, dir, Following::default()).await
+    /// Opens the index in `dir`, rebuilding it if needed, and catches up with the database, which
+    /// it reads through `source`.
+    pub async fn open(db: DatabaseConnection, dir: &Path, source: Arc<dyn Source>) -> Result<SearchIndex> {
+        SearchIndex::open_following(db, dir, Following::default(), source).await
     }
 
     /// Like [`SearchIndex::open`], as the named replica keeping the log for `retention`.
-    pub async fn open_following(db: DatabaseConnection, dir: &Path, following: Following) -> Result<SearchIndex> {
+    pub async fn open_following(
+        db: DatabaseConnection,
+        dir: &Path,
+        following: Following,
+        source: Arc<dyn Source>,
+    ) -> Result<SearchIndex> {
         let (schema, fields) = schema::build();
         let database = database_identity(&db).await?;
         let dir = dir.to_path_buf();
@@ -139,6 +144,7 @@ impl SearchIndex {
         let mut owner = Owner {
             state,
             db,
+            source,
             writer: Arc::new(Mutex::new(writer)),
             reader,
             fields,
@@ -392,6 +398,8 @@ impl SearchIndex {
 struct Owner {
     state: Arc<State>,
     db: DatabaseConnection,
+    /// How entities are read from `db` (or from an import's transaction).
+    source: Arc<dyn Source>,
     writer: Arc<Mutex<IndexWriter>>,
     reader: IndexReader,
     fields: Fields,
@@ -551,8 +559,9 @@ impl Owner {
             self.merging(!bulk);
             let applied = async {
                 let mut feeder = Feeder::new(self);
-                let touched = with_dependents(&self.db, touched, shown).await?;
-                let fed = feed(&self.db, &mut feeder, touched).await;
+                let db = DatabaseExecutor::from(&self.db);
+                let touched = with_dependents(&*self.source, &db, touched, shown).await?;
+                let fed = feed(&*self.source, &db, &mut feeder, touched).await;
                 feeder.wait().await.and(fed)?;
                 self.commit(last).await
             }
@@ -572,6 +581,7 @@ impl Owner {
         let (ended, mut end) = oneshot::channel();
         self.merging(false);
         let bulk = Bulk {
+            source: self.source.clone(),
             feeder: Feeder { gate: Some(open.clone()), ..Feeder::new(self) },
             settled: None,
             ended: Some(ended),
@@ -663,13 +673,14 @@ impl Owner {
     /// Drops every document, then adds every entity of the database, a page at a time.
     async fn feed_all(&self, feeder: &mut Feeder) -> Result<()> {
         feeder.then(|writer, _| writer.delete_all_documents().map(|_| ()).map_err(Into::into)).await?;
+        let db = DatabaseExecutor::from(&self.db);
         for kind in EntityKind::ALL {
             let mut after = 0;
             loop {
-                let ids = source::ids_after(&self.db, kind, after, REBUILD_PAGE).await?;
+                let ids = self.source.ids_after(&db, kind, after, REBUILD_PAGE).await?;
                 let Some(&max) = ids.last() else { break };
                 after = max;
-                feeder.add(source::load(&self.db, kind, &ids).await?).await?;
+                feeder.add(self.source.load(&db, kind, &ids).await?).await?;
             }
         }
         Ok(())
@@ -760,10 +771,15 @@ fn note<'a>(changes: impl IntoIterator<Item = &'a changelog::Change>, touched: &
 }
 
 /// The changed entities (`touched`) and those showing the `shown` ones.
-async fn with_dependents(db: &impl ConnectionTrait, mut touched: Entities, shown: Entities) -> Result<Entities> {
+async fn with_dependents(
+    source: &dyn Source,
+    db: &DatabaseExecutor<'_>,
+    mut touched: Entities,
+    shown: Entities,
+) -> Result<Entities> {
     for (kind, ids) in shown {
         let ids: Vec<i32> = ids.into_iter().collect();
-        for (dep_kind, id) in source::dependents(db, kind, &ids).await? {
+        for (dep_kind, id) in source.dependents(db, kind, &ids).await? {
             touched.entry(dep_kind).or_default().insert(id);
         }
     }
@@ -772,12 +788,12 @@ async fn with_dependents(db: &impl ConnectionTrait, mut touched: Entities, shown
 
 /// Rewrites the documents of `touched` as `db` has them: deletes them all, then adds them (each
 /// deletion is checked against every segment added after it).
-async fn feed(db: &impl ConnectionTrait, feeder: &mut Feeder, touched: Entities) -> Result<()> {
+async fn feed(source: &dyn Source, db: &DatabaseExecutor<'_>, feeder: &mut Feeder, touched: Entities) -> Result<()> {
     feeder.delete(&touched).await?;
     for (kind, ids) in touched {
         let ids: Vec<i32> = ids.into_iter().collect();
         for chunk in ids.chunks(REBUILD_PAGE as usize) {
-            feeder.add(source::load(db, kind, chunk).await?).await?;
+            feeder.add(source.load(db, kind, chunk).await?).await?;
         }
     }
     Ok(())
@@ -789,6 +805,7 @@ async fn feed(db: &impl ConnectionTrait, feeder: &mut Feeder, touched: Entities)
 /// committed ([`Bulk::committed`]); dropped otherwise, with the `Bulk`. Meanwhile the index
 /// applies nothing else, so no commit of the index can take them before the database does.
 pub struct Bulk {
+    source: Arc<dyn Source>,
     /// What it added so far is in `feeder.added`.
     feeder: Feeder,
     /// The log entries [`Bulk::settle`] added everything for.
@@ -799,28 +816,30 @@ pub struct Bulk {
 impl Bulk {
     /// Adds the documents of `ids` as `db` (the import's transaction) has them: for entities the
     /// rest of the import will not change.
-    pub async fn add(&mut self, db: &impl ConnectionTrait, kind: EntityKind, ids: &[i32]) -> Result<()> {
-        feed(db, &mut self.feeder, HashMap::from([(kind, ids.iter().copied().collect())])).await
+    pub async fn add(&mut self, txn: &DatabaseTransaction, kind: EntityKind, ids: &[i32]) -> Result<()> {
+        let touched = HashMap::from([(kind, ids.iter().copied().collect())]);
+        feed(&*self.source, &DatabaseExecutor::from(txn), &mut self.feeder, touched).await
     }
 
     /// Adds what the import's log entries `range` call for and was not added yet: the documents
     /// of the entities they name, and of those showing them. Then waits until all is added.
-    pub async fn settle(&mut self, db: &impl ConnectionTrait, (after, last): Range) -> Result<()> {
+    pub async fn settle(&mut self, txn: &DatabaseTransaction, (after, last): Range) -> Result<()> {
+        let db = DatabaseExecutor::from(txn);
         let (mut touched, mut shown) = (HashMap::new(), HashMap::new());
         let mut from = after;
         while from < last {
-            let page = changelog::after(db, from, PAGE).await?;
+            let page = changelog::after(&db, from, PAGE).await?;
             let Some(position) = page.last else { break };
             note(page.changes.iter().filter(|c| c.position <= last), &mut touched, &mut shown);
             from = position;
         }
-        let mut touched = with_dependents(db, touched, shown).await?;
+        let mut touched = with_dependents(&*self.source, &db, touched, shown).await?;
         for (kind, ids) in &mut touched {
             if let Some(added) = self.feeder.added.get(kind) {
                 ids.retain(|id| !added.contains(id));
             }
         }
-        let fed = feed(db, &mut self.feeder, touched).await;
+        let fed = feed(&*self.source, &db, &mut self.feeder, touched).await;
         self.feeder.wait().await.and(fed)?;
         self.settled = Some((after, last));
         Ok(())
@@ -1057,7 +1076,8 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let db = Database::connect(format!("sqlite://{}?mode=rwc", dir.path().join("kb.db").display())).await.unwrap();
         Migrator::up(&db, None).await.unwrap();
-        let search = SearchIndex::open(db.clone(), &dir.path().join("index")).await.unwrap();
+        let search =
+            SearchIndex::open(db.clone(), &dir.path().join("index"), crate::kb::IndexSource::shared()).await.unwrap();
         (dir, Kb { db, search })
     }
 
@@ -1113,7 +1133,7 @@ mod tests {
         let mut bulk = kb.search.bulk().await.unwrap();
         let created = company("zorglub", "Zorglub Énergie");
         crate::kb::write_document(&kb.db, &created, ImportOptions::default(), &(), None).await.unwrap();
-        let txn = crate::kb::begin_write(&kb.db).await.unwrap();
+        let txn = crate::db::begin_write(&kb.db).await.unwrap();
         let renamed = company("zorglub", "Marsupilami Énergie");
         let mode = crate::kb::import::Mode::Upsert;
         let summary = crate::kb::import::write(&txn, &renamed, mode, &(), Some(&mut bulk)).await.unwrap();

@@ -1,4 +1,4 @@
-//! Full-text search with tantivy: indexing (fed from the database's change outbox) and querying live apart.
+//! Full-text search with tantivy: indexing (following the database's change log) and querying live apart.
 
 pub mod analyzer;
 mod expand;
@@ -15,6 +15,7 @@ mod source;
 mod vocabulary;
 mod words;
 
-pub use source::{dependents, linked_by_companies};
+pub use source::{SearchDoc, Source, Translated};
+pub use words::{date_words, sort_name};
 
 pub use indexer::{Bulk, Following, IndexStatus, SearchIndex};

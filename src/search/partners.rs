@@ -12,7 +12,7 @@ use super::SearchIndex;
 use super::indexer::{bounded, key};
 use super::plan::term;
 use crate::error::Result;
-use crate::kb::EntityKind;
+use entity::EntityKind;
 
 /// A term a candidate may share with the company, and what sharing it is worth.
 #[derive(Clone, Debug, PartialEq)]

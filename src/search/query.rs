@@ -28,7 +28,7 @@ use super::schema::Fields;
 pub use super::words::sort_name;
 use super::words::{MAX_WORDS, Parsed, parse};
 use crate::error::{AppError, Result};
-use crate::kb::EntityKind;
+use entity::EntityKind;
 
 /// How many of the query's words a result must match.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -535,7 +535,8 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let db = Database::connect(format!("sqlite://{}?mode=rwc", dir.path().join("kb.db").display())).await.unwrap();
         Migrator::up(&db, None).await.unwrap();
-        let search = SearchIndex::open(db.clone(), &dir.path().join("index")).await.unwrap();
+        let search =
+            SearchIndex::open(db.clone(), &dir.path().join("index"), crate::kb::IndexSource::shared()).await.unwrap();
         let mut document = Vec::new();
         crate::generate::write(&mut document, 2_000, 7).unwrap();
         let document = Document::parse(std::str::from_utf8(&document).unwrap()).unwrap();

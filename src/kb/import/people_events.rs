@@ -10,10 +10,10 @@ use super::{
     stored, translations_json, upsert,
 };
 use crate::error::Result;
-use crate::kb::EntityKind;
 use crate::kb::Progress;
 use crate::kb::document::Document;
 use crate::kb::draft::{EventDraft, PersonDraft};
+use entity::EntityKind;
 
 /// Writes the document's people and replaces their roles.
 pub(super) async fn write_people(
