@@ -22,7 +22,7 @@ use tantivy::schema::Schema;
 use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
 use tokio::sync::{Notify, mpsc, oneshot, watch};
 
-use super::facets::FacetOrdinals;
+use super::ordinals::FacetOrdinals;
 use super::schema::{self, Fields, SCHEMA_VERSION};
 use super::source::{SearchDoc, Source};
 use super::{analyzer, vocabulary, words};

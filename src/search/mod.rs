@@ -1,17 +1,20 @@
 //! Full-text search with tantivy: indexing (following the database's change log) and querying live apart.
 
 pub mod analyzer;
+mod bits;
 mod expand;
 pub mod facets;
 mod highlight;
 mod indexer;
 mod matches;
+mod ordinals;
 pub mod partners;
 mod plan;
 pub mod query;
 mod rank;
 mod schema;
 mod source;
+mod terms;
 mod vocabulary;
 mod words;
 

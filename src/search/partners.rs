@@ -10,7 +10,7 @@ use tantivy::schema::{IndexRecordOption, Value};
 
 use super::SearchIndex;
 use super::indexer::{bounded, key};
-use super::plan::term;
+use super::terms::term;
 use crate::error::Result;
 use entity::EntityKind;
 
