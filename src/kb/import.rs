@@ -38,9 +38,9 @@ use sea_orm::{
 };
 use sha2::{Digest, Sha256};
 
-use super::Progress;
 use super::document::{Document, Existing};
 use super::draft::{CompanyDraft, Source, Translation};
+use super::progress::Progress;
 use crate::changelog::Touched;
 use crate::db::now;
 use crate::error::{AppError, Result};

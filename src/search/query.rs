@@ -364,11 +364,7 @@ impl SearchIndex {
         let f = &self.fields;
         let doc: TantivyDocument = searcher.doc(address)?;
         let text = |field: Field| doc.get_all(field).filter_map(|v| v.as_str().map(str::to_string)).collect::<Vec<_>>();
-        let kind = doc
-            .get_first(f.kind)
-            .and_then(|v| v.as_str())
-            .and_then(EntityKind::parse)
-            .ok_or_else(|| AppError::Internal("search document without a kind".into()))?;
+        let kind = kind_of(f, &doc)?;
         let id = doc.get_first(f.id).and_then(|v| v.as_u64()).unwrap_or_default() as i32;
         let highlights = match matcher {
             Some(matcher) => Analyzers::with(|analyzers| {
@@ -509,13 +505,21 @@ impl SearchIndex {
                     let doc: TantivyDocument = searcher.doc(address)?;
                     let get =
                         |field: Field| doc.get_first(field).and_then(|v| v.as_str()).unwrap_or_default().to_string();
-                    let kind = EntityKind::parse(&get(f.kind)).unwrap_or(EntityKind::Company);
+                    let kind = kind_of(f, &doc)?;
                     Ok(Suggestion { name: get(f.name), slug: get(f.slug), kind })
                 })
                 .collect()
         })
         .await
     }
+}
+
+/// The kind of an index document: one it does not name is an error, never a guess.
+fn kind_of(f: &Fields, doc: &TantivyDocument) -> Result<EntityKind> {
+    doc.get_first(f.kind)
+        .and_then(|v| v.as_str())
+        .and_then(EntityKind::parse)
+        .ok_or_else(|| AppError::Internal("search document without a kind".into()))
 }
 
 #[cfg(test)]

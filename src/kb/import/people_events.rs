@@ -10,9 +10,9 @@ use super::{
     stored, translations_json, upsert,
 };
 use crate::error::Result;
-use crate::kb::Progress;
 use crate::kb::document::Document;
 use crate::kb::draft::{EventDraft, PersonDraft};
+use crate::kb::progress::Progress;
 use entity::EntityKind;
 
 /// Writes the document's people and replaces their roles.
