@@ -2,6 +2,7 @@
 
 pub mod analyzer;
 mod bits;
+mod document;
 mod expand;
 pub mod facets;
 mod highlight;
@@ -10,6 +11,7 @@ mod matches;
 mod ordinals;
 pub mod partners;
 mod plan;
+mod pool;
 pub mod query;
 mod rank;
 mod schema;

@@ -9,7 +9,8 @@ use tantivy::query::{BooleanQuery, ConstScoreQuery, Occur, Query, TermQuery};
 use tantivy::schema::{IndexRecordOption, Value};
 
 use super::SearchIndex;
-use super::indexer::{bounded, key};
+use super::document::key;
+use super::pool::bounded;
 use super::terms::term;
 use crate::error::Result;
 use entity::EntityKind;

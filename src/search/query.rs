@@ -14,16 +14,17 @@ use tantivy::{DocAddress, Order, Score, Searcher, TantivyDocument};
 
 use super::SearchIndex;
 use super::analyzer::Analyzers;
+use super::document::key;
 use super::expand;
 pub use super::facets::Facet;
 use super::facets::{DisjunctiveCollector, FacetCollector};
 pub use super::facets::{FacetValue, Facets};
 pub use super::highlight::Highlight;
 use super::highlight::{self, Matcher};
-use super::indexer::{bounded, key};
 use super::matches::{Restriction, Restrictions, all_of};
 use super::ordinals::FacetOrdinals;
 use super::plan::Plan;
+use super::pool::bounded;
 use super::rank;
 use super::schema::Fields;
 use super::terms::term;
