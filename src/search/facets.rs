@@ -10,6 +10,7 @@ use tantivy::{DocId, DocSet, Score, SegmentReader, TERMINATED};
 use super::bits::Bits;
 use super::matches::MatchScorer;
 use super::ordinals::{Accepting, FacetOrdinals, FastField};
+use super::schema::fast;
 
 /// Looking up one match's values costs about as much as reading this many words (64 documents
 /// each) of the values' sets, or this many documents of their lists: the lookups jump about
@@ -58,7 +59,7 @@ impl Facet {
     /// The fast field a filter on this facet is checked against (cities are compared folded).
     pub(super) fn filter_field(self) -> &'static str {
         match self {
-            Facet::City => "city_key",
+            Facet::City => fast::CITY_KEY,
             other => other.field(),
         }
     }
@@ -66,11 +67,11 @@ impl Facet {
     /// The fast field counted.
     fn field(self) -> &'static str {
         match self {
-            Facet::Kind => "kind",
-            Facet::Domain => "domain",
-            Facet::Stage => "stage",
-            Facet::ProgrammeKind => "programme_kind",
-            Facet::City => "city",
+            Facet::Kind => fast::KIND,
+            Facet::Domain => fast::DOMAIN,
+            Facet::Stage => fast::STAGE,
+            Facet::ProgrammeKind => fast::PROGRAMME_KIND,
+            Facet::City => fast::CITY,
         }
     }
 

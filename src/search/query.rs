@@ -26,7 +26,7 @@ use super::ordinals::FacetOrdinals;
 use super::plan::Plan;
 use super::pool::bounded;
 use super::rank;
-use super::schema::Fields;
+use super::schema::{Fields, fast};
 use super::terms::term;
 pub use super::words::sort_name;
 use super::words::{MAX_WORDS, Parsed, parse};
@@ -123,9 +123,9 @@ fn restrictions(f: &Fields, kinds: &[EntityKind], filter: &SearchFilter, except:
         facet(Facet::Stage, f.stage, names(&filter.stage, CompanyStage::as_str)),
         facet(Facet::ProgrammeKind, f.programme_kind, names(&filter.programme_kind, ProgrammeKind::as_str)),
         facet(Facet::City, f.city_key, cities),
-        (f.site, "site", filter.site.clone()),
-        (f.membership, "membership", filter.membership.clone()),
-        (f.technology, "technology", filter.technology.clone()),
+        (f.site, fast::SITE, filter.site.clone()),
+        (f.membership, fast::MEMBERSHIP, filter.membership.clone()),
+        (f.technology, fast::TECHNOLOGY, filter.technology.clone()),
     ];
     lists
         .into_iter()
@@ -250,7 +250,7 @@ impl SearchIndex {
 
         if parsed.words.is_empty() && parsed.phrases.is_empty() {
             let every = |except: &[Facet]| filter(except).unwrap_or_else(|| Box::new(AllQuery));
-            let page = searcher.search(&every(&[]), &top().order_by_string_fast_field("name_sort", Order::Asc))?;
+            let page = searcher.search(&every(&[]), &top().order_by_string_fast_field(fast::NAME_SORT, Order::Asc))?;
             let page = page.into_iter().map(|(_, d)| (0.0, d)).collect();
             return self.found(&searcher, request, &parsed, page, &every, None);
         }
@@ -485,10 +485,10 @@ impl SearchIndex {
             let searcher = this.reader.searcher();
             let typed = words.join(" ");
             let order = TopDocs::with_limit(limit.max(1)).tweak_score(move |segment: &tantivy::SegmentReader| {
-                let fast = segment.fast_fields();
-                let names = fast.str("name_sort").ok().flatten();
-                let lengths = fast.u64("name_len").ok().map(|c| c.first_or_default_col(u64::MAX));
-                let links = fast.u64("links").ok().map(|c| c.first_or_default_col(0));
+                let columns = segment.fast_fields();
+                let names = columns.str(fast::NAME_SORT).ok().flatten();
+                let lengths = columns.u64(fast::NAME_LEN).ok().map(|c| c.first_or_default_col(u64::MAX));
+                let links = columns.u64(fast::LINKS).ok().map(|c| c.first_or_default_col(0));
                 // Sorted names: those starting with the text are one run of ordinals.
                 let starting = names.as_ref().map_or(0..0, |n| ordinals_starting_with(n, &typed));
                 move |doc: tantivy::DocId, score: Score| {
