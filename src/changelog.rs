@@ -12,12 +12,14 @@ use chrono::{DateTime, Utc};
 use entity::{change, meta};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, OnConflict, Query};
 use sea_orm::{
-    ActiveValue::NotSet, ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect, Set, Statement,
+    ActiveEnum, ActiveValue::NotSet, ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait,
+    QueryFilter, QueryOrder, QuerySelect, Set, Statement,
 };
 
+use entity::EntityKind;
+pub use entity::Operation;
+
 use crate::error::{AppError, Result};
-use crate::kb::EntityKind;
 
 /// The PostgreSQL channel a write notifies when it commits changes.
 pub const CHANNEL: &str = "pepite_changes";
@@ -31,31 +33,6 @@ const REPLICA_PREFIX: &str = "replica:";
 const REPLICA_GONE: Duration = Duration::from_secs(15);
 /// Rows per INSERT or `IN (…)` list.
 const BATCH: usize = 1_000;
-
-/// What a write did to an entity.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Operation {
-    /// The entity was created.
-    Created,
-    /// The entity, or one of its relations, was changed.
-    Updated,
-    /// The entity was deleted.
-    Deleted,
-}
-
-impl Operation {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Operation::Created => "CREATED",
-            Operation::Updated => "UPDATED",
-            Operation::Deleted => "DELETED",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Operation> {
-        [Operation::Created, Operation::Updated, Operation::Deleted].into_iter().find(|o| o.as_str() == s)
-    }
-}
 
 /// An entity a write touched, as the write knows it.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -170,7 +147,7 @@ pub async fn record(
         ))
         .await?;
     }
-    let at = crate::kb::import::now();
+    let at = crate::db::now();
     for row in &mut rows {
         row.at = Set(at);
     }
@@ -205,9 +182,9 @@ fn entry(operation: Operation, kind: EntityKind, id: i32, slug: String, at: Date
     let slug = if kind == EntityKind::Person { String::new() } else { slug };
     change::ActiveModel {
         seq: NotSet,
-        kind: Set(kind.as_str().into()),
+        kind: Set(kind),
         entity_id: Set(id),
-        operation: Set(operation.as_str().into()),
+        operation: Set(operation),
         slug: Set(slug),
         at: Set(at),
     }
@@ -215,23 +192,22 @@ fn entry(operation: Operation, kind: EntityKind, id: i32, slug: String, at: Date
 
 /// Up to `limit` entries after `position`, in log order.
 pub async fn after(db: &impl ConnectionTrait, position: i64, limit: u64) -> Result<Page> {
-    let rows = change::Entity::find()
-        .filter(change::Column::Seq.gt(position))
-        .order_by_asc(change::Column::Seq)
+    use change::Column as C;
+    // Read as text: a row naming a kind or an operation this version does not know (written by
+    // another version) makes the page unreadable rather than failing the read.
+    let rows: Vec<(i64, String, i32, String, String, DateTime<Utc>)> = change::Entity::find()
+        .select_only()
+        .columns([C::Seq, C::Kind, C::EntityId, C::Operation, C::Slug, C::At])
+        .filter(C::Seq.gt(position))
+        .order_by_asc(C::Seq)
         .limit(limit)
+        .into_tuple()
         .all(db)
         .await?;
-    let mut page = Page { last: rows.last().map(|r| r.seq), full: rows.len() as u64 == limit, ..Page::default() };
-    for row in rows {
-        match (Operation::parse(&row.operation), EntityKind::parse(&row.kind)) {
-            (Some(operation), Some(kind)) => page.changes.push(Change {
-                position: row.seq,
-                operation,
-                kind,
-                id: row.entity_id,
-                slug: row.slug,
-                at: row.at,
-            }),
+    let mut page = Page { last: rows.last().map(|r| r.0), full: rows.len() as u64 == limit, ..Page::default() };
+    for (seq, kind, id, operation, slug, at) in rows {
+        match (Operation::try_from_value(&operation), EntityKind::try_from_value(&kind)) {
+            (Ok(operation), Ok(kind)) => page.changes.push(Change { position: seq, operation, kind, id, slug, at }),
             _ => page.unreadable = true,
         }
     }
@@ -267,7 +243,7 @@ pub async fn low_water(db: &impl ConnectionTrait) -> Result<i64> {
 /// low-water mark; returns the new mark when it pruned. The newest entry is always kept, so that
 /// positions keep growing whatever the database's sequence does with an empty table.
 pub async fn prune(db: &DatabaseConnection, retention: Duration) -> Result<Option<i64>> {
-    let txn = crate::kb::begin_write(db).await?;
+    let txn = crate::db::begin_write(db).await?;
     if db.get_database_backend() == DbBackend::Postgres {
         let row = txn
             .query_one_raw(Statement::from_string(

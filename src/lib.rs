@@ -4,6 +4,7 @@ pub mod auth;
 pub mod changelog;
 pub mod cli;
 pub mod config;
+pub mod db;
 pub mod deadline;
 pub mod error;
 pub mod generate;

@@ -105,7 +105,9 @@ async fn import(settings: &Settings, file: &Path, options: kb::ImportOptions) ->
     // The data directory's index is updated unless a running server owns it; then, on either
     // path, the command waits for every running replica to apply the import.
     let following = Following { replica: settings.replica(), retention: settings.replication.change_retention };
-    let own_index = match SearchIndex::open_following(db.clone(), &settings.index_dir(), following).await {
+    let index_dir = settings.index_dir();
+    let own_index = SearchIndex::open_following(db.clone(), &index_dir, following, kb::IndexSource::shared());
+    let own_index = match own_index.await {
         Ok(search) => Some(search),
         Err(AppError::Conflict { .. }) => None,
         Err(err) => return Err(err),

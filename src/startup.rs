@@ -13,7 +13,7 @@ use crate::auth::Tokens;
 use crate::config::{Limits, Settings, redact};
 use crate::error::{AppError, Result};
 use crate::http::HealthReport;
-use crate::kb::Kb;
+use crate::kb::{IndexSource, Kb};
 use crate::search::{Following, SearchIndex};
 use crate::{graphql, http};
 
@@ -72,7 +72,8 @@ pub async fn open(settings: &Settings) -> Result<Kb> {
 pub async fn open_with_db(settings: &Settings, db: DatabaseConnection) -> Result<Kb> {
     migrate(&db).await?;
     let following = Following { replica: settings.replica(), retention: settings.replication.change_retention };
-    let search = SearchIndex::open_following(db.clone(), &settings.index_dir(), following).await?;
+    let search =
+        SearchIndex::open_following(db.clone(), &settings.index_dir(), following, IndexSource::shared()).await?;
     Ok(Kb { db, search })
 }
 

@@ -11,6 +11,7 @@ pub mod event_company;
 pub mod event_organisation;
 pub mod event_organiser;
 pub mod event_person;
+pub mod kind;
 pub mod meta;
 pub mod organisation;
 pub mod person;
@@ -19,7 +20,9 @@ pub mod programme;
 pub mod sort_key;
 pub mod technology;
 
+pub use change::Operation;
 pub use enums::{CompanyStage, Lang, OrganisationKind, ProgrammeKind, TechnologyDomain};
+pub use kind::EntityKind;
 pub use sort_key::name_key;
 
 /// The columns every entity table has, for statements that work on any kind of entity.

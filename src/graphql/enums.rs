@@ -67,7 +67,7 @@ mirror_enum!(
 
 mirror_enum!(
     /// The kinds of entity in the knowledge base.
-    EntityKind = crate::kb::EntityKind {
+    EntityKind = entity::EntityKind {
         /// Companies.
         Company,
         /// Technologies.

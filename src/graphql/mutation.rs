@@ -17,10 +17,10 @@ use super::relay::parse_id_of;
 use super::types::{Company, Entity, Event, Organisation, Person, Programme, Technology, kb};
 use crate::auth::Tokens;
 use crate::error::{AppError, Problem};
-use crate::kb::EntityKind;
 use crate::kb::draft::{CompanyDraft, EventDraft, OrganisationDraft, PersonDraft, ProgrammeDraft, TechnologyDraft};
 use crate::kb::write::CompanyLink;
 use crate::kb::{Document, ImportOptions};
+use entity::EntityKind;
 
 /// The caller's bearer token, if the request had one (per-request data).
 pub struct Bearer(pub String);

@@ -20,13 +20,13 @@ use super::types::{
     prefetch_relations,
 };
 use crate::error::AppError;
-use crate::kb::EntityKind;
 use crate::kb::model::Stored;
 use crate::kb::read::{self, batch};
 use crate::metrics::METRICS;
 use crate::search::SearchIndex;
 use crate::search::facets::Facet;
 use crate::search::query::SearchRequest;
+use entity::EntityKind;
 
 #[derive(Default)]
 pub struct EntityQuery;

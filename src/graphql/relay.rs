@@ -7,8 +7,8 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 
 use crate::error::{AppError, Result};
-use crate::kb::EntityKind;
 use crate::kb::read::{Direction, Listed, OrderBy, OrderField, Page, Position, Slice, SortKey, Window};
+use entity::EntityKind;
 
 /// The largest page a list returns.
 pub const MAX_PAGE: usize = 100;

@@ -21,8 +21,8 @@ use super::relay::global_id;
 use super::types::{Entity, kb};
 use crate::changelog::{self, Operation};
 use crate::error::AppError;
-use crate::kb::EntityKind;
 use crate::kb::Kb;
+use entity::EntityKind;
 
 /// Log entries read per query.
 const PAGE: u64 = 500;

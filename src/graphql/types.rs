@@ -12,7 +12,8 @@ use super::loaders::*;
 use super::mirror::{IntoDomain, IntoGraphql};
 use super::relay::{Counted, CountedConnection, ListArgs, PageArgs, global_id};
 use crate::kb::read::{self, Direction, EventFilter, OrderField, ProgrammeFilter};
-use crate::kb::{EntityKind, Kb, advice, model};
+use crate::kb::{Kb, advice, model};
+use entity::EntityKind;
 
 /// A company working on environmental or industrial technologies.
 pub struct Company(pub model::Company);

@@ -8,10 +8,10 @@ use std::time::Duration;
 use sea_orm::{ConnectionTrait, DatabaseConnection};
 use serde::Serialize;
 
-use crate::kb::EntityKind;
 use crate::kb::Kb;
 use crate::metrics::METRICS;
 use crate::search::IndexStatus;
+use entity::EntityKind;
 
 /// How often the database is probed, and how long one probe may take.
 const PROBE_EVERY: Duration = Duration::from_secs(1);

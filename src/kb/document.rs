@@ -8,7 +8,7 @@ use serde_json::value::RawValue;
 
 use super::draft::{Check, CompanyDraft, EventDraft, OrganisationDraft, PersonDraft, ProgrammeDraft, TechnologyDraft};
 use crate::error::{AppError, Problem, Result};
-use crate::kb::EntityKind;
+use entity::EntityKind;
 
 /// A whole knowledge base, or a part of one to upsert; references between entities are slugs.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]

@@ -27,22 +27,25 @@ mod people_events;
 
 use std::collections::{HashMap, HashSet};
 
-use chrono::{DateTime, SubsecRound, Utc};
+use chrono::{DateTime, Utc};
 use entity::{
     company, company_membership, company_programme, company_technology, event, organisation, person, programme,
     technology,
 };
 use sea_orm::sea_query::OnConflict;
-use sea_orm::{ActiveValue::NotSet, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, Set};
+use sea_orm::{
+    ActiveValue::NotSet, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter, QuerySelect, Set,
+};
 use sha2::{Digest, Sha256};
 
-use super::Progress;
 use super::document::{Document, Existing};
 use super::draft::{CompanyDraft, Source, Translation};
+use super::progress::Progress;
 use crate::changelog::Touched;
+use crate::db::now;
 use crate::error::{AppError, Result};
-use crate::kb::EntityKind;
 use crate::search::Bulk;
+use entity::EntityKind;
 
 /// Rows per INSERT: stays under SQLite's and PostgreSQL's limits on bound parameters.
 const BATCH: usize = 1_000;
@@ -131,11 +134,6 @@ impl ImportSummary {
 
 /// Slug to id, of one kind.
 type SlugIds = HashMap<String, i32>;
-
-/// The current time, at the precision every database keeps.
-pub fn now() -> DateTime<Utc> {
-    Utc::now().trunc_subsecs(6)
-}
 
 /// Slug to id of every entity of one kind.
 pub async fn slug_ids<E: EntityTrait>(
@@ -313,7 +311,20 @@ fn changed_meanwhile(what: &str) -> AppError {
 }
 
 /// When an import writes, whether it may update, and where it reports progress.
-type At<'a> = (DateTime<Utc>, Mode, &'a dyn Progress);
+#[derive(Clone, Copy)]
+struct At<'a> {
+    now: DateTime<Utc>,
+    mode: Mode,
+    progress: &'a dyn Progress,
+}
+
+/// The ids of the entities companies refer to, by slug: what their links are resolved against.
+#[derive(Clone, Copy)]
+struct Ids<'a> {
+    technologies: &'a SlugIds,
+    programmes: &'a SlugIds,
+    organisations: &'a SlugIds,
+}
 
 /// Writes a checked document by slug: fields and relations of each entity are replaced by the
 /// document's. Entities whose content did not change are not written at all.
@@ -322,23 +333,22 @@ type At<'a> = (DateTime<Utc>, Mode, &'a dyn Progress);
 /// `index`, the documents of the companies are added to the search index as they are written
 /// (see [`Bulk`]); the rest is for the caller to settle once the log is written.
 pub async fn write(
-    db: &impl ConnectionTrait,
+    db: &DatabaseTransaction,
     document: &Document,
     mode: Mode,
     progress: &dyn Progress,
     index: Option<&mut Bulk>,
 ) -> Result<ImportSummary> {
-    let at = (now(), mode, progress);
-    let now = at.0;
+    let at = At { now: now(), mode, progress };
     let mut summary = ImportSummary::default();
     let mut changes: Vec<(EntityKind, i32)> = Vec::new();
     let org_ids = write_organisations(db, document, at, &mut summary, &mut changes).await?;
     let tech_ids = write_technologies(db, document, at, &mut summary, &mut changes).await?;
     let prog_ids = write_programmes(db, document, at, &org_ids, &mut summary, &mut changes).await?;
-    let ids = (&tech_ids, &prog_ids, &org_ids);
+    let ids = Ids { technologies: &tech_ids, programmes: &prog_ids, organisations: &org_ids };
     let (before, after) = write_companies(db, document, at, ids, (&mut summary, &mut changes), index).await?;
-    people_events::write_people(db, document, (now, mode, progress), &org_ids, &mut summary, &mut changes).await?;
-    people_events::write_events(db, document, (now, mode, progress), &org_ids, &mut summary, &mut changes).await?;
+    people_events::write_people(db, document, at, &org_ids, &mut summary, &mut changes).await?;
+    people_events::write_events(db, document, at, &org_ids, &mut summary, &mut changes).await?;
     let written_set: HashSet<(EntityKind, i32)> = changes.iter().copied().collect();
     let relinked: Vec<(EntityKind, i32)> =
         before.symmetric_difference(&after).filter(|entity| !written_set.contains(entity)).copied().collect();
@@ -355,7 +365,7 @@ pub async fn write(
 async fn write_organisations(
     db: &impl ConnectionTrait,
     document: &Document,
-    (now, mode, progress): At<'_>,
+    At { now, mode, progress }: At<'_>,
     summary: &mut ImportSummary,
     changes: &mut Vec<(EntityKind, i32)>,
 ) -> Result<SlugIds> {
@@ -395,7 +405,7 @@ async fn write_organisations(
 async fn write_technologies(
     db: &impl ConnectionTrait,
     document: &Document,
-    (now, mode, progress): At<'_>,
+    At { now, mode, progress }: At<'_>,
     summary: &mut ImportSummary,
     changes: &mut Vec<(EntityKind, i32)>,
 ) -> Result<SlugIds> {
@@ -450,7 +460,7 @@ async fn write_technologies(
 async fn write_programmes(
     db: &impl ConnectionTrait,
     document: &Document,
-    (now, mode, progress): At<'_>,
+    At { now, mode, progress }: At<'_>,
     org_ids: &SlugIds,
     summary: &mut ImportSummary,
     changes: &mut Vec<(EntityKind, i32)>,
@@ -499,10 +509,10 @@ const STEP: usize = 5_000;
 /// companies). A company's search document is complete once its step is written: it shows only
 /// what it links to, written before it, and nothing written after it in the import changes that.
 async fn write_companies(
-    db: &impl ConnectionTrait,
+    db: &DatabaseTransaction,
     document: &Document,
-    (now, mode, progress): At<'_>,
-    (tech_ids, prog_ids, org_ids): (&SlugIds, &SlugIds, &SlugIds),
+    At { now, mode, progress }: At<'_>,
+    Ids { technologies: tech_ids, programmes: prog_ids, organisations: org_ids }: Ids<'_>,
     (summary, changes): (&mut ImportSummary, &mut Vec<(EntityKind, i32)>),
     mut index: Option<&mut Bulk>,
 ) -> Result<(HashSet<(EntityKind, i32)>, HashSet<(EntityKind, i32)>)> {
@@ -546,9 +556,12 @@ async fn write_companies(
         let existed: Vec<i32> =
             written.iter().filter(|(d, _)| stored_companies.contains_key(&d.slug)).map(|&(_, id)| id).collect();
         if !existed.is_empty() {
-            before.extend(crate::search::linked_by_companies(db, Some(&existed)).await?);
+            before.extend(super::index_source::linked_by_companies(db, Some(&existed)).await?);
         }
-        after.extend(replace_links(db, &written, (tech_ids, prog_ids, org_ids)).await?);
+        after.extend(
+            replace_links(db, &written, Ids { technologies: tech_ids, programmes: prog_ids, organisations: org_ids })
+                .await?,
+        );
         after.extend(
             written.iter().filter_map(|(d, _)| d.site.as_ref()).map(|s| (EntityKind::Organisation, org_ids[s])),
         );
@@ -587,7 +600,7 @@ impl Statistics {
 async fn replace_links(
     db: &impl ConnectionTrait,
     written: &[(&CompanyDraft, i32)],
-    (tech_ids, prog_ids, org_ids): (&SlugIds, &SlugIds, &SlugIds),
+    Ids { technologies: tech_ids, programmes: prog_ids, organisations: org_ids }: Ids<'_>,
 ) -> Result<HashSet<(EntityKind, i32)>> {
     let ids: Vec<i32> = written.iter().map(|&(_, id)| id).collect();
     for chunk in ids.chunks(BATCH) {

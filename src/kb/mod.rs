@@ -6,128 +6,33 @@ pub mod document;
 pub mod draft;
 pub mod export;
 pub mod import;
-mod kind;
+mod import_document;
+mod index_source;
 pub mod model;
+mod progress;
 pub mod prune;
 pub mod read;
 pub mod write;
 
 use std::time::Duration;
 
-use sea_orm::{
-    DatabaseConnection, DatabaseTransaction, EntityTrait, PaginatorTrait, SqliteTransactionMode, TransactionOptions,
-    TransactionTrait,
-};
+use entity::EntityKind;
+use sea_orm::{DatabaseConnection, DatabaseTransaction, EntityTrait, PaginatorTrait};
 
 pub use document::Document;
 pub use import::ImportSummary;
-pub use kind::EntityKind;
+pub use import_document::{ImportOptions, audit_import, write_document};
+pub use index_source::IndexSource;
+pub use progress::Progress;
 
-use crate::error::{AppError, Result};
+use crate::error::Result;
 use crate::search::SearchIndex;
 
 /// How long a write outside any request (the CLI) waits for the index to apply it.
 const INDEX_WAIT: Duration = Duration::from_secs(60);
 
-/// Where an import reports how far it got: a terminal's progress bar, or nothing (`&()`).
-pub trait Progress: Sync {
-    /// How many entities the import will go through.
-    fn set_length(&self, _total: u64) {}
-    /// `n` more entities done.
-    fn inc(&self, _n: u64) {}
-}
-
-/// No report.
-impl Progress for () {}
-
 /// The bundled knowledge base, loaded when `serve` starts on an empty database.
 pub const SEED: &str = include_str!("../../seed/knowledge-base.json");
-
-/// How an import treats what the document does not say.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct ImportOptions {
-    /// Delete the entities the document does not hold, so that the knowledge base equals it.
-    pub prune: bool,
-    /// With `prune`, clear the document's references to entities it does not hold instead of refusing them.
-    pub force: bool,
-    /// Check and count everything, and write nothing.
-    pub dry_run: bool,
-}
-
-/// Checks and writes a document in one transaction, recording the changes for the search index:
-/// entities upserted by slug (unchanged ones left alone), and with `prune` the others deleted.
-/// With `index`, the import adds its documents to that index as it writes (see [`crate::search::Bulk`]).
-pub async fn write_document(
-    db: &DatabaseConnection,
-    document: &Document,
-    options: ImportOptions,
-    progress: &dyn Progress,
-    index: Option<&SearchIndex>,
-) -> Result<ImportSummary> {
-    // Asked before the write begins: the index first applies what is in the log already.
-    let mut bulk = match index {
-        Some(index) if !options.dry_run => Some(index.bulk().await?),
-        _ => None,
-    };
-    let txn = begin_write(db).await?;
-    let pruned = if options.prune { prune::pruned(&txn, document).await? } else { prune::Pruned::default() };
-    let cleared;
-    let document = if options.force && !pruned.is_empty() {
-        cleared = prune::clear_references(document, &pruned);
-        &cleared
-    } else {
-        document
-    };
-    let existing = import::existing(&txn, document).await?;
-    let mut problems = match document.validate(&existing) {
-        Ok(()) => Vec::new(),
-        Err(AppError::Invalid(problems)) => problems,
-        Err(other) => return Err(other),
-    };
-    problems.extend(prune::blockers(document, &pruned));
-    if !problems.is_empty() {
-        return Err(AppError::Invalid(problems));
-    }
-    progress.set_length(document.len() as u64);
-    let mut summary = import::write(&txn, document, import::Mode::Upsert, progress, bulk.as_mut()).await?;
-    prune::delete(&txn, &pruned, &mut summary).await?;
-    if options.dry_run {
-        txn.rollback().await?;
-        summary.dry_run = true;
-        return Ok(summary);
-    }
-    if let (Some(bulk), Some(logged)) = (&mut bulk, summary.logged) {
-        bulk.settle(&txn, logged).await?;
-    }
-    crate::deadline::check()?;
-    txn.commit().await?;
-    if let Some(bulk) = bulk {
-        bulk.committed().await;
-    }
-    Ok(summary)
-}
-
-/// The audit line of a committed import: who, how many entities of each kind it wrote, which ones.
-pub fn audit_import(actor: &str, summary: &ImportSummary) {
-    /// Ids listed in one audit line at most; the change log holds every one.
-    const LISTED: usize = 1_000;
-    let mut ids = summary.touched.iter().take(LISTED).cloned().collect::<Vec<_>>().join(",");
-    if summary.touched.len() > LISTED {
-        ids.push_str(&format!(",… ({} more)", summary.touched.len() - LISTED));
-    }
-    let counts = summary.to_string().replace('\n', "; ");
-    tracing::info!(target: "pepite::audit", actor, action = "import", counts = counts.trim_end_matches("; "), ids, "write");
-}
-
-/// Starts a write transaction; on SQLite it takes the write lock at once, so that concurrent
-/// writers wait their turn instead of failing when they upgrade from reading to writing.
-pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction> {
-    let options = TransactionOptions {
-        sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
-        ..TransactionOptions::default()
-    };
-    Ok(db.begin_with_options(options).await?)
-}
 
 /// The database and the search index that mirrors it.
 #[derive(Clone)]

@@ -7,9 +7,9 @@ use entity::{company, event, organisation, person, person_role, programme, techn
 use sea_orm::EntityTrait;
 use serde::de::DeserializeOwned;
 
-use super::EntityKind;
 use super::draft::{Source, Translation};
 use crate::error::{AppError, Result};
+use entity::EntityKind;
 
 /// What every entity has.
 #[derive(Clone, Debug, PartialEq)]

@@ -11,7 +11,7 @@ use super::document::Document;
 use super::import::{ImportSummary, slug_ids};
 use crate::changelog::Touched;
 use crate::error::{Problem, Result};
-use crate::kb::EntityKind;
+use entity::EntityKind;
 
 /// Rows per DELETE.
 const BATCH: usize = 1_000;
@@ -178,7 +178,7 @@ pub async fn delete(db: &impl ConnectionTrait, pruned: &Pruned, summary: &mut Im
             continue;
         }
         // The documents showing these entities must be rewritten: list them while the links exist.
-        let affected = crate::search::dependents(db, kind, &ids).await?;
+        let affected = super::index_source::dependents(db, kind, &ids).await?;
         changes.extend(affected.into_iter().map(|(kind, id)| Touched::Affected(kind, id)));
         changes.extend(slugs.iter().map(|(slug, &id)| Touched::Deleted(kind, id, slug.clone())));
         summary.touched.extend(ids.iter().map(|id| format!("{}:{id}", kind.as_str())));

@@ -422,9 +422,9 @@ async fn matching_cities<E: EntityTrait>(
     column: E::Column,
     wanted: &[String],
 ) -> Result<Vec<String>> {
-    let folded: Vec<String> = wanted.iter().map(|c| crate::search::query::sort_name(c)).collect();
+    let folded: Vec<String> = wanted.iter().map(|c| crate::search::sort_name(c)).collect();
     let cities: Vec<Option<String>> = E::find().select_only().column(column).distinct().into_tuple().all(db).await?;
-    Ok(cities.into_iter().flatten().filter(|c| folded.contains(&crate::search::query::sort_name(c))).collect())
+    Ok(cities.into_iter().flatten().filter(|c| folded.contains(&crate::search::sort_name(c))).collect())
 }
 
 /// Counts the matches, then reads the slice of them that `slice` selects.

@@ -11,15 +11,16 @@ use entity::{
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
 use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter, QuerySelect};
 
+use super::Kb;
 use super::document::Document;
 use super::draft::{CompanyDraft, EventDraft, OrganisationDraft, PersonDraft, ProgrammeDraft, TechnologyDraft};
 use super::import::{self, Mode};
 use super::read::batch;
-use super::{Kb, begin_write};
 use super::{as_draft, model};
 use crate::changelog::{self, Touched};
+use crate::db::begin_write;
 use crate::error::{AppError, Problem, Result};
-use crate::kb::EntityKind;
+use entity::EntityKind;
 
 /// A kind of entity as the write services see it: its draft, its table, its place in a document.
 pub trait Kind: Clone + Send + Sync + Sized + 'static {
@@ -388,7 +389,7 @@ impl Kb {
             return Err(not_found(kind));
         }
         // The documents showing this entity must be rewritten: list them while the links exist.
-        let mut changes = crate::search::dependents(&txn, kind, &[id]).await?;
+        let mut changes = super::index_source::dependents(&txn, kind, &[id]).await?;
         let slug: String = txn
             .query_one(
                 &Query::select()

@@ -13,22 +13,23 @@ use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use entity::meta;
+use entity::{EntityKind, meta};
 use futures_util::FutureExt;
-use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, Set};
+use sea_orm::{DatabaseConnection, DatabaseExecutor, DatabaseTransaction, DbBackend, EntityTrait, Set};
 use serde::{Deserialize, Serialize};
 use tantivy::directory::MmapDirectory;
 use tantivy::schema::Schema;
-use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
+use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, Term};
 use tokio::sync::{Notify, mpsc, oneshot, watch};
 
-use super::facets::FacetOrdinals;
+use super::analyzer;
+use super::document::{key, to_tantivy};
+use super::ordinals::FacetOrdinals;
+use super::pool::blocking;
 use super::schema::{self, Fields, SCHEMA_VERSION};
-use super::source::{self, SearchDoc};
-use super::{analyzer, vocabulary, words};
+use super::source::{SearchDoc, Source};
 use crate::changelog;
 use crate::error::{AppError, Result, panic_message};
-use crate::kb::EntityKind;
 
 /// Entities read from the database per step of a rebuild or of a sync.
 const REBUILD_PAGE: u64 = 5_000;
@@ -97,13 +98,19 @@ impl Default for Following {
 }
 
 impl SearchIndex {
-    /// Opens the index in `dir`, rebuilding it if needed, and catches up with the database.
-    pub async fn open(db: DatabaseConnection, dir: &Path) -> Result<SearchIndex> {
-        SearchIndex::open_following(db, dir, Following::default()).await
+    /// Opens the index in `dir`, rebuilding it if needed, and catches up with the database, which
+    /// it reads through `source`.
+    pub async fn open(db: DatabaseConnection, dir: &Path, source: Arc<dyn Source>) -> Result<SearchIndex> {
+        SearchIndex::open_following(db, dir, Following::default(), source).await
     }
 
     /// Like [`SearchIndex::open`], as the named replica keeping the log for `retention`.
-    pub async fn open_following(db: DatabaseConnection, dir: &Path, following: Following) -> Result<SearchIndex> {
+    pub async fn open_following(
+        db: DatabaseConnection,
+        dir: &Path,
+        following: Following,
+        source: Arc<dyn Source>,
+    ) -> Result<SearchIndex> {
         let (schema, fields) = schema::build();
         let database = database_identity(&db).await?;
         let dir = dir.to_path_buf();
@@ -139,6 +146,7 @@ impl SearchIndex {
         let mut owner = Owner {
             state,
             db,
+            source,
             writer: Arc::new(Mutex::new(writer)),
             reader,
             fields,
@@ -186,30 +194,6 @@ impl SearchIndex {
         self.requests.send(request(tx)).map_err(|_| AppError::Internal("search indexer stopped".into()))?;
         rx.await.map_err(|_| AppError::Internal("search indexer stopped".into()))?
     }
-}
-
-/// Runs blocking tantivy work off the async runtime.
-pub(super) async fn blocking<T: Send + 'static>(work: impl FnOnce() -> Result<T> + Send + 'static) -> Result<T> {
-    tokio::task::spawn_blocking(work).await.map_err(|err| AppError::Internal(format!("search task failed: {err}")))?
-}
-
-/// Searches run at once on the blocking pool: one per core. A search whose request timed out keeps
-/// its slot until it ends, so abandoned work cannot pile up behind the async runtime's back.
-static SEARCH_SLOTS: std::sync::LazyLock<Arc<tokio::sync::Semaphore>> = std::sync::LazyLock::new(|| {
-    Arc::new(tokio::sync::Semaphore::new(std::thread::available_parallelism().map_or(2, |n| n.get())))
-});
-
-/// Runs a search off the async runtime, waiting (cancellably) for one of the search slots; a
-/// search is not started once the request's deadline has passed (however fast it would be).
-pub(super) async fn bounded<T: Send + 'static>(work: impl FnOnce() -> Result<T> + Send + 'static) -> Result<T> {
-    crate::deadline::check()?;
-    let slot =
-        SEARCH_SLOTS.clone().acquire_owned().await.map_err(|_| AppError::Internal("search slots closed".into()))?;
-    blocking(move || {
-        let _slot = slot;
-        work()
-    })
-    .await
 }
 
 type Parts = (IndexWriter, IndexReader, Option<Payload>);
@@ -392,6 +376,8 @@ impl SearchIndex {
 struct Owner {
     state: Arc<State>,
     db: DatabaseConnection,
+    /// How entities are read from `db` (or from an import's transaction).
+    source: Arc<dyn Source>,
     writer: Arc<Mutex<IndexWriter>>,
     reader: IndexReader,
     fields: Fields,
@@ -551,8 +537,9 @@ impl Owner {
             self.merging(!bulk);
             let applied = async {
                 let mut feeder = Feeder::new(self);
-                let touched = with_dependents(&self.db, touched, shown).await?;
-                let fed = feed(&self.db, &mut feeder, touched).await;
+                let db = DatabaseExecutor::from(&self.db);
+                let touched = with_dependents(&*self.source, &db, touched, shown).await?;
+                let fed = feed(&*self.source, &db, &mut feeder, touched).await;
                 feeder.wait().await.and(fed)?;
                 self.commit(last).await
             }
@@ -572,6 +559,7 @@ impl Owner {
         let (ended, mut end) = oneshot::channel();
         self.merging(false);
         let bulk = Bulk {
+            source: self.source.clone(),
             feeder: Feeder { gate: Some(open.clone()), ..Feeder::new(self) },
             settled: None,
             ended: Some(ended),
@@ -663,13 +651,14 @@ impl Owner {
     /// Drops every document, then adds every entity of the database, a page at a time.
     async fn feed_all(&self, feeder: &mut Feeder) -> Result<()> {
         feeder.then(|writer, _| writer.delete_all_documents().map(|_| ()).map_err(Into::into)).await?;
+        let db = DatabaseExecutor::from(&self.db);
         for kind in EntityKind::ALL {
             let mut after = 0;
             loop {
-                let ids = source::ids_after(&self.db, kind, after, REBUILD_PAGE).await?;
+                let ids = self.source.ids_after(&db, kind, after, REBUILD_PAGE).await?;
                 let Some(&max) = ids.last() else { break };
                 after = max;
-                feeder.add(source::load(&self.db, kind, &ids).await?).await?;
+                feeder.add(self.source.load(&db, kind, &ids).await?).await?;
             }
         }
         Ok(())
@@ -760,10 +749,15 @@ fn note<'a>(changes: impl IntoIterator<Item = &'a changelog::Change>, touched: &
 }
 
 /// The changed entities (`touched`) and those showing the `shown` ones.
-async fn with_dependents(db: &impl ConnectionTrait, mut touched: Entities, shown: Entities) -> Result<Entities> {
+async fn with_dependents(
+    source: &dyn Source,
+    db: &DatabaseExecutor<'_>,
+    mut touched: Entities,
+    shown: Entities,
+) -> Result<Entities> {
     for (kind, ids) in shown {
         let ids: Vec<i32> = ids.into_iter().collect();
-        for (dep_kind, id) in source::dependents(db, kind, &ids).await? {
+        for (dep_kind, id) in source.dependents(db, kind, &ids).await? {
             touched.entry(dep_kind).or_default().insert(id);
         }
     }
@@ -772,12 +766,12 @@ async fn with_dependents(db: &impl ConnectionTrait, mut touched: Entities, shown
 
 /// Rewrites the documents of `touched` as `db` has them: deletes them all, then adds them (each
 /// deletion is checked against every segment added after it).
-async fn feed(db: &impl ConnectionTrait, feeder: &mut Feeder, touched: Entities) -> Result<()> {
+async fn feed(source: &dyn Source, db: &DatabaseExecutor<'_>, feeder: &mut Feeder, touched: Entities) -> Result<()> {
     feeder.delete(&touched).await?;
     for (kind, ids) in touched {
         let ids: Vec<i32> = ids.into_iter().collect();
         for chunk in ids.chunks(REBUILD_PAGE as usize) {
-            feeder.add(source::load(db, kind, chunk).await?).await?;
+            feeder.add(source.load(db, kind, chunk).await?).await?;
         }
     }
     Ok(())
@@ -789,6 +783,7 @@ async fn feed(db: &impl ConnectionTrait, feeder: &mut Feeder, touched: Entities)
 /// committed ([`Bulk::committed`]); dropped otherwise, with the `Bulk`. Meanwhile the index
 /// applies nothing else, so no commit of the index can take them before the database does.
 pub struct Bulk {
+    source: Arc<dyn Source>,
     /// What it added so far is in `feeder.added`.
     feeder: Feeder,
     /// The log entries [`Bulk::settle`] added everything for.
@@ -799,28 +794,30 @@ pub struct Bulk {
 impl Bulk {
     /// Adds the documents of `ids` as `db` (the import's transaction) has them: for entities the
     /// rest of the import will not change.
-    pub async fn add(&mut self, db: &impl ConnectionTrait, kind: EntityKind, ids: &[i32]) -> Result<()> {
-        feed(db, &mut self.feeder, HashMap::from([(kind, ids.iter().copied().collect())])).await
+    pub async fn add(&mut self, txn: &DatabaseTransaction, kind: EntityKind, ids: &[i32]) -> Result<()> {
+        let touched = HashMap::from([(kind, ids.iter().copied().collect())]);
+        feed(&*self.source, &DatabaseExecutor::from(txn), &mut self.feeder, touched).await
     }
 
     /// Adds what the import's log entries `range` call for and was not added yet: the documents
     /// of the entities they name, and of those showing them. Then waits until all is added.
-    pub async fn settle(&mut self, db: &impl ConnectionTrait, (after, last): Range) -> Result<()> {
+    pub async fn settle(&mut self, txn: &DatabaseTransaction, (after, last): Range) -> Result<()> {
+        let db = DatabaseExecutor::from(txn);
         let (mut touched, mut shown) = (HashMap::new(), HashMap::new());
         let mut from = after;
         while from < last {
-            let page = changelog::after(db, from, PAGE).await?;
+            let page = changelog::after(&db, from, PAGE).await?;
             let Some(position) = page.last else { break };
             note(page.changes.iter().filter(|c| c.position <= last), &mut touched, &mut shown);
             from = position;
         }
-        let mut touched = with_dependents(db, touched, shown).await?;
+        let mut touched = with_dependents(&*self.source, &db, touched, shown).await?;
         for (kind, ids) in &mut touched {
             if let Some(added) = self.feeder.added.get(kind) {
                 ids.retain(|id| !added.contains(id));
             }
         }
-        let fed = feed(db, &mut self.feeder, touched).await;
+        let fed = feed(&*self.source, &db, &mut self.feeder, touched).await;
         self.feeder.wait().await.and(fed)?;
         self.settled = Some((after, last));
         Ok(())
@@ -937,109 +934,6 @@ impl Feeder {
     }
 }
 
-/// The unique key of an entity's document.
-pub(super) fn key(kind: EntityKind, id: i32) -> String {
-    format!("{}:{id}", kind.as_str())
-}
-
-fn to_tantivy(f: &Fields, d: &SearchDoc) -> TantivyDocument {
-    let kind = d.kind.unwrap_or(EntityKind::Company);
-    let mut doc = TantivyDocument::default();
-    doc.add_text(f.key, key(kind, d.id));
-    doc.add_text(f.kind, kind.as_str());
-    doc.add_u64(f.id, d.id as u64);
-    doc.add_u64(f.links, d.links);
-    let name_sort = words::sort_name(&d.name);
-    doc.add_u64(f.name_len, name_sort.chars().count() as u64);
-    doc.add_text(f.name_sort, name_sort);
-    doc.add_text(f.slug, &d.slug);
-    doc.add_text(f.name, &d.name);
-    let vocabulary = vocabulary::words_for(&d.stages, &d.programme_kinds, d.organisation_kind, &d.domains);
-    // An organisation's city is one of its related names; a company's has a field of its own.
-    let place = if kind == EntityKind::Company { d.city.as_ref() } else { None };
-    let own_city = if kind == EntityKind::Company { None } else { d.city.as_ref() };
-    // Translated names are other names, as aliases are.
-    let translated_names = d.translations.iter().filter_map(|t| t.name.as_ref());
-    let primary = std::iter::once(&d.name).chain(&d.aliases).chain(translated_names).map(|t| t.as_str());
-    let related = d.related.iter().map(|t| t.as_str()).chain(own_city.map(|c| c.as_str()));
-    let groups = [
-        (primary.collect::<Vec<_>>(), f.primary_fr, f.primary_en, f.primary_raw),
-        (related.collect(), f.related_fr, f.related_en, f.related_raw),
-        (vocabulary, f.vocabulary_fr, f.vocabulary_en, f.vocabulary_raw),
-    ];
-    for (texts, fr, en, raw) in groups {
-        for text in texts {
-            // Hyphenated words also match joined: "start-up" as "startup".
-            for value in std::iter::once(text.to_string()).chain(words::joined_compounds(text)) {
-                doc.add_text(fr, &value);
-                doc.add_text(en, &value);
-                doc.add_text(raw, &value);
-            }
-        }
-    }
-    if let Some(city) = place {
-        doc.add_text(f.place_raw, city);
-        for joined in words::joined_compounds(city) {
-            doc.add_text(f.place_raw, joined);
-        }
-    }
-    for alias in &d.aliases {
-        doc.add_text(f.aliases, alias);
-    }
-    if !d.related.is_empty() {
-        doc.add_text(f.related, d.related.join(" · "));
-    }
-    if let Some(description) = &d.description {
-        doc.add_text(f.description, description);
-        add_description(f, &mut doc, description, d.lang);
-    }
-    // Each translated description with its own language's analyzer.
-    for t in &d.translations {
-        if let Some(description) = &t.description {
-            add_description(f, &mut doc, description, Some(t.lang));
-        }
-    }
-    add_facets(f, &mut doc, d);
-    doc
-}
-
-/// A description, stemmed in its language and raw, whole and with its hyphenated words joined.
-fn add_description(f: &Fields, doc: &mut TantivyDocument, description: &str, lang: Option<entity::Lang>) {
-    let stemmed = if lang == Some(entity::Lang::En) { f.desc_en } else { f.desc_fr };
-    let joined = words::joined_compounds(description).join(" ");
-    for value in [description, joined.as_str()].into_iter().filter(|v| !v.is_empty()) {
-        doc.add_text(stemmed, value);
-        doc.add_text(f.desc_raw, value);
-    }
-}
-
-/// The values searches filter on and count.
-fn add_facets(f: &Fields, doc: &mut TantivyDocument, d: &SearchDoc) {
-    for (field, values) in [(f.domain, &d.domains), (f.stage, &d.stages), (f.programme_kind, &d.programme_kinds)] {
-        let mut values = values.clone();
-        values.sort_unstable();
-        values.dedup();
-        for v in values {
-            doc.add_text(field, v);
-        }
-    }
-    for (field, value) in [(f.city, &d.city), (f.site, &d.site)] {
-        if let Some(v) = value {
-            doc.add_text(field, v);
-        }
-    }
-    if let Some(city) = &d.city {
-        doc.add_text(f.city_key, words::sort_name(city));
-    }
-    for (field, values) in
-        [(f.membership, &d.memberships), (f.programme, &d.programmes), (f.technology, &d.technologies)]
-    {
-        for v in values {
-            doc.add_text(field, v);
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use migration::{Migrator, MigratorTrait};
@@ -1057,7 +951,8 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let db = Database::connect(format!("sqlite://{}?mode=rwc", dir.path().join("kb.db").display())).await.unwrap();
         Migrator::up(&db, None).await.unwrap();
-        let search = SearchIndex::open(db.clone(), &dir.path().join("index")).await.unwrap();
+        let search =
+            SearchIndex::open(db.clone(), &dir.path().join("index"), crate::kb::IndexSource::shared()).await.unwrap();
         (dir, Kb { db, search })
     }
 
@@ -1113,7 +1008,7 @@ mod tests {
         let mut bulk = kb.search.bulk().await.unwrap();
         let created = company("zorglub", "Zorglub Énergie");
         crate::kb::write_document(&kb.db, &created, ImportOptions::default(), &(), None).await.unwrap();
-        let txn = crate::kb::begin_write(&kb.db).await.unwrap();
+        let txn = crate::db::begin_write(&kb.db).await.unwrap();
         let renamed = company("zorglub", "Marsupilami Énergie");
         let mode = crate::kb::import::Mode::Upsert;
         let summary = crate::kb::import::write(&txn, &renamed, mode, &(), Some(&mut bulk)).await.unwrap();

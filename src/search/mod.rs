@@ -1,20 +1,26 @@
-//! Full-text search with tantivy: indexing (fed from the database's change outbox) and querying live apart.
+//! Full-text search with tantivy: indexing (following the database's change log) and querying live apart.
 
 pub mod analyzer;
+mod bits;
+mod document;
 mod expand;
 pub mod facets;
 mod highlight;
 mod indexer;
 mod matches;
+mod ordinals;
 pub mod partners;
 mod plan;
+mod pool;
 pub mod query;
 mod rank;
 mod schema;
 mod source;
+mod terms;
 mod vocabulary;
 mod words;
 
-pub use source::{dependents, linked_by_companies};
+pub use source::{SearchDoc, Source, Translated};
+pub use words::{date_words, sort_name};
 
 pub use indexer::{Bulk, Following, IndexStatus, SearchIndex};

@@ -9,10 +9,11 @@ use tantivy::query::{BooleanQuery, ConstScoreQuery, Occur, Query, TermQuery};
 use tantivy::schema::{IndexRecordOption, Value};
 
 use super::SearchIndex;
-use super::indexer::{bounded, key};
-use super::plan::term;
+use super::document::key;
+use super::pool::bounded;
+use super::terms::term;
 use crate::error::Result;
-use crate::kb::EntityKind;
+use entity::EntityKind;
 
 /// A term a candidate may share with the company, and what sharing it is worth.
 #[derive(Clone, Debug, PartialEq)]

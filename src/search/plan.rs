@@ -12,15 +12,12 @@ use super::expand;
 use super::matches::{Filled, MatchQuery, Restrictions};
 use super::rank::{self, Clause, Part, RankQuery, Rule};
 use super::schema::Fields;
+use super::terms::term;
 use super::words::{Parsed, Word, synonyms_of};
 use crate::error::Result;
 
 /// How far apart two query words may stand and still count as close together.
 const PROXIMITY_SLOP: u32 = 3;
-
-pub(super) fn term(field: Field, text: &str) -> Term {
-    Term::from_field_text(field, text)
-}
 
 /// The terms and phrases of one clause.
 #[derive(Default)]

@@ -14,21 +14,24 @@ use tantivy::{DocAddress, Order, Score, Searcher, TantivyDocument};
 
 use super::SearchIndex;
 use super::analyzer::Analyzers;
+use super::document::key;
 use super::expand;
 pub use super::facets::Facet;
-use super::facets::{DisjunctiveCollector, FacetCollector, FacetOrdinals};
+use super::facets::{DisjunctiveCollector, FacetCollector};
 pub use super::facets::{FacetValue, Facets};
 pub use super::highlight::Highlight;
 use super::highlight::{self, Matcher};
-use super::indexer::{bounded, key};
 use super::matches::{Restriction, Restrictions, all_of};
-use super::plan::{Plan, term};
+use super::ordinals::FacetOrdinals;
+use super::plan::Plan;
+use super::pool::bounded;
 use super::rank;
-use super::schema::Fields;
+use super::schema::{Fields, fast};
+use super::terms::term;
 pub use super::words::sort_name;
 use super::words::{MAX_WORDS, Parsed, parse};
 use crate::error::{AppError, Result};
-use crate::kb::EntityKind;
+use entity::EntityKind;
 
 /// How many of the query's words a result must match.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -120,9 +123,9 @@ fn restrictions(f: &Fields, kinds: &[EntityKind], filter: &SearchFilter, except:
         facet(Facet::Stage, f.stage, names(&filter.stage, CompanyStage::as_str)),
         facet(Facet::ProgrammeKind, f.programme_kind, names(&filter.programme_kind, ProgrammeKind::as_str)),
         facet(Facet::City, f.city_key, cities),
-        (f.site, "site", filter.site.clone()),
-        (f.membership, "membership", filter.membership.clone()),
-        (f.technology, "technology", filter.technology.clone()),
+        (f.site, fast::SITE, filter.site.clone()),
+        (f.membership, fast::MEMBERSHIP, filter.membership.clone()),
+        (f.technology, fast::TECHNOLOGY, filter.technology.clone()),
     ];
     lists
         .into_iter()
@@ -247,7 +250,7 @@ impl SearchIndex {
 
         if parsed.words.is_empty() && parsed.phrases.is_empty() {
             let every = |except: &[Facet]| filter(except).unwrap_or_else(|| Box::new(AllQuery));
-            let page = searcher.search(&every(&[]), &top().order_by_string_fast_field("name_sort", Order::Asc))?;
+            let page = searcher.search(&every(&[]), &top().order_by_string_fast_field(fast::NAME_SORT, Order::Asc))?;
             let page = page.into_iter().map(|(_, d)| (0.0, d)).collect();
             return self.found(&searcher, request, &parsed, page, &every, None);
         }
@@ -362,11 +365,7 @@ impl SearchIndex {
         let f = &self.fields;
         let doc: TantivyDocument = searcher.doc(address)?;
         let text = |field: Field| doc.get_all(field).filter_map(|v| v.as_str().map(str::to_string)).collect::<Vec<_>>();
-        let kind = doc
-            .get_first(f.kind)
-            .and_then(|v| v.as_str())
-            .and_then(EntityKind::parse)
-            .ok_or_else(|| AppError::Internal("search document without a kind".into()))?;
+        let kind = kind_of(f, &doc)?;
         let id = doc.get_first(f.id).and_then(|v| v.as_u64()).unwrap_or_default() as i32;
         let highlights = match matcher {
             Some(matcher) => Analyzers::with(|analyzers| {
@@ -486,10 +485,10 @@ impl SearchIndex {
             let searcher = this.reader.searcher();
             let typed = words.join(" ");
             let order = TopDocs::with_limit(limit.max(1)).tweak_score(move |segment: &tantivy::SegmentReader| {
-                let fast = segment.fast_fields();
-                let names = fast.str("name_sort").ok().flatten();
-                let lengths = fast.u64("name_len").ok().map(|c| c.first_or_default_col(u64::MAX));
-                let links = fast.u64("links").ok().map(|c| c.first_or_default_col(0));
+                let columns = segment.fast_fields();
+                let names = columns.str(fast::NAME_SORT).ok().flatten();
+                let lengths = columns.u64(fast::NAME_LEN).ok().map(|c| c.first_or_default_col(u64::MAX));
+                let links = columns.u64(fast::LINKS).ok().map(|c| c.first_or_default_col(0));
                 // Sorted names: those starting with the text are one run of ordinals.
                 let starting = names.as_ref().map_or(0..0, |n| ordinals_starting_with(n, &typed));
                 move |doc: tantivy::DocId, score: Score| {
@@ -507,13 +506,21 @@ impl SearchIndex {
                     let doc: TantivyDocument = searcher.doc(address)?;
                     let get =
                         |field: Field| doc.get_first(field).and_then(|v| v.as_str()).unwrap_or_default().to_string();
-                    let kind = EntityKind::parse(&get(f.kind)).unwrap_or(EntityKind::Company);
+                    let kind = kind_of(f, &doc)?;
                     Ok(Suggestion { name: get(f.name), slug: get(f.slug), kind })
                 })
                 .collect()
         })
         .await
     }
+}
+
+/// The kind of an index document: one it does not name is an error, never a guess.
+fn kind_of(f: &Fields, doc: &TantivyDocument) -> Result<EntityKind> {
+    doc.get_first(f.kind)
+        .and_then(|v| v.as_str())
+        .and_then(EntityKind::parse)
+        .ok_or_else(|| AppError::Internal("search document without a kind".into()))
 }
 
 #[cfg(test)]
@@ -535,7 +542,8 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let db = Database::connect(format!("sqlite://{}?mode=rwc", dir.path().join("kb.db").display())).await.unwrap();
         Migrator::up(&db, None).await.unwrap();
-        let search = SearchIndex::open(db.clone(), &dir.path().join("index")).await.unwrap();
+        let search =
+            SearchIndex::open(db.clone(), &dir.path().join("index"), crate::kb::IndexSource::shared()).await.unwrap();
         let mut document = Vec::new();
         crate::generate::write(&mut document, 2_000, 7).unwrap();
         let document = Document::parse(std::str::from_utf8(&document).unwrap()).unwrap();

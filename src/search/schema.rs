@@ -8,6 +8,22 @@ use super::analyzer::{ENGLISH, ENGLISH_REPEATED, FRENCH, FRENCH_REPEATED, RAW, R
 pub const SCHEMA_VERSION: u32 = 8;
 
 /// Handles to every field of the index.
+/// The names of the fast fields, which facets, filters and orderings read by name.
+pub mod fast {
+    pub const KIND: &str = "kind";
+    pub const DOMAIN: &str = "domain";
+    pub const STAGE: &str = "stage";
+    pub const PROGRAMME_KIND: &str = "programme_kind";
+    pub const CITY: &str = "city";
+    pub const CITY_KEY: &str = "city_key";
+    pub const SITE: &str = "site";
+    pub const MEMBERSHIP: &str = "membership";
+    pub const TECHNOLOGY: &str = "technology";
+    pub const NAME_SORT: &str = "name_sort";
+    pub const NAME_LEN: &str = "name_len";
+    pub const LINKS: &str = "links";
+}
+
 #[derive(Clone, Copy, Debug)]
 pub struct Fields {
     /// `company:12`: the unique key used to replace or delete a document.
@@ -76,9 +92,9 @@ pub fn build() -> (Schema, Fields) {
     let facet = STRING | FAST;
     let fields = Fields {
         key: b.add_text_field("key", STRING),
-        kind: b.add_text_field("kind", facet.clone() | STORED),
+        kind: b.add_text_field(fast::KIND, facet.clone() | STORED),
         id: b.add_u64_field("id", FAST | STORED),
-        name_sort: b.add_text_field("name_sort", STRING | FAST),
+        name_sort: b.add_text_field(fast::NAME_SORT, STRING | FAST),
         slug: b.add_text_field("slug", STORED),
         name: b.add_text_field("name", STORED),
         aliases: b.add_text_field("aliases", STORED),
@@ -97,17 +113,17 @@ pub fn build() -> (Schema, Fields) {
         desc_fr: b.add_text_field("desc_fr", text(FRENCH)),
         desc_en: b.add_text_field("desc_en", text(ENGLISH)),
         desc_raw: b.add_text_field("desc_raw", text(RAW)),
-        domain: b.add_text_field("domain", facet.clone()),
-        stage: b.add_text_field("stage", facet.clone()),
-        programme_kind: b.add_text_field("programme_kind", facet.clone()),
-        city: b.add_text_field("city", facet.clone()),
-        city_key: b.add_text_field("city_key", STRING | FAST),
-        site: b.add_text_field("site", facet.clone()),
-        membership: b.add_text_field("membership", facet.clone()),
+        domain: b.add_text_field(fast::DOMAIN, facet.clone()),
+        stage: b.add_text_field(fast::STAGE, facet.clone()),
+        programme_kind: b.add_text_field(fast::PROGRAMME_KIND, facet.clone()),
+        city: b.add_text_field(fast::CITY, facet.clone()),
+        city_key: b.add_text_field(fast::CITY_KEY, STRING | FAST),
+        site: b.add_text_field(fast::SITE, facet.clone()),
+        membership: b.add_text_field(fast::MEMBERSHIP, facet.clone()),
         programme: b.add_text_field("programme", facet.clone()),
-        technology: b.add_text_field("technology", facet | STORED),
-        links: b.add_u64_field("links", FAST | STORED),
-        name_len: b.add_u64_field("name_len", FAST),
+        technology: b.add_text_field(fast::TECHNOLOGY, facet | STORED),
+        links: b.add_u64_field(fast::LINKS, FAST | STORED),
+        name_len: b.add_u64_field(fast::NAME_LEN, FAST),
     };
     (b.build(), fields)
 }

@@ -261,7 +261,7 @@ async fn events_are_written_through_mutations_and_follow_the_deletion_of_what_th
     let changes = pepite::changelog::after(&app.kb.db, before, 100).await.unwrap().changes;
     let operations: Vec<&str> = changes
         .iter()
-        .filter(|c| c.kind == pepite::kb::EntityKind::Event && c.slug == "forum-eau")
+        .filter(|c| c.kind == entity::EntityKind::Event && c.slug == "forum-eau")
         .map(|c| c.operation.as_str())
         .collect();
     assert_eq!(operations.first(), Some(&"CREATED"), "{operations:?}");

@@ -203,7 +203,7 @@ async fn people_are_created_updated_and_deleted_through_mutations_with_the_chang
     let changes = pepite::changelog::after(&app.kb.db, before, 100).await.unwrap().changes;
     let people: Vec<(&str, &str)> = changes
         .iter()
-        .filter(|c| c.kind == pepite::kb::EntityKind::Person)
+        .filter(|c| c.kind == entity::EntityKind::Person)
         .map(|c| (c.operation.as_str(), c.slug.as_str()))
         .collect();
     assert_eq!(people, [("CREATED", ""), ("UPDATED", ""), ("DELETED", "")], "ids only, never a person's slug");

@@ -3,10 +3,11 @@
 
 use std::time::{Duration, Instant};
 
+use entity::EntityKind;
 use entity::change;
 use pepite::changelog::{self, Operation, Touched};
 use pepite::config::Settings;
-use pepite::kb::EntityKind;
+use pepite::kb::IndexSource;
 use pepite::search::{Following, SearchIndex};
 use sea_orm::{ColumnTrait, Database, EntityTrait, QueryFilter, QueryOrder, TransactionTrait};
 use serde_json::{Value, json};
@@ -35,7 +36,7 @@ async fn every_write_is_logged_with_its_operation_and_stays_after_the_index_appl
         .unwrap();
     let operations: Vec<&str> = rows.iter().map(|r| r.operation.as_str()).collect();
     assert_eq!(operations, ["CREATED", "UPDATED", "DELETED"]);
-    assert!(rows.iter().all(|r| r.kind == "COMPANY"));
+    assert!(rows.iter().all(|r| r.kind == EntityKind::Company));
     let seeded = change::Entity::find().filter(change::Column::Operation.eq("CREATED")).all(&app.kb.db).await.unwrap();
     assert_eq!(seeded.len(), 23, "the seed's 22 entities and the created company, one entry each");
     assert_eq!(app.kb.search.status().position, changelog::position(&app.kb.db).await.unwrap());
@@ -45,7 +46,7 @@ async fn every_write_is_logged_with_its_operation_and_stays_after_the_index_appl
 async fn open_replica(db: &sea_orm::DatabaseConnection, dir: &std::path::Path) -> SearchIndex {
     let following = Following { replica: "second".into(), retention: Duration::from_secs(3600) };
     for _ in 0..100 {
-        match SearchIndex::open_following(db.clone(), dir, following.clone()).await {
+        match SearchIndex::open_following(db.clone(), dir, following.clone(), IndexSource::shared()).await {
             Ok(index) => return index,
             Err(pepite::error::AppError::Conflict { .. }) => tokio::time::sleep(Duration::from_millis(20)).await,
             Err(err) => panic!("open the second index: {err:?}"),

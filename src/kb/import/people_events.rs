@@ -1,25 +1,24 @@
 //! Writing a document's people (with their roles) and events (with their links), after the
 //! entities they refer to.
 
-use chrono::{DateTime, Utc};
 use entity::{company, event, event_company, event_organisation, event_organiser, event_person, person, person_role};
 use sea_orm::{ActiveValue::NotSet, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
 
 use super::{
-    BATCH, ImportSummary, Mode, SlugIds, changed, content_hash, ensure_present, ids_of, insert_links, sources_json,
+    At, BATCH, ImportSummary, SlugIds, changed, content_hash, ensure_present, ids_of, insert_links, sources_json,
     stored, translations_json, upsert,
 };
 use crate::error::Result;
-use crate::kb::EntityKind;
-use crate::kb::Progress;
 use crate::kb::document::Document;
 use crate::kb::draft::{EventDraft, PersonDraft};
+
+use entity::EntityKind;
 
 /// Writes the document's people and replaces their roles.
 pub(super) async fn write_people(
     db: &impl ConnectionTrait,
     document: &Document,
-    (now, mode, progress): (DateTime<Utc>, Mode, &dyn Progress),
+    At { now, mode, progress }: At<'_>,
     org_ids: &SlugIds,
     summary: &mut ImportSummary,
     changes: &mut Vec<(EntityKind, i32)>,
@@ -69,7 +68,7 @@ pub(super) async fn write_people(
 pub(super) async fn write_events(
     db: &impl ConnectionTrait,
     document: &Document,
-    (now, mode, progress): (DateTime<Utc>, Mode, &dyn Progress),
+    At { now, mode, progress }: At<'_>,
     org_ids: &SlugIds,
     summary: &mut ImportSummary,
     changes: &mut Vec<(EntityKind, i32)>,

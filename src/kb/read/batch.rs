@@ -10,8 +10,8 @@ use entity::{
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
 use crate::error::Result;
-use crate::kb::EntityKind;
 use crate::kb::model::{Company, Organisation, Person, Programme, Role, Stored, Technology, read_all};
+use entity::EntityKind;
 
 /// The entities with these ids, in no particular order; ids of no entity are left out.
 pub async fn by_ids<S: Stored>(db: &impl ConnectionTrait, ids: &[i32]) -> Result<Vec<S>> {

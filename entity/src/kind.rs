@@ -1,19 +1,28 @@
 //! The kinds of entity: the one place that lists them.
 
-/// The kinds of entity in the knowledge base.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+use sea_orm::entity::prelude::*;
+
+/// The kinds of entity in the knowledge base, stored by name in the change log.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
 pub enum EntityKind {
     /// Companies.
+    #[sea_orm(string_value = "COMPANY")]
     Company,
     /// Technologies.
+    #[sea_orm(string_value = "TECHNOLOGY")]
     Technology,
     /// Support programmes.
+    #[sea_orm(string_value = "PROGRAMME")]
     Programme,
     /// Organisations.
+    #[sea_orm(string_value = "ORGANISATION")]
     Organisation,
     /// People, with their roles at organisations.
+    #[sea_orm(string_value = "PERSON")]
     Person,
     /// Events: visits, meetings, fairs.
+    #[sea_orm(string_value = "EVENT")]
     Event,
 }
 
@@ -29,7 +38,7 @@ impl EntityKind {
         EntityKind::Event,
     ];
 
-    /// The name used in the outbox, in index keys and in facets.
+    /// The name stored in the change log and used in index keys and facets.
     pub fn as_str(self) -> &'static str {
         match self {
             EntityKind::Company => "COMPANY",
@@ -41,6 +50,7 @@ impl EntityKind {
         }
     }
 
+    /// The kind of that name, as [`EntityKind::as_str`] spells it.
     pub fn parse(s: &str) -> Option<EntityKind> {
         EntityKind::ALL.into_iter().find(|k| k.as_str() == s)
     }
@@ -67,5 +77,26 @@ impl EntityKind {
             EntityKind::Person => "people",
             EntityKind::Event => "events",
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use sea_orm::ActiveEnum;
+
+    use super::EntityKind;
+
+    /// The change log keeps the names written before the column was typed: no data migration.
+    #[test]
+    fn the_stored_name_of_a_kind_is_its_name() {
+        for kind in EntityKind::ALL {
+            assert_eq!(kind.to_value(), kind.as_str());
+            assert_eq!(EntityKind::try_from_value(&kind.as_str().to_string()).ok(), Some(kind));
+            assert_eq!(EntityKind::parse(kind.as_str()), Some(kind));
+        }
+        assert_eq!(
+            EntityKind::ALL.map(EntityKind::as_str),
+            ["ORGANISATION", "TECHNOLOGY", "PROGRAMME", "COMPANY", "PERSON", "EVENT"]
+        );
     }
 }
