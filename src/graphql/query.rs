@@ -22,9 +22,7 @@ use super::types::{
 use crate::error::AppError;
 use crate::kb::EntityKind;
 use crate::kb::model::Stored;
-use crate::kb::read::{self, batch};
 use crate::metrics::METRICS;
-use crate::search::SearchIndex;
 use crate::search::facets::Facet;
 use crate::search::query::SearchRequest;
 
@@ -33,14 +31,14 @@ pub struct EntityQuery;
 
 /// Loads one entity by kind and database id.
 pub(super) async fn load_entity(ctx: &Context<'_>, kind: EntityKind, id: i32) -> Result<Option<Entity>> {
-    let db = &kb(ctx).db;
+    let kb = kb(ctx);
     Ok(match kind {
-        EntityKind::Company => batch::by_id(db, id).await?.map(|m| Entity::Company(Company(m))),
-        EntityKind::Technology => batch::by_id(db, id).await?.map(|m| Entity::Technology(Technology(m))),
-        EntityKind::Programme => batch::by_id(db, id).await?.map(|m| Entity::Programme(Programme(m))),
-        EntityKind::Organisation => batch::by_id(db, id).await?.map(|m| Entity::Organisation(Organisation(m))),
-        EntityKind::Person => batch::by_id(db, id).await?.map(|m| Entity::Person(Person(m))),
-        EntityKind::Event => batch::by_id(db, id).await?.map(|m| Entity::Event(Event(m))),
+        EntityKind::Company => kb.by_id(id).await?.map(|m| Entity::Company(Company(m))),
+        EntityKind::Technology => kb.by_id(id).await?.map(|m| Entity::Technology(Technology(m))),
+        EntityKind::Programme => kb.by_id(id).await?.map(|m| Entity::Programme(Programme(m))),
+        EntityKind::Organisation => kb.by_id(id).await?.map(|m| Entity::Organisation(Organisation(m))),
+        EntityKind::Person => kb.by_id(id).await?.map(|m| Entity::Person(Person(m))),
+        EntityKind::Event => kb.by_id(id).await?.map(|m| Entity::Event(Event(m))),
     })
 }
 
@@ -55,10 +53,10 @@ fn one_key(slug: &Option<String>, id: &Option<ID>, kind: EntityKind) -> Result<O
 
 /// Looks one entity up by slug or id (give exactly one).
 async fn lookup<S: Stored>(ctx: &Context<'_>, slug: Option<String>, id: Option<ID>) -> Result<Option<S>> {
-    let db = &kb(ctx).db;
+    let kb = kb(ctx);
     Ok(match one_key(&slug, &id, S::KIND)? {
-        Some(id) => batch::by_id(db, id).await?,
-        None => batch::by_slug(db, &slug.unwrap_or_default()).await?,
+        Some(id) => kb.by_id(id).await?,
+        None => kb.by_slug(&slug.unwrap_or_default()).await?,
     })
 }
 
@@ -114,8 +112,7 @@ impl EntityQuery {
         last: Option<i32>,
     ) -> Result<CountedConnection<Person>> {
         let args = ListArgs::new(order_by.unwrap_or_default().into_domain(), after, before, first, last)?;
-        let page =
-            read::people(&kb(ctx).db, &filter.unwrap_or_default().into_domain(), args.order(), args.slice()).await?;
+        let page = kb(ctx).people(&filter.unwrap_or_default().into_domain(), args.order(), args.slice()).await?;
         prefetch_people(ctx, &page.rows).await?;
         Ok(args.connection(page, Person))
     }
@@ -140,8 +137,7 @@ impl EntityQuery {
         last: Option<i32>,
     ) -> Result<CountedConnection<Event>> {
         let args = ListArgs::new(order_by.unwrap_or_default().into_domain(), after, before, first, last)?;
-        let page =
-            read::events(&kb(ctx).db, &filter.unwrap_or_default().into_domain(), args.order(), args.slice()).await?;
+        let page = kb(ctx).events(&filter.unwrap_or_default().into_domain(), args.order(), args.slice()).await?;
         prefetch_events(ctx, &page.rows).await?;
         Ok(args.connection(page, Event))
     }
@@ -160,8 +156,7 @@ impl EntityQuery {
         last: Option<i32>,
     ) -> Result<CountedConnection<Company>> {
         let args = ListArgs::new(order_by.unwrap_or_default().into_domain(), after, before, first, last)?;
-        let page =
-            read::companies(&kb(ctx).db, &filter.unwrap_or_default().into_domain(), args.order(), args.slice()).await?;
+        let page = kb(ctx).companies(&filter.unwrap_or_default().into_domain(), args.order(), args.slice()).await?;
         prefetch_relations(ctx, &page.rows).await?;
         Ok(args.connection(page, Company))
     }
@@ -180,9 +175,7 @@ impl EntityQuery {
         last: Option<i32>,
     ) -> Result<CountedConnection<Technology>> {
         let args = ListArgs::new(order_by.unwrap_or_default().into_domain(), after, before, first, last)?;
-        let page =
-            read::technologies(&kb(ctx).db, &filter.unwrap_or_default().into_domain(), args.order(), args.slice())
-                .await?;
+        let page = kb(ctx).technologies(&filter.unwrap_or_default().into_domain(), args.order(), args.slice()).await?;
         Ok(args.connection(page, Technology))
     }
 
@@ -200,8 +193,7 @@ impl EntityQuery {
         last: Option<i32>,
     ) -> Result<CountedConnection<Programme>> {
         let args = ListArgs::new(order_by.unwrap_or_default().into_domain(), after, before, first, last)?;
-        let page = read::programmes(&kb(ctx).db, &filter.unwrap_or_default().into_domain(), args.order(), args.slice())
-            .await?;
+        let page = kb(ctx).programmes(&filter.unwrap_or_default().into_domain(), args.order(), args.slice()).await?;
         Ok(args.connection(page, Programme))
     }
 
@@ -219,9 +211,7 @@ impl EntityQuery {
         last: Option<i32>,
     ) -> Result<CountedConnection<Organisation>> {
         let args = ListArgs::new(order_by.unwrap_or_default().into_domain(), after, before, first, last)?;
-        let page =
-            read::organisations(&kb(ctx).db, &filter.unwrap_or_default().into_domain(), args.order(), args.slice())
-                .await?;
+        let page = kb(ctx).organisations(&filter.unwrap_or_default().into_domain(), args.order(), args.slice()).await?;
         Ok(args.connection(page, Organisation))
     }
 
@@ -273,14 +263,10 @@ impl EntityQuery {
         let cursor = after.as_deref().map(SearchCursor::parse).transpose()?;
         let args = PageArgs::forward(cursor.map(|c| PageArgs::cursor_at(c.offset)), first)?;
         let window = args.window(u64::MAX);
-        let mut filter: crate::search::query::SearchFilter = filter.unwrap_or_default().into_domain();
-        if let Some(slugs) = &filter.technology {
-            filter.technology = Some(read::technology_descendants(&kb(ctx).db, slugs).await?);
-        }
         let request = SearchRequest {
             text: query,
             kinds: kinds.unwrap_or_default().into_domain(),
-            filter,
+            filter: filter.unwrap_or_default().into_domain(),
             offset: window.offset as usize,
             limit: window.limit as usize,
             strategy: matching_strategy.unwrap_or_default().into_domain(),
@@ -291,7 +277,7 @@ impl EntityQuery {
             count: ctx.look_ahead().field("totalCount").exists(),
         };
         let started = std::time::Instant::now();
-        let found = search_index(ctx).search(request).await?;
+        let found = kb(ctx).run_search(request).await?;
         METRICS.search_seconds.with_label_values(&["search"]).observe(started.elapsed().as_secs_f64());
         SearchConnection::build(ctx, &args, found).await
     }
@@ -311,7 +297,7 @@ impl EntityQuery {
         let cursor = after.as_deref().map(SearchCursor::parse).transpose()?;
         let args = PageArgs::forward(cursor.map(|c| PageArgs::cursor_at(c.offset)), first)?;
         let window = args.window(u64::MAX);
-        let found = search_index(ctx)
+        let found = kb(ctx)
             .similar(
                 kind,
                 id,
@@ -336,13 +322,9 @@ impl EntityQuery {
         if !(0..=100).contains(&first) {
             return Err(AppError::invalid("first", format!("must be between 0 and 100, got {first}")).into());
         }
-        let found = search_index(ctx).suggest(prefix, kinds.unwrap_or_default().into_domain(), first as usize).await?;
+        let found = kb(ctx).suggest(prefix, kinds.unwrap_or_default().into_domain(), first as usize).await?;
         Ok(found.into_graphql())
     }
-}
-
-fn search_index<'a>(ctx: &Context<'a>) -> &'a SearchIndex {
-    &kb(ctx).search
 }
 
 /// The facets the query selects: only those are counted.

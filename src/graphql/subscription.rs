@@ -108,12 +108,12 @@ impl Subscription {
             })?),
             None => None,
         };
-        let applied = kb.search.applied();
+        let applied = kb.applied_changes();
         let position = match after {
             Some(id) => id.parse::<i64>().map_err(|_| AppError::invalid("after", "not a change position"))?,
             None => *applied.borrow(),
         };
-        let low_water = changelog::low_water(&kb.db).await?;
+        let low_water = kb.changes_low_water().await?;
         if position < low_water {
             return Err(AppError::invalid(
                 "after",
@@ -196,8 +196,8 @@ impl Follow<'_> {
 
     /// Reads the entries after the position, up to what this replica has applied.
     async fn read(&mut self, applied: i64) -> Result<(), AppError> {
-        let page = changelog::after(&self.kb.db, self.position, PAGE).await?;
-        let low_water = changelog::low_water(&self.kb.db).await?;
+        let page = self.kb.changes_after(self.position, PAGE).await?;
+        let low_water = self.kb.changes_low_water().await?;
         if low_water > self.position {
             return Err(AppError::Conflict {
                 message: format!(

@@ -211,7 +211,7 @@ entity_object!(
         #[graphql(complexity = "limits::eligibility_cost(child_complexity)")]
         async fn eligible_programmes(&self, ctx: &Context<'_>) -> Result<Vec<Eligibility>> {
             let today = advice::today();
-            let list = advice::eligibility::eligible_programmes(&kb(ctx).db, self.0.header.id, today).await?;
+            let list = kb(ctx).eligible_programmes(self.0.header.id, today).await?;
             Ok(list.into_iter().map(Eligibility).collect())
         }
         /// Which partners: large groups and mid-caps for a start-up or an SME, start-ups and SMEs
@@ -358,7 +358,7 @@ async fn events_where(
 ) -> Result<CountedConnection<Event>> {
     let order = read::OrderBy { field: OrderField::Date, direction: Direction::Desc };
     let args = ListArgs::new(order, after, None, first, None)?;
-    let page = read::events(&kb(ctx).db, &filter, args.order(), args.slice()).await?;
+    let page = kb(ctx).events(&filter, args.order(), args.slice()).await?;
     prefetch_events(ctx, &page.rows).await?;
     Ok(args.connection(page, Event))
 }
@@ -379,7 +379,7 @@ async fn companies_where(
     first: Option<i32>,
 ) -> Result<CountedConnection<Company>> {
     let args = ListArgs::forward(after, first)?;
-    let page = read::companies(&kb(ctx).db, &filter, args.order(), args.slice()).await?;
+    let page = kb(ctx).companies(&filter, args.order(), args.slice()).await?;
     prefetch_relations(ctx, &page.rows).await?;
     Ok(args.connection(page, Company))
 }
@@ -467,10 +467,8 @@ entity_object!(
         ) -> Result<CountedConnection<Company>> {
             let args = ListArgs::new(order_by.unwrap_or_default().into_domain(), after, before, first, last)?;
             let filter = filter.unwrap_or_default().into_domain();
-            let (db, today) = (&kb(ctx).db, advice::today());
             let page =
-                advice::eligibility::eligible_companies(db, &self.0, today, (&filter, args.order(), args.slice()))
-                    .await?;
+                kb(ctx).eligible_companies(&self.0, advice::today(), &filter, args.order(), args.slice()).await?;
             prefetch_relations(ctx, &page.rows).await?;
             Ok(args.connection(page, Company))
         }
@@ -542,7 +540,7 @@ entity_object!(
             #[graphql(desc = "Page size, at most 100 (default 20).")] first: Option<i32>,
         ) -> Result<CountedConnection<Role>> {
             let args = PageArgs::forward(after, first)?;
-            let (total, rows) = read::roles_at(&kb(ctx).db, self.0.header.id, args.window(u64::MAX)).await?;
+            let (total, rows) = kb(ctx).roles_at(self.0.header.id, args.window(u64::MAX)).await?;
             let window = args.window(total);
             let info = args.page_info(total, window, rows.len());
             let mut connection = Connection::with_additional_fields(
@@ -577,7 +575,7 @@ entity_object!(
         ) -> Result<CountedConnection<Programme>> {
             let args = ListArgs::forward(after, first)?;
             let filter = ProgrammeFilter { operator: Some(vec![self.0.header.slug.clone()]), ..Default::default() };
-            let page = read::programmes(&kb(ctx).db, &filter, args.order(), args.slice()).await?;
+            let page = kb(ctx).programmes(&filter, args.order(), args.slice()).await?;
             Ok(args.connection(page, Programme))
         }
     }

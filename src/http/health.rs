@@ -62,7 +62,7 @@ impl Health {
     }
 
     async fn refresh(&self, count: bool) {
-        let up = probe(&self.kb.db).await;
+        let up = probe(self.kb.database()).await;
         let entities = match count && up {
             true => tokio::time::timeout(PROBE_TIMEOUT, self.kb.count_by_kind()).await.ok().and_then(Result::ok),
             false => None,
@@ -89,9 +89,9 @@ impl Health {
     }
 
     async fn lag(&self) -> crate::error::Result<Lag> {
-        let position = self.kb.search.status().position;
-        let database_position = crate::changelog::position(&self.kb.db).await?;
-        let (changes, oldest) = crate::changelog::lag(&self.kb.db, position).await?;
+        let position = self.kb.index().status().position;
+        let database_position = crate::changelog::position(self.kb.database()).await?;
+        let (changes, oldest) = crate::changelog::lag(self.kb.database(), position).await?;
         let seconds = oldest.map_or(0.0, |at| (chrono::Utc::now() - at).num_milliseconds().max(0) as f64 / 1000.0);
         Ok(Lag { database_position, changes, seconds })
     }
@@ -112,7 +112,7 @@ impl Health {
         let snapshot = self.snapshot();
         if !snapshot.database_up {
             "unavailable"
-        } else if self.kb.search.status().rebuilding {
+        } else if self.kb.index().status().rebuilding {
             "rebuilding"
         } else if snapshot.lag.seconds > self.max_index_lag.as_secs_f64() {
             "lagging"
@@ -124,16 +124,16 @@ impl Health {
     /// The figures `/health` and the start-up report show: database, entities by kind, index.
     pub fn report(&self) -> Value {
         let snapshot = self.snapshot();
-        let index: IndexStatus = self.kb.search.status();
+        let index: IndexStatus = self.kb.index().status();
         let entities: serde_json::Map<String, Value> =
             snapshot.entities.iter().map(|(kind, n)| (kind.as_str().to_lowercase(), json!(n))).collect();
         json!({
             "database": {
-                "backend": format!("{:?}", self.kb.db.get_database_backend()).to_lowercase(),
+                "backend": format!("{:?}", self.kb.database().get_database_backend()).to_lowercase(),
                 "status": if snapshot.database_up { "up" } else { "unavailable" },
             },
             "entities": entities,
-            "replica": self.kb.search.replica(),
+            "replica": self.kb.index().replica(),
             "index": {
                 "documents": index.documents,
                 "segments": index.segments,
@@ -154,17 +154,17 @@ impl Health {
         for (kind, n) in snapshot.entities {
             METRICS.entities.with_label_values(&[kind.as_str()]).set(n as i64);
         }
-        let index = self.kb.search.status();
+        let index = self.kb.index().status();
         METRICS.index_documents.set(index.documents as i64);
         METRICS.index_position.set(index.position);
         METRICS.index_facet_memory_bytes.set(index.facet_memory_bytes as i64);
-        let pool = match self.kb.db.get_database_backend() {
+        let pool = match self.kb.database().get_database_backend() {
             sea_orm::DbBackend::Postgres => {
-                let pool = self.kb.db.get_postgres_connection_pool();
+                let pool = self.kb.database().get_postgres_connection_pool();
                 (pool.size(), pool.num_idle())
             }
             _ => {
-                let pool = self.kb.db.get_sqlite_connection_pool();
+                let pool = self.kb.database().get_sqlite_connection_pool();
                 (pool.size(), pool.num_idle())
             }
         };
