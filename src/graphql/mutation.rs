@@ -457,8 +457,14 @@ impl LinkMutation {
         #[graphql(desc = "Check and count everything, and write nothing.", default = false)] dry_run: bool,
     ) -> Result<ImportSummary> {
         let actor = actor(ctx)?;
-        let text = serde_json::to_string(&document.0).map_err(|err| AppError::Internal(err.to_string()))?;
-        let document = Document::parse(&text)?;
+        // Up to 16 MiB to serialise and parse: on the blocking pool, not on the async runtime.
+        let parse = move || {
+            let text = serde_json::to_string(&document.0).map_err(|err| AppError::Internal(err.to_string()))?;
+            Document::parse(&text)
+        };
+        let document = tokio::task::spawn_blocking(parse)
+            .await
+            .map_err(|err| AppError::Internal(format!("the import's parsing failed: {err}")))??;
         let options = ImportOptions { prune, force, dry_run };
         Ok(kb(ctx).import(actor, &document, options, &()).await?.into())
     }
