@@ -426,7 +426,12 @@ impl SearchConnection {
             loader.feed_many(events.clone()),
         );
         let mut edges = Vec::with_capacity(found.hits.len());
+        // Positions in the index's ranking, not in the page: a hit skipped below keeps its place,
+        // so that the cursors neither repeat nor skip a result while the index lags behind a delete.
+        let ranked = found.hits.len() as u64;
+        let (mut first, mut last) = (None, None);
         for (i, hit) in found.hits.into_iter().enumerate() {
+            let position = window.offset + i as u64;
             let node = match hit.kind {
                 EntityKind::Company => companies.get(&CompanyId(hit.id)).cloned().map(|m| Entity::Company(Company(m))),
                 EntityKind::Technology => {
@@ -443,19 +448,26 @@ impl SearchConnection {
             };
             // The index may briefly hold an entity deleted a moment ago: skip it.
             let Some(node) = node else { continue };
+            first.get_or_insert(position);
+            last = Some(position);
             edges.push(SearchEdge {
-                cursor: cursor(window.offset + i as u64),
+                cursor: cursor(position),
                 score: hit.score,
                 highlights: hit.highlights.into_graphql(),
                 node,
             });
         }
-        let returned = edges.len() as u64;
+        // A page whose every hit was skipped still says where it ends, so that the next one follows it.
+        let (first, last) = match (first, last) {
+            (Some(first), Some(last)) => (Some(first), Some(last)),
+            _ if ranked > 0 => (Some(window.offset), Some(window.offset + ranked - 1)),
+            _ => (None, None),
+        };
         let page_info = PageInfo {
             has_previous_page: window.offset > 0,
             has_next_page: more,
-            start_cursor: (returned > 0).then(|| cursor(window.offset)),
-            end_cursor: (returned > 0).then(|| cursor(window.offset + returned - 1)),
+            start_cursor: first.map(cursor),
+            end_cursor: last.map(cursor),
         };
         Ok(SearchConnection { total_count: total, page_info, edges, facets: found.facets.into_graphql() })
     }
