@@ -259,7 +259,11 @@ macro_rules! kind_mutations {
         #[Object(guard = "Writer")]
         impl $object {
             #[doc = concat!("Creates ", $what, ". A taken slug is a `CONFLICT`; every broken rule is a `BAD_USER_INPUT` naming its field.")]
-            async fn $create_fn(&self, ctx: &Context<'_>, input: $input) -> Result<$ty> {
+            async fn $create_fn(
+                &self,
+                ctx: &Context<'_>,
+                #[graphql(desc = "The new entity's fields.")] input: $input,
+            ) -> Result<$ty> {
                 let actor = actor(ctx)?;
                 let id = kb(ctx).create::<$draft>(actor, input.into_domain()).await?;
                 match reload(ctx, $kind, id).await? {
@@ -272,9 +276,9 @@ macro_rules! kind_mutations {
             async fn $update_fn(
                 &self,
                 ctx: &Context<'_>,
-                id: ID,
-                input: $update,
-                expected_updated_at: Option<DateTime<Utc>>,
+                #[graphql(desc = "The global id of the entity to change.")] id: ID,
+                #[graphql(desc = "The fields to change; those left out are kept.")] input: $update,
+                #[graphql(desc = "The `updatedAt` last read: refuse the change with `CONFLICT` if the entity changed since.")] expected_updated_at: Option<DateTime<Utc>>,
             ) -> Result<$ty> {
                 let actor = actor(ctx)?;
                 let id = parse_id_of(&id, $kind, "id")?;
@@ -289,7 +293,7 @@ macro_rules! kind_mutations {
             async fn $delete_fn(
                 &self,
                 ctx: &Context<'_>,
-                id: ID,
+                #[graphql(desc = "The global id of the entity to delete.")] id: ID,
                 #[graphql(desc = "Clear the references that would otherwise prevent the deletion (organisations only).")]
                 force: Option<bool>,
             ) -> Result<ID> {
@@ -403,27 +407,52 @@ pub struct LinkMutation;
 #[Object(guard = "Writer")]
 impl LinkMutation {
     /// Records that a company works on a technology (seen from both sides). Linking twice is harmless.
-    async fn link_company_technology(&self, ctx: &Context<'_>, company_id: ID, technology_id: ID) -> Result<Company> {
+    async fn link_company_technology(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The company's global id.")] company_id: ID,
+        #[graphql(desc = "The technology's global id.")] technology_id: ID,
+    ) -> Result<Company> {
         relink(ctx, company_id, technology_id, CompanyLink::Technology, true).await
     }
 
     /// Removes a company's link to a technology.
-    async fn unlink_company_technology(&self, ctx: &Context<'_>, company_id: ID, technology_id: ID) -> Result<Company> {
+    async fn unlink_company_technology(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The company's global id.")] company_id: ID,
+        #[graphql(desc = "The technology's global id.")] technology_id: ID,
+    ) -> Result<Company> {
         relink(ctx, company_id, technology_id, CompanyLink::Technology, false).await
     }
 
     /// Records that a company takes part in a programme.
-    async fn link_company_programme(&self, ctx: &Context<'_>, company_id: ID, programme_id: ID) -> Result<Company> {
+    async fn link_company_programme(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The company's global id.")] company_id: ID,
+        #[graphql(desc = "The programme's global id.")] programme_id: ID,
+    ) -> Result<Company> {
         relink(ctx, company_id, programme_id, CompanyLink::Programme, true).await
     }
 
     /// Removes a company's participation in a programme.
-    async fn unlink_company_programme(&self, ctx: &Context<'_>, company_id: ID, programme_id: ID) -> Result<Company> {
+    async fn unlink_company_programme(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The company's global id.")] company_id: ID,
+        #[graphql(desc = "The programme's global id.")] programme_id: ID,
+    ) -> Result<Company> {
         relink(ctx, company_id, programme_id, CompanyLink::Programme, false).await
     }
 
     /// Records that a company belongs to an organisation (a cluster, a business network…).
-    async fn link_company_membership(&self, ctx: &Context<'_>, company_id: ID, organisation_id: ID) -> Result<Company> {
+    async fn link_company_membership(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The company's global id.")] company_id: ID,
+        #[graphql(desc = "The organisation's global id.")] organisation_id: ID,
+    ) -> Result<Company> {
         relink(ctx, company_id, organisation_id, CompanyLink::Membership, true).await
     }
 
@@ -431,8 +460,8 @@ impl LinkMutation {
     async fn unlink_company_membership(
         &self,
         ctx: &Context<'_>,
-        company_id: ID,
-        organisation_id: ID,
+        #[graphql(desc = "The company's global id.")] company_id: ID,
+        #[graphql(desc = "The organisation's global id.")] organisation_id: ID,
     ) -> Result<Company> {
         relink(ctx, company_id, organisation_id, CompanyLink::Membership, false).await
     }
@@ -443,7 +472,9 @@ impl LinkMutation {
     async fn import_knowledge_base(
         &self,
         ctx: &Context<'_>,
-        document: Json<serde_json::Value>,
+        #[graphql(desc = "The document, as `pepite export` writes it (see the document format).")] document: Json<
+            serde_json::Value,
+        >,
         #[graphql(
             desc = "Delete the entities the document does not hold, so that the knowledge base equals it.",
             default = false

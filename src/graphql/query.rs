@@ -63,23 +63,42 @@ async fn lookup<S: Stored>(ctx: &Context<'_>, slug: Option<String>, id: Option<I
 #[Object]
 impl EntityQuery {
     /// Any entity by its global id.
-    async fn node(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Entity>> {
+    async fn node(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "A global id returned by this API.")] id: ID,
+    ) -> Result<Option<Entity>> {
         let (kind, id) = parse_global_id(&id, "id")?;
         load_entity(ctx, kind, id).await
     }
 
     /// A company by `slug` or by `id` (give exactly one).
-    async fn company(&self, ctx: &Context<'_>, slug: Option<String>, id: Option<ID>) -> Result<Option<Company>> {
+    async fn company(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Its slug.")] slug: Option<String>,
+        #[graphql(desc = "Its global id.")] id: Option<ID>,
+    ) -> Result<Option<Company>> {
         Ok(lookup(ctx, slug, id).await?.map(Company))
     }
 
     /// A technology by `slug` or by `id` (give exactly one).
-    async fn technology(&self, ctx: &Context<'_>, slug: Option<String>, id: Option<ID>) -> Result<Option<Technology>> {
+    async fn technology(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Its slug.")] slug: Option<String>,
+        #[graphql(desc = "Its global id.")] id: Option<ID>,
+    ) -> Result<Option<Technology>> {
         Ok(lookup(ctx, slug, id).await?.map(Technology))
     }
 
     /// A programme by `slug` or by `id` (give exactly one).
-    async fn programme(&self, ctx: &Context<'_>, slug: Option<String>, id: Option<ID>) -> Result<Option<Programme>> {
+    async fn programme(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Its slug.")] slug: Option<String>,
+        #[graphql(desc = "Its global id.")] id: Option<ID>,
+    ) -> Result<Option<Programme>> {
         Ok(lookup(ctx, slug, id).await?.map(Programme))
     }
 
@@ -87,14 +106,19 @@ impl EntityQuery {
     async fn organisation(
         &self,
         ctx: &Context<'_>,
-        slug: Option<String>,
-        id: Option<ID>,
+        #[graphql(desc = "Its slug.")] slug: Option<String>,
+        #[graphql(desc = "Its global id.")] id: Option<ID>,
     ) -> Result<Option<Organisation>> {
         Ok(lookup(ctx, slug, id).await?.map(Organisation))
     }
 
     /// A person by `slug` or by `id` (give exactly one).
-    async fn person(&self, ctx: &Context<'_>, slug: Option<String>, id: Option<ID>) -> Result<Option<Person>> {
+    async fn person(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Its slug.")] slug: Option<String>,
+        #[graphql(desc = "Its global id.")] id: Option<ID>,
+    ) -> Result<Option<Person>> {
         Ok(lookup(ctx, slug, id).await?.map(Person))
     }
 
@@ -104,12 +128,13 @@ impl EntityQuery {
     async fn people(
         &self,
         ctx: &Context<'_>,
-        filter: Option<PersonFilter>,
-        order_by: Option<OrderBy>,
-        after: Option<String>,
-        before: Option<String>,
+        #[graphql(desc = "Only the entities matching every field given.")] filter: Option<PersonFilter>,
+        #[graphql(desc = "How to sort (default: by name, A to Z).")] order_by: Option<OrderBy>,
+        #[graphql(desc = "A cursor returned by this list: the page starts after it.")] after: Option<String>,
+        #[graphql(desc = "A cursor returned by this list: the page ends before it.")] before: Option<String>,
+        #[graphql(desc = "The first this many after `after`, at most 100 (default 20 when `last` is absent too).")]
         first: Option<i32>,
-        last: Option<i32>,
+        #[graphql(desc = "The last this many before `before`, at most 100.")] last: Option<i32>,
     ) -> Result<CountedConnection<Person>> {
         let args = ListArgs::new(order_by.unwrap_or_default().into_domain(), after, before, first, last)?;
         let page = kb(ctx).people(&filter.unwrap_or_default().into_domain(), args.order(), args.slice()).await?;
@@ -118,7 +143,12 @@ impl EntityQuery {
     }
 
     /// An event by `slug` or by `id` (give exactly one).
-    async fn event(&self, ctx: &Context<'_>, slug: Option<String>, id: Option<ID>) -> Result<Option<Event>> {
+    async fn event(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Its slug.")] slug: Option<String>,
+        #[graphql(desc = "Its global id.")] id: Option<ID>,
+    ) -> Result<Option<Event>> {
         Ok(lookup(ctx, slug, id).await?.map(Event))
     }
 
@@ -129,12 +159,13 @@ impl EntityQuery {
     async fn events(
         &self,
         ctx: &Context<'_>,
-        filter: Option<EventFilter>,
-        order_by: Option<OrderBy>,
-        after: Option<String>,
-        before: Option<String>,
+        #[graphql(desc = "Only the entities matching every field given.")] filter: Option<EventFilter>,
+        #[graphql(desc = "How to sort (default: by name, A to Z).")] order_by: Option<OrderBy>,
+        #[graphql(desc = "A cursor returned by this list: the page starts after it.")] after: Option<String>,
+        #[graphql(desc = "A cursor returned by this list: the page ends before it.")] before: Option<String>,
+        #[graphql(desc = "The first this many after `after`, at most 100 (default 20 when `last` is absent too).")]
         first: Option<i32>,
-        last: Option<i32>,
+        #[graphql(desc = "The last this many before `before`, at most 100.")] last: Option<i32>,
     ) -> Result<CountedConnection<Event>> {
         let args = ListArgs::new(order_by.unwrap_or_default().into_domain(), after, before, first, last)?;
         let page = kb(ctx).events(&filter.unwrap_or_default().into_domain(), args.order(), args.slice()).await?;
@@ -148,12 +179,13 @@ impl EntityQuery {
     async fn companies(
         &self,
         ctx: &Context<'_>,
-        filter: Option<CompanyFilter>,
-        order_by: Option<OrderBy>,
-        after: Option<String>,
-        before: Option<String>,
+        #[graphql(desc = "Only the entities matching every field given.")] filter: Option<CompanyFilter>,
+        #[graphql(desc = "How to sort (default: by name, A to Z).")] order_by: Option<OrderBy>,
+        #[graphql(desc = "A cursor returned by this list: the page starts after it.")] after: Option<String>,
+        #[graphql(desc = "A cursor returned by this list: the page ends before it.")] before: Option<String>,
+        #[graphql(desc = "The first this many after `after`, at most 100 (default 20 when `last` is absent too).")]
         first: Option<i32>,
-        last: Option<i32>,
+        #[graphql(desc = "The last this many before `before`, at most 100.")] last: Option<i32>,
     ) -> Result<CountedConnection<Company>> {
         let args = ListArgs::new(order_by.unwrap_or_default().into_domain(), after, before, first, last)?;
         let page = kb(ctx).companies(&filter.unwrap_or_default().into_domain(), args.order(), args.slice()).await?;
@@ -167,12 +199,13 @@ impl EntityQuery {
     async fn technologies(
         &self,
         ctx: &Context<'_>,
-        filter: Option<TechnologyFilter>,
-        order_by: Option<OrderBy>,
-        after: Option<String>,
-        before: Option<String>,
+        #[graphql(desc = "Only the entities matching every field given.")] filter: Option<TechnologyFilter>,
+        #[graphql(desc = "How to sort (default: by name, A to Z).")] order_by: Option<OrderBy>,
+        #[graphql(desc = "A cursor returned by this list: the page starts after it.")] after: Option<String>,
+        #[graphql(desc = "A cursor returned by this list: the page ends before it.")] before: Option<String>,
+        #[graphql(desc = "The first this many after `after`, at most 100 (default 20 when `last` is absent too).")]
         first: Option<i32>,
-        last: Option<i32>,
+        #[graphql(desc = "The last this many before `before`, at most 100.")] last: Option<i32>,
     ) -> Result<CountedConnection<Technology>> {
         let args = ListArgs::new(order_by.unwrap_or_default().into_domain(), after, before, first, last)?;
         let page = kb(ctx).technologies(&filter.unwrap_or_default().into_domain(), args.order(), args.slice()).await?;
@@ -185,12 +218,13 @@ impl EntityQuery {
     async fn programmes(
         &self,
         ctx: &Context<'_>,
-        filter: Option<ProgrammeFilter>,
-        order_by: Option<OrderBy>,
-        after: Option<String>,
-        before: Option<String>,
+        #[graphql(desc = "Only the entities matching every field given.")] filter: Option<ProgrammeFilter>,
+        #[graphql(desc = "How to sort (default: by name, A to Z).")] order_by: Option<OrderBy>,
+        #[graphql(desc = "A cursor returned by this list: the page starts after it.")] after: Option<String>,
+        #[graphql(desc = "A cursor returned by this list: the page ends before it.")] before: Option<String>,
+        #[graphql(desc = "The first this many after `after`, at most 100 (default 20 when `last` is absent too).")]
         first: Option<i32>,
-        last: Option<i32>,
+        #[graphql(desc = "The last this many before `before`, at most 100.")] last: Option<i32>,
     ) -> Result<CountedConnection<Programme>> {
         let args = ListArgs::new(order_by.unwrap_or_default().into_domain(), after, before, first, last)?;
         let page = kb(ctx).programmes(&filter.unwrap_or_default().into_domain(), args.order(), args.slice()).await?;
@@ -203,12 +237,13 @@ impl EntityQuery {
     async fn organisations(
         &self,
         ctx: &Context<'_>,
-        filter: Option<OrganisationFilter>,
-        order_by: Option<OrderBy>,
-        after: Option<String>,
-        before: Option<String>,
+        #[graphql(desc = "Only the entities matching every field given.")] filter: Option<OrganisationFilter>,
+        #[graphql(desc = "How to sort (default: by name, A to Z).")] order_by: Option<OrderBy>,
+        #[graphql(desc = "A cursor returned by this list: the page starts after it.")] after: Option<String>,
+        #[graphql(desc = "A cursor returned by this list: the page ends before it.")] before: Option<String>,
+        #[graphql(desc = "The first this many after `after`, at most 100 (default 20 when `last` is absent too).")]
         first: Option<i32>,
-        last: Option<i32>,
+        #[graphql(desc = "The last this many before `before`, at most 100.")] last: Option<i32>,
     ) -> Result<CountedConnection<Organisation>> {
         let args = ListArgs::new(order_by.unwrap_or_default().into_domain(), after, before, first, last)?;
         let page = kb(ctx).organisations(&filter.unwrap_or_default().into_domain(), args.order(), args.slice()).await?;
@@ -238,11 +273,12 @@ impl EntityQuery {
     async fn search(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "Plain words, in French or English; empty to list the filtered entities by name.")]
         query: String,
         #[graphql(desc = "Only these kinds (all kinds when empty or absent).")] kinds: Option<Vec<enums::EntityKind>>,
-        filter: Option<SearchFilter>,
+        #[graphql(desc = "Only the entities with these facet values.")] filter: Option<SearchFilter>,
         #[graphql(desc = "Page size, at most 100 (default 20).")] first: Option<i32>,
-        after: Option<String>,
+        #[graphql(desc = "The `endCursor` of the page before: the page starts after it.")] after: Option<String>,
         #[graphql(
             desc = "How many of the query's words a result needs (default LAST).",
             default_with = "Some(MatchingStrategy::Last)"
@@ -288,10 +324,10 @@ impl EntityQuery {
     async fn similar(
         &self,
         ctx: &Context<'_>,
-        id: ID,
+        #[graphql(desc = "The global id of the entity to compare with.")] id: ID,
         #[graphql(desc = "Only these kinds (all kinds when empty or absent).")] kinds: Option<Vec<enums::EntityKind>>,
         #[graphql(desc = "Page size, at most 100 (default 20).")] first: Option<i32>,
-        after: Option<String>,
+        #[graphql(desc = "The `endCursor` of the page before: the page starts after it.")] after: Option<String>,
     ) -> Result<SearchConnection> {
         let (kind, id) = parse_global_id(&id, "id")?;
         let cursor = after.as_deref().map(SearchCursor::parse).transpose()?;
@@ -315,7 +351,7 @@ impl EntityQuery {
     async fn suggest(
         &self,
         ctx: &Context<'_>,
-        prefix: String,
+        #[graphql(desc = "What was typed so far.")] prefix: String,
         #[graphql(desc = "Only these kinds (all kinds when empty or absent).")] kinds: Option<Vec<enums::EntityKind>>,
         #[graphql(desc = "How many names, at most 100 (default 10).", default = 10)] first: i32,
     ) -> Result<Vec<Suggestion>> {

@@ -46,6 +46,8 @@ pub struct Shutdown(pub watch::Receiver<bool>);
 /// One change to the knowledge base, as recorded in the change log.
 pub struct Change(changelog::Change);
 
+/// One change to the knowledge base, as recorded in the change log: what happened to which entity,
+/// when, and its place in the log to resume from.
 #[Object]
 impl Change {
     /// What happened to the entity.
@@ -90,6 +92,7 @@ impl Change {
 #[derive(Default)]
 pub struct Subscription;
 
+/// Live changes to the knowledge base, streamed over a WebSocket.
 #[Subscription]
 impl Subscription {
     /// Every change to the knowledge base from now on, on whichever replica it was made, in log

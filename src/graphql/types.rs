@@ -100,8 +100,9 @@ where
 macro_rules! entity_object {
     // `#[Object]` comes from the caller, so that `child_complexity` in its fields' `complexity`
     // attributes resolves (macro hygiene).
-    ($hash:tt $object:tt $ty:ident, $kind:expr, { $($own:tt)* }) => {
+    ($hash:tt $object:tt $(#[$doc:meta])* $ty:ident, $kind:expr, { $($own:tt)* }) => {
         $hash $object
+        $(#[$doc])*
         impl $ty {
             /// Global id, usable with `node(id:)`.
             async fn id(&self) -> ID {
@@ -156,6 +157,9 @@ macro_rules! entity_object {
 
 entity_object!(
     #[Object]
+    /// A company working on environmental or industrial technologies: its stage, where it is, what it
+    /// works on, the programmes and organisations it belongs to, and advice on aids, partners and
+    /// whom to talk to.
     Company,
     EntityKind::Company,
     {
@@ -200,7 +204,7 @@ entity_object!(
         async fn events(
             &self,
             ctx: &Context<'_>,
-            after: Option<String>,
+            #[graphql(desc = "A cursor returned by this list: the page starts after it.")] after: Option<String>,
             #[graphql(desc = "Page size, at most 100 (default 20).")] first: Option<i32>,
         ) -> Result<CountedConnection<Event>> {
             let filter = EventFilter { company: Some(vec![self.0.header.slug.clone()]), ..Default::default() };
@@ -386,6 +390,8 @@ async fn companies_where(
 
 entity_object!(
     #[Object]
+    /// A technology companies work on. Technologies form a taxonomy through `parent` and
+    /// `children`; a filter on a technology also matches the narrower ones below it.
     Technology,
     EntityKind::Technology,
     {
@@ -408,7 +414,7 @@ entity_object!(
         async fn companies(
             &self,
             ctx: &Context<'_>,
-            after: Option<String>,
+            #[graphql(desc = "A cursor returned by this list: the page starts after it.")] after: Option<String>,
             #[graphql(desc = "Page size, at most 100 (default 20).")] first: Option<i32>,
         ) -> Result<CountedConnection<Company>> {
             let filter =
@@ -420,6 +426,8 @@ entity_object!(
 
 entity_object!(
     #[Object]
+    /// A support programme (mentoring, funding, acceleration…) helping companies from innovation to
+    /// production: who runs it, when, and which companies it is open to.
     Programme,
     EntityKind::Programme,
     {
@@ -458,12 +466,13 @@ entity_object!(
         async fn eligible_companies(
             &self,
             ctx: &Context<'_>,
-            filter: Option<CompanyFilter>,
-            order_by: Option<OrderBy>,
-            after: Option<String>,
-            before: Option<String>,
+            #[graphql(desc = "Only the entities matching every field given.")] filter: Option<CompanyFilter>,
+            #[graphql(desc = "How to sort (default: by name, A to Z).")] order_by: Option<OrderBy>,
+            #[graphql(desc = "A cursor returned by this list: the page starts after it.")] after: Option<String>,
+            #[graphql(desc = "A cursor returned by this list: the page ends before it.")] before: Option<String>,
+            #[graphql(desc = "The first this many after `after`, at most 100 (default 20 when `last` is absent too).")]
             first: Option<i32>,
-            last: Option<i32>,
+            #[graphql(desc = "The last this many before `before`, at most 100.")] last: Option<i32>,
         ) -> Result<CountedConnection<Company>> {
             let args = ListArgs::new(order_by.unwrap_or_default().into_domain(), after, before, first, last)?;
             let filter = filter.unwrap_or_default().into_domain();
@@ -485,7 +494,7 @@ entity_object!(
         async fn participants(
             &self,
             ctx: &Context<'_>,
-            after: Option<String>,
+            #[graphql(desc = "A cursor returned by this list: the page starts after it.")] after: Option<String>,
             #[graphql(desc = "Page size, at most 100 (default 20).")] first: Option<i32>,
         ) -> Result<CountedConnection<Company>> {
             let filter =
@@ -497,6 +506,8 @@ entity_object!(
 
 entity_object!(
     #[Object]
+    /// An organisation of the ecosystem: technopole, cluster, chamber of commerce, business network,
+    /// public authority…, with the companies it hosts or gathers and the people who work there.
     Organisation,
     EntityKind::Organisation,
     {
@@ -513,7 +524,7 @@ entity_object!(
         async fn hosted_companies(
             &self,
             ctx: &Context<'_>,
-            after: Option<String>,
+            #[graphql(desc = "A cursor returned by this list: the page starts after it.")] after: Option<String>,
             #[graphql(desc = "Page size, at most 100 (default 20).")] first: Option<i32>,
         ) -> Result<CountedConnection<Company>> {
             let filter = read::CompanyFilter { site: Some(vec![self.0.header.slug.clone()]), ..Default::default() };
@@ -524,7 +535,7 @@ entity_object!(
         async fn members(
             &self,
             ctx: &Context<'_>,
-            after: Option<String>,
+            #[graphql(desc = "A cursor returned by this list: the page starts after it.")] after: Option<String>,
             #[graphql(desc = "Page size, at most 100 (default 20).")] first: Option<i32>,
         ) -> Result<CountedConnection<Company>> {
             let filter =
@@ -536,7 +547,7 @@ entity_object!(
         async fn people(
             &self,
             ctx: &Context<'_>,
-            after: Option<String>,
+            #[graphql(desc = "A cursor returned by this list: the page starts after it.")] after: Option<String>,
             #[graphql(desc = "Page size, at most 100 (default 20).")] first: Option<i32>,
         ) -> Result<CountedConnection<Role>> {
             let args = PageArgs::forward(after, first)?;
@@ -559,7 +570,7 @@ entity_object!(
         async fn events(
             &self,
             ctx: &Context<'_>,
-            after: Option<String>,
+            #[graphql(desc = "A cursor returned by this list: the page starts after it.")] after: Option<String>,
             #[graphql(desc = "Page size, at most 100 (default 20).")] first: Option<i32>,
         ) -> Result<CountedConnection<Event>> {
             let filter = EventFilter { organisation: Some(vec![self.0.header.slug.clone()]), ..Default::default() };
@@ -570,7 +581,7 @@ entity_object!(
         async fn programmes(
             &self,
             ctx: &Context<'_>,
-            after: Option<String>,
+            #[graphql(desc = "A cursor returned by this list: the page starts after it.")] after: Option<String>,
             #[graphql(desc = "Page size, at most 100 (default 20).")] first: Option<i32>,
         ) -> Result<CountedConnection<Programme>> {
             let args = ListArgs::forward(after, first)?;
@@ -583,6 +594,8 @@ entity_object!(
 
 entity_object!(
     #[Object]
+    /// A person of the ecosystem, with their roles at organisations. Only public professional facts
+    /// from cited sources: never an e-mail address, a phone number or a home address.
     Person,
     EntityKind::Person,
     {
@@ -596,7 +609,7 @@ entity_object!(
         async fn events(
             &self,
             ctx: &Context<'_>,
-            after: Option<String>,
+            #[graphql(desc = "A cursor returned by this list: the page starts after it.")] after: Option<String>,
             #[graphql(desc = "Page size, at most 100 (default 20).")] first: Option<i32>,
         ) -> Result<CountedConnection<Event>> {
             let filter = EventFilter { person: Some(vec![self.0.header.slug.clone()]), ..Default::default() };
@@ -605,6 +618,8 @@ entity_object!(
     }
 );
 
+/// A role a person holds or held at an organisation, in the words of the source, with its dates
+/// when known.
 #[Object]
 impl Role {
     /// The organisation.
@@ -637,6 +652,8 @@ impl Role {
 
 entity_object!(
     #[Object]
+    /// An event of the ecosystem (a visit, a meeting, a fair): where and when, who organised it and
+    /// who took part.
     Event,
     EntityKind::Event,
     {

@@ -21,6 +21,7 @@ mod people;
 mod queries;
 mod relevance;
 mod replicas;
+mod schema_docs;
 mod search;
 mod server;
 mod translations;
