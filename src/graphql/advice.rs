@@ -3,11 +3,12 @@
 
 use async_graphql::{Context, Object, Result};
 
+use super::context::loader;
 use super::enums::TechnologyDomain;
 use super::loaders::TechnologyId;
 use super::mirror::IntoGraphql;
+use super::nodes::{Company, Organisation, Programme, Technology};
 use super::outputs::Criterion;
-use super::types::{Company, Organisation, Programme, Technology, loader};
 use crate::kb::advice;
 
 /// Whether a company may join a programme, criterion by criterion.

@@ -5,16 +5,17 @@
 use async_graphql::{Context, ID, InputObject, Json, MaybeUndefined, MergedObject, Object, Result};
 use chrono::{DateTime, NaiveDate, Utc};
 
+use super::context::kb;
 use super::enums::{CompanyStage, Lang, OrganisationKind, ProgrammeKind, TechnologyDomain};
 use super::inputs::{
     CreateCompanyInput, CreateEventInput, CreateOrganisationInput, CreatePersonInput, CreateProgrammeInput,
     CreateTechnologyInput, RoleInput, Source, Translation,
 };
 use super::mirror::IntoDomain;
+use super::nodes::{Company, Entity, Event, Organisation, Person, Programme, Technology};
 use super::outputs::ImportSummary;
 use super::query::load_entity;
 use super::relay::parse_id_of;
-use super::types::{Company, Entity, Event, Organisation, Person, Programme, Technology, kb};
 use crate::auth::Tokens;
 use crate::error::{AppError, Problem};
 use crate::kb::EntityKind;

@@ -5,6 +5,7 @@ use async_graphql::{Context, ID, Object, Result, SimpleObject};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 
+use super::context::{kb, loader};
 use super::enums::{self, MatchingStrategy};
 use super::inputs::{
     CompanyFilter, EventFilter, OrderBy, OrganisationFilter, PersonFilter, ProgrammeFilter, SearchFilter,
@@ -13,12 +14,10 @@ use super::inputs::{
 use super::limits;
 use super::loaders::{self, CompanyId, EventId, OrganisationId, PersonId, ProgrammeId, TechnologyId};
 use super::mirror::{IntoDomain, IntoGraphql};
+use super::nodes::{Company, Entity, Event, Organisation, Person, Programme, Technology};
 use super::outputs::{Facets, Highlight, Suggestion};
 use super::relay::{CountedConnection, ListArgs, PageArgs, parse_global_id};
-use super::types::{
-    Company, Entity, Event, Organisation, Person, Programme, Technology, kb, loader, prefetch_events, prefetch_people,
-    prefetch_relations,
-};
+use super::types::{prefetch_events, prefetch_people, prefetch_relations};
 use crate::error::AppError;
 use crate::kb::EntityKind;
 use crate::kb::model::Stored;

@@ -13,12 +13,13 @@ use chrono::{DateTime, Utc};
 use futures_util::Stream;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, watch};
 
+use super::context::kb;
 use super::enums::{self, ChangeOperation};
 use super::loaders::{self, RequestLoader};
 use super::mirror::{IntoDomain, IntoGraphql};
+use super::nodes::Entity;
 use super::query::load_entity;
 use super::relay::global_id;
-use super::types::{Entity, kb};
 use crate::changelog::{self, Operation};
 use crate::error::AppError;
 use crate::kb::EntityKind;

@@ -1,100 +1,20 @@
-//! The entity types, the `Entity` interface they share, and their relations both ways.
+//! The entity types' fields, and their relations both ways.
 
 use async_graphql::connection::{Connection, Edge};
-use async_graphql::{Context, ID, Interface, Object, Result};
+use async_graphql::{Context, ID, Object, Result};
 use chrono::{DateTime, NaiveDate, Utc};
 
 use super::advice::{Eligibility, EntryPoint, PartnerSuggestion};
+use super::context::{kb, loader, related, wanted};
 use super::enums::{CompanyStage, Lang, OrganisationKind, ProgrammeKind, TechnologyDomain};
 use super::inputs::{CompanyFilter, OrderBy, Source, Translation};
 use super::limits;
 use super::loaders::*;
 use super::mirror::{IntoDomain, IntoGraphql};
+use super::nodes::{Company, Event, Organisation, Person, Programme, Role, Technology};
 use super::relay::{Counted, CountedConnection, ListArgs, PageArgs, global_id};
 use crate::kb::read::{self, Direction, EventFilter, OrderField, ProgrammeFilter};
-use crate::kb::{EntityKind, Kb, advice, model};
-
-/// A company working on environmental or industrial technologies.
-pub struct Company(pub model::Company);
-/// A technology companies work on; technologies form a taxonomy through `parent`.
-pub struct Technology(pub model::Technology);
-/// A support programme (mentoring, funding, acceleration…) helping companies from innovation to production.
-pub struct Programme(pub model::Programme);
-/// An organisation: technopole, cluster, chamber of commerce, business network, public authority…
-pub struct Organisation(pub model::Organisation);
-/// A person of the ecosystem, with their roles at organisations. Only public professional facts
-/// from cited sources: never an e-mail address, a phone number or a home address.
-pub struct Person(pub model::Person);
-/// A role a person holds or held at an organisation.
-pub struct Role(pub model::Role);
-/// An event of the ecosystem: a visit, a meeting, a fair; where and when, who organised it and who took part.
-pub struct Event(pub model::Event);
-
-/// Anything the knowledge base describes.
-#[allow(clippy::duplicated_attributes)] // each `field(...)` names its own type
-#[derive(Interface)]
-#[graphql(
-    field(name = "id", ty = "ID", desc = "Global id, usable with `node(id:)`."),
-    field(name = "slug", ty = "&String", desc = "Unique, URL-friendly identifier."),
-    field(
-        name = "name",
-        ty = "String",
-        desc = "Display name.",
-        arg(
-            name = "lang",
-            ty = "Option<Lang>",
-            desc = "In this language: its translation, or the original when there is none."
-        )
-    ),
-    field(
-        name = "aliases",
-        ty = "Vec<String>",
-        desc = "Other names, in any language: names in the other language, acronyms, former names."
-    ),
-    field(
-        name = "description",
-        ty = "Option<String>",
-        desc = "Free text, in the language given by `lang`.",
-        arg(
-            name = "lang",
-            ty = "Option<Lang>",
-            desc = "In this language: its translation, or the original when there is none."
-        )
-    ),
-    field(name = "translations", ty = "Vec<Translation>", desc = "The name and description in other languages."),
-    field(name = "lang", ty = "Lang", desc = "The language of the description."),
-    field(name = "website", ty = "&Option<String>", desc = "Web site."),
-    field(name = "sources", ty = "Vec<Source>", desc = "Where the facts come from."),
-    field(name = "created_at", ty = "DateTime<Utc>", desc = "When it was added."),
-    field(name = "updated_at", ty = "DateTime<Utc>", desc = "When it last changed.")
-)]
-pub enum Entity {
-    Company(Company),
-    Technology(Technology),
-    Programme(Programme),
-    Organisation(Organisation),
-    Person(Person),
-    Event(Event),
-}
-
-pub(super) fn kb<'a>(ctx: &Context<'a>) -> &'a Kb {
-    ctx.data_unchecked::<Kb>()
-}
-
-pub(super) fn loader<'a>(ctx: &Context<'a>) -> &'a RequestLoader {
-    ctx.data_unchecked::<RequestLoader>()
-}
-
-/// A list that the loaders read for many owners at once, as GraphQL objects.
-async fn related<K, T, W>(ctx: &Context<'_>, key: K, wrap: fn(T) -> W) -> Result<Vec<W>>
-where
-    K: Send + Sync + Clone + Eq + std::hash::Hash + 'static,
-    T: Send + Sync + Clone + 'static,
-    DbLoader: async_graphql::dataloader::Loader<K, Value = Vec<T>, Error = async_graphql::Error>,
-{
-    let list = loader(ctx).load_one(key).await?.unwrap_or_default();
-    Ok(list.into_iter().map(wrap).collect())
-}
+use crate::kb::{EntityKind, advice, model};
 
 /// Declares an entity type: the `Entity` fields, then its own.
 macro_rules! entity_object {
@@ -104,50 +24,51 @@ macro_rules! entity_object {
         $hash $object
         $(#[$doc])*
         impl $ty {
+            // `pub(super)`: the `Entity` interface (in `nodes`) calls them.
             /// Global id, usable with `node(id:)`.
-            async fn id(&self) -> ID {
+            pub(super) async fn id(&self) -> ID {
                 global_id($kind, self.0.header.id)
             }
             /// Unique, URL-friendly identifier.
-            async fn slug(&self) -> &String {
+            pub(super) async fn slug(&self) -> &String {
                 &self.0.header.slug
             }
             /// Display name.
-            async fn name(&self, #[graphql(desc = "In this language: its translation, or the original when there is none.")] lang: Option<Lang>) -> String {
+            pub(super) async fn name(&self, #[graphql(desc = "In this language: its translation, or the original when there is none.")] lang: Option<Lang>) -> String {
                 let header = &self.0.header;
                 header.translated(lang.into_domain(), |t| t.name.as_ref()).unwrap_or(&header.name).clone()
             }
             /// Other names, in any language: names in the other language, acronyms, former names.
-            async fn aliases(&self) -> Vec<String> {
+            pub(super) async fn aliases(&self) -> Vec<String> {
                 self.0.header.aliases.clone()
             }
             /// Free text, in the language given by `lang`.
-            async fn description(&self, #[graphql(desc = "In this language: its translation, or the original when there is none.")] lang: Option<Lang>) -> Option<String> {
+            pub(super) async fn description(&self, #[graphql(desc = "In this language: its translation, or the original when there is none.")] lang: Option<Lang>) -> Option<String> {
                 let header = &self.0.header;
                 header.translated(lang.into_domain(), |t| t.description.as_ref()).or(header.description.as_ref()).cloned()
             }
             /// The name and description in other languages.
-            async fn translations(&self) -> Vec<Translation> {
+            pub(super) async fn translations(&self) -> Vec<Translation> {
                 self.0.header.translations.clone().into_graphql()
             }
             /// The language of the description.
-            async fn lang(&self) -> Lang {
+            pub(super) async fn lang(&self) -> Lang {
                 self.0.header.lang.into_graphql()
             }
             /// Web site.
-            async fn website(&self) -> &Option<String> {
+            pub(super) async fn website(&self) -> &Option<String> {
                 &self.0.header.website
             }
             /// Where the facts come from.
-            async fn sources(&self) -> Vec<Source> {
+            pub(super) async fn sources(&self) -> Vec<Source> {
                 self.0.header.sources.clone().into_graphql()
             }
             /// When it was added.
-            async fn created_at(&self) -> DateTime<Utc> {
+            pub(super) async fn created_at(&self) -> DateTime<Utc> {
                 self.0.header.created_at
             }
             /// When it last changed.
-            async fn updated_at(&self) -> DateTime<Utc> {
+            pub(super) async fn updated_at(&self) -> DateTime<Utc> {
                 self.0.header.updated_at
             }
             $($own)*
@@ -249,10 +170,7 @@ entity_object!(
 /// The DataLoader alone would batch them too, but it flushes on a timer, which may cut a
 /// page's keys into several batches; asking for all keys at once makes it one statement each.
 pub(super) async fn prefetch_relations(ctx: &Context<'_>, companies: &[model::Company]) -> Result<()> {
-    let look = ctx.look_ahead();
-    let node_fields = [look.field("nodes"), look.field("edges").field("node")];
-    let wants = |name: &str| node_fields.iter().any(|n| n.field(name).exists());
-    let wants_in = |outer: &str, inner: &str| node_fields.iter().any(|n| n.field(outer).field(inner).exists());
+    let wants = |name: &str| wanted(ctx, name, None);
     let loader = loader(ctx);
     let ids = || companies.iter().map(|c| c.header.id);
     let sites = companies.iter().filter_map(|c| c.site_id).map(OrganisationId);
@@ -272,21 +190,12 @@ pub(super) async fn prefetch_relations(ctx: &Context<'_>, companies: &[model::Co
     memberships?;
     sites?;
     if let Some(programmes) = programmes?
-        && wants_in("programmes", "operator")
+        && wanted(ctx, "programmes", Some("operator"))
     {
         let operators = programmes.values().flatten().filter_map(|p| p.operator_id).map(OrganisationId);
         loader.load_many(operators).await?;
     }
     Ok(())
-}
-
-/// The `nodes` and `edges.node` selections of a connection being resolved.
-fn wanted(ctx: &Context<'_>, outer: &str, inner: Option<&str>) -> bool {
-    let look = ctx.look_ahead();
-    [look.field("nodes"), look.field("edges").field("node")].iter().any(|n| match inner {
-        Some(inner) => n.field(outer).field(inner).exists(),
-        None => n.field(outer).exists(),
-    })
 }
 
 /// Loads, in one batch per relation, the roles (and their organisations) a query asks of a page
