@@ -251,136 +251,311 @@ async fn reload(ctx: &Context<'_>, kind: EntityKind, id: i32) -> Result<Entity> 
     load_entity(ctx, kind, id).await?.ok_or_else(|| AppError::NotFound("it was deleted meanwhile".into()).into())
 }
 
-/// Declares the create, update and delete mutations of one kind.
-macro_rules! kind_mutations {
-    ($object:ident, $kind:expr, $ty:ident, $input:ty => $draft:ty, $update:ty, $create_fn:ident, $update_fn:ident, $delete_fn:ident, $what:literal, $delete_doc:literal) => {
-        #[derive(Default)]
-        pub struct $object;
+#[derive(Default)]
+pub struct CompanyMutation;
 
-        #[Object(guard = "Writer")]
-        impl $object {
-            #[doc = concat!("Creates ", $what, ". A taken slug is a `CONFLICT`; every broken rule is a `BAD_USER_INPUT` naming its field.")]
-            async fn $create_fn(
-                &self,
-                ctx: &Context<'_>,
-                #[graphql(desc = "The new entity's fields.")] input: $input,
-            ) -> Result<$ty> {
-                let actor = actor(ctx)?;
-                let id = kb(ctx).create::<$draft>(actor, input.into_domain()).await?;
-                match reload(ctx, $kind, id).await? {
-                    Entity::$ty(found) => Ok(found),
-                    _ => Err(AppError::Internal("wrong kind".into()).into()),
-                }
-            }
-
-            #[doc = concat!("Changes ", $what, ": only the given fields; `null` clears an optional one. With `expectedUpdatedAt`, a record changed since then is refused with `CONFLICT` instead of overwritten.")]
-            async fn $update_fn(
-                &self,
-                ctx: &Context<'_>,
-                #[graphql(desc = "The global id of the entity to change.")] id: ID,
-                #[graphql(desc = "The fields to change; those left out are kept.")] input: $update,
-                #[graphql(desc = "The `updatedAt` last read: refuse the change with `CONFLICT` if the entity changed since.")] expected_updated_at: Option<DateTime<Utc>>,
-            ) -> Result<$ty> {
-                let actor = actor(ctx)?;
-                let id = parse_id_of(&id, $kind, "id")?;
-                kb(ctx).update::<$draft>(actor, id, expected_updated_at, |draft| input.apply(draft)).await?;
-                match reload(ctx, $kind, id).await? {
-                    Entity::$ty(found) => Ok(found),
-                    _ => Err(AppError::Internal("wrong kind".into()).into()),
-                }
-            }
-
-            #[doc = $delete_doc]
-            async fn $delete_fn(
-                &self,
-                ctx: &Context<'_>,
-                #[graphql(desc = "The global id of the entity to delete.")] id: ID,
-                #[graphql(desc = "Clear the references that would otherwise prevent the deletion (organisations only).")]
-                force: Option<bool>,
-            ) -> Result<ID> {
-                let actor = actor(ctx)?;
-                let number = parse_id_of(&id, $kind, "id")?;
-                kb(ctx).delete(actor, $kind, number, force.unwrap_or(false)).await?;
-                Ok(id)
-            }
+#[Object(guard = "Writer")]
+impl CompanyMutation {
+    /// Creates a company. A taken slug is a `CONFLICT`; every broken rule is a `BAD_USER_INPUT` naming its field.
+    async fn create_company(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The new entity's fields.")] input: CreateCompanyInput,
+    ) -> Result<Company> {
+        let id = kb(ctx).create::<CompanyDraft>(actor(ctx)?, input.into_domain()).await?;
+        match reload(ctx, EntityKind::Company, id).await? {
+            Entity::Company(found) => Ok(found),
+            _ => Err(AppError::Internal("wrong kind".into()).into()),
         }
-    };
+    }
+
+    /// Changes a company: only the given fields; `null` clears an optional one. With `expectedUpdatedAt`, a record changed since then is refused with `CONFLICT` instead of overwritten.
+    async fn update_company(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The global id of the entity to change.")] id: ID,
+        #[graphql(desc = "The fields to change; those left out are kept.")] input: UpdateCompanyInput,
+        #[graphql(desc = "The `updatedAt` last read: refuse the change with `CONFLICT` if the entity changed since.")]
+        expected_updated_at: Option<DateTime<Utc>>,
+    ) -> Result<Company> {
+        let actor = actor(ctx)?;
+        let id = parse_id_of(&id, EntityKind::Company, "id")?;
+        kb(ctx).update::<CompanyDraft>(actor, id, expected_updated_at, |draft| input.apply(draft)).await?;
+        match reload(ctx, EntityKind::Company, id).await? {
+            Entity::Company(found) => Ok(found),
+            _ => Err(AppError::Internal("wrong kind".into()).into()),
+        }
+    }
+
+    /// Deletes a company and its links to technologies, programmes and organisations. Returns its id.
+    async fn delete_company(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The global id of the entity to delete.")] id: ID,
+        #[graphql(desc = "Clear the references that would otherwise prevent the deletion (organisations only).")]
+        force: Option<bool>,
+    ) -> Result<ID> {
+        let actor = actor(ctx)?;
+        let number = parse_id_of(&id, EntityKind::Company, "id")?;
+        kb(ctx).delete(actor, EntityKind::Company, number, force.unwrap_or(false)).await?;
+        Ok(id)
+    }
 }
 
-kind_mutations!(
-    CompanyMutation,
-    EntityKind::Company,
-    Company,
-    CreateCompanyInput => CompanyDraft,
-    UpdateCompanyInput,
-    create_company,
-    update_company,
-    delete_company,
-    "a company",
-    "Deletes a company and its links to technologies, programmes and organisations. Returns its id."
-);
-kind_mutations!(
-    TechnologyMutation,
-    EntityKind::Technology,
-    Technology,
-    CreateTechnologyInput => TechnologyDraft,
-    UpdateTechnologyInput,
-    create_technology,
-    update_technology,
-    delete_technology,
-    "a technology",
-    "Deletes a technology: companies lose it, its children move up to its parent. Returns its id."
-);
-kind_mutations!(
-    ProgrammeMutation,
-    EntityKind::Programme,
-    Programme,
-    CreateProgrammeInput => ProgrammeDraft,
-    UpdateProgrammeInput,
-    create_programme,
-    update_programme,
-    delete_programme,
-    "a programme",
-    "Deletes a programme and its participations. Returns its id."
-);
-kind_mutations!(
-    OrganisationMutation,
-    EntityKind::Organisation,
-    Organisation,
-    CreateOrganisationInput => OrganisationDraft,
-    UpdateOrganisationInput,
-    create_organisation,
-    update_organisation,
-    delete_organisation,
-    "an organisation",
-    "Deletes an organisation and its memberships. One that hosts companies, runs programmes or is named in a programme's `eligibleSites` or `requiredMemberships` is refused with `CONFLICT`, unless `force: true`, which leaves those companies without a site, those programmes without an operator, and removes it from those criteria (a criterion left empty is open to all). Returns its id."
-);
+#[derive(Default)]
+pub struct TechnologyMutation;
 
-kind_mutations!(
-    PersonMutation,
-    EntityKind::Person,
-    Person,
-    CreatePersonInput => PersonDraft,
-    UpdatePersonInput,
-    create_person,
-    update_person,
-    delete_person,
-    "a person",
-    "Erases a person: their record and roles leave the database, the search index and exports, and the change log keeps only their id. Returns their id."
-);
+#[Object(guard = "Writer")]
+impl TechnologyMutation {
+    /// Creates a technology. A taken slug is a `CONFLICT`; every broken rule is a `BAD_USER_INPUT` naming its field.
+    async fn create_technology(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The new entity's fields.")] input: CreateTechnologyInput,
+    ) -> Result<Technology> {
+        let id = kb(ctx).create::<TechnologyDraft>(actor(ctx)?, input.into_domain()).await?;
+        match reload(ctx, EntityKind::Technology, id).await? {
+            Entity::Technology(found) => Ok(found),
+            _ => Err(AppError::Internal("wrong kind".into()).into()),
+        }
+    }
 
-kind_mutations!(
-    EventMutation,
-    EntityKind::Event,
-    Event,
-    CreateEventInput => EventDraft,
-    UpdateEventInput,
-    create_event,
-    update_event,
-    delete_event,
-    "an event",
-    "Deletes an event and its links to organisers and participants. Returns its id."
-);
+    /// Changes a technology: only the given fields; `null` clears an optional one. With `expectedUpdatedAt`, a record changed since then is refused with `CONFLICT` instead of overwritten.
+    async fn update_technology(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The global id of the entity to change.")] id: ID,
+        #[graphql(desc = "The fields to change; those left out are kept.")] input: UpdateTechnologyInput,
+        #[graphql(desc = "The `updatedAt` last read: refuse the change with `CONFLICT` if the entity changed since.")]
+        expected_updated_at: Option<DateTime<Utc>>,
+    ) -> Result<Technology> {
+        let actor = actor(ctx)?;
+        let id = parse_id_of(&id, EntityKind::Technology, "id")?;
+        kb(ctx).update::<TechnologyDraft>(actor, id, expected_updated_at, |draft| input.apply(draft)).await?;
+        match reload(ctx, EntityKind::Technology, id).await? {
+            Entity::Technology(found) => Ok(found),
+            _ => Err(AppError::Internal("wrong kind".into()).into()),
+        }
+    }
+
+    /// Deletes a technology: companies lose it, its children move up to its parent. Returns its id.
+    async fn delete_technology(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The global id of the entity to delete.")] id: ID,
+        #[graphql(desc = "Clear the references that would otherwise prevent the deletion (organisations only).")]
+        force: Option<bool>,
+    ) -> Result<ID> {
+        let actor = actor(ctx)?;
+        let number = parse_id_of(&id, EntityKind::Technology, "id")?;
+        kb(ctx).delete(actor, EntityKind::Technology, number, force.unwrap_or(false)).await?;
+        Ok(id)
+    }
+}
+
+#[derive(Default)]
+pub struct ProgrammeMutation;
+
+#[Object(guard = "Writer")]
+impl ProgrammeMutation {
+    /// Creates a programme. A taken slug is a `CONFLICT`; every broken rule is a `BAD_USER_INPUT` naming its field.
+    async fn create_programme(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The new entity's fields.")] input: CreateProgrammeInput,
+    ) -> Result<Programme> {
+        let id = kb(ctx).create::<ProgrammeDraft>(actor(ctx)?, input.into_domain()).await?;
+        match reload(ctx, EntityKind::Programme, id).await? {
+            Entity::Programme(found) => Ok(found),
+            _ => Err(AppError::Internal("wrong kind".into()).into()),
+        }
+    }
+
+    /// Changes a programme: only the given fields; `null` clears an optional one. With `expectedUpdatedAt`, a record changed since then is refused with `CONFLICT` instead of overwritten.
+    async fn update_programme(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The global id of the entity to change.")] id: ID,
+        #[graphql(desc = "The fields to change; those left out are kept.")] input: UpdateProgrammeInput,
+        #[graphql(desc = "The `updatedAt` last read: refuse the change with `CONFLICT` if the entity changed since.")]
+        expected_updated_at: Option<DateTime<Utc>>,
+    ) -> Result<Programme> {
+        let actor = actor(ctx)?;
+        let id = parse_id_of(&id, EntityKind::Programme, "id")?;
+        kb(ctx).update::<ProgrammeDraft>(actor, id, expected_updated_at, |draft| input.apply(draft)).await?;
+        match reload(ctx, EntityKind::Programme, id).await? {
+            Entity::Programme(found) => Ok(found),
+            _ => Err(AppError::Internal("wrong kind".into()).into()),
+        }
+    }
+
+    /// Deletes a programme and its participations. Returns its id.
+    async fn delete_programme(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The global id of the entity to delete.")] id: ID,
+        #[graphql(desc = "Clear the references that would otherwise prevent the deletion (organisations only).")]
+        force: Option<bool>,
+    ) -> Result<ID> {
+        let actor = actor(ctx)?;
+        let number = parse_id_of(&id, EntityKind::Programme, "id")?;
+        kb(ctx).delete(actor, EntityKind::Programme, number, force.unwrap_or(false)).await?;
+        Ok(id)
+    }
+}
+
+#[derive(Default)]
+pub struct OrganisationMutation;
+
+#[Object(guard = "Writer")]
+impl OrganisationMutation {
+    /// Creates an organisation. A taken slug is a `CONFLICT`; every broken rule is a `BAD_USER_INPUT` naming its field.
+    async fn create_organisation(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The new entity's fields.")] input: CreateOrganisationInput,
+    ) -> Result<Organisation> {
+        let id = kb(ctx).create::<OrganisationDraft>(actor(ctx)?, input.into_domain()).await?;
+        match reload(ctx, EntityKind::Organisation, id).await? {
+            Entity::Organisation(found) => Ok(found),
+            _ => Err(AppError::Internal("wrong kind".into()).into()),
+        }
+    }
+
+    /// Changes an organisation: only the given fields; `null` clears an optional one. With `expectedUpdatedAt`, a record changed since then is refused with `CONFLICT` instead of overwritten.
+    async fn update_organisation(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The global id of the entity to change.")] id: ID,
+        #[graphql(desc = "The fields to change; those left out are kept.")] input: UpdateOrganisationInput,
+        #[graphql(desc = "The `updatedAt` last read: refuse the change with `CONFLICT` if the entity changed since.")]
+        expected_updated_at: Option<DateTime<Utc>>,
+    ) -> Result<Organisation> {
+        let actor = actor(ctx)?;
+        let id = parse_id_of(&id, EntityKind::Organisation, "id")?;
+        kb(ctx).update::<OrganisationDraft>(actor, id, expected_updated_at, |draft| input.apply(draft)).await?;
+        match reload(ctx, EntityKind::Organisation, id).await? {
+            Entity::Organisation(found) => Ok(found),
+            _ => Err(AppError::Internal("wrong kind".into()).into()),
+        }
+    }
+
+    /// Deletes an organisation and its memberships. One that hosts companies, runs programmes or is named in a programme's `eligibleSites` or `requiredMemberships` is refused with `CONFLICT`, unless `force: true`, which leaves those companies without a site, those programmes without an operator, and removes it from those criteria (a criterion left empty is open to all). Returns its id.
+    async fn delete_organisation(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The global id of the entity to delete.")] id: ID,
+        #[graphql(desc = "Clear the references that would otherwise prevent the deletion (organisations only).")]
+        force: Option<bool>,
+    ) -> Result<ID> {
+        let actor = actor(ctx)?;
+        let number = parse_id_of(&id, EntityKind::Organisation, "id")?;
+        kb(ctx).delete(actor, EntityKind::Organisation, number, force.unwrap_or(false)).await?;
+        Ok(id)
+    }
+}
+
+#[derive(Default)]
+pub struct PersonMutation;
+
+#[Object(guard = "Writer")]
+impl PersonMutation {
+    /// Creates a person. A taken slug is a `CONFLICT`; every broken rule is a `BAD_USER_INPUT` naming its field.
+    async fn create_person(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The new entity's fields.")] input: CreatePersonInput,
+    ) -> Result<Person> {
+        let id = kb(ctx).create::<PersonDraft>(actor(ctx)?, input.into_domain()).await?;
+        match reload(ctx, EntityKind::Person, id).await? {
+            Entity::Person(found) => Ok(found),
+            _ => Err(AppError::Internal("wrong kind".into()).into()),
+        }
+    }
+
+    /// Changes a person: only the given fields; `null` clears an optional one. With `expectedUpdatedAt`, a record changed since then is refused with `CONFLICT` instead of overwritten.
+    async fn update_person(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The global id of the entity to change.")] id: ID,
+        #[graphql(desc = "The fields to change; those left out are kept.")] input: UpdatePersonInput,
+        #[graphql(desc = "The `updatedAt` last read: refuse the change with `CONFLICT` if the entity changed since.")]
+        expected_updated_at: Option<DateTime<Utc>>,
+    ) -> Result<Person> {
+        let actor = actor(ctx)?;
+        let id = parse_id_of(&id, EntityKind::Person, "id")?;
+        kb(ctx).update::<PersonDraft>(actor, id, expected_updated_at, |draft| input.apply(draft)).await?;
+        match reload(ctx, EntityKind::Person, id).await? {
+            Entity::Person(found) => Ok(found),
+            _ => Err(AppError::Internal("wrong kind".into()).into()),
+        }
+    }
+
+    /// Erases a person: their record and roles leave the database, the search index and exports, and the change log keeps only their id. Returns their id.
+    async fn delete_person(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The global id of the entity to delete.")] id: ID,
+        #[graphql(desc = "Clear the references that would otherwise prevent the deletion (organisations only).")]
+        force: Option<bool>,
+    ) -> Result<ID> {
+        let actor = actor(ctx)?;
+        let number = parse_id_of(&id, EntityKind::Person, "id")?;
+        kb(ctx).delete(actor, EntityKind::Person, number, force.unwrap_or(false)).await?;
+        Ok(id)
+    }
+}
+
+#[derive(Default)]
+pub struct EventMutation;
+
+#[Object(guard = "Writer")]
+impl EventMutation {
+    /// Creates an event. A taken slug is a `CONFLICT`; every broken rule is a `BAD_USER_INPUT` naming its field.
+    async fn create_event(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The new entity's fields.")] input: CreateEventInput,
+    ) -> Result<Event> {
+        let id = kb(ctx).create::<EventDraft>(actor(ctx)?, input.into_domain()).await?;
+        match reload(ctx, EntityKind::Event, id).await? {
+            Entity::Event(found) => Ok(found),
+            _ => Err(AppError::Internal("wrong kind".into()).into()),
+        }
+    }
+
+    /// Changes an event: only the given fields; `null` clears an optional one. With `expectedUpdatedAt`, a record changed since then is refused with `CONFLICT` instead of overwritten.
+    async fn update_event(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The global id of the entity to change.")] id: ID,
+        #[graphql(desc = "The fields to change; those left out are kept.")] input: UpdateEventInput,
+        #[graphql(desc = "The `updatedAt` last read: refuse the change with `CONFLICT` if the entity changed since.")]
+        expected_updated_at: Option<DateTime<Utc>>,
+    ) -> Result<Event> {
+        let actor = actor(ctx)?;
+        let id = parse_id_of(&id, EntityKind::Event, "id")?;
+        kb(ctx).update::<EventDraft>(actor, id, expected_updated_at, |draft| input.apply(draft)).await?;
+        match reload(ctx, EntityKind::Event, id).await? {
+            Entity::Event(found) => Ok(found),
+            _ => Err(AppError::Internal("wrong kind".into()).into()),
+        }
+    }
+
+    /// Deletes an event and its links to organisers and participants. Returns its id.
+    async fn delete_event(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The global id of the entity to delete.")] id: ID,
+        #[graphql(desc = "Clear the references that would otherwise prevent the deletion (organisations only).")]
+        force: Option<bool>,
+    ) -> Result<ID> {
+        let actor = actor(ctx)?;
+        let number = parse_id_of(&id, EntityKind::Event, "id")?;
+        kb(ctx).delete(actor, EntityKind::Event, number, force.unwrap_or(false)).await?;
+        Ok(id)
+    }
+}
 
 /// Adds or removes one link of a company, and reads the company back.
 async fn relink(ctx: &Context<'_>, company: ID, other: ID, link: CompanyLink, add: bool) -> Result<Company> {
