@@ -420,7 +420,7 @@ async fn run(n: usize, postgres: &str) {
     // Raw tantivy, in-process, on the same index: the floor under GraphQL and HTTP.
     let settings = Settings::with_data_dir(&data);
     let kb = pepite::startup::open(&settings).await.expect("open the knowledge base");
-    let search = kb.search.clone();
+    let search = kb.index().clone();
     let (lat, wall) = load(1, ROUNDS * MIX.len(), move |i| {
         let search = search.clone();
         async move {
@@ -444,7 +444,7 @@ async fn run(n: usize, postgres: &str) {
     .await;
     let raw = stats(lat, wall);
 
-    let fts5 = sqlite_fts5(&kb.db).await;
+    let fts5 = sqlite_fts5(kb.database()).await;
     drop(kb);
     let pg = postgres_fts(&data, postgres, n).await;
 

@@ -185,7 +185,7 @@ fn generate(companies: usize, seed: u64) -> Result<(), AppError> {
 
 async fn reindex(settings: &Settings) -> Result<(), AppError> {
     let kb = startup::open(settings).await?;
-    kb.search.rebuild().await?;
+    kb.index().rebuild().await?;
     eprintln!("search index rebuilt");
     Ok(())
 }

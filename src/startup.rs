@@ -74,7 +74,7 @@ pub async fn open_with_db(settings: &Settings, db: DatabaseConnection) -> Result
     let following = Following { replica: settings.replica(), retention: settings.replication.change_retention };
     let search =
         SearchIndex::open_following(db.clone(), &settings.index_dir(), following, IndexSource::shared()).await?;
-    Ok(Kb { db, search })
+    Ok(Kb::new(db, search))
 }
 
 /// The running server: bound, seeded, ready to serve.

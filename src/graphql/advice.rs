@@ -3,16 +3,18 @@
 
 use async_graphql::{Context, Object, Result};
 
+use super::context::loader;
 use super::enums::TechnologyDomain;
 use super::loaders::TechnologyId;
 use super::mirror::IntoGraphql;
+use super::nodes::{Company, Organisation, Programme, Technology};
 use super::outputs::Criterion;
-use super::types::{Company, Organisation, Programme, Technology, loader};
 use crate::kb::advice;
 
 /// Whether a company may join a programme, criterion by criterion.
 pub struct Eligibility(pub advice::Eligibility);
 
+/// Whether a company may join a programme, criterion by criterion, and whether it takes part already.
 #[Object]
 impl Eligibility {
     /// The programme.
@@ -36,6 +38,8 @@ impl Eligibility {
 /// A company suggested as a partner: a large group or mid-cap for a start-up or SME, and the reverse.
 pub struct PartnerSuggestion(pub advice::PartnerSuggestion);
 
+/// A company suggested as a partner (a large group or mid-cap for a start-up or SME, and the
+/// reverse), with a score and the reasons for the match.
 #[Object]
 impl PartnerSuggestion {
     /// The suggested company.
@@ -72,6 +76,7 @@ impl PartnerSuggestion {
 /// An organisation a company should talk to.
 pub struct EntryPoint(pub advice::EntryPoint);
 
+/// An organisation a company should talk to, with the reasons why.
 #[Object]
 impl EntryPoint {
     /// The organisation.

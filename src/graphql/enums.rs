@@ -3,8 +3,10 @@
 mirror_enum!(
     /// The language of a description.
     Lang = crate::kb::model::Lang {
+        /// French.
         #[graphql(name = "fr")]
         Fr,
+        /// English.
         #[graphql(name = "en")]
         En,
     }
@@ -13,13 +15,21 @@ mirror_enum!(
 mirror_enum!(
     /// What kind of organisation it is.
     OrganisationKind = crate::kb::model::OrganisationKind {
+        /// A technopole or science park hosting companies.
         Technopole,
+        /// A cluster (pôle de compétitivité) of companies and labs in one field.
         Cluster,
+        /// A chamber of commerce and industry.
         Chamber,
+        /// A business network or association of entrepreneurs.
         BusinessNetwork,
+        /// A public authority: a region, a metropolis, a state agency.
         PublicAuthority,
+        /// An investor: a fund, a bank, business angels.
         Investor,
+        /// A research lab, university or school.
         Research,
+        /// Any other kind.
         Other,
     }
 );
@@ -27,17 +37,29 @@ mirror_enum!(
 mirror_enum!(
     /// The field a technology belongs to.
     TechnologyDomain = crate::kb::model::TechnologyDomain {
+        /// Energy: renewables, storage, grids, efficiency.
         Energy,
+        /// Mobility and transport.
         Mobility,
+        /// Building and construction.
         Building,
+        /// Water: supply, treatment, monitoring.
         Water,
+        /// Waste: recycling, recovery, circular economy.
         Waste,
+        /// Air quality.
         Air,
+        /// Natural risks: floods, fires, earthquakes.
         NaturalRisks,
+        /// Biodiversity and ecosystems.
         Biodiversity,
+        /// Agriculture and food.
         Agriculture,
+        /// Digital technologies: software, data, AI.
         Digital,
+        /// Safety and security.
         Security,
+        /// Any other domain.
         Other,
     }
 );
@@ -45,12 +67,19 @@ mirror_enum!(
 mirror_enum!(
     /// What a support programme offers.
     ProgrammeKind = crate::kb::model::ProgrammeKind {
+        /// Mentoring or coaching.
         Mentoring,
+        /// Funding: grants, loans, equity.
         Funding,
+        /// Acceleration of a young company.
         Acceleration,
+        /// Incubation of a project or young company.
         Incubation,
+        /// Networking: meetings, introductions, events.
         Networking,
+        /// Expertise: technical or business advice, testing.
         Expertise,
+        /// Any other kind.
         Other,
     }
 );
@@ -58,9 +87,13 @@ mirror_enum!(
 mirror_enum!(
     /// How grown-up a company is.
     CompanyStage = crate::kb::model::CompanyStage {
+        /// A start-up: a young company growing fast.
         Startup,
+        /// A small or medium-sized enterprise (PME).
         Sme,
+        /// A mid-cap (ETI).
         Midcap,
+        /// A large group.
         LargeGroup,
     }
 );

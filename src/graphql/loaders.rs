@@ -4,8 +4,8 @@ use std::collections::HashMap;
 
 use async_graphql::dataloader::Loader;
 
+use crate::kb::Kb;
 use crate::kb::model::{Company, Event, Organisation, Person, Programme, Role, Technology};
-use crate::kb::{Kb, read::batch};
 
 /// The loader of one request, caching what it loaded for the request's lifetime.
 pub type RequestLoader = async_graphql::dataloader::DataLoader<DbLoader, async_graphql::dataloader::HashMapCache>;
@@ -76,7 +76,7 @@ macro_rules! by_id {
 
             async fn load(&self, keys: &[$key]) -> LoadResult<$key, $ty> {
                 let ids: Vec<i32> = keys.iter().map(|k| k.0).collect();
-                let found = batch::by_ids::<$ty>(&self.kb.db, &ids).await?;
+                let found = self.kb.by_ids::<$ty>(&ids).await?;
                 Ok(found.into_iter().map(|m| ($key(m.header.id), m)).collect())
             }
         }
@@ -92,29 +92,29 @@ by_id!(EventId, Event);
 
 /// Loads, for each owner, a list the knowledge base reads for many owners at once.
 macro_rules! related {
-    ($key:ident, $ty:ident, $read:path) => {
+    ($key:ident, $ty:ident, $read:ident) => {
         impl Loader<$key> for DbLoader {
             type Value = Vec<$ty>;
             type Error = async_graphql::Error;
 
             async fn load(&self, keys: &[$key]) -> LoadResult<$key, Vec<$ty>> {
                 let owners: Vec<i32> = keys.iter().map(|k| k.0).collect();
-                let found = $read(&self.kb.db, &owners).await?;
+                let found = self.kb.$read(&owners).await?;
                 Ok(found.into_iter().map(|(owner, list)| ($key(owner), list)).collect())
             }
         }
     };
 }
 
-related!(TechnologiesOf, Technology, batch::technologies_of);
-related!(ProgrammesOf, Programme, batch::programmes_of);
-related!(MembershipsOf, Organisation, batch::memberships_of);
-related!(OrganisersOf, Organisation, batch::organisers_of);
-related!(EventCompaniesOf, Company, batch::companies_at);
-related!(EventPeopleOf, Person, batch::people_at);
-related!(EventOrganisationsOf, Organisation, batch::organisations_at);
-related!(ChildrenOf, Technology, batch::children_of);
-related!(RolesOf, Role, batch::roles_of);
+related!(TechnologiesOf, Technology, technologies_of);
+related!(ProgrammesOf, Programme, programmes_of);
+related!(MembershipsOf, Organisation, memberships_of);
+related!(OrganisersOf, Organisation, organisers_of);
+related!(EventCompaniesOf, Company, companies_at);
+related!(EventPeopleOf, Person, people_at);
+related!(EventOrganisationsOf, Organisation, organisations_at);
+related!(ChildrenOf, Technology, children_of);
+related!(RolesOf, Role, roles_of);
 
 /// Empties a DataLoader's cache, so that what it loads next is read afresh.
 pub fn forget(loader: &RequestLoader) {

@@ -4,12 +4,14 @@
 mod mirror;
 
 mod advice;
+mod context;
 mod enums;
 mod errors;
 mod inputs;
 pub mod limits;
 pub mod loaders;
 pub mod mutation;
+mod nodes;
 mod outputs;
 mod query;
 pub mod relay;
@@ -36,7 +38,7 @@ const MAX_DEPTH: usize = 16;
 
 fn builder() -> SchemaBuilder<Query, Mutation, Subscription> {
     Schema::build(Query::default(), Mutation::default(), Subscription)
-        .register_output_type::<types::Entity>()
+        .register_output_type::<nodes::Entity>()
         .limit_depth(MAX_DEPTH)
 }
 

@@ -5,16 +5,17 @@
 use async_graphql::{Context, ID, InputObject, Json, MaybeUndefined, MergedObject, Object, Result};
 use chrono::{DateTime, NaiveDate, Utc};
 
+use super::context::kb;
 use super::enums::{CompanyStage, Lang, OrganisationKind, ProgrammeKind, TechnologyDomain};
 use super::inputs::{
     CreateCompanyInput, CreateEventInput, CreateOrganisationInput, CreatePersonInput, CreateProgrammeInput,
     CreateTechnologyInput, RoleInput, Source, Translation,
 };
 use super::mirror::IntoDomain;
+use super::nodes::{Company, Entity, Event, Organisation, Person, Programme, Technology};
 use super::outputs::ImportSummary;
 use super::query::load_entity;
 use super::relay::parse_id_of;
-use super::types::{Company, Entity, Event, Organisation, Person, Programme, Technology, kb};
 use crate::auth::Tokens;
 use crate::error::{AppError, Problem};
 use crate::kb::draft::{CompanyDraft, EventDraft, OrganisationDraft, PersonDraft, ProgrammeDraft, TechnologyDraft};
@@ -250,132 +251,311 @@ async fn reload(ctx: &Context<'_>, kind: EntityKind, id: i32) -> Result<Entity> 
     load_entity(ctx, kind, id).await?.ok_or_else(|| AppError::NotFound("it was deleted meanwhile".into()).into())
 }
 
-/// Declares the create, update and delete mutations of one kind.
-macro_rules! kind_mutations {
-    ($object:ident, $kind:expr, $ty:ident, $input:ty => $draft:ty, $update:ty, $create_fn:ident, $update_fn:ident, $delete_fn:ident, $what:literal, $delete_doc:literal) => {
-        #[derive(Default)]
-        pub struct $object;
+#[derive(Default)]
+pub struct CompanyMutation;
 
-        #[Object(guard = "Writer")]
-        impl $object {
-            #[doc = concat!("Creates ", $what, ". A taken slug is a `CONFLICT`; every broken rule is a `BAD_USER_INPUT` naming its field.")]
-            async fn $create_fn(&self, ctx: &Context<'_>, input: $input) -> Result<$ty> {
-                let actor = actor(ctx)?;
-                let id = kb(ctx).create::<$draft>(actor, input.into_domain()).await?;
-                match reload(ctx, $kind, id).await? {
-                    Entity::$ty(found) => Ok(found),
-                    _ => Err(AppError::Internal("wrong kind".into()).into()),
-                }
-            }
-
-            #[doc = concat!("Changes ", $what, ": only the given fields; `null` clears an optional one. With `expectedUpdatedAt`, a record changed since then is refused with `CONFLICT` instead of overwritten.")]
-            async fn $update_fn(
-                &self,
-                ctx: &Context<'_>,
-                id: ID,
-                input: $update,
-                expected_updated_at: Option<DateTime<Utc>>,
-            ) -> Result<$ty> {
-                let actor = actor(ctx)?;
-                let id = parse_id_of(&id, $kind, "id")?;
-                kb(ctx).update::<$draft>(actor, id, expected_updated_at, |draft| input.apply(draft)).await?;
-                match reload(ctx, $kind, id).await? {
-                    Entity::$ty(found) => Ok(found),
-                    _ => Err(AppError::Internal("wrong kind".into()).into()),
-                }
-            }
-
-            #[doc = $delete_doc]
-            async fn $delete_fn(
-                &self,
-                ctx: &Context<'_>,
-                id: ID,
-                #[graphql(desc = "Clear the references that would otherwise prevent the deletion (organisations only).")]
-                force: Option<bool>,
-            ) -> Result<ID> {
-                let actor = actor(ctx)?;
-                let number = parse_id_of(&id, $kind, "id")?;
-                kb(ctx).delete(actor, $kind, number, force.unwrap_or(false)).await?;
-                Ok(id)
-            }
+#[Object(guard = "Writer")]
+impl CompanyMutation {
+    /// Creates a company. A taken slug is a `CONFLICT`; every broken rule is a `BAD_USER_INPUT` naming its field.
+    async fn create_company(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The new entity's fields.")] input: CreateCompanyInput,
+    ) -> Result<Company> {
+        let id = kb(ctx).create::<CompanyDraft>(actor(ctx)?, input.into_domain()).await?;
+        match reload(ctx, EntityKind::Company, id).await? {
+            Entity::Company(found) => Ok(found),
+            _ => Err(AppError::Internal("wrong kind".into()).into()),
         }
-    };
+    }
+
+    /// Changes a company: only the given fields; `null` clears an optional one. With `expectedUpdatedAt`, a record changed since then is refused with `CONFLICT` instead of overwritten.
+    async fn update_company(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The global id of the entity to change.")] id: ID,
+        #[graphql(desc = "The fields to change; those left out are kept.")] input: UpdateCompanyInput,
+        #[graphql(desc = "The `updatedAt` last read: refuse the change with `CONFLICT` if the entity changed since.")]
+        expected_updated_at: Option<DateTime<Utc>>,
+    ) -> Result<Company> {
+        let actor = actor(ctx)?;
+        let id = parse_id_of(&id, EntityKind::Company, "id")?;
+        kb(ctx).update::<CompanyDraft>(actor, id, expected_updated_at, |draft| input.apply(draft)).await?;
+        match reload(ctx, EntityKind::Company, id).await? {
+            Entity::Company(found) => Ok(found),
+            _ => Err(AppError::Internal("wrong kind".into()).into()),
+        }
+    }
+
+    /// Deletes a company and its links to technologies, programmes and organisations. Returns its id.
+    async fn delete_company(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The global id of the entity to delete.")] id: ID,
+        #[graphql(desc = "Clear the references that would otherwise prevent the deletion (organisations only).")]
+        force: Option<bool>,
+    ) -> Result<ID> {
+        let actor = actor(ctx)?;
+        let number = parse_id_of(&id, EntityKind::Company, "id")?;
+        kb(ctx).delete(actor, EntityKind::Company, number, force.unwrap_or(false)).await?;
+        Ok(id)
+    }
 }
 
-kind_mutations!(
-    CompanyMutation,
-    EntityKind::Company,
-    Company,
-    CreateCompanyInput => CompanyDraft,
-    UpdateCompanyInput,
-    create_company,
-    update_company,
-    delete_company,
-    "a company",
-    "Deletes a company and its links to technologies, programmes and organisations. Returns its id."
-);
-kind_mutations!(
-    TechnologyMutation,
-    EntityKind::Technology,
-    Technology,
-    CreateTechnologyInput => TechnologyDraft,
-    UpdateTechnologyInput,
-    create_technology,
-    update_technology,
-    delete_technology,
-    "a technology",
-    "Deletes a technology: companies lose it, its children move up to its parent. Returns its id."
-);
-kind_mutations!(
-    ProgrammeMutation,
-    EntityKind::Programme,
-    Programme,
-    CreateProgrammeInput => ProgrammeDraft,
-    UpdateProgrammeInput,
-    create_programme,
-    update_programme,
-    delete_programme,
-    "a programme",
-    "Deletes a programme and its participations. Returns its id."
-);
-kind_mutations!(
-    OrganisationMutation,
-    EntityKind::Organisation,
-    Organisation,
-    CreateOrganisationInput => OrganisationDraft,
-    UpdateOrganisationInput,
-    create_organisation,
-    update_organisation,
-    delete_organisation,
-    "an organisation",
-    "Deletes an organisation and its memberships. One that hosts companies, runs programmes or is named in a programme's `eligibleSites` or `requiredMemberships` is refused with `CONFLICT`, unless `force: true`, which leaves those companies without a site, those programmes without an operator, and removes it from those criteria (a criterion left empty is open to all). Returns its id."
-);
+#[derive(Default)]
+pub struct TechnologyMutation;
 
-kind_mutations!(
-    PersonMutation,
-    EntityKind::Person,
-    Person,
-    CreatePersonInput => PersonDraft,
-    UpdatePersonInput,
-    create_person,
-    update_person,
-    delete_person,
-    "a person",
-    "Erases a person: their record and roles leave the database, the search index and exports, and the change log keeps only their id. Returns their id."
-);
+#[Object(guard = "Writer")]
+impl TechnologyMutation {
+    /// Creates a technology. A taken slug is a `CONFLICT`; every broken rule is a `BAD_USER_INPUT` naming its field.
+    async fn create_technology(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The new entity's fields.")] input: CreateTechnologyInput,
+    ) -> Result<Technology> {
+        let id = kb(ctx).create::<TechnologyDraft>(actor(ctx)?, input.into_domain()).await?;
+        match reload(ctx, EntityKind::Technology, id).await? {
+            Entity::Technology(found) => Ok(found),
+            _ => Err(AppError::Internal("wrong kind".into()).into()),
+        }
+    }
 
-kind_mutations!(
-    EventMutation,
-    EntityKind::Event,
-    Event,
-    CreateEventInput => EventDraft,
-    UpdateEventInput,
-    create_event,
-    update_event,
-    delete_event,
-    "an event",
-    "Deletes an event and its links to organisers and participants. Returns its id."
-);
+    /// Changes a technology: only the given fields; `null` clears an optional one. With `expectedUpdatedAt`, a record changed since then is refused with `CONFLICT` instead of overwritten.
+    async fn update_technology(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The global id of the entity to change.")] id: ID,
+        #[graphql(desc = "The fields to change; those left out are kept.")] input: UpdateTechnologyInput,
+        #[graphql(desc = "The `updatedAt` last read: refuse the change with `CONFLICT` if the entity changed since.")]
+        expected_updated_at: Option<DateTime<Utc>>,
+    ) -> Result<Technology> {
+        let actor = actor(ctx)?;
+        let id = parse_id_of(&id, EntityKind::Technology, "id")?;
+        kb(ctx).update::<TechnologyDraft>(actor, id, expected_updated_at, |draft| input.apply(draft)).await?;
+        match reload(ctx, EntityKind::Technology, id).await? {
+            Entity::Technology(found) => Ok(found),
+            _ => Err(AppError::Internal("wrong kind".into()).into()),
+        }
+    }
+
+    /// Deletes a technology: companies lose it, its children move up to its parent. Returns its id.
+    async fn delete_technology(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The global id of the entity to delete.")] id: ID,
+        #[graphql(desc = "Clear the references that would otherwise prevent the deletion (organisations only).")]
+        force: Option<bool>,
+    ) -> Result<ID> {
+        let actor = actor(ctx)?;
+        let number = parse_id_of(&id, EntityKind::Technology, "id")?;
+        kb(ctx).delete(actor, EntityKind::Technology, number, force.unwrap_or(false)).await?;
+        Ok(id)
+    }
+}
+
+#[derive(Default)]
+pub struct ProgrammeMutation;
+
+#[Object(guard = "Writer")]
+impl ProgrammeMutation {
+    /// Creates a programme. A taken slug is a `CONFLICT`; every broken rule is a `BAD_USER_INPUT` naming its field.
+    async fn create_programme(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The new entity's fields.")] input: CreateProgrammeInput,
+    ) -> Result<Programme> {
+        let id = kb(ctx).create::<ProgrammeDraft>(actor(ctx)?, input.into_domain()).await?;
+        match reload(ctx, EntityKind::Programme, id).await? {
+            Entity::Programme(found) => Ok(found),
+            _ => Err(AppError::Internal("wrong kind".into()).into()),
+        }
+    }
+
+    /// Changes a programme: only the given fields; `null` clears an optional one. With `expectedUpdatedAt`, a record changed since then is refused with `CONFLICT` instead of overwritten.
+    async fn update_programme(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The global id of the entity to change.")] id: ID,
+        #[graphql(desc = "The fields to change; those left out are kept.")] input: UpdateProgrammeInput,
+        #[graphql(desc = "The `updatedAt` last read: refuse the change with `CONFLICT` if the entity changed since.")]
+        expected_updated_at: Option<DateTime<Utc>>,
+    ) -> Result<Programme> {
+        let actor = actor(ctx)?;
+        let id = parse_id_of(&id, EntityKind::Programme, "id")?;
+        kb(ctx).update::<ProgrammeDraft>(actor, id, expected_updated_at, |draft| input.apply(draft)).await?;
+        match reload(ctx, EntityKind::Programme, id).await? {
+            Entity::Programme(found) => Ok(found),
+            _ => Err(AppError::Internal("wrong kind".into()).into()),
+        }
+    }
+
+    /// Deletes a programme and its participations. Returns its id.
+    async fn delete_programme(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The global id of the entity to delete.")] id: ID,
+        #[graphql(desc = "Clear the references that would otherwise prevent the deletion (organisations only).")]
+        force: Option<bool>,
+    ) -> Result<ID> {
+        let actor = actor(ctx)?;
+        let number = parse_id_of(&id, EntityKind::Programme, "id")?;
+        kb(ctx).delete(actor, EntityKind::Programme, number, force.unwrap_or(false)).await?;
+        Ok(id)
+    }
+}
+
+#[derive(Default)]
+pub struct OrganisationMutation;
+
+#[Object(guard = "Writer")]
+impl OrganisationMutation {
+    /// Creates an organisation. A taken slug is a `CONFLICT`; every broken rule is a `BAD_USER_INPUT` naming its field.
+    async fn create_organisation(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The new entity's fields.")] input: CreateOrganisationInput,
+    ) -> Result<Organisation> {
+        let id = kb(ctx).create::<OrganisationDraft>(actor(ctx)?, input.into_domain()).await?;
+        match reload(ctx, EntityKind::Organisation, id).await? {
+            Entity::Organisation(found) => Ok(found),
+            _ => Err(AppError::Internal("wrong kind".into()).into()),
+        }
+    }
+
+    /// Changes an organisation: only the given fields; `null` clears an optional one. With `expectedUpdatedAt`, a record changed since then is refused with `CONFLICT` instead of overwritten.
+    async fn update_organisation(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The global id of the entity to change.")] id: ID,
+        #[graphql(desc = "The fields to change; those left out are kept.")] input: UpdateOrganisationInput,
+        #[graphql(desc = "The `updatedAt` last read: refuse the change with `CONFLICT` if the entity changed since.")]
+        expected_updated_at: Option<DateTime<Utc>>,
+    ) -> Result<Organisation> {
+        let actor = actor(ctx)?;
+        let id = parse_id_of(&id, EntityKind::Organisation, "id")?;
+        kb(ctx).update::<OrganisationDraft>(actor, id, expected_updated_at, |draft| input.apply(draft)).await?;
+        match reload(ctx, EntityKind::Organisation, id).await? {
+            Entity::Organisation(found) => Ok(found),
+            _ => Err(AppError::Internal("wrong kind".into()).into()),
+        }
+    }
+
+    /// Deletes an organisation and its memberships. One that hosts companies, runs programmes or is named in a programme's `eligibleSites` or `requiredMemberships` is refused with `CONFLICT`, unless `force: true`, which leaves those companies without a site, those programmes without an operator, and removes it from those criteria (a criterion left empty is open to all). Returns its id.
+    async fn delete_organisation(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The global id of the entity to delete.")] id: ID,
+        #[graphql(desc = "Clear the references that would otherwise prevent the deletion (organisations only).")]
+        force: Option<bool>,
+    ) -> Result<ID> {
+        let actor = actor(ctx)?;
+        let number = parse_id_of(&id, EntityKind::Organisation, "id")?;
+        kb(ctx).delete(actor, EntityKind::Organisation, number, force.unwrap_or(false)).await?;
+        Ok(id)
+    }
+}
+
+#[derive(Default)]
+pub struct PersonMutation;
+
+#[Object(guard = "Writer")]
+impl PersonMutation {
+    /// Creates a person. A taken slug is a `CONFLICT`; every broken rule is a `BAD_USER_INPUT` naming its field.
+    async fn create_person(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The new entity's fields.")] input: CreatePersonInput,
+    ) -> Result<Person> {
+        let id = kb(ctx).create::<PersonDraft>(actor(ctx)?, input.into_domain()).await?;
+        match reload(ctx, EntityKind::Person, id).await? {
+            Entity::Person(found) => Ok(found),
+            _ => Err(AppError::Internal("wrong kind".into()).into()),
+        }
+    }
+
+    /// Changes a person: only the given fields; `null` clears an optional one. With `expectedUpdatedAt`, a record changed since then is refused with `CONFLICT` instead of overwritten.
+    async fn update_person(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The global id of the entity to change.")] id: ID,
+        #[graphql(desc = "The fields to change; those left out are kept.")] input: UpdatePersonInput,
+        #[graphql(desc = "The `updatedAt` last read: refuse the change with `CONFLICT` if the entity changed since.")]
+        expected_updated_at: Option<DateTime<Utc>>,
+    ) -> Result<Person> {
+        let actor = actor(ctx)?;
+        let id = parse_id_of(&id, EntityKind::Person, "id")?;
+        kb(ctx).update::<PersonDraft>(actor, id, expected_updated_at, |draft| input.apply(draft)).await?;
+        match reload(ctx, EntityKind::Person, id).await? {
+            Entity::Person(found) => Ok(found),
+            _ => Err(AppError::Internal("wrong kind".into()).into()),
+        }
+    }
+
+    /// Erases a person: their record and roles leave the database, the search index and exports, and the change log keeps only their id. Returns their id.
+    async fn delete_person(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The global id of the entity to delete.")] id: ID,
+        #[graphql(desc = "Clear the references that would otherwise prevent the deletion (organisations only).")]
+        force: Option<bool>,
+    ) -> Result<ID> {
+        let actor = actor(ctx)?;
+        let number = parse_id_of(&id, EntityKind::Person, "id")?;
+        kb(ctx).delete(actor, EntityKind::Person, number, force.unwrap_or(false)).await?;
+        Ok(id)
+    }
+}
+
+#[derive(Default)]
+pub struct EventMutation;
+
+#[Object(guard = "Writer")]
+impl EventMutation {
+    /// Creates an event. A taken slug is a `CONFLICT`; every broken rule is a `BAD_USER_INPUT` naming its field.
+    async fn create_event(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The new entity's fields.")] input: CreateEventInput,
+    ) -> Result<Event> {
+        let id = kb(ctx).create::<EventDraft>(actor(ctx)?, input.into_domain()).await?;
+        match reload(ctx, EntityKind::Event, id).await? {
+            Entity::Event(found) => Ok(found),
+            _ => Err(AppError::Internal("wrong kind".into()).into()),
+        }
+    }
+
+    /// Changes an event: only the given fields; `null` clears an optional one. With `expectedUpdatedAt`, a record changed since then is refused with `CONFLICT` instead of overwritten.
+    async fn update_event(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The global id of the entity to change.")] id: ID,
+        #[graphql(desc = "The fields to change; those left out are kept.")] input: UpdateEventInput,
+        #[graphql(desc = "The `updatedAt` last read: refuse the change with `CONFLICT` if the entity changed since.")]
+        expected_updated_at: Option<DateTime<Utc>>,
+    ) -> Result<Event> {
+        let actor = actor(ctx)?;
+        let id = parse_id_of(&id, EntityKind::Event, "id")?;
+        kb(ctx).update::<EventDraft>(actor, id, expected_updated_at, |draft| input.apply(draft)).await?;
+        match reload(ctx, EntityKind::Event, id).await? {
+            Entity::Event(found) => Ok(found),
+            _ => Err(AppError::Internal("wrong kind".into()).into()),
+        }
+    }
+
+    /// Deletes an event and its links to organisers and participants. Returns its id.
+    async fn delete_event(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The global id of the entity to delete.")] id: ID,
+        #[graphql(desc = "Clear the references that would otherwise prevent the deletion (organisations only).")]
+        force: Option<bool>,
+    ) -> Result<ID> {
+        let actor = actor(ctx)?;
+        let number = parse_id_of(&id, EntityKind::Event, "id")?;
+        kb(ctx).delete(actor, EntityKind::Event, number, force.unwrap_or(false)).await?;
+        Ok(id)
+    }
+}
 
 /// Adds or removes one link of a company, and reads the company back.
 async fn relink(ctx: &Context<'_>, company: ID, other: ID, link: CompanyLink, add: bool) -> Result<Company> {
@@ -403,27 +583,52 @@ pub struct LinkMutation;
 #[Object(guard = "Writer")]
 impl LinkMutation {
     /// Records that a company works on a technology (seen from both sides). Linking twice is harmless.
-    async fn link_company_technology(&self, ctx: &Context<'_>, company_id: ID, technology_id: ID) -> Result<Company> {
+    async fn link_company_technology(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The company's global id.")] company_id: ID,
+        #[graphql(desc = "The technology's global id.")] technology_id: ID,
+    ) -> Result<Company> {
         relink(ctx, company_id, technology_id, CompanyLink::Technology, true).await
     }
 
     /// Removes a company's link to a technology.
-    async fn unlink_company_technology(&self, ctx: &Context<'_>, company_id: ID, technology_id: ID) -> Result<Company> {
+    async fn unlink_company_technology(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The company's global id.")] company_id: ID,
+        #[graphql(desc = "The technology's global id.")] technology_id: ID,
+    ) -> Result<Company> {
         relink(ctx, company_id, technology_id, CompanyLink::Technology, false).await
     }
 
     /// Records that a company takes part in a programme.
-    async fn link_company_programme(&self, ctx: &Context<'_>, company_id: ID, programme_id: ID) -> Result<Company> {
+    async fn link_company_programme(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The company's global id.")] company_id: ID,
+        #[graphql(desc = "The programme's global id.")] programme_id: ID,
+    ) -> Result<Company> {
         relink(ctx, company_id, programme_id, CompanyLink::Programme, true).await
     }
 
     /// Removes a company's participation in a programme.
-    async fn unlink_company_programme(&self, ctx: &Context<'_>, company_id: ID, programme_id: ID) -> Result<Company> {
+    async fn unlink_company_programme(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The company's global id.")] company_id: ID,
+        #[graphql(desc = "The programme's global id.")] programme_id: ID,
+    ) -> Result<Company> {
         relink(ctx, company_id, programme_id, CompanyLink::Programme, false).await
     }
 
     /// Records that a company belongs to an organisation (a cluster, a business network…).
-    async fn link_company_membership(&self, ctx: &Context<'_>, company_id: ID, organisation_id: ID) -> Result<Company> {
+    async fn link_company_membership(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The company's global id.")] company_id: ID,
+        #[graphql(desc = "The organisation's global id.")] organisation_id: ID,
+    ) -> Result<Company> {
         relink(ctx, company_id, organisation_id, CompanyLink::Membership, true).await
     }
 
@@ -431,8 +636,8 @@ impl LinkMutation {
     async fn unlink_company_membership(
         &self,
         ctx: &Context<'_>,
-        company_id: ID,
-        organisation_id: ID,
+        #[graphql(desc = "The company's global id.")] company_id: ID,
+        #[graphql(desc = "The organisation's global id.")] organisation_id: ID,
     ) -> Result<Company> {
         relink(ctx, company_id, organisation_id, CompanyLink::Membership, false).await
     }
@@ -443,7 +648,9 @@ impl LinkMutation {
     async fn import_knowledge_base(
         &self,
         ctx: &Context<'_>,
-        document: Json<serde_json::Value>,
+        #[graphql(desc = "The document, as `pepite export` writes it (see the document format).")] document: Json<
+            serde_json::Value,
+        >,
         #[graphql(
             desc = "Delete the entities the document does not hold, so that the knowledge base equals it.",
             default = false
@@ -457,8 +664,14 @@ impl LinkMutation {
         #[graphql(desc = "Check and count everything, and write nothing.", default = false)] dry_run: bool,
     ) -> Result<ImportSummary> {
         let actor = actor(ctx)?;
-        let text = serde_json::to_string(&document.0).map_err(|err| AppError::Internal(err.to_string()))?;
-        let document = Document::parse(&text)?;
+        // Up to 16 MiB to serialise and parse: on the blocking pool, not on the async runtime.
+        let parse = move || {
+            let text = serde_json::to_string(&document.0).map_err(|err| AppError::Internal(err.to_string()))?;
+            Document::parse(&text)
+        };
+        let document = tokio::task::spawn_blocking(parse)
+            .await
+            .map_err(|err| AppError::Internal(format!("the import's parsing failed: {err}")))??;
         let options = ImportOptions { prune, force, dry_run };
         Ok(kb(ctx).import(actor, &document, options, &()).await?.into())
     }

@@ -5,6 +5,7 @@ use async_graphql::{Context, ID, Object, Result, SimpleObject};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 
+use super::context::{kb, loader};
 use super::enums::{self, MatchingStrategy};
 use super::inputs::{
     CompanyFilter, EventFilter, OrderBy, OrganisationFilter, PersonFilter, ProgrammeFilter, SearchFilter,
@@ -13,17 +14,13 @@ use super::inputs::{
 use super::limits;
 use super::loaders::{self, CompanyId, EventId, OrganisationId, PersonId, ProgrammeId, TechnologyId};
 use super::mirror::{IntoDomain, IntoGraphql};
+use super::nodes::{Company, Entity, Event, Organisation, Person, Programme, Technology};
 use super::outputs::{Facets, Highlight, Suggestion};
 use super::relay::{CountedConnection, ListArgs, PageArgs, parse_global_id};
-use super::types::{
-    Company, Entity, Event, Organisation, Person, Programme, Technology, kb, loader, prefetch_events, prefetch_people,
-    prefetch_relations,
-};
+use super::types::{prefetch_events, prefetch_people, prefetch_relations};
 use crate::error::AppError;
 use crate::kb::model::Stored;
-use crate::kb::read::{self, batch};
 use crate::metrics::METRICS;
-use crate::search::SearchIndex;
 use crate::search::facets::Facet;
 use crate::search::query::SearchRequest;
 use entity::EntityKind;
@@ -33,14 +30,14 @@ pub struct EntityQuery;
 
 /// Loads one entity by kind and database id.
 pub(super) async fn load_entity(ctx: &Context<'_>, kind: EntityKind, id: i32) -> Result<Option<Entity>> {
-    let db = &kb(ctx).db;
+    let kb = kb(ctx);
     Ok(match kind {
-        EntityKind::Company => batch::by_id(db, id).await?.map(|m| Entity::Company(Company(m))),
-        EntityKind::Technology => batch::by_id(db, id).await?.map(|m| Entity::Technology(Technology(m))),
-        EntityKind::Programme => batch::by_id(db, id).await?.map(|m| Entity::Programme(Programme(m))),
-        EntityKind::Organisation => batch::by_id(db, id).await?.map(|m| Entity::Organisation(Organisation(m))),
-        EntityKind::Person => batch::by_id(db, id).await?.map(|m| Entity::Person(Person(m))),
-        EntityKind::Event => batch::by_id(db, id).await?.map(|m| Entity::Event(Event(m))),
+        EntityKind::Company => kb.by_id(id).await?.map(|m| Entity::Company(Company(m))),
+        EntityKind::Technology => kb.by_id(id).await?.map(|m| Entity::Technology(Technology(m))),
+        EntityKind::Programme => kb.by_id(id).await?.map(|m| Entity::Programme(Programme(m))),
+        EntityKind::Organisation => kb.by_id(id).await?.map(|m| Entity::Organisation(Organisation(m))),
+        EntityKind::Person => kb.by_id(id).await?.map(|m| Entity::Person(Person(m))),
+        EntityKind::Event => kb.by_id(id).await?.map(|m| Entity::Event(Event(m))),
     })
 }
 
@@ -55,33 +52,52 @@ fn one_key(slug: &Option<String>, id: &Option<ID>, kind: EntityKind) -> Result<O
 
 /// Looks one entity up by slug or id (give exactly one).
 async fn lookup<S: Stored>(ctx: &Context<'_>, slug: Option<String>, id: Option<ID>) -> Result<Option<S>> {
-    let db = &kb(ctx).db;
+    let kb = kb(ctx);
     Ok(match one_key(&slug, &id, S::KIND)? {
-        Some(id) => batch::by_id(db, id).await?,
-        None => batch::by_slug(db, &slug.unwrap_or_default()).await?,
+        Some(id) => kb.by_id(id).await?,
+        None => kb.by_slug(&slug.unwrap_or_default()).await?,
     })
 }
 
 #[Object]
 impl EntityQuery {
     /// Any entity by its global id.
-    async fn node(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Entity>> {
+    async fn node(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "A global id returned by this API.")] id: ID,
+    ) -> Result<Option<Entity>> {
         let (kind, id) = parse_global_id(&id, "id")?;
         load_entity(ctx, kind, id).await
     }
 
     /// A company by `slug` or by `id` (give exactly one).
-    async fn company(&self, ctx: &Context<'_>, slug: Option<String>, id: Option<ID>) -> Result<Option<Company>> {
+    async fn company(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Its slug.")] slug: Option<String>,
+        #[graphql(desc = "Its global id.")] id: Option<ID>,
+    ) -> Result<Option<Company>> {
         Ok(lookup(ctx, slug, id).await?.map(Company))
     }
 
     /// A technology by `slug` or by `id` (give exactly one).
-    async fn technology(&self, ctx: &Context<'_>, slug: Option<String>, id: Option<ID>) -> Result<Option<Technology>> {
+    async fn technology(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Its slug.")] slug: Option<String>,
+        #[graphql(desc = "Its global id.")] id: Option<ID>,
+    ) -> Result<Option<Technology>> {
         Ok(lookup(ctx, slug, id).await?.map(Technology))
     }
 
     /// A programme by `slug` or by `id` (give exactly one).
-    async fn programme(&self, ctx: &Context<'_>, slug: Option<String>, id: Option<ID>) -> Result<Option<Programme>> {
+    async fn programme(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Its slug.")] slug: Option<String>,
+        #[graphql(desc = "Its global id.")] id: Option<ID>,
+    ) -> Result<Option<Programme>> {
         Ok(lookup(ctx, slug, id).await?.map(Programme))
     }
 
@@ -89,14 +105,19 @@ impl EntityQuery {
     async fn organisation(
         &self,
         ctx: &Context<'_>,
-        slug: Option<String>,
-        id: Option<ID>,
+        #[graphql(desc = "Its slug.")] slug: Option<String>,
+        #[graphql(desc = "Its global id.")] id: Option<ID>,
     ) -> Result<Option<Organisation>> {
         Ok(lookup(ctx, slug, id).await?.map(Organisation))
     }
 
     /// A person by `slug` or by `id` (give exactly one).
-    async fn person(&self, ctx: &Context<'_>, slug: Option<String>, id: Option<ID>) -> Result<Option<Person>> {
+    async fn person(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Its slug.")] slug: Option<String>,
+        #[graphql(desc = "Its global id.")] id: Option<ID>,
+    ) -> Result<Option<Person>> {
         Ok(lookup(ctx, slug, id).await?.map(Person))
     }
 
@@ -106,22 +127,27 @@ impl EntityQuery {
     async fn people(
         &self,
         ctx: &Context<'_>,
-        filter: Option<PersonFilter>,
-        order_by: Option<OrderBy>,
-        after: Option<String>,
-        before: Option<String>,
+        #[graphql(desc = "Only the entities matching every field given.")] filter: Option<PersonFilter>,
+        #[graphql(desc = "How to sort (default: by name, A to Z).")] order_by: Option<OrderBy>,
+        #[graphql(desc = "A cursor returned by this list: the page starts after it.")] after: Option<String>,
+        #[graphql(desc = "A cursor returned by this list: the page ends before it.")] before: Option<String>,
+        #[graphql(desc = "The first this many after `after`, at most 100 (default 20 when `last` is absent too).")]
         first: Option<i32>,
-        last: Option<i32>,
+        #[graphql(desc = "The last this many before `before`, at most 100.")] last: Option<i32>,
     ) -> Result<CountedConnection<Person>> {
         let args = ListArgs::new(order_by.unwrap_or_default().into_domain(), after, before, first, last)?;
-        let page =
-            read::people(&kb(ctx).db, &filter.unwrap_or_default().into_domain(), args.order(), args.slice()).await?;
+        let page = kb(ctx).people(&filter.unwrap_or_default().into_domain(), args.order(), args.slice()).await?;
         prefetch_people(ctx, &page.rows).await?;
         Ok(args.connection(page, Person))
     }
 
     /// An event by `slug` or by `id` (give exactly one).
-    async fn event(&self, ctx: &Context<'_>, slug: Option<String>, id: Option<ID>) -> Result<Option<Event>> {
+    async fn event(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Its slug.")] slug: Option<String>,
+        #[graphql(desc = "Its global id.")] id: Option<ID>,
+    ) -> Result<Option<Event>> {
         Ok(lookup(ctx, slug, id).await?.map(Event))
     }
 
@@ -132,16 +158,16 @@ impl EntityQuery {
     async fn events(
         &self,
         ctx: &Context<'_>,
-        filter: Option<EventFilter>,
-        order_by: Option<OrderBy>,
-        after: Option<String>,
-        before: Option<String>,
+        #[graphql(desc = "Only the entities matching every field given.")] filter: Option<EventFilter>,
+        #[graphql(desc = "How to sort (default: by name, A to Z).")] order_by: Option<OrderBy>,
+        #[graphql(desc = "A cursor returned by this list: the page starts after it.")] after: Option<String>,
+        #[graphql(desc = "A cursor returned by this list: the page ends before it.")] before: Option<String>,
+        #[graphql(desc = "The first this many after `after`, at most 100 (default 20 when `last` is absent too).")]
         first: Option<i32>,
-        last: Option<i32>,
+        #[graphql(desc = "The last this many before `before`, at most 100.")] last: Option<i32>,
     ) -> Result<CountedConnection<Event>> {
         let args = ListArgs::new(order_by.unwrap_or_default().into_domain(), after, before, first, last)?;
-        let page =
-            read::events(&kb(ctx).db, &filter.unwrap_or_default().into_domain(), args.order(), args.slice()).await?;
+        let page = kb(ctx).events(&filter.unwrap_or_default().into_domain(), args.order(), args.slice()).await?;
         prefetch_events(ctx, &page.rows).await?;
         Ok(args.connection(page, Event))
     }
@@ -152,16 +178,16 @@ impl EntityQuery {
     async fn companies(
         &self,
         ctx: &Context<'_>,
-        filter: Option<CompanyFilter>,
-        order_by: Option<OrderBy>,
-        after: Option<String>,
-        before: Option<String>,
+        #[graphql(desc = "Only the entities matching every field given.")] filter: Option<CompanyFilter>,
+        #[graphql(desc = "How to sort (default: by name, A to Z).")] order_by: Option<OrderBy>,
+        #[graphql(desc = "A cursor returned by this list: the page starts after it.")] after: Option<String>,
+        #[graphql(desc = "A cursor returned by this list: the page ends before it.")] before: Option<String>,
+        #[graphql(desc = "The first this many after `after`, at most 100 (default 20 when `last` is absent too).")]
         first: Option<i32>,
-        last: Option<i32>,
+        #[graphql(desc = "The last this many before `before`, at most 100.")] last: Option<i32>,
     ) -> Result<CountedConnection<Company>> {
         let args = ListArgs::new(order_by.unwrap_or_default().into_domain(), after, before, first, last)?;
-        let page =
-            read::companies(&kb(ctx).db, &filter.unwrap_or_default().into_domain(), args.order(), args.slice()).await?;
+        let page = kb(ctx).companies(&filter.unwrap_or_default().into_domain(), args.order(), args.slice()).await?;
         prefetch_relations(ctx, &page.rows).await?;
         Ok(args.connection(page, Company))
     }
@@ -172,17 +198,16 @@ impl EntityQuery {
     async fn technologies(
         &self,
         ctx: &Context<'_>,
-        filter: Option<TechnologyFilter>,
-        order_by: Option<OrderBy>,
-        after: Option<String>,
-        before: Option<String>,
+        #[graphql(desc = "Only the entities matching every field given.")] filter: Option<TechnologyFilter>,
+        #[graphql(desc = "How to sort (default: by name, A to Z).")] order_by: Option<OrderBy>,
+        #[graphql(desc = "A cursor returned by this list: the page starts after it.")] after: Option<String>,
+        #[graphql(desc = "A cursor returned by this list: the page ends before it.")] before: Option<String>,
+        #[graphql(desc = "The first this many after `after`, at most 100 (default 20 when `last` is absent too).")]
         first: Option<i32>,
-        last: Option<i32>,
+        #[graphql(desc = "The last this many before `before`, at most 100.")] last: Option<i32>,
     ) -> Result<CountedConnection<Technology>> {
         let args = ListArgs::new(order_by.unwrap_or_default().into_domain(), after, before, first, last)?;
-        let page =
-            read::technologies(&kb(ctx).db, &filter.unwrap_or_default().into_domain(), args.order(), args.slice())
-                .await?;
+        let page = kb(ctx).technologies(&filter.unwrap_or_default().into_domain(), args.order(), args.slice()).await?;
         Ok(args.connection(page, Technology))
     }
 
@@ -192,16 +217,16 @@ impl EntityQuery {
     async fn programmes(
         &self,
         ctx: &Context<'_>,
-        filter: Option<ProgrammeFilter>,
-        order_by: Option<OrderBy>,
-        after: Option<String>,
-        before: Option<String>,
+        #[graphql(desc = "Only the entities matching every field given.")] filter: Option<ProgrammeFilter>,
+        #[graphql(desc = "How to sort (default: by name, A to Z).")] order_by: Option<OrderBy>,
+        #[graphql(desc = "A cursor returned by this list: the page starts after it.")] after: Option<String>,
+        #[graphql(desc = "A cursor returned by this list: the page ends before it.")] before: Option<String>,
+        #[graphql(desc = "The first this many after `after`, at most 100 (default 20 when `last` is absent too).")]
         first: Option<i32>,
-        last: Option<i32>,
+        #[graphql(desc = "The last this many before `before`, at most 100.")] last: Option<i32>,
     ) -> Result<CountedConnection<Programme>> {
         let args = ListArgs::new(order_by.unwrap_or_default().into_domain(), after, before, first, last)?;
-        let page = read::programmes(&kb(ctx).db, &filter.unwrap_or_default().into_domain(), args.order(), args.slice())
-            .await?;
+        let page = kb(ctx).programmes(&filter.unwrap_or_default().into_domain(), args.order(), args.slice()).await?;
         Ok(args.connection(page, Programme))
     }
 
@@ -211,17 +236,16 @@ impl EntityQuery {
     async fn organisations(
         &self,
         ctx: &Context<'_>,
-        filter: Option<OrganisationFilter>,
-        order_by: Option<OrderBy>,
-        after: Option<String>,
-        before: Option<String>,
+        #[graphql(desc = "Only the entities matching every field given.")] filter: Option<OrganisationFilter>,
+        #[graphql(desc = "How to sort (default: by name, A to Z).")] order_by: Option<OrderBy>,
+        #[graphql(desc = "A cursor returned by this list: the page starts after it.")] after: Option<String>,
+        #[graphql(desc = "A cursor returned by this list: the page ends before it.")] before: Option<String>,
+        #[graphql(desc = "The first this many after `after`, at most 100 (default 20 when `last` is absent too).")]
         first: Option<i32>,
-        last: Option<i32>,
+        #[graphql(desc = "The last this many before `before`, at most 100.")] last: Option<i32>,
     ) -> Result<CountedConnection<Organisation>> {
         let args = ListArgs::new(order_by.unwrap_or_default().into_domain(), after, before, first, last)?;
-        let page =
-            read::organisations(&kb(ctx).db, &filter.unwrap_or_default().into_domain(), args.order(), args.slice())
-                .await?;
+        let page = kb(ctx).organisations(&filter.unwrap_or_default().into_domain(), args.order(), args.slice()).await?;
         Ok(args.connection(page, Organisation))
     }
 
@@ -248,11 +272,12 @@ impl EntityQuery {
     async fn search(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "Plain words, in French or English; empty to list the filtered entities by name.")]
         query: String,
         #[graphql(desc = "Only these kinds (all kinds when empty or absent).")] kinds: Option<Vec<enums::EntityKind>>,
-        filter: Option<SearchFilter>,
+        #[graphql(desc = "Only the entities with these facet values.")] filter: Option<SearchFilter>,
         #[graphql(desc = "Page size, at most 100 (default 20).")] first: Option<i32>,
-        after: Option<String>,
+        #[graphql(desc = "The `endCursor` of the page before: the page starts after it.")] after: Option<String>,
         #[graphql(
             desc = "How many of the query's words a result needs (default LAST).",
             default_with = "Some(MatchingStrategy::Last)"
@@ -273,14 +298,10 @@ impl EntityQuery {
         let cursor = after.as_deref().map(SearchCursor::parse).transpose()?;
         let args = PageArgs::forward(cursor.map(|c| PageArgs::cursor_at(c.offset)), first)?;
         let window = args.window(u64::MAX);
-        let mut filter: crate::search::query::SearchFilter = filter.unwrap_or_default().into_domain();
-        if let Some(slugs) = &filter.technology {
-            filter.technology = Some(read::technology_descendants(&kb(ctx).db, slugs).await?);
-        }
         let request = SearchRequest {
             text: query,
             kinds: kinds.unwrap_or_default().into_domain(),
-            filter,
+            filter: filter.unwrap_or_default().into_domain(),
             offset: window.offset as usize,
             limit: window.limit as usize,
             strategy: matching_strategy.unwrap_or_default().into_domain(),
@@ -291,7 +312,7 @@ impl EntityQuery {
             count: ctx.look_ahead().field("totalCount").exists(),
         };
         let started = std::time::Instant::now();
-        let found = search_index(ctx).search(request).await?;
+        let found = kb(ctx).run_search(request).await?;
         METRICS.search_seconds.with_label_values(&["search"]).observe(started.elapsed().as_secs_f64());
         SearchConnection::build(ctx, &args, found).await
     }
@@ -302,16 +323,16 @@ impl EntityQuery {
     async fn similar(
         &self,
         ctx: &Context<'_>,
-        id: ID,
+        #[graphql(desc = "The global id of the entity to compare with.")] id: ID,
         #[graphql(desc = "Only these kinds (all kinds when empty or absent).")] kinds: Option<Vec<enums::EntityKind>>,
         #[graphql(desc = "Page size, at most 100 (default 20).")] first: Option<i32>,
-        after: Option<String>,
+        #[graphql(desc = "The `endCursor` of the page before: the page starts after it.")] after: Option<String>,
     ) -> Result<SearchConnection> {
         let (kind, id) = parse_global_id(&id, "id")?;
         let cursor = after.as_deref().map(SearchCursor::parse).transpose()?;
         let args = PageArgs::forward(cursor.map(|c| PageArgs::cursor_at(c.offset)), first)?;
         let window = args.window(u64::MAX);
-        let found = search_index(ctx)
+        let found = kb(ctx)
             .similar(
                 kind,
                 id,
@@ -329,20 +350,16 @@ impl EntityQuery {
     async fn suggest(
         &self,
         ctx: &Context<'_>,
-        prefix: String,
+        #[graphql(desc = "What was typed so far.")] prefix: String,
         #[graphql(desc = "Only these kinds (all kinds when empty or absent).")] kinds: Option<Vec<enums::EntityKind>>,
         #[graphql(desc = "How many names, at most 100 (default 10).", default = 10)] first: i32,
     ) -> Result<Vec<Suggestion>> {
         if !(0..=100).contains(&first) {
             return Err(AppError::invalid("first", format!("must be between 0 and 100, got {first}")).into());
         }
-        let found = search_index(ctx).suggest(prefix, kinds.unwrap_or_default().into_domain(), first as usize).await?;
+        let found = kb(ctx).suggest(prefix, kinds.unwrap_or_default().into_domain(), first as usize).await?;
         Ok(found.into_graphql())
     }
-}
-
-fn search_index<'a>(ctx: &Context<'a>) -> &'a SearchIndex {
-    &kb(ctx).search
 }
 
 /// The facets the query selects: only those are counted.
@@ -444,7 +461,12 @@ impl SearchConnection {
             loader.feed_many(events.clone()),
         );
         let mut edges = Vec::with_capacity(found.hits.len());
+        // Positions in the index's ranking, not in the page: a hit skipped below keeps its place,
+        // so that the cursors neither repeat nor skip a result while the index lags behind a delete.
+        let ranked = found.hits.len() as u64;
+        let (mut first, mut last) = (None, None);
         for (i, hit) in found.hits.into_iter().enumerate() {
+            let position = window.offset + i as u64;
             let node = match hit.kind {
                 EntityKind::Company => companies.get(&CompanyId(hit.id)).cloned().map(|m| Entity::Company(Company(m))),
                 EntityKind::Technology => {
@@ -461,19 +483,26 @@ impl SearchConnection {
             };
             // The index may briefly hold an entity deleted a moment ago: skip it.
             let Some(node) = node else { continue };
+            first.get_or_insert(position);
+            last = Some(position);
             edges.push(SearchEdge {
-                cursor: cursor(window.offset + i as u64),
+                cursor: cursor(position),
                 score: hit.score,
                 highlights: hit.highlights.into_graphql(),
                 node,
             });
         }
-        let returned = edges.len() as u64;
+        // A page whose every hit was skipped still says where it ends, so that the next one follows it.
+        let (first, last) = match (first, last) {
+            (Some(first), Some(last)) => (Some(first), Some(last)),
+            _ if ranked > 0 => (Some(window.offset), Some(window.offset + ranked - 1)),
+            _ => (None, None),
+        };
         let page_info = PageInfo {
             has_previous_page: window.offset > 0,
             has_next_page: more,
-            start_cursor: (returned > 0).then(|| cursor(window.offset)),
-            end_cursor: (returned > 0).then(|| cursor(window.offset + returned - 1)),
+            start_cursor: first.map(cursor),
+            end_cursor: last.map(cursor),
         };
         Ok(SearchConnection { total_count: total, page_info, edges, facets: found.facets.into_graphql() })
     }

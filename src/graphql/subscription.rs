@@ -13,12 +13,13 @@ use chrono::{DateTime, Utc};
 use futures_util::Stream;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, watch};
 
+use super::context::kb;
 use super::enums::{self, ChangeOperation};
 use super::loaders::{self, RequestLoader};
 use super::mirror::{IntoDomain, IntoGraphql};
+use super::nodes::Entity;
 use super::query::load_entity;
 use super::relay::global_id;
-use super::types::{Entity, kb};
 use crate::changelog::{self, Operation};
 use crate::error::AppError;
 use crate::kb::Kb;
@@ -46,6 +47,8 @@ pub struct Shutdown(pub watch::Receiver<bool>);
 /// One change to the knowledge base, as recorded in the change log.
 pub struct Change(changelog::Change);
 
+/// One change to the knowledge base, as recorded in the change log: what happened to which entity,
+/// when, and its place in the log to resume from.
 #[Object]
 impl Change {
     /// What happened to the entity.
@@ -90,6 +93,7 @@ impl Change {
 #[derive(Default)]
 pub struct Subscription;
 
+/// Live changes to the knowledge base, streamed over a WebSocket.
 #[Subscription]
 impl Subscription {
     /// Every change to the knowledge base from now on, on whichever replica it was made, in log
@@ -108,12 +112,12 @@ impl Subscription {
             })?),
             None => None,
         };
-        let applied = kb.search.applied();
+        let applied = kb.applied_changes();
         let position = match after {
             Some(id) => id.parse::<i64>().map_err(|_| AppError::invalid("after", "not a change position"))?,
             None => *applied.borrow(),
         };
-        let low_water = changelog::low_water(&kb.db).await?;
+        let low_water = kb.changes_low_water().await?;
         if position < low_water {
             return Err(AppError::invalid(
                 "after",
@@ -196,8 +200,8 @@ impl Follow<'_> {
 
     /// Reads the entries after the position, up to what this replica has applied.
     async fn read(&mut self, applied: i64) -> Result<(), AppError> {
-        let page = changelog::after(&self.kb.db, self.position, PAGE).await?;
-        let low_water = changelog::low_water(&self.kb.db).await?;
+        let page = self.kb.changes_after(self.position, PAGE).await?;
+        let low_water = self.kb.changes_low_water().await?;
         if low_water > self.position {
             return Err(AppError::Conflict {
                 message: format!(

@@ -1,153 +1,75 @@
-//! The entity types, the `Entity` interface they share, and their relations both ways.
+//! The entity types' fields, and their relations both ways.
 
 use async_graphql::connection::{Connection, Edge};
-use async_graphql::{Context, ID, Interface, Object, Result};
+use async_graphql::{Context, ID, Object, Result};
 use chrono::{DateTime, NaiveDate, Utc};
 
 use super::advice::{Eligibility, EntryPoint, PartnerSuggestion};
+use super::context::{kb, loader, related, wanted};
 use super::enums::{CompanyStage, Lang, OrganisationKind, ProgrammeKind, TechnologyDomain};
 use super::inputs::{CompanyFilter, OrderBy, Source, Translation};
 use super::limits;
 use super::loaders::*;
 use super::mirror::{IntoDomain, IntoGraphql};
+use super::nodes::{Company, Event, Organisation, Person, Programme, Role, Technology};
 use super::relay::{Counted, CountedConnection, ListArgs, PageArgs, global_id};
 use crate::kb::read::{self, Direction, EventFilter, OrderField, ProgrammeFilter};
-use crate::kb::{Kb, advice, model};
+use crate::kb::{advice, model};
 use entity::EntityKind;
-
-/// A company working on environmental or industrial technologies.
-pub struct Company(pub model::Company);
-/// A technology companies work on; technologies form a taxonomy through `parent`.
-pub struct Technology(pub model::Technology);
-/// A support programme (mentoring, funding, acceleration…) helping companies from innovation to production.
-pub struct Programme(pub model::Programme);
-/// An organisation: technopole, cluster, chamber of commerce, business network, public authority…
-pub struct Organisation(pub model::Organisation);
-/// A person of the ecosystem, with their roles at organisations. Only public professional facts
-/// from cited sources: never an e-mail address, a phone number or a home address.
-pub struct Person(pub model::Person);
-/// A role a person holds or held at an organisation.
-pub struct Role(pub model::Role);
-/// An event of the ecosystem: a visit, a meeting, a fair; where and when, who organised it and who took part.
-pub struct Event(pub model::Event);
-
-/// Anything the knowledge base describes.
-#[allow(clippy::duplicated_attributes)] // each `field(...)` names its own type
-#[derive(Interface)]
-#[graphql(
-    field(name = "id", ty = "ID", desc = "Global id, usable with `node(id:)`."),
-    field(name = "slug", ty = "&String", desc = "Unique, URL-friendly identifier."),
-    field(
-        name = "name",
-        ty = "String",
-        desc = "Display name.",
-        arg(
-            name = "lang",
-            ty = "Option<Lang>",
-            desc = "In this language: its translation, or the original when there is none."
-        )
-    ),
-    field(
-        name = "aliases",
-        ty = "Vec<String>",
-        desc = "Other names, in any language: names in the other language, acronyms, former names."
-    ),
-    field(
-        name = "description",
-        ty = "Option<String>",
-        desc = "Free text, in the language given by `lang`.",
-        arg(
-            name = "lang",
-            ty = "Option<Lang>",
-            desc = "In this language: its translation, or the original when there is none."
-        )
-    ),
-    field(name = "translations", ty = "Vec<Translation>", desc = "The name and description in other languages."),
-    field(name = "lang", ty = "Lang", desc = "The language of the description."),
-    field(name = "website", ty = "&Option<String>", desc = "Web site."),
-    field(name = "sources", ty = "Vec<Source>", desc = "Where the facts come from."),
-    field(name = "created_at", ty = "DateTime<Utc>", desc = "When it was added."),
-    field(name = "updated_at", ty = "DateTime<Utc>", desc = "When it last changed.")
-)]
-pub enum Entity {
-    Company(Company),
-    Technology(Technology),
-    Programme(Programme),
-    Organisation(Organisation),
-    Person(Person),
-    Event(Event),
-}
-
-pub(super) fn kb<'a>(ctx: &Context<'a>) -> &'a Kb {
-    ctx.data_unchecked::<Kb>()
-}
-
-pub(super) fn loader<'a>(ctx: &Context<'a>) -> &'a RequestLoader {
-    ctx.data_unchecked::<RequestLoader>()
-}
-
-/// A list that the loaders read for many owners at once, as GraphQL objects.
-async fn related<K, T, W>(ctx: &Context<'_>, key: K, wrap: fn(T) -> W) -> Result<Vec<W>>
-where
-    K: Send + Sync + Clone + Eq + std::hash::Hash + 'static,
-    T: Send + Sync + Clone + 'static,
-    DbLoader: async_graphql::dataloader::Loader<K, Value = Vec<T>, Error = async_graphql::Error>,
-{
-    let list = loader(ctx).load_one(key).await?.unwrap_or_default();
-    Ok(list.into_iter().map(wrap).collect())
-}
 
 /// Declares an entity type: the `Entity` fields, then its own.
 macro_rules! entity_object {
     // `#[Object]` comes from the caller, so that `child_complexity` in its fields' `complexity`
     // attributes resolves (macro hygiene).
-    ($hash:tt $object:tt $ty:ident, $kind:expr, { $($own:tt)* }) => {
+    ($hash:tt $object:tt $(#[$doc:meta])* $ty:ident, $kind:expr, { $($own:tt)* }) => {
         $hash $object
+        $(#[$doc])*
         impl $ty {
+            // `pub(super)`: the `Entity` interface (in `nodes`) calls them.
             /// Global id, usable with `node(id:)`.
-            async fn id(&self) -> ID {
+            pub(super) async fn id(&self) -> ID {
                 global_id($kind, self.0.header.id)
             }
             /// Unique, URL-friendly identifier.
-            async fn slug(&self) -> &String {
+            pub(super) async fn slug(&self) -> &String {
                 &self.0.header.slug
             }
             /// Display name.
-            async fn name(&self, #[graphql(desc = "In this language: its translation, or the original when there is none.")] lang: Option<Lang>) -> String {
+            pub(super) async fn name(&self, #[graphql(desc = "In this language: its translation, or the original when there is none.")] lang: Option<Lang>) -> String {
                 let header = &self.0.header;
                 header.translated(lang.into_domain(), |t| t.name.as_ref()).unwrap_or(&header.name).clone()
             }
             /// Other names, in any language: names in the other language, acronyms, former names.
-            async fn aliases(&self) -> Vec<String> {
+            pub(super) async fn aliases(&self) -> Vec<String> {
                 self.0.header.aliases.clone()
             }
             /// Free text, in the language given by `lang`.
-            async fn description(&self, #[graphql(desc = "In this language: its translation, or the original when there is none.")] lang: Option<Lang>) -> Option<String> {
+            pub(super) async fn description(&self, #[graphql(desc = "In this language: its translation, or the original when there is none.")] lang: Option<Lang>) -> Option<String> {
                 let header = &self.0.header;
                 header.translated(lang.into_domain(), |t| t.description.as_ref()).or(header.description.as_ref()).cloned()
             }
             /// The name and description in other languages.
-            async fn translations(&self) -> Vec<Translation> {
+            pub(super) async fn translations(&self) -> Vec<Translation> {
                 self.0.header.translations.clone().into_graphql()
             }
             /// The language of the description.
-            async fn lang(&self) -> Lang {
+            pub(super) async fn lang(&self) -> Lang {
                 self.0.header.lang.into_graphql()
             }
             /// Web site.
-            async fn website(&self) -> &Option<String> {
+            pub(super) async fn website(&self) -> &Option<String> {
                 &self.0.header.website
             }
             /// Where the facts come from.
-            async fn sources(&self) -> Vec<Source> {
+            pub(super) async fn sources(&self) -> Vec<Source> {
                 self.0.header.sources.clone().into_graphql()
             }
             /// When it was added.
-            async fn created_at(&self) -> DateTime<Utc> {
+            pub(super) async fn created_at(&self) -> DateTime<Utc> {
                 self.0.header.created_at
             }
             /// When it last changed.
-            async fn updated_at(&self) -> DateTime<Utc> {
+            pub(super) async fn updated_at(&self) -> DateTime<Utc> {
                 self.0.header.updated_at
             }
             $($own)*
@@ -157,6 +79,9 @@ macro_rules! entity_object {
 
 entity_object!(
     #[Object]
+    /// A company working on environmental or industrial technologies: its stage, where it is, what it
+    /// works on, the programmes and organisations it belongs to, and advice on aids, partners and
+    /// whom to talk to.
     Company,
     EntityKind::Company,
     {
@@ -201,7 +126,7 @@ entity_object!(
         async fn events(
             &self,
             ctx: &Context<'_>,
-            after: Option<String>,
+            #[graphql(desc = "A cursor returned by this list: the page starts after it.")] after: Option<String>,
             #[graphql(desc = "Page size, at most 100 (default 20).")] first: Option<i32>,
         ) -> Result<CountedConnection<Event>> {
             let filter = EventFilter { company: Some(vec![self.0.header.slug.clone()]), ..Default::default() };
@@ -212,7 +137,7 @@ entity_object!(
         #[graphql(complexity = "limits::eligibility_cost(child_complexity)")]
         async fn eligible_programmes(&self, ctx: &Context<'_>) -> Result<Vec<Eligibility>> {
             let today = advice::today();
-            let list = advice::eligibility::eligible_programmes(&kb(ctx).db, self.0.header.id, today).await?;
+            let list = kb(ctx).eligible_programmes(self.0.header.id, today).await?;
             Ok(list.into_iter().map(Eligibility).collect())
         }
         /// Which partners: large groups and mid-caps for a start-up or an SME, start-ups and SMEs
@@ -246,10 +171,7 @@ entity_object!(
 /// The DataLoader alone would batch them too, but it flushes on a timer, which may cut a
 /// page's keys into several batches; asking for all keys at once makes it one statement each.
 pub(super) async fn prefetch_relations(ctx: &Context<'_>, companies: &[model::Company]) -> Result<()> {
-    let look = ctx.look_ahead();
-    let node_fields = [look.field("nodes"), look.field("edges").field("node")];
-    let wants = |name: &str| node_fields.iter().any(|n| n.field(name).exists());
-    let wants_in = |outer: &str, inner: &str| node_fields.iter().any(|n| n.field(outer).field(inner).exists());
+    let wants = |name: &str| wanted(ctx, name, None);
     let loader = loader(ctx);
     let ids = || companies.iter().map(|c| c.header.id);
     let sites = companies.iter().filter_map(|c| c.site_id).map(OrganisationId);
@@ -269,21 +191,12 @@ pub(super) async fn prefetch_relations(ctx: &Context<'_>, companies: &[model::Co
     memberships?;
     sites?;
     if let Some(programmes) = programmes?
-        && wants_in("programmes", "operator")
+        && wanted(ctx, "programmes", Some("operator"))
     {
         let operators = programmes.values().flatten().filter_map(|p| p.operator_id).map(OrganisationId);
         loader.load_many(operators).await?;
     }
     Ok(())
-}
-
-/// The `nodes` and `edges.node` selections of a connection being resolved.
-fn wanted(ctx: &Context<'_>, outer: &str, inner: Option<&str>) -> bool {
-    let look = ctx.look_ahead();
-    [look.field("nodes"), look.field("edges").field("node")].iter().any(|n| match inner {
-        Some(inner) => n.field(outer).field(inner).exists(),
-        None => n.field(outer).exists(),
-    })
 }
 
 /// Loads, in one batch per relation, the roles (and their organisations) a query asks of a page
@@ -359,7 +272,7 @@ async fn events_where(
 ) -> Result<CountedConnection<Event>> {
     let order = read::OrderBy { field: OrderField::Date, direction: Direction::Desc };
     let args = ListArgs::new(order, after, None, first, None)?;
-    let page = read::events(&kb(ctx).db, &filter, args.order(), args.slice()).await?;
+    let page = kb(ctx).events(&filter, args.order(), args.slice()).await?;
     prefetch_events(ctx, &page.rows).await?;
     Ok(args.connection(page, Event))
 }
@@ -380,13 +293,15 @@ async fn companies_where(
     first: Option<i32>,
 ) -> Result<CountedConnection<Company>> {
     let args = ListArgs::forward(after, first)?;
-    let page = read::companies(&kb(ctx).db, &filter, args.order(), args.slice()).await?;
+    let page = kb(ctx).companies(&filter, args.order(), args.slice()).await?;
     prefetch_relations(ctx, &page.rows).await?;
     Ok(args.connection(page, Company))
 }
 
 entity_object!(
     #[Object]
+    /// A technology companies work on. Technologies form a taxonomy through `parent` and
+    /// `children`; a filter on a technology also matches the narrower ones below it.
     Technology,
     EntityKind::Technology,
     {
@@ -409,7 +324,7 @@ entity_object!(
         async fn companies(
             &self,
             ctx: &Context<'_>,
-            after: Option<String>,
+            #[graphql(desc = "A cursor returned by this list: the page starts after it.")] after: Option<String>,
             #[graphql(desc = "Page size, at most 100 (default 20).")] first: Option<i32>,
         ) -> Result<CountedConnection<Company>> {
             let filter =
@@ -421,6 +336,8 @@ entity_object!(
 
 entity_object!(
     #[Object]
+    /// A support programme (mentoring, funding, acceleration…) helping companies from innovation to
+    /// production: who runs it, when, and which companies it is open to.
     Programme,
     EntityKind::Programme,
     {
@@ -459,19 +376,18 @@ entity_object!(
         async fn eligible_companies(
             &self,
             ctx: &Context<'_>,
-            filter: Option<CompanyFilter>,
-            order_by: Option<OrderBy>,
-            after: Option<String>,
-            before: Option<String>,
+            #[graphql(desc = "Only the entities matching every field given.")] filter: Option<CompanyFilter>,
+            #[graphql(desc = "How to sort (default: by name, A to Z).")] order_by: Option<OrderBy>,
+            #[graphql(desc = "A cursor returned by this list: the page starts after it.")] after: Option<String>,
+            #[graphql(desc = "A cursor returned by this list: the page ends before it.")] before: Option<String>,
+            #[graphql(desc = "The first this many after `after`, at most 100 (default 20 when `last` is absent too).")]
             first: Option<i32>,
-            last: Option<i32>,
+            #[graphql(desc = "The last this many before `before`, at most 100.")] last: Option<i32>,
         ) -> Result<CountedConnection<Company>> {
             let args = ListArgs::new(order_by.unwrap_or_default().into_domain(), after, before, first, last)?;
             let filter = filter.unwrap_or_default().into_domain();
-            let (db, today) = (&kb(ctx).db, advice::today());
             let page =
-                advice::eligibility::eligible_companies(db, &self.0, today, (&filter, args.order(), args.slice()))
-                    .await?;
+                kb(ctx).eligible_companies(&self.0, advice::today(), &filter, args.order(), args.slice()).await?;
             prefetch_relations(ctx, &page.rows).await?;
             Ok(args.connection(page, Company))
         }
@@ -488,7 +404,7 @@ entity_object!(
         async fn participants(
             &self,
             ctx: &Context<'_>,
-            after: Option<String>,
+            #[graphql(desc = "A cursor returned by this list: the page starts after it.")] after: Option<String>,
             #[graphql(desc = "Page size, at most 100 (default 20).")] first: Option<i32>,
         ) -> Result<CountedConnection<Company>> {
             let filter =
@@ -500,6 +416,8 @@ entity_object!(
 
 entity_object!(
     #[Object]
+    /// An organisation of the ecosystem: technopole, cluster, chamber of commerce, business network,
+    /// public authority…, with the companies it hosts or gathers and the people who work there.
     Organisation,
     EntityKind::Organisation,
     {
@@ -516,7 +434,7 @@ entity_object!(
         async fn hosted_companies(
             &self,
             ctx: &Context<'_>,
-            after: Option<String>,
+            #[graphql(desc = "A cursor returned by this list: the page starts after it.")] after: Option<String>,
             #[graphql(desc = "Page size, at most 100 (default 20).")] first: Option<i32>,
         ) -> Result<CountedConnection<Company>> {
             let filter = read::CompanyFilter { site: Some(vec![self.0.header.slug.clone()]), ..Default::default() };
@@ -527,7 +445,7 @@ entity_object!(
         async fn members(
             &self,
             ctx: &Context<'_>,
-            after: Option<String>,
+            #[graphql(desc = "A cursor returned by this list: the page starts after it.")] after: Option<String>,
             #[graphql(desc = "Page size, at most 100 (default 20).")] first: Option<i32>,
         ) -> Result<CountedConnection<Company>> {
             let filter =
@@ -539,11 +457,11 @@ entity_object!(
         async fn people(
             &self,
             ctx: &Context<'_>,
-            after: Option<String>,
+            #[graphql(desc = "A cursor returned by this list: the page starts after it.")] after: Option<String>,
             #[graphql(desc = "Page size, at most 100 (default 20).")] first: Option<i32>,
         ) -> Result<CountedConnection<Role>> {
             let args = PageArgs::forward(after, first)?;
-            let (total, rows) = read::roles_at(&kb(ctx).db, self.0.header.id, args.window(u64::MAX)).await?;
+            let (total, rows) = kb(ctx).roles_at(self.0.header.id, args.window(u64::MAX)).await?;
             let window = args.window(total);
             let info = args.page_info(total, window, rows.len());
             let mut connection = Connection::with_additional_fields(
@@ -562,7 +480,7 @@ entity_object!(
         async fn events(
             &self,
             ctx: &Context<'_>,
-            after: Option<String>,
+            #[graphql(desc = "A cursor returned by this list: the page starts after it.")] after: Option<String>,
             #[graphql(desc = "Page size, at most 100 (default 20).")] first: Option<i32>,
         ) -> Result<CountedConnection<Event>> {
             let filter = EventFilter { organisation: Some(vec![self.0.header.slug.clone()]), ..Default::default() };
@@ -573,12 +491,12 @@ entity_object!(
         async fn programmes(
             &self,
             ctx: &Context<'_>,
-            after: Option<String>,
+            #[graphql(desc = "A cursor returned by this list: the page starts after it.")] after: Option<String>,
             #[graphql(desc = "Page size, at most 100 (default 20).")] first: Option<i32>,
         ) -> Result<CountedConnection<Programme>> {
             let args = ListArgs::forward(after, first)?;
             let filter = ProgrammeFilter { operator: Some(vec![self.0.header.slug.clone()]), ..Default::default() };
-            let page = read::programmes(&kb(ctx).db, &filter, args.order(), args.slice()).await?;
+            let page = kb(ctx).programmes(&filter, args.order(), args.slice()).await?;
             Ok(args.connection(page, Programme))
         }
     }
@@ -586,6 +504,8 @@ entity_object!(
 
 entity_object!(
     #[Object]
+    /// A person of the ecosystem, with their roles at organisations. Only public professional facts
+    /// from cited sources: never an e-mail address, a phone number or a home address.
     Person,
     EntityKind::Person,
     {
@@ -599,7 +519,7 @@ entity_object!(
         async fn events(
             &self,
             ctx: &Context<'_>,
-            after: Option<String>,
+            #[graphql(desc = "A cursor returned by this list: the page starts after it.")] after: Option<String>,
             #[graphql(desc = "Page size, at most 100 (default 20).")] first: Option<i32>,
         ) -> Result<CountedConnection<Event>> {
             let filter = EventFilter { person: Some(vec![self.0.header.slug.clone()]), ..Default::default() };
@@ -608,6 +528,8 @@ entity_object!(
     }
 );
 
+/// A role a person holds or held at an organisation, in the words of the source, with its dates
+/// when known.
 #[Object]
 impl Role {
     /// The organisation.
@@ -640,6 +562,8 @@ impl Role {
 
 entity_object!(
     #[Object]
+    /// An event of the ecosystem (a visit, a meeting, a fair): where and when, who organised it and
+    /// who took part.
     Event,
     EntityKind::Event,
     {

@@ -127,7 +127,7 @@ impl Health {
     }
 
     async fn refresh(&self, count: bool) {
-        let up = probe(&self.kb.db).await;
+        let up = probe(self.kb.database()).await;
         let entities = match count && up {
             true => tokio::time::timeout(PROBE_TIMEOUT, self.kb.count_by_kind()).await.ok().and_then(Result::ok),
             false => None,
@@ -154,9 +154,9 @@ impl Health {
     }
 
     async fn lag(&self) -> crate::error::Result<Lag> {
-        let position = self.kb.search.status().position;
-        let database_position = crate::changelog::position(&self.kb.db).await?;
-        let (changes, oldest) = crate::changelog::lag(&self.kb.db, position).await?;
+        let position = self.kb.index().status().position;
+        let database_position = crate::changelog::position(self.kb.database()).await?;
+        let (changes, oldest) = crate::changelog::lag(self.kb.database(), position).await?;
         let seconds = oldest.map_or(0.0, |at| (chrono::Utc::now() - at).num_milliseconds().max(0) as f64 / 1000.0);
         Ok(Lag { database_position, changes, seconds })
     }
@@ -175,7 +175,7 @@ impl Health {
         let snapshot = self.snapshot();
         if !snapshot.database_up {
             Readiness::Unavailable
-        } else if self.kb.search.status().rebuilding {
+        } else if self.kb.index().status().rebuilding {
             Readiness::Rebuilding
         } else if snapshot.lag.seconds > self.max_index_lag.as_secs_f64() {
             Readiness::Lagging
@@ -187,10 +187,10 @@ impl Health {
     /// The figures `/health` and the start-up report show: database, entities by kind, index.
     pub fn report(&self) -> HealthReport {
         let snapshot = self.snapshot();
-        let index: IndexStatus = self.kb.search.status();
+        let index: IndexStatus = self.kb.index().status();
         HealthReport {
             database: DatabaseReport {
-                backend: match self.kb.db.get_database_backend() {
+                backend: match self.kb.database().get_database_backend() {
                     sea_orm::DbBackend::Postgres => "postgres",
                     sea_orm::DbBackend::MySql => "mysql",
                     _ => "sqlite",
@@ -199,7 +199,7 @@ impl Health {
                 url: None,
             },
             entities: snapshot.entities.iter().map(|(kind, n)| (kind.as_str().to_lowercase(), *n)).collect(),
-            replica: self.kb.search.replica().to_string(),
+            replica: self.kb.index().replica().to_string(),
             index: IndexReport {
                 documents: index.documents,
                 segments: index.segments,
@@ -220,17 +220,17 @@ impl Health {
         for (kind, n) in snapshot.entities {
             METRICS.entities.with_label_values(&[kind.as_str()]).set(n as i64);
         }
-        let index = self.kb.search.status();
+        let index = self.kb.index().status();
         METRICS.index_documents.set(index.documents as i64);
         METRICS.index_position.set(index.position);
         METRICS.index_facet_memory_bytes.set(index.facet_memory_bytes as i64);
-        let pool = match self.kb.db.get_database_backend() {
+        let pool = match self.kb.database().get_database_backend() {
             sea_orm::DbBackend::Postgres => {
-                let pool = self.kb.db.get_postgres_connection_pool();
+                let pool = self.kb.database().get_postgres_connection_pool();
                 (pool.size(), pool.num_idle())
             }
             _ => {
-                let pool = self.kb.db.get_sqlite_connection_pool();
+                let pool = self.kb.database().get_sqlite_connection_pool();
                 (pool.size(), pool.num_idle())
             }
         };

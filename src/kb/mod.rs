@@ -12,6 +12,7 @@ pub mod model;
 mod progress;
 pub mod prune;
 pub mod read;
+mod service;
 pub mod write;
 
 use std::time::Duration;
@@ -37,11 +38,28 @@ pub const SEED: &str = include_str!("../../seed/knowledge-base.json");
 /// The database and the search index that mirrors it.
 #[derive(Clone)]
 pub struct Kb {
-    pub db: DatabaseConnection,
-    pub search: SearchIndex,
+    db: DatabaseConnection,
+    search: SearchIndex,
 }
 
 impl Kb {
+    /// The knowledge base over a migrated database and the index that follows it.
+    pub fn new(db: DatabaseConnection, search: SearchIndex) -> Kb {
+        Kb { db, search }
+    }
+
+    /// The database, for the CLI, `/health`, benchmarks and tests; the GraphQL layer goes through
+    /// the service methods instead.
+    pub fn database(&self) -> &DatabaseConnection {
+        &self.db
+    }
+
+    /// The search index, for the CLI, `/health`, benchmarks and tests; the GraphQL layer goes
+    /// through the service methods instead.
+    pub fn index(&self) -> &SearchIndex {
+        &self.search
+    }
+
     /// Checks and writes a document in one transaction: all of it is written, or nothing.
     /// When it returns, the changes are searchable.
     #[tracing::instrument(skip_all, fields(entities = document.len()))]

@@ -949,11 +949,13 @@ mod tests {
 
     async fn kb() -> (tempfile::TempDir, Kb) {
         let dir = tempfile::tempdir().unwrap();
-        let db = Database::connect(format!("sqlite://{}?mode=rwc", dir.path().join("kb.db").display())).await.unwrap();
+        let db = Database::connect(format!("sqlite://{}?mode=rwc", dir.path().join("kb.database()").display()))
+            .await
+            .unwrap();
         Migrator::up(&db, None).await.unwrap();
         let search =
             SearchIndex::open(db.clone(), &dir.path().join("index"), crate::kb::IndexSource::shared()).await.unwrap();
-        (dir, Kb { db, search })
+        (dir, Kb::new(db, search))
     }
 
     /// Documents holding `word` (as typed) in `field`.
@@ -977,13 +979,15 @@ mod tests {
         let seed = Document::parse(SEED).unwrap();
         kb.import("test", &seed, ImportOptions::default(), &()).await.unwrap();
         let entities: u64 = kb.count_by_kind().await.unwrap().iter().map(|(_, n)| n).sum();
-        assert_eq!(kb.search.reader.searcher().num_docs(), entities, "one document per entity");
+        assert_eq!(kb.index().reader.searcher().num_docs(), entities, "one document per entity");
 
         // Renamed, a technology shows its new name in the documents of the companies working on
         // it, though the import does not hold them.
         let working_on = "SELECT COUNT(*) AS n FROM company_technology JOIN technology ON technology.id = technology_id \
                           WHERE technology.slug = 'fuel-analysis'";
-        let working_on = kb.db.query_one_raw(sea_orm::Statement::from_string(kb.db.get_database_backend(), working_on));
+        let working_on = kb
+            .database()
+            .query_one_raw(sea_orm::Statement::from_string(kb.database().get_database_backend(), working_on));
         let companies: i64 = working_on.await.unwrap().unwrap().try_get("", "n").unwrap();
         assert!(companies > 0);
         let mut renamed = Document::default();
@@ -991,9 +995,9 @@ mod tests {
         technology.name = "Zorglubisation".into();
         renamed.technologies.push(technology);
         kb.import("test", &renamed, ImportOptions::default(), &()).await.unwrap();
-        assert_eq!(kb.search.reader.searcher().num_docs(), entities, "still one document per entity");
+        assert_eq!(kb.index().reader.searcher().num_docs(), entities, "still one document per entity");
         assert_eq!(
-            holding(&kb.search, kb.search.fields.related_raw, "zorglubisation"),
+            holding(kb.index(), kb.index().fields.related_raw, "zorglubisation"),
             companies as usize,
             "each company working on it shows its new name"
         );
@@ -1005,22 +1009,22 @@ mod tests {
     async fn a_write_committed_while_an_import_holds_the_index_is_applied_after_it() {
         let (_dir, kb) = kb().await;
         kb.import("test", &Document::parse(SEED).unwrap(), ImportOptions::default(), &()).await.unwrap();
-        let mut bulk = kb.search.bulk().await.unwrap();
+        let mut bulk = kb.index().bulk().await.unwrap();
         let created = company("zorglub", "Zorglub Énergie");
-        crate::kb::write_document(&kb.db, &created, ImportOptions::default(), &(), None).await.unwrap();
-        let txn = crate::db::begin_write(&kb.db).await.unwrap();
+        crate::kb::write_document(kb.database(), &created, ImportOptions::default(), &(), None).await.unwrap();
+        let txn = crate::db::begin_write(kb.database()).await.unwrap();
         let renamed = company("zorglub", "Marsupilami Énergie");
         let mode = crate::kb::import::Mode::Upsert;
         let summary = crate::kb::import::write(&txn, &renamed, mode, &(), Some(&mut bulk)).await.unwrap();
         bulk.settle(&txn, summary.logged.unwrap()).await.unwrap();
         txn.commit().await.unwrap();
         bulk.committed().await;
-        kb.search.sync().await.unwrap();
+        kb.index().sync().await.unwrap();
 
         let entities: u64 = kb.count_by_kind().await.unwrap().iter().map(|(_, n)| n).sum();
-        assert_eq!(kb.search.reader.searcher().num_docs(), entities, "one document per entity");
+        assert_eq!(kb.index().reader.searcher().num_docs(), entities, "one document per entity");
         for (name, count) in [("zorglub", 0), ("marsupilami", 1)] {
-            assert_eq!(holding(&kb.search, kb.search.fields.primary_raw, name), count, "{name}");
+            assert_eq!(holding(kb.index(), kb.index().fields.primary_raw, name), count, "{name}");
         }
     }
 
@@ -1030,9 +1034,9 @@ mod tests {
     async fn an_import_that_fails_after_indexing_its_companies_leaves_nothing_in_the_index() {
         let (_dir, kb) = kb().await;
         kb.import("test", &Document::parse(SEED).unwrap(), ImportOptions::default(), &()).await.unwrap();
-        let before = kb.search.reader.searcher().num_docs();
+        let before = kb.index().reader.searcher().num_docs();
         // The change log is written last, after every company is written and added to the index.
-        kb.db
+        kb.database()
             .execute_unprepared(
                 "CREATE TRIGGER refuse BEFORE INSERT ON change BEGIN SELECT RAISE(ABORT, 'refused'); END",
             )
@@ -1040,20 +1044,21 @@ mod tests {
             .unwrap();
         let failed = kb.import("test", &company("zorglub", "Zorglub Énergie"), ImportOptions::default(), &()).await;
         assert!(failed.is_err(), "{failed:?}");
-        kb.search.sync().await.unwrap();
-        assert_eq!(kb.search.reader.searcher().num_docs(), before);
+        kb.index().sync().await.unwrap();
+        assert_eq!(kb.index().reader.searcher().num_docs(), before);
 
-        kb.db.execute_unprepared("DROP TRIGGER refuse").await.unwrap();
+        kb.database().execute_unprepared("DROP TRIGGER refuse").await.unwrap();
         kb.import("test", &company("marsupilami", "Marsupilami Énergie"), ImportOptions::default(), &()).await.unwrap();
-        assert_eq!(kb.search.reader.searcher().num_docs(), before + 1, "the next import's company, and only it");
+        assert_eq!(kb.index().reader.searcher().num_docs(), before + 1, "the next import's company, and only it");
         for (name, count) in [("zorglub", 0), ("marsupilami", 1)] {
-            assert_eq!(holding(&kb.search, kb.search.fields.primary_raw, name), count, "{name}");
+            assert_eq!(holding(kb.index(), kb.index().fields.primary_raw, name), count, "{name}");
         }
     }
 
     #[tokio::test]
     async fn the_indexer_restarts_after_a_panic_and_catches_up() {
-        let (_dir, Kb { db, search: index }) = kb().await;
+        let (_dir, kb) = kb().await;
+        let (db, index) = (kb.database(), kb.index());
 
         index.requests.send(Request::Panic).unwrap();
         db.execute_unprepared(

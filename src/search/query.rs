@@ -547,7 +547,7 @@ mod tests {
         let mut document = Vec::new();
         crate::generate::write(&mut document, 2_000, 7).unwrap();
         let document = Document::parse(std::str::from_utf8(&document).unwrap()).unwrap();
-        Kb { db, search: search.clone() }.import("test", &document, ImportOptions::default(), &()).await.unwrap();
+        Kb::new(db, search.clone()).import("test", &document, ImportOptions::default(), &()).await.unwrap();
         search.sync().await.unwrap();
 
         let f = &search.fields;

@@ -197,7 +197,7 @@ const CREATE: &str =
 #[tokio::test]
 async fn events_are_written_through_mutations_and_follow_the_deletion_of_what_they_link_to() {
     let app = spawn_app().await;
-    let before = *app.kb.search.applied().borrow();
+    let before = *app.kb.index().applied().borrow();
     let created = app
         .mutate_ok(
             CREATE,
@@ -258,7 +258,7 @@ async fn events_are_written_through_mutations_and_follow_the_deletion_of_what_th
 
     // The change log follows the event: created, updated (by its own update and by the deletion
     // of what it linked to), deleted, with its slug.
-    let changes = pepite::changelog::after(&app.kb.db, before, 100).await.unwrap().changes;
+    let changes = pepite::changelog::after(app.kb.database(), before, 100).await.unwrap().changes;
     let operations: Vec<&str> = changes
         .iter()
         .filter(|c| c.kind == entity::EntityKind::Event && c.slug == "forum-eau")

@@ -68,14 +68,14 @@ async fn an_index_left_in_several_segments_is_compacted_once_the_server_is_idle(
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
 
     let app = spawn_app_with(dir, settings).await;
-    let opened = app.kb.search.status();
+    let opened = app.kb.index().status();
     assert!(opened.segments > 1, "the import left several segments: {opened:?}");
     let waited = std::time::Instant::now();
-    while app.kb.search.status().segments > 1 {
-        assert!(waited.elapsed() < std::time::Duration::from_secs(60), "{:?}", app.kb.search.status());
+    while app.kb.index().status().segments > 1 {
+        assert!(waited.elapsed() < std::time::Duration::from_secs(60), "{:?}", app.kb.index().status());
         tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     }
-    assert_eq!(app.kb.search.status().documents, opened.documents, "merging keeps every document");
+    assert_eq!(app.kb.index().status().documents, opened.documents, "merging keeps every document");
     let data = app.data(r#"{ search(query: "photovoltaïque") { totalCount } }"#, json!({})).await;
     assert!(data["search"]["totalCount"].as_u64().unwrap() > 0, "{data}");
 }

@@ -103,7 +103,7 @@ async fn past_the_deadline_reads_stop_and_writes_leave_nothing() {
     assert_eq!(write.status(), 504);
     let body: Value = write.json().await.unwrap();
     assert_eq!(body["errors"][0]["extensions"]["code"], "TIMEOUT", "{body}");
-    let document = pepite::kb::export::export(&app.kb.db).await.unwrap();
+    let document = pepite::kb::export::export(app.kb.database()).await.unwrap();
     assert!(document.companies.iter().all(|c| c.slug != "late"), "a write answered TIMEOUT was not committed");
     assert_eq!(post(&app, None, "{ __typename }").await.status(), 200, "what finishes at once still answers");
 }

@@ -22,6 +22,7 @@ mod queries;
 mod relevance;
 mod replicas;
 mod round_trip;
+mod schema_docs;
 mod search;
 mod server;
 mod translations;

@@ -29,7 +29,7 @@ async fn import(app: &TestApp, document: &Value, flags: &[&str]) -> (bool, Strin
 /// The last sequence number the change log (the search outbox) handed out: it grows with every
 /// entry, even once the index has applied and removed them.
 async fn last_change(app: &TestApp) -> i64 {
-    let db = &app.kb.db;
+    let db = app.kb.database();
     let sql = match db.get_database_backend() {
         DbBackend::Postgres => {
             "SELECT COALESCE(last_value, 0) AS seq FROM pg_sequences WHERE sequencename = 'change_seq_seq'"

@@ -47,7 +47,7 @@ async fn health_reports_database_entities_and_index_and_ready_follows_the_databa
     assert!(health["index"]["facetMemoryBytes"].as_u64().unwrap() > 0, "the stages' ordinals are kept: {health}");
     assert_eq!(get_json(&app, "/ready").await, (200, json!({"status": "ready"})));
 
-    app.kb.db.clone().close().await.unwrap();
+    app.kb.database().clone().close().await.unwrap();
     let body = wait_for_status(&app, "/ready", 503, Duration::from_secs(5)).await;
     assert_eq!(body, json!({"status": "unavailable"}), "no error details");
     let (status, health) = get_json(&app, "/health").await;
@@ -253,7 +253,7 @@ async fn a_database_outage_is_answered_503_and_recovery_needs_no_restart() {
 
     proxy.restore();
     wait_for_status(&app, "/ready", 200, Duration::from_secs(15)).await;
-    let document = pepite::kb::export::export(&app.kb.db).await.unwrap();
+    let document = pepite::kb::export::export(app.kb.database()).await.unwrap();
     assert!(document.companies.iter().all(|c| c.slug != "during-outage"), "the failed write left nothing behind");
     assert_eq!(app.data(read, json!({})).await["companies"]["totalCount"], 2, "reads work again without a restart");
     let created = app

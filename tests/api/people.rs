@@ -175,7 +175,7 @@ const UPDATE: &str =
 #[tokio::test]
 async fn people_are_created_updated_and_deleted_through_mutations_with_the_change_log() {
     let app = spawn_app().await;
-    let before = app.kb.search.applied().borrow().to_owned();
+    let before = app.kb.index().applied().borrow().to_owned();
 
     let created = app
         .mutate_ok(CREATE, json!({"input": person("lea-fontaine", "Léa Fontaine", json!([{"organisation": "upe-13", "title": "trésorière"}]))}))
@@ -200,7 +200,7 @@ async fn people_are_created_updated_and_deleted_through_mutations_with_the_chang
     let deleted = app.mutate_ok("mutation($id: ID!) { deletePerson(id: $id) }", json!({"id": id})).await;
     assert_eq!(deleted["deletePerson"], id.as_str());
 
-    let changes = pepite::changelog::after(&app.kb.db, before, 100).await.unwrap().changes;
+    let changes = pepite::changelog::after(app.kb.database(), before, 100).await.unwrap().changes;
     let people: Vec<(&str, &str)> = changes
         .iter()
         .filter(|c| c.kind == entity::EntityKind::Person)
@@ -283,7 +283,7 @@ async fn erasing_a_person_leaves_no_trace_in_search_exports_or_the_change_log() 
     use tokio_tungstenite::tungstenite::Message;
 
     let app = spawn_app().await;
-    let before = *app.kb.search.applied().borrow();
+    let before = *app.kb.index().applied().borrow();
     let created = app
         .mutate_ok(
             CREATE,

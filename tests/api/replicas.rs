@@ -31,15 +31,16 @@ async fn every_write_is_logged_with_its_operation_and_stays_after_the_index_appl
     let rows = change::Entity::find()
         .filter(change::Column::Slug.eq("logged-co"))
         .order_by_asc(change::Column::Seq)
-        .all(&app.kb.db)
+        .all(app.kb.database())
         .await
         .unwrap();
     let operations: Vec<&str> = rows.iter().map(|r| r.operation.as_str()).collect();
     assert_eq!(operations, ["CREATED", "UPDATED", "DELETED"]);
     assert!(rows.iter().all(|r| r.kind == EntityKind::Company));
-    let seeded = change::Entity::find().filter(change::Column::Operation.eq("CREATED")).all(&app.kb.db).await.unwrap();
+    let seeded =
+        change::Entity::find().filter(change::Column::Operation.eq("CREATED")).all(app.kb.database()).await.unwrap();
     assert_eq!(seeded.len(), 23, "the seed's 22 entities and the created company, one entry each");
-    assert_eq!(app.kb.search.status().position, changelog::position(&app.kb.db).await.unwrap());
+    assert_eq!(app.kb.index().status().position, changelog::position(app.kb.database()).await.unwrap());
 }
 
 /// Opens a second index on the same database, retrying while the previous owner of `dir` lets go.
@@ -59,7 +60,7 @@ async fn open_replica(db: &sea_orm::DatabaseConnection, dir: &std::path::Path) -
 async fn a_replica_behind_the_pruned_log_rebuilds_its_index_from_the_database() {
     let app = spawn_app().await;
     let dir = tempfile::tempdir().unwrap();
-    let behind = open_replica(&app.kb.db, dir.path()).await;
+    let behind = open_replica(app.kb.database(), dir.path()).await;
     let position = behind.status().position;
     drop(behind);
 
@@ -67,15 +68,15 @@ async fn a_replica_behind_the_pruned_log_rebuilds_its_index_from_the_database() 
         let input = json!({"input": {"slug": format!("later-{i}"), "name": format!("Later {i}"), "stage": "STARTUP", "lang": "fr"}});
         app.mutate_ok(CREATE_COMPANY, input).await;
     }
-    let low_water = changelog::prune(&app.kb.db, Duration::ZERO).await.unwrap().expect("pruned");
+    let low_water = changelog::prune(app.kb.database(), Duration::ZERO).await.unwrap().expect("pruned");
     assert!(low_water > position, "the entries the stopped replica needs are gone");
-    assert_eq!(changelog::low_water(&app.kb.db).await.unwrap(), low_water);
-    assert_eq!(change::Entity::find().all(&app.kb.db).await.unwrap().len(), 1, "the newest entry is kept");
+    assert_eq!(changelog::low_water(app.kb.database()).await.unwrap(), low_water);
+    assert_eq!(change::Entity::find().all(app.kb.database()).await.unwrap().len(), 1, "the newest entry is kept");
 
-    let reopened = open_replica(&app.kb.db, dir.path()).await;
+    let reopened = open_replica(app.kb.database(), dir.path()).await;
     let status = reopened.status();
-    assert_eq!(status.documents, app.kb.search.status().documents, "rebuilt with every entity");
-    assert_eq!(status.position, changelog::position(&app.kb.db).await.unwrap());
+    assert_eq!(status.documents, app.kb.index().status().documents, "rebuilt with every entity");
+    assert_eq!(status.position, changelog::position(app.kb.database()).await.unwrap());
 }
 
 #[tokio::test]

@@ -98,6 +98,7 @@ where
     }
 }
 
+/// A page of a list: its edges (each node with its cursor) and where the page stands.
 #[Object(internal, name_type, shareable)]
 impl<Cursor, Node, ConnectionFields, EdgeFields, Name, EdgeName>
     Connection<Cursor, Node, ConnectionFields, EdgeFields, Name, EdgeName, DisableNodesField>
@@ -132,6 +133,7 @@ where
     }
 }
 
+/// A page of a list: its edges (each node with its cursor) and where the page stands.
 #[Object(internal, name_type, shareable)]
 impl<Cursor, Node, ConnectionFields, EdgeFields, Name, EdgeName>
     Connection<Cursor, Node, ConnectionFields, EdgeFields, Name, EdgeName, EnableNodesField>
