@@ -35,7 +35,7 @@ pub async fn connect(settings: &Settings) -> Result<DatabaseConnection> {
     // Write-ahead logging: readers keep reading while a write (a large import) is under way,
     // instead of waiting on its lock and failing after the busy timeout. A page cache of up to
     // 32 MiB per connection (SQLite's default is 2 MiB): a large import revisits the pages of
-    // the slug and link indexes it fills (a 1,000,000-company import wrote in 53 s instead of 62).
+    // the slug and link indexes it fills (measured in BENCHMARKS.md, "Import and rebuild").
     // The log is cut back to 64 MiB once checkpointed: a large import would leave it as large as
     // the database.
     options.map_sqlx_sqlite_opts(|sqlite| {

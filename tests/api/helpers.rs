@@ -22,7 +22,7 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub settings: Settings,
     pub kb: Kb,
-    /// SQL statements run so far, but for the search indexer's look at its outbox.
+    /// SQL statements run so far, but for the search indexer's reads of the change log.
     pub statements: Arc<AtomicUsize>,
     _dir: tempfile::TempDir,
 }

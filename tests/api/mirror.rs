@@ -26,7 +26,7 @@ async fn import(app: &TestApp, document: &Value, flags: &[&str]) -> (bool, Strin
     (output.status.success(), stderr(&output))
 }
 
-/// The last sequence number the change log (the search outbox) handed out: it grows with every
+/// The last sequence number the change log handed out: it grows with every
 /// entry, even once the index has applied and removed them.
 async fn last_change(app: &TestApp) -> i64 {
     let db = app.kb.database();
