@@ -4,10 +4,10 @@
 use entity::{company, event, event_company, event_organisation, event_organiser, event_person, person, person_role};
 use sea_orm::{ActiveValue::NotSet, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
 
-use super::{
-    At, BATCH, ImportSummary, SlugIds, changed, content_hash, ensure_present, ids_of, insert_links, sources_json,
-    stored, translations_json, upsert,
-};
+use super::lookup::{SlugIds, ensure_present, ids_of, stored};
+use super::rows::{changed, content_hash, insert_links, sources_json, translations_json, upsert};
+use super::summary::ImportSummary;
+use super::{At, BATCH};
 use crate::error::Result;
 use crate::kb::document::Document;
 use crate::kb::draft::{EventDraft, PersonDraft};
