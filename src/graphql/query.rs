@@ -312,7 +312,7 @@ impl EntityQuery {
             count: ctx.look_ahead().field("totalCount").exists(),
         };
         let started = std::time::Instant::now();
-        let found = kb(ctx).run_search(request).await?;
+        let found = kb(ctx).search(request).await?;
         METRICS.search_seconds.with_label_values(&["search"]).observe(started.elapsed().as_secs_f64());
         SearchConnection::build(ctx, &args, found).await
     }

@@ -172,7 +172,7 @@ impl Kb {
 /// Search, and the change feed that subscriptions follow.
 impl Kb {
     /// Runs a search; a technology filter matches each technology named and every one below it.
-    pub async fn run_search(&self, mut request: SearchRequest) -> Result<Found> {
+    pub async fn search(&self, mut request: SearchRequest) -> Result<Found> {
         if let Some(slugs) = &request.filter.technology {
             request.filter.technology = Some(read::technology_descendants(&self.db, slugs).await?);
         }
