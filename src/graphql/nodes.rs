@@ -8,6 +8,7 @@ use chrono::{DateTime, Utc};
 use super::enums::Lang;
 use super::inputs::{Source, Translation};
 use crate::kb::model;
+use entity::EntityKind;
 
 /// A company working on environmental or industrial technologies.
 pub struct Company(pub model::Company);
@@ -24,6 +25,30 @@ pub struct Person(pub model::Person);
 pub struct Role(pub model::Role);
 /// An event of the ecosystem: a visit, a meeting, a fair; where and when, who organised it and who took part.
 pub struct Event(pub model::Event);
+
+/// The wrapper of one kind, taken out of an [`Entity`] of that kind.
+pub trait OfKind: Sized {
+    /// The kind it wraps.
+    const KIND: EntityKind;
+    /// The wrapper, when the entity is of that kind.
+    fn from_entity(entity: Entity) -> Option<Self>;
+}
+
+/// `impl OfKind` for each wrapper: the variant of `Entity` and of `EntityKind` share its name.
+macro_rules! of_kind {
+    ($($ty:ident),*) => {$(
+        impl OfKind for $ty {
+            const KIND: EntityKind = EntityKind::$ty;
+            fn from_entity(entity: Entity) -> Option<Self> {
+                match entity {
+                    Entity::$ty(found) => Some(found),
+                    _ => None,
+                }
+            }
+        }
+    )*};
+}
+of_kind!(Company, Technology, Programme, Organisation, Person, Event);
 
 /// Anything the knowledge base describes.
 #[allow(clippy::duplicated_attributes)] // each `field(...)` names its own type

@@ -10,7 +10,6 @@ use crate::graphql::context::kb;
 use crate::graphql::enums::CompanyStage;
 use crate::graphql::mirror::IntoDomain;
 use crate::graphql::nodes::Company;
-use crate::graphql::nodes::Entity;
 use crate::graphql::relay::parse_id_of;
 use crate::kb::draft::CompanyDraft;
 use crate::kb::write::CompanyLink;
@@ -62,10 +61,7 @@ impl CompanyMutation {
         #[graphql(desc = "The new entity's fields.")] input: CreateCompanyInput,
     ) -> Result<Company> {
         let id = kb(ctx).create::<CompanyDraft>(actor(ctx)?, input.into_domain()).await?;
-        match reload(ctx, EntityKind::Company, id).await? {
-            Entity::Company(found) => Ok(found),
-            _ => Err(AppError::Internal("wrong kind".into()).into()),
-        }
+        reload(ctx, id).await
     }
 
     /// Changes a company: only the given fields; `null` clears an optional one. With `expectedUpdatedAt`, a record changed since then is refused with `CONFLICT` instead of overwritten.
@@ -80,10 +76,7 @@ impl CompanyMutation {
         let actor = actor(ctx)?;
         let id = parse_id_of(&id, EntityKind::Company, "id")?;
         kb(ctx).update::<CompanyDraft>(actor, id, expected_updated_at, |draft| input.apply(draft)).await?;
-        match reload(ctx, EntityKind::Company, id).await? {
-            Entity::Company(found) => Ok(found),
-            _ => Err(AppError::Internal("wrong kind".into()).into()),
-        }
+        reload(ctx, id).await
     }
 
     /// Deletes a company and its links to technologies, programmes and organisations. Returns its id.
@@ -115,10 +108,7 @@ async fn relink(ctx: &Context<'_>, company: ID, other: ID, link: CompanyLink, ad
         let kind = link.kind().as_str().to_lowercase();
         return Err(AppError::NotFound(format!("no {kind} has the id given as `{field}`")).into());
     }
-    match reload(ctx, EntityKind::Company, company_id).await? {
-        Entity::Company(found) => Ok(found),
-        _ => Err(AppError::Internal("wrong kind".into()).into()),
-    }
+    reload(ctx, company_id).await
 }
 
 #[derive(Default)]

@@ -5,11 +5,10 @@
 
 use async_graphql::{Context, MergedObject, Result};
 
-use super::nodes::Entity;
+use super::nodes::OfKind;
 use super::query::load_entity;
 use crate::auth::Tokens;
 use crate::error::AppError;
-use entity::EntityKind;
 
 /// Declares a kind's create and update inputs from one list of its own fields, after the fields
 /// every kind shares.
@@ -165,8 +164,11 @@ fn camel(field: &str) -> String {
 }
 
 /// Reads back what a mutation wrote.
-async fn reload(ctx: &Context<'_>, kind: EntityKind, id: i32) -> Result<Entity> {
-    load_entity(ctx, kind, id).await?.ok_or_else(|| AppError::NotFound("it was deleted meanwhile".into()).into())
+async fn reload<T: OfKind>(ctx: &Context<'_>, id: i32) -> Result<T> {
+    let Some(entity) = load_entity(ctx, T::KIND, id).await? else {
+        return Err(AppError::NotFound("it was deleted meanwhile".into()).into());
+    };
+    T::from_entity(entity).ok_or_else(|| AppError::Internal("an entity read back as another kind".into()).into())
 }
 
 /// Every write of the API.

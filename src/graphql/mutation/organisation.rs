@@ -4,11 +4,9 @@ use async_graphql::{Context, ID, Object, Result};
 use chrono::{DateTime, Utc};
 
 use super::{Writer, actor, reload};
-use crate::error::AppError;
 use crate::graphql::context::kb;
 use crate::graphql::enums::OrganisationKind;
 use crate::graphql::mirror::IntoDomain;
-use crate::graphql::nodes::Entity;
 use crate::graphql::nodes::Organisation;
 use crate::graphql::relay::parse_id_of;
 use crate::kb::draft::OrganisationDraft;
@@ -45,10 +43,7 @@ impl OrganisationMutation {
         #[graphql(desc = "The new entity's fields.")] input: CreateOrganisationInput,
     ) -> Result<Organisation> {
         let id = kb(ctx).create::<OrganisationDraft>(actor(ctx)?, input.into_domain()).await?;
-        match reload(ctx, EntityKind::Organisation, id).await? {
-            Entity::Organisation(found) => Ok(found),
-            _ => Err(AppError::Internal("wrong kind".into()).into()),
-        }
+        reload(ctx, id).await
     }
 
     /// Changes an organisation: only the given fields; `null` clears an optional one. With `expectedUpdatedAt`, a record changed since then is refused with `CONFLICT` instead of overwritten.
@@ -63,10 +58,7 @@ impl OrganisationMutation {
         let actor = actor(ctx)?;
         let id = parse_id_of(&id, EntityKind::Organisation, "id")?;
         kb(ctx).update::<OrganisationDraft>(actor, id, expected_updated_at, |draft| input.apply(draft)).await?;
-        match reload(ctx, EntityKind::Organisation, id).await? {
-            Entity::Organisation(found) => Ok(found),
-            _ => Err(AppError::Internal("wrong kind".into()).into()),
-        }
+        reload(ctx, id).await
     }
 
     /// Deletes an organisation and its memberships. One that hosts companies, runs programmes or is named in a programme's `eligibleSites` or `requiredMemberships` is refused with `CONFLICT`, unless `force: true`, which leaves those companies without a site, those programmes without an operator, and removes it from those criteria (a criterion left empty is open to all). Returns its id.

@@ -4,10 +4,8 @@ use async_graphql::{Context, ID, Object, Result};
 use chrono::{DateTime, Utc};
 
 use super::{Writer, actor, reload};
-use crate::error::AppError;
 use crate::graphql::context::kb;
 use crate::graphql::mirror::IntoDomain;
-use crate::graphql::nodes::Entity;
 use crate::graphql::relay::parse_id_of;
 use chrono::NaiveDate;
 use entity::EntityKind;
@@ -61,10 +59,7 @@ impl PersonMutation {
         #[graphql(desc = "The new entity's fields.")] input: CreatePersonInput,
     ) -> Result<Person> {
         let id = kb(ctx).create::<PersonDraft>(actor(ctx)?, input.into_domain()).await?;
-        match reload(ctx, EntityKind::Person, id).await? {
-            Entity::Person(found) => Ok(found),
-            _ => Err(AppError::Internal("wrong kind".into()).into()),
-        }
+        reload(ctx, id).await
     }
 
     /// Changes a person: only the given fields; `null` clears an optional one. With `expectedUpdatedAt`, a record changed since then is refused with `CONFLICT` instead of overwritten.
@@ -79,10 +74,7 @@ impl PersonMutation {
         let actor = actor(ctx)?;
         let id = parse_id_of(&id, EntityKind::Person, "id")?;
         kb(ctx).update::<PersonDraft>(actor, id, expected_updated_at, |draft| input.apply(draft)).await?;
-        match reload(ctx, EntityKind::Person, id).await? {
-            Entity::Person(found) => Ok(found),
-            _ => Err(AppError::Internal("wrong kind".into()).into()),
-        }
+        reload(ctx, id).await
     }
 
     /// Erases a person: their record and roles leave the database, the search index and exports, and the change log keeps only their id. Returns their id.

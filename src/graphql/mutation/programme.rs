@@ -4,10 +4,8 @@ use async_graphql::{Context, ID, Object, Result};
 use chrono::{DateTime, Utc};
 
 use super::{Writer, actor, reload};
-use crate::error::AppError;
 use crate::graphql::context::kb;
 use crate::graphql::mirror::IntoDomain;
-use crate::graphql::nodes::Entity;
 use crate::graphql::relay::parse_id_of;
 use chrono::NaiveDate;
 use entity::EntityKind;
@@ -68,10 +66,7 @@ impl ProgrammeMutation {
         #[graphql(desc = "The new entity's fields.")] input: CreateProgrammeInput,
     ) -> Result<Programme> {
         let id = kb(ctx).create::<ProgrammeDraft>(actor(ctx)?, input.into_domain()).await?;
-        match reload(ctx, EntityKind::Programme, id).await? {
-            Entity::Programme(found) => Ok(found),
-            _ => Err(AppError::Internal("wrong kind".into()).into()),
-        }
+        reload(ctx, id).await
     }
 
     /// Changes a programme: only the given fields; `null` clears an optional one. With `expectedUpdatedAt`, a record changed since then is refused with `CONFLICT` instead of overwritten.
@@ -86,10 +81,7 @@ impl ProgrammeMutation {
         let actor = actor(ctx)?;
         let id = parse_id_of(&id, EntityKind::Programme, "id")?;
         kb(ctx).update::<ProgrammeDraft>(actor, id, expected_updated_at, |draft| input.apply(draft)).await?;
-        match reload(ctx, EntityKind::Programme, id).await? {
-            Entity::Programme(found) => Ok(found),
-            _ => Err(AppError::Internal("wrong kind".into()).into()),
-        }
+        reload(ctx, id).await
     }
 
     /// Deletes a programme and its participations. Returns its id.

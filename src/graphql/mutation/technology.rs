@@ -4,11 +4,9 @@ use async_graphql::{Context, ID, Object, Result};
 use chrono::{DateTime, Utc};
 
 use super::{Writer, actor, reload};
-use crate::error::AppError;
 use crate::graphql::context::kb;
 use crate::graphql::enums::TechnologyDomain;
 use crate::graphql::mirror::IntoDomain;
-use crate::graphql::nodes::Entity;
 use crate::graphql::nodes::Technology;
 use crate::graphql::relay::parse_id_of;
 use crate::kb::draft::TechnologyDraft;
@@ -45,10 +43,7 @@ impl TechnologyMutation {
         #[graphql(desc = "The new entity's fields.")] input: CreateTechnologyInput,
     ) -> Result<Technology> {
         let id = kb(ctx).create::<TechnologyDraft>(actor(ctx)?, input.into_domain()).await?;
-        match reload(ctx, EntityKind::Technology, id).await? {
-            Entity::Technology(found) => Ok(found),
-            _ => Err(AppError::Internal("wrong kind".into()).into()),
-        }
+        reload(ctx, id).await
     }
 
     /// Changes a technology: only the given fields; `null` clears an optional one. With `expectedUpdatedAt`, a record changed since then is refused with `CONFLICT` instead of overwritten.
@@ -63,10 +58,7 @@ impl TechnologyMutation {
         let actor = actor(ctx)?;
         let id = parse_id_of(&id, EntityKind::Technology, "id")?;
         kb(ctx).update::<TechnologyDraft>(actor, id, expected_updated_at, |draft| input.apply(draft)).await?;
-        match reload(ctx, EntityKind::Technology, id).await? {
-            Entity::Technology(found) => Ok(found),
-            _ => Err(AppError::Internal("wrong kind".into()).into()),
-        }
+        reload(ctx, id).await
     }
 
     /// Deletes a technology: companies lose it, its children move up to its parent. Returns its id.
