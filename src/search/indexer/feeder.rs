@@ -4,6 +4,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use sea_orm::DatabaseExecutor;
+use tantivy::indexer::UserOperation;
 use tantivy::{IndexReader, IndexWriter, Term};
 
 use super::REBUILD_PAGE;
@@ -77,9 +78,9 @@ impl Feeder {
     /// Adds the documents once the step under way is done.
     pub(super) async fn add(&mut self, docs: Vec<SearchDoc>) -> Result<()> {
         self.then(move |writer, fields| {
-            for doc in &docs {
-                writer.add_document(to_tantivy(fields, doc))?;
-            }
+            // One batch goes to one indexing thread: a group commit's few documents make one
+            // segment, not one per thread.
+            writer.run(docs.iter().map(|doc| UserOperation::Add(to_tantivy(fields, doc))).collect::<Vec<_>>())?;
             Ok(())
         })
         .await

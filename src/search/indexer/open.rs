@@ -51,6 +51,10 @@ pub(super) fn open_parts(dir: &PathBuf, schema: Schema, wipe: bool) -> Result<Pa
 pub(super) fn merge_policy() -> tantivy::indexer::LogMergePolicy {
     let mut policy = tantivy::indexer::LogMergePolicy::default();
     policy.set_min_num_segments(3);
+    // Segments are grouped by size, each group merged once it holds three: with tantivy's default
+    // (every segment under 10,000 documents in one group), each group commit's segment of a few
+    // documents was merged with an index of that size, rewriting it every other commit.
+    policy.set_min_layer_size(100);
     policy.set_del_docs_ratio_before_merge(0.2);
     policy
 }
