@@ -258,22 +258,22 @@ pub async fn prune(db: &DatabaseConnection, retention: Duration) -> Result<Optio
     }
     let retention = chrono::Duration::from_std(retention).map_err(|err| AppError::Internal(err.to_string()))?;
     let cutoff = Utc::now() - retention;
-    let newest = position(&txn).await?;
+    let newest = position(&*txn).await?;
     let boundary: Option<i64> = change::Entity::find()
         .select_only()
         .column_as(change::Column::Seq.max(), "max")
         .filter(change::Column::At.lt(cutoff))
         .filter(change::Column::Seq.lt(newest))
         .into_tuple::<Option<i64>>()
-        .one(&txn)
+        .one(&*txn)
         .await?
         .flatten();
     let Some(boundary) = boundary else { return Ok(None) };
-    change::Entity::delete_many().filter(change::Column::Seq.lte(boundary)).exec(&txn).await?;
+    change::Entity::delete_many().filter(change::Column::Seq.lte(boundary)).exec(&*txn).await?;
     let mark = meta::ActiveModel { key: Set(LOW_WATER.into()), value: Set(boundary.to_string()) };
     meta::Entity::insert(mark)
         .on_conflict(OnConflict::column(meta::Column::Key).update_column(meta::Column::Value).to_owned())
-        .exec_without_returning(&txn)
+        .exec_without_returning(&*txn)
         .await?;
     txn.commit().await?;
     Ok(Some(boundary))

@@ -23,6 +23,8 @@ pub struct Metrics {
     pub index_documents: IntGauge,
     /// The last change-log position the search index applied.
     pub index_position: IntGauge,
+    /// Index commits since start: each makes a group of writes searchable.
+    pub index_commits: IntCounter,
     /// Memory the search index's facet ordinals and values' documents hold, in bytes.
     pub index_facet_memory_bytes: IntGauge,
     /// Database connections by state (`in_use`, `idle`).
@@ -79,6 +81,12 @@ impl Metrics {
             entities: gauges(&registry, "pepite_entities", "Entities in the database.", &["kind"]),
             index_documents: gauge(&registry, "pepite_index_documents", "Documents in the search index."),
             index_position: gauge(&registry, "pepite_index_position", "Last change applied to the index."),
+            index_commits: {
+                let metric = IntCounter::new("pepite_index_commits_total", "Index commits since start.")
+                    .expect("a valid counter");
+                registry.register(Box::new(metric.clone())).expect("registered once");
+                metric
+            },
             index_facet_memory_bytes: gauge(
                 &registry,
                 "pepite_index_facet_memory_bytes",

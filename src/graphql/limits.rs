@@ -52,6 +52,8 @@ pub const ELIGIBILITY_PRICE: usize = 50;
 pub const PARTNERS_PRICE: usize = 200;
 /// What finding a company's entry points costs before its list is counted.
 pub const ENTRY_POINTS_PRICE: usize = 100;
+/// What each entity of a bulk create costs before what it selects: checks and rows to write.
+pub const BULK_ITEM_PRICE: usize = 5;
 /// Costs saturate here, so that sums of many huge costs never overflow.
 const COST_CAP: usize = 1 << 40;
 
@@ -72,6 +74,12 @@ pub fn list_cost(child_complexity: usize) -> usize {
 /// The cost of a search-like field: a fixed price, plus its page size times what it selects.
 pub fn search_cost(first: Option<i32>, child_complexity: usize) -> usize {
     SEARCH_PRICE + page_cost(first, None, child_complexity)
+}
+
+/// The cost of a bulk create: each item's price and what it selects. At the default cost limit,
+/// a thousand companies read back by `id` fit.
+pub fn bulk_cost(items: usize, child_complexity: usize) -> usize {
+    1 + items.saturating_mul(BULK_ITEM_PRICE.saturating_add(child_complexity)).min(COST_CAP)
 }
 
 /// The cost of `eligibleProgrammes`: a fixed price, plus a list of what it selects.

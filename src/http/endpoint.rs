@@ -11,13 +11,14 @@ use poem::web::Data;
 use poem::{Body, Request, Response, handler};
 use serde_json::{Value, json};
 
+use super::admission::Slot;
 use super::persisted::{Lookup, Miss, sha256};
 use super::{Refusal, Serving, error_response};
-use crate::deadline;
 use crate::error::{ErrorCode, panic_message};
 use crate::graphql::limits::OperationInfo;
 use crate::graphql::{self, AppSchema};
 use crate::metrics::METRICS;
+use crate::{deadline, kb};
 
 /// The media type of the GraphQL-over-HTTP specification.
 const GRAPHQL_RESPONSE: &str = "application/graphql-response+json";
@@ -167,7 +168,7 @@ pub(super) async fn graphql_endpoint(
 
     let token = bearer_token(req);
     let client = client_key(req, &serving, token.as_deref());
-    let _slot = match serving.admission.enter(&client).await {
+    let slot = match serving.admission.enter(&client).await {
         Ok(slot) => slot,
         Err(refusal) => return refused(refusal),
     };
@@ -183,7 +184,7 @@ pub(super) async fn graphql_endpoint(
         request = request.data(graphql::Bearer(token));
     }
     let deadline = tokio::time::Instant::now() + serving.request_timeout;
-    let response = contained(deadline::scope(deadline, schema.execute(request)), &request_id).await;
+    let response = admitted(&serving, slot, deadline, &request_id, schema.execute(request)).await;
 
     // A request error: the document never ran (it did not parse, validate or fit the limits).
     let request_failed = !operation.executed() && !response.errors.is_empty();
@@ -269,6 +270,25 @@ pub(super) fn request_id(req: &Request) -> String {
 }
 
 /// Runs a request's execution, turning a panic into an `INTERNAL` error that names the request.
+/// Runs an admitted request within its deadline, its panics contained. The slot is given back as
+/// soon as the request has run: a request that wrote then waits, without it, for its own index to
+/// apply the write before it is answered (see [`kb::Written`]).
+pub(super) async fn admitted(
+    serving: &Serving,
+    slot: Slot,
+    deadline: tokio::time::Instant,
+    request_id: &str,
+    work: impl Future<Output = async_graphql::Response>,
+) -> async_graphql::Response {
+    let written = kb::Written::default();
+    let response = contained(deadline::scope(deadline, written.scope(work)), request_id).await;
+    drop(slot);
+    if written.any() {
+        serving.kb.settle(deadline).await;
+    }
+    response
+}
+
 pub(super) async fn contained(
     work: impl Future<Output = async_graphql::Response>,
     request_id: &str,

@@ -78,6 +78,8 @@ pub struct IndexReport {
     /// Age of the oldest entry not applied yet.
     pub lag_seconds: f64,
     pub rebuilding: bool,
+    /// Commits since this process opened the index: each makes a group of writes searchable.
+    pub commits: u64,
     /// Size of the index on disk.
     pub bytes: u64,
     /// Memory the facets' ordinal arrays and value sets hold.
@@ -208,6 +210,7 @@ impl Health {
                 lag_changes: snapshot.lag.changes,
                 lag_seconds: snapshot.lag.seconds,
                 rebuilding: index.rebuilding,
+                commits: index.commits,
                 bytes: index.bytes,
                 facet_memory_bytes: index.facet_memory_bytes,
             },
@@ -223,6 +226,7 @@ impl Health {
         let index = self.kb.index().status();
         METRICS.index_documents.set(index.documents as i64);
         METRICS.index_position.set(index.position);
+        METRICS.index_commits.inc_by(index.commits.saturating_sub(METRICS.index_commits.get()));
         METRICS.index_facet_memory_bytes.set(index.facet_memory_bytes as i64);
         let pool = match self.kb.database().get_database_backend() {
             sea_orm::DbBackend::Postgres => {

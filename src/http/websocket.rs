@@ -19,7 +19,6 @@ use poem::web::websocket::{CloseCode, Message, WebSocket};
 use poem::{FromRequest, IntoResponse, Request, Response};
 
 use super::{Serving, endpoint, error_response};
-use crate::deadline;
 use crate::error::ErrorCode;
 use crate::graphql::{self, AppSchema};
 use crate::metrics::METRICS;
@@ -125,7 +124,7 @@ impl PerOperation {
 impl PerOperation {
     /// Runs a query or a mutation as over HTTP: admission, deadline, contained panics, access log.
     async fn limited(&self, request: GqlRequest, session: Arc<Data>) -> GqlResponse {
-        let _slot = match self.serving.admission.enter(&self.client).await {
+        let slot = match self.serving.admission.enter(&self.client).await {
             Ok(slot) => slot,
             Err(refused) => {
                 let (code, message, _) = endpoint::refusal(refused);
@@ -137,8 +136,8 @@ impl PerOperation {
         let request = request.data(graphql::loader(&self.serving.kb)).data(operation.clone());
         let deadline = tokio::time::Instant::now() + self.serving.request_timeout;
         let mut answers = self.schema.execute_stream_with_session_data(request, session);
-        let work = deadline::scope(deadline, async move { answers.next().await.unwrap_or_default() });
-        let response = endpoint::contained(work, &self.request_id).await;
+        let work = async move { answers.next().await.unwrap_or_default() };
+        let response = endpoint::admitted(&self.serving, slot, deadline, &self.request_id, work).await;
         let status = endpoint::transport_status(&response).map_or(StatusCode::OK, |(status, _)| status);
         endpoint::record("WS", "/graphql", &response, status, &operation, &self.request_id, started.elapsed());
         response

@@ -106,6 +106,17 @@ impl Document {
         self
     }
 
+    /// Adds `other`'s entities after this document's, kind by kind.
+    pub fn append(&mut self, other: Document) {
+        self.organisations.extend(other.organisations);
+        self.technologies.extend(other.technologies);
+        self.programmes.extend(other.programmes);
+        self.companies.extend(other.companies);
+        self.people.extend(other.people);
+        self.events.extend(other.events);
+        self.misshapen.problems.extend(other.misshapen.problems);
+    }
+
     /// How many entities the document holds.
     pub fn len(&self) -> usize {
         self.organisations.len()

@@ -37,7 +37,7 @@ pub async fn write_document(
         _ => None,
     };
     let txn = begin_write(db).await?;
-    let pruned = if options.prune { prune::pruned(&txn, document).await? } else { prune::Pruned::default() };
+    let pruned = if options.prune { prune::pruned(&*txn, document).await? } else { prune::Pruned::default() };
     let cleared;
     let document = if options.force && !pruned.is_empty() {
         cleared = prune::clear_references(document, &pruned);
@@ -45,7 +45,7 @@ pub async fn write_document(
     } else {
         document
     };
-    let existing = import::existing(&txn, document).await?;
+    let existing = import::existing(&*txn, document).await?;
     let mut problems = match document.validate(&existing) {
         Ok(()) => Vec::new(),
         Err(AppError::Invalid(problems)) => problems,
@@ -57,7 +57,7 @@ pub async fn write_document(
     }
     progress.set_length(document.len() as u64);
     let mut summary = import::write(&txn, document, import::Mode::Upsert, progress, bulk.as_mut()).await?;
-    prune::delete(&txn, &pruned, &mut summary).await?;
+    prune::delete(&*txn, &pruned, &mut summary).await?;
     if options.dry_run {
         txn.rollback().await?;
         summary.dry_run = true;

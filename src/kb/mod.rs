@@ -14,18 +14,21 @@ pub mod prune;
 pub mod read;
 mod service;
 pub mod write;
+mod written;
 
 use std::time::Duration;
 
 use entity::EntityKind;
-use sea_orm::{DatabaseConnection, DatabaseTransaction, EntityTrait, PaginatorTrait};
+use sea_orm::{DatabaseConnection, EntityTrait, PaginatorTrait};
 
 pub use document::Document;
 pub use import::ImportSummary;
 pub use import_document::{ImportOptions, audit_import, write_document};
 pub use index_source::IndexSource;
 pub use progress::Progress;
+pub use written::Written;
 
+use crate::db::WriteTransaction;
 use crate::error::Result;
 use crate::search::SearchIndex;
 
@@ -73,24 +76,33 @@ impl Kb {
         let summary = write_document(&self.db, document, options, progress, Some(&self.search)).await?;
         if !summary.dry_run {
             audit_import(actor, &summary);
-            self.wait_for_index().await;
+            if !written::note() {
+                self.wait_for_index(crate::deadline::remaining().unwrap_or(INDEX_WAIT)).await;
+            }
         }
         Ok(summary)
     }
 
     /// Commits a write, unless the request's deadline has passed (then nothing is written and the
-    /// answer is `TIMEOUT`), and waits for the index to apply it.
-    pub(crate) async fn commit(&self, txn: DatabaseTransaction) -> Result<()> {
+    /// answer is `TIMEOUT`); the write is searchable once [`Kb::settle`] returns (see [`Written`]).
+    pub(crate) async fn commit(&self, txn: WriteTransaction) -> Result<()> {
         crate::deadline::check()?;
         txn.commit().await?;
-        self.wait_for_index().await;
+        if !written::note() {
+            self.wait_for_index(crate::deadline::remaining().unwrap_or(INDEX_WAIT)).await;
+        }
         Ok(())
     }
 
-    /// Waits, within the request's deadline, until what was committed is searchable. A committed
-    /// write is done whatever happens here: the index catches up with the database on its own.
-    async fn wait_for_index(&self) {
-        let wait = crate::deadline::remaining().unwrap_or(INDEX_WAIT);
+    /// Waits, until `deadline` at the latest, for the index to apply every write committed so
+    /// far: a request that wrote ([`Written::any`]) calls it before answering.
+    pub async fn settle(&self, deadline: tokio::time::Instant) {
+        self.wait_for_index(deadline.saturating_duration_since(tokio::time::Instant::now())).await;
+    }
+
+    /// Waits, for at most `wait`, until what was committed is searchable. A committed write is
+    /// done whatever happens here: the index catches up with the database on its own.
+    async fn wait_for_index(&self, wait: Duration) {
         match tokio::time::timeout(wait, self.search.sync()).await {
             Ok(Ok(())) => {}
             Ok(Err(err)) => {

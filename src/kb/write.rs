@@ -33,6 +33,9 @@ pub trait Kind: Clone + Send + Sync + Sized + 'static {
     fn load(db: &DatabaseTransaction, id: i32) -> impl Future<Output = Result<Option<Self>>> + Send;
 }
 
+/// Most entities one [`Kb::create_many`] may create.
+pub const MAX_BULK: usize = 1_000;
+
 /// Slug of the entity `id` of `kind`, if any.
 async fn slug_of(db: &impl ConnectionTrait, kind: EntityKind, id: Option<i32>) -> Result<Option<String>> {
     let Some(id) = id else { return Ok(None) };
@@ -223,21 +226,28 @@ async fn linked_slugs<E: EntityTrait, L: ColumnTrait>(
 }
 
 /// Problems of a one-entity document, with paths relative to the mutation's `input`.
+/// The problems of a document of one entity, as paths of the mutation's `input`.
 fn as_input<D: Kind>(err: AppError) -> AppError {
-    let prefix = format!("{}[0]", D::KIND.list_name());
+    renamed(err, &format!("{}[0]", D::KIND.list_name()), "input")
+}
+
+/// The problems of a document of entities of one kind, as paths of the mutation's `inputs`.
+fn as_inputs<D: Kind>(err: AppError) -> AppError {
+    renamed(err, D::KIND.list_name(), "inputs")
+}
+
+/// `err`'s problems with the start of their paths `from` renamed `to`.
+fn renamed(err: AppError, from: &str, to: &str) -> AppError {
     match err {
         AppError::Invalid(problems) => AppError::Invalid(
-            problems
-                .into_iter()
-                .map(|p| Problem { path: p.path.replacen(&prefix, "input", 1), message: p.message })
-                .collect(),
+            problems.into_iter().map(|p| Problem { path: p.path.replacen(from, to, 1), message: p.message }).collect(),
         ),
         other => other,
     }
 }
 
-fn slug_taken(slug: &str) -> AppError {
-    AppError::Conflict { message: format!("the slug {slug:?} is already taken"), field: Some("input.slug".into()) }
+fn slug_taken(field: &str, slug: &str) -> AppError {
+    AppError::Conflict { message: format!("the slug {slug:?} is already taken"), field: Some(field.into()) }
 }
 
 /// The id of the entity of kind `D` with this slug.
@@ -299,16 +309,52 @@ impl Kb {
         let txn = begin_write(&self.db).await?;
         let slug = draft.slug().to_string();
         let document = draft.into_document();
-        let existing = import::existing(&txn, &document).await?;
+        let existing = import::existing(&*txn, &document).await?;
         document.validate(&existing).map_err(as_input::<D>)?;
-        if id_of::<D>(&txn, &slug).await?.is_some() {
-            return Err(slug_taken(&slug));
+        if id_of::<D>(&*txn, &slug).await?.is_some() {
+            return Err(slug_taken("input.slug", &slug));
         }
         import::write(&txn, &document, Mode::Create, &(), None).await?;
-        let id = id_of::<D>(&txn, &slug).await?.ok_or_else(|| AppError::Internal("created row not found".into()))?;
+        let id = id_of::<D>(&*txn, &slug).await?.ok_or_else(|| AppError::Internal("created row not found".into()))?;
         self.commit(txn).await?;
         audit(actor, "create", D::KIND, id);
         Ok(id)
+    }
+
+    /// Creates entities of one kind in one transaction, made searchable by one index commit: all
+    /// of them, or none. Each problem names its item (`inputs[3].slug`); a taken slug is a
+    /// conflict. Returns their ids, in order.
+    pub async fn create_many<D: Kind>(&self, actor: &str, drafts: Vec<D>) -> Result<Vec<i32>> {
+        if drafts.len() > MAX_BULK {
+            let message = format!("at most {MAX_BULK} at once, not {}", drafts.len());
+            return Err(AppError::Invalid(vec![Problem { path: "inputs".into(), message }]));
+        }
+        if drafts.is_empty() {
+            return Ok(Vec::new());
+        }
+        let slugs: Vec<String> = drafts.iter().map(|d| d.slug().to_string()).collect();
+        let mut document = Document::default();
+        for draft in drafts {
+            document.append(draft.into_document());
+        }
+        let txn = begin_write(&self.db).await?;
+        let existing = import::existing(&*txn, &document).await?;
+        document.validate(&existing).map_err(as_inputs::<D>)?;
+        for (i, slug) in slugs.iter().enumerate() {
+            if id_of::<D>(&*txn, slug).await?.is_some() {
+                return Err(slug_taken(&format!("inputs[{i}].slug"), slug));
+            }
+        }
+        import::write(&txn, &document, Mode::Create, &(), None).await?;
+        let mut ids = Vec::with_capacity(slugs.len());
+        for slug in &slugs {
+            ids.push(id_of::<D>(&*txn, slug).await?.ok_or_else(|| AppError::Internal("created row not found".into()))?);
+        }
+        self.commit(txn).await?;
+        for &id in &ids {
+            audit(actor, "create", D::KIND, id);
+        }
+        Ok(ids)
     }
 
     /// Changes an entity: `change` edits its current draft, which is then checked and written
@@ -321,11 +367,11 @@ impl Kb {
         change: impl FnOnce(&mut D) -> Result<()> + Send,
     ) -> Result<()> {
         let txn = begin_write(&self.db).await?;
-        if !lock_row(&txn, D::KIND.table(), id).await? {
+        if !lock_row(&*txn, D::KIND.table(), id).await? {
             return Err(not_found(D::KIND));
         }
         if let Some(expected) = expected_updated_at {
-            let current = updated_at(&txn, D::KIND.table(), id).await?;
+            let current = updated_at(&*txn, D::KIND.table(), id).await?;
             if current != expected {
                 return Err(AppError::Conflict {
                     message: format!(
@@ -340,11 +386,11 @@ impl Kb {
         change(&mut draft)?;
         let slug = draft.slug().to_string();
         let document = draft.into_document();
-        let existing = import::existing(&txn, &document).await?;
+        let existing = import::existing(&*txn, &document).await?;
         document.validate(&existing).map_err(as_input::<D>)?;
         if slug != current.slug() {
-            if id_of::<D>(&txn, &slug).await?.is_some() {
-                return Err(slug_taken(&slug));
+            if id_of::<D>(&*txn, &slug).await?.is_some() {
+                return Err(slug_taken("input.slug", &slug));
             }
             let rename = Query::update()
                 .table(Alias::new(D::KIND.table()))
@@ -385,11 +431,11 @@ impl Kb {
     pub async fn delete(&self, actor: &str, kind: EntityKind, id: i32, force: bool) -> Result<()> {
         let txn = begin_write(&self.db).await?;
         let table = kind.table();
-        if !lock_row(&txn, table, id).await? {
+        if !lock_row(&*txn, table, id).await? {
             return Err(not_found(kind));
         }
         // The documents showing this entity must be rewritten: list them while the links exist.
-        let mut changes = super::index_source::dependents(&txn, kind, &[id]).await?;
+        let mut changes = super::index_source::dependents(&*txn, kind, &[id]).await?;
         let slug: String = txn
             .query_one(
                 &Query::select()
@@ -410,7 +456,7 @@ impl Kb {
         let delete = Query::delete().from_table(Alias::new(table)).and_where(Expr::col(Shared::Id).eq(id)).to_owned();
         txn.execute(&delete).await?;
         let touched = changes.into_iter().map(|(kind, id)| Touched::Affected(kind, id));
-        changelog::record(&txn, touched.chain([Touched::Deleted(kind, id, slug)])).await?;
+        changelog::record(&*txn, touched.chain([Touched::Deleted(kind, id, slug)])).await?;
         self.commit(txn).await?;
         audit(actor, "delete", kind, id);
         Ok(())

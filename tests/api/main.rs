@@ -27,3 +27,4 @@ mod search;
 mod server;
 mod translations;
 mod websocket_limits;
+mod writes;

@@ -171,6 +171,11 @@ async fn reload<T: OfKind>(ctx: &Context<'_>, id: i32) -> Result<T> {
     T::from_entity(entity).ok_or_else(|| AppError::Internal("an entity read back as another kind".into()).into())
 }
 
+/// Reads back what a bulk mutation wrote, in order, in batches.
+async fn reload_all<T: OfKind>(ctx: &Context<'_>, ids: &[i32]) -> Result<Vec<T>> {
+    futures_util::future::try_join_all(ids.iter().map(|&id| reload(ctx, id))).await
+}
+
 /// Every write of the API.
 #[derive(MergedObject, Default)]
 pub struct Mutation(

@@ -14,7 +14,7 @@ mod owner;
 mod touched;
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -111,6 +111,7 @@ impl SearchIndex {
             wake: Notify::new(),
             position: AtomicI64::new(0),
             rebuilding: AtomicBool::new(false),
+            commits: AtomicU64::new(0),
             applied: watch::Sender::new(payload.as_ref().map_or(0, |p| p.seq)),
         });
         let handle = SearchIndex {
@@ -134,6 +135,7 @@ impl SearchIndex {
             seq: payload.map_or(0, |p| p.seq),
             following,
             reported: None,
+            reporting: None,
             pruned: None,
             reloaded: Instant::now(),
             idle_since: None,
@@ -144,7 +146,12 @@ impl SearchIndex {
             tracing::info!(dir = %dir.display(), "building the search index from the database");
             owner.rebuild().await?;
         } else {
+            let committed = owner.seq;
             owner.sync().await?;
+            if owner.seq > committed {
+                // Writes committed to the database whose index commit had not happened (a crash).
+                tracing::info!(from = committed, to = owner.seq, "applied the changes the index had not committed");
+            }
         }
         if owner.db.get_database_backend() == DbBackend::Postgres {
             tokio::spawn(listen(owner.db.clone(), Arc::downgrade(&owner.state)));
@@ -189,6 +196,8 @@ struct State {
     position: AtomicI64,
     /// Whether a rebuild is under way.
     rebuilding: AtomicBool,
+    /// Commits since the index was opened.
+    commits: AtomicU64,
 }
 
 /// How the index stands, for health checks, metrics and the start-up report.
@@ -202,6 +211,9 @@ pub struct IndexStatus {
     pub position: i64,
     /// Whether a rebuild is under way.
     pub rebuilding: bool,
+    /// Commits since the index was opened: each makes every change applied since the last one
+    /// searchable at once.
+    pub commits: u64,
     /// Size of the index's files.
     pub bytes: u64,
     /// Memory the facets' ordinals hold, read once for each segment searched with facets or
@@ -232,6 +244,7 @@ impl SearchIndex {
             segments: self.reader.searcher().segment_readers().len(),
             position: self.state.position.load(Ordering::Relaxed),
             rebuilding: self.state.rebuilding.load(Ordering::Relaxed),
+            commits: self.state.commits.load(Ordering::Relaxed),
             bytes,
             facet_memory_bytes: self.ordinals.bytes(),
         }

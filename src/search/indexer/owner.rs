@@ -33,6 +33,9 @@ const BULK: usize = 10_000;
 /// How often the owner reports its position to the database, and tries to prune the log.
 const REPORT_EVERY: Duration = Duration::from_secs(5);
 const PRUNE_EVERY: Duration = Duration::from_secs(60);
+/// How long a replica gathers the changes other processes write before it commits them: a burst
+/// of writes on one replica is a few commits on the others, not one each.
+const GATHER: Duration = Duration::from_millis(50);
 /// How often the reader picks up segments that background merges have replaced.
 const RELOAD_EVERY: Duration = Duration::from_secs(5);
 
@@ -49,6 +52,8 @@ pub(super) struct Owner {
     pub(super) following: Following,
     /// When the position was last reported to the database, and the log last pruned.
     pub(super) reported: Option<Instant>,
+    /// The report under way, if any.
+    pub(super) reporting: Option<tokio::task::JoinHandle<()>>,
     pub(super) pruned: Option<Instant>,
     /// When the reader was last reloaded (and the index considered for compaction).
     pub(super) reloaded: Instant,
@@ -111,7 +116,15 @@ impl Owner {
                     None => return,
                 },
                 _ = tick.tick() => None,
-                _ = self.state.wake.notified() => None,
+                // Another process wrote: what it writes next joins the same commit, unless this
+                // process asks for one first (its writers wait for theirs).
+                _ = self.state.wake.notified() => tokio::select! {
+                    request = inbox.recv() => match request {
+                        Some(request) => Some(request),
+                        None => return,
+                    },
+                    _ = tokio::time::sleep(GATHER) => None,
+                },
             };
             // Coalesce everything already waiting into one commit.
             let mut waiting: Vec<Request> = first.into_iter().collect();
@@ -193,12 +206,23 @@ impl Owner {
             let bulk = touched.values().map(BTreeSet::len).sum::<usize>() > BULK;
             self.merging(!bulk);
             let applied = async {
+                let started = Instant::now();
                 let mut feeder = self.feeder();
                 let db = DatabaseExecutor::from(&self.db);
                 let touched = with_dependents(&*self.source, &db, touched, shown).await?;
+                let entities = touched.values().map(BTreeSet::len).sum::<usize>();
                 let fed = feed(&*self.source, &db, &mut feeder, touched).await;
                 feeder.wait().await.and(fed)?;
-                self.commit(last).await
+                let indexed = started.elapsed();
+                self.commit(last).await?;
+                tracing::debug!(
+                    changes = read,
+                    entities,
+                    indexed_ms = indexed.as_secs_f64() * 1e3,
+                    committed_ms = (started.elapsed() - indexed).as_secs_f64() * 1e3,
+                    "index commit"
+                );
+                Ok::<_, AppError>(())
             }
             .await;
             self.merging(true);
@@ -223,7 +247,7 @@ impl Owner {
             tokio::select! {
                 outcome = &mut end => break outcome.ok().flatten(),
                 // Still alive, for `pepite import` commands waiting on the replicas.
-                _ = report.tick() => self.report().await,
+                _ = report.tick() => self.report(),
             }
         };
         open.store(false, Ordering::Release);
@@ -335,17 +359,26 @@ impl Owner {
             self.prefed = None;
         }
         self.state.position.store(seq, Ordering::Relaxed);
+        self.state.commits.fetch_add(1, Ordering::Relaxed);
         self.state.applied.send_replace(seq);
         self.reported = None;
         Ok(())
     }
 
-    /// Reports this replica's position to the database; a failure is retried at the next report.
-    async fn report(&mut self) {
-        match changelog::report_replica(&self.db, &self.following.replica, self.seq).await {
-            Ok(()) => self.reported = Some(Instant::now()),
-            Err(err) => tracing::debug!(cause = %err.cause(), "cannot report the index position"),
+    /// Reports this replica's position to the database in the background, one report at a time:
+    /// on SQLite the report waits for the write lock, and commits must not wait for it. A
+    /// failure is retried at the next report.
+    fn report(&mut self) {
+        if self.reporting.as_ref().is_some_and(|report| !report.is_finished()) {
+            return;
         }
+        self.reported = Some(Instant::now());
+        let (db, replica, seq) = (self.db.clone(), self.following.replica.clone(), self.seq);
+        self.reporting = Some(tokio::spawn(async move {
+            if let Err(err) = changelog::report_replica(&db, &replica, seq).await {
+                tracing::debug!(cause = %err.cause(), "cannot report the index position");
+            }
+        }));
     }
 
     /// Picks up merged segments; reports this replica's position to the database (for `pepite import` to wait on it) and,
@@ -375,7 +408,7 @@ impl Owner {
             }
         }
         if self.reported.is_none_or(|at| at.elapsed() >= REPORT_EVERY) {
-            self.report().await;
+            self.report();
         }
         if self.pruned.is_none_or(|at| at.elapsed() >= PRUNE_EVERY) {
             self.pruned = Some(Instant::now());
