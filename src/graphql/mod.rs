@@ -2,20 +2,27 @@
 
 #[macro_use]
 mod mirror;
+#[macro_use]
+pub mod mutation;
 
 mod advice;
+mod company;
 mod context;
 mod enums;
 mod errors;
+mod event;
 mod inputs;
 pub mod limits;
 pub mod loaders;
-pub mod mutation;
 mod nodes;
+mod organisation;
 mod outputs;
+mod person;
+mod programme;
 mod query;
 pub mod relay;
 pub mod subscription;
+mod technology;
 pub mod types;
 
 use async_graphql::dataloader::{DataLoader, HashMapCache};

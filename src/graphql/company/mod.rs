@@ -1,0 +1,3 @@
+//! Companies: the `Company` object, its queries and its mutations.
+
+pub(super) mod mutation;

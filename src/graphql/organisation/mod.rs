@@ -1,0 +1,3 @@
+//! Organisations: the `Organisation` object, its queries and its mutations.
+
+pub(super) mod mutation;

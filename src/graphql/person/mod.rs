@@ -1,0 +1,3 @@
+//! People: the `Person` and `Role` objects, their queries and mutations.
+
+pub(super) mod mutation;

@@ -1,0 +1,3 @@
+//! Technologies: the `Technology` object, its queries and its mutations.
+
+pub(super) mod mutation;
