@@ -7,8 +7,8 @@
 
 use async_graphql::{Context, MergedObject, Result};
 
+use super::node::load_entity;
 use super::nodes::OfKind;
-use super::query::load_entity;
 use crate::auth::Tokens;
 use crate::error::AppError;
 
