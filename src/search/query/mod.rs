@@ -1,8 +1,9 @@
 //! Turning plain words into ranked matches, and running searches, similarity and suggestions.
 //!
 //! A query's words are expanded (stems in French and English, typos and completions read from the
-//! term dictionaries, hyphenated words whole and in parts) into clauses that [`RankQuery`] orders
-//! by the ranking rules; the matching strategy decides how many words a result must have.
+//! term dictionaries, hyphenated words whole and in parts) into clauses that `RankQuery` (in
+//! `search::rank`) orders by the ranking rules; the matching strategy decides how many words a
+//! result must have.
 //!
 //! Here, the request and what it finds, and the search itself; the kinds and facet filters as
 //! restrictions in `filters`, similar entities in `similar`, suggestions in `suggest`.

@@ -32,7 +32,7 @@ use scorer::{PartWeight, RankWeight};
 /// At most this many words are ranked (the parser keeps fewer).
 pub const MAX_RANKED_WORDS: usize = 24;
 
-/// Field levels of [`Clause::field`]: the higher, the better the match.
+/// Field levels of [`Rule::field`]: the higher, the better the match.
 /// The words of an entity's stage, kinds and domains (see `vocabulary`).
 pub const VOCABULARY: u8 = 0;
 pub const DESCRIPTION: u8 = 1;
