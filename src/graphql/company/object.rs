@@ -23,6 +23,7 @@ use crate::kb::{advice, model};
 /// whom to talk to.
 #[Object]
 impl Company {
+    // The fields of the `Entity` interface, which calls them (hence `pub(in crate::graphql)`).
     /// Global id, usable with `node(id:)`.
     pub(in crate::graphql) async fn id(&self) -> ID {
         EntityFields::of(&self.0).id()
@@ -73,6 +74,7 @@ impl Company {
     pub(in crate::graphql) async fn updated_at(&self) -> DateTime<Utc> {
         EntityFields::of(&self.0).updated_at()
     }
+    // Its own fields.
     /// How grown-up the company is.
     async fn stage(&self) -> CompanyStage {
         self.0.stage.into_graphql()

@@ -21,6 +21,7 @@ use crate::kb::read::{self, Direction, EventFilter, OrderField};
 /// who took part.
 #[Object]
 impl Event {
+    // The fields of the `Entity` interface, which calls them (hence `pub(in crate::graphql)`).
     /// Global id, usable with `node(id:)`.
     pub(in crate::graphql) async fn id(&self) -> ID {
         EntityFields::of(&self.0).id()
@@ -71,6 +72,7 @@ impl Event {
     pub(in crate::graphql) async fn updated_at(&self) -> DateTime<Utc> {
         EntityFields::of(&self.0).updated_at()
     }
+    // Its own fields.
     /// The (first) day.
     async fn date(&self) -> NaiveDate {
         self.0.date

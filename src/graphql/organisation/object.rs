@@ -23,6 +23,7 @@ use crate::kb::read::{self, EventFilter, ProgrammeFilter};
 /// public authority…, with the companies it hosts or gathers and the people who work there.
 #[Object]
 impl Organisation {
+    // The fields of the `Entity` interface, which calls them (hence `pub(in crate::graphql)`).
     /// Global id, usable with `node(id:)`.
     pub(in crate::graphql) async fn id(&self) -> ID {
         EntityFields::of(&self.0).id()
@@ -73,6 +74,7 @@ impl Organisation {
     pub(in crate::graphql) async fn updated_at(&self) -> DateTime<Utc> {
         EntityFields::of(&self.0).updated_at()
     }
+    // Its own fields.
     /// What kind of organisation it is.
     async fn kind(&self) -> OrganisationKind {
         self.0.kind.into_graphql()

@@ -21,6 +21,7 @@ use crate::kb::read::EventFilter;
 /// from cited sources: never an e-mail address, a phone number or a home address.
 #[Object]
 impl Person {
+    // The fields of the `Entity` interface, which calls them (hence `pub(in crate::graphql)`).
     /// Global id, usable with `node(id:)`.
     pub(in crate::graphql) async fn id(&self) -> ID {
         EntityFields::of(&self.0).id()
@@ -71,6 +72,7 @@ impl Person {
     pub(in crate::graphql) async fn updated_at(&self) -> DateTime<Utc> {
         EntityFields::of(&self.0).updated_at()
     }
+    // Its own fields.
     /// The roles the person holds or held at organisations, in the order the record gives them.
     #[graphql(complexity = "limits::list_cost(child_complexity)")]
     async fn roles(&self, ctx: &Context<'_>) -> Result<Vec<Role>> {

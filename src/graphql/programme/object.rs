@@ -21,6 +21,7 @@ use crate::kb::{advice, model, read};
 /// production: who runs it, when, and which companies it is open to.
 #[Object]
 impl Programme {
+    // The fields of the `Entity` interface, which calls them (hence `pub(in crate::graphql)`).
     /// Global id, usable with `node(id:)`.
     pub(in crate::graphql) async fn id(&self) -> ID {
         EntityFields::of(&self.0).id()
@@ -71,6 +72,7 @@ impl Programme {
     pub(in crate::graphql) async fn updated_at(&self) -> DateTime<Utc> {
         EntityFields::of(&self.0).updated_at()
     }
+    // Its own fields.
     /// What the programme offers.
     async fn kind(&self) -> ProgrammeKind {
         self.0.kind.into_graphql()

@@ -20,6 +20,7 @@ use crate::kb::read;
 /// `children`; a filter on a technology also matches the narrower ones below it.
 #[Object]
 impl Technology {
+    // The fields of the `Entity` interface, which calls them (hence `pub(in crate::graphql)`).
     /// Global id, usable with `node(id:)`.
     pub(in crate::graphql) async fn id(&self) -> ID {
         EntityFields::of(&self.0).id()
@@ -70,6 +71,7 @@ impl Technology {
     pub(in crate::graphql) async fn updated_at(&self) -> DateTime<Utc> {
         EntityFields::of(&self.0).updated_at()
     }
+    // Its own fields.
     /// The field it belongs to.
     async fn domain(&self) -> TechnologyDomain {
         self.0.domain.into_graphql()
