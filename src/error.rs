@@ -145,7 +145,7 @@ impl std::fmt::Display for Problem {
 /// What went wrong, as the client sees it.
 ///
 /// It has no `Display` on purpose: async-graphql turns any `Display` into an error without
-/// `extensions.code`, so every conversion must go through [`ErrorExtensions`].
+/// `extensions.code`, so every conversion must go through [`ErrorExtensions`](async_graphql::ErrorExtensions).
 #[derive(Clone, Debug)]
 pub enum AppError {
     /// The input breaks one or more rules; every problem is listed.

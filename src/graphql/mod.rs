@@ -2,21 +2,29 @@
 
 #[macro_use]
 mod mirror;
+#[macro_use]
+pub mod mutation;
 
 mod advice;
+mod company;
 mod context;
+mod entity_fields;
 mod enums;
 mod errors;
+mod event;
 mod inputs;
 pub mod limits;
 pub mod loaders;
-pub mod mutation;
+mod node;
 mod nodes;
+mod organisation;
 mod outputs;
-mod query;
+mod person;
+mod programme;
 pub mod relay;
+mod search;
 pub mod subscription;
-pub mod types;
+mod technology;
 
 use async_graphql::dataloader::{DataLoader, HashMapCache};
 use async_graphql::{MergedObject, Schema, SchemaBuilder};
@@ -27,9 +35,18 @@ pub use subscription::{ConnectionSlots, Shutdown, Subscription};
 use crate::auth::Tokens;
 use crate::kb::Kb;
 
-/// Every read of the API.
+/// Every read of the API: `node`, then each kind's lookup and list, then search.
 #[derive(MergedObject, Default)]
-pub struct Query(query::EntityQuery);
+pub struct Query(
+    node::NodeQuery,
+    company::CompanyQuery,
+    technology::TechnologyQuery,
+    programme::ProgrammeQuery,
+    organisation::OrganisationQuery,
+    person::PersonQuery,
+    event::EventQuery,
+    search::SearchQuery,
+);
 
 pub type AppSchema = Schema<Query, Mutation, Subscription>;
 

@@ -252,6 +252,18 @@ impl ListArgs {
         Ok(ListArgs { order, slice })
     }
 
+    /// The arguments of a list query: its `orderBy` (by name, A to Z, when absent) and its page.
+    pub fn sorted(
+        order_by: Option<super::inputs::OrderBy>,
+        after: Option<String>,
+        before: Option<String>,
+        first: Option<i32>,
+        last: Option<i32>,
+    ) -> Result<ListArgs> {
+        use super::mirror::IntoDomain as _;
+        ListArgs::new(order_by.unwrap_or_default().into_domain(), after, before, first, last)
+    }
+
     /// Forward-only arguments, for the lists of a relation (sorted by name).
     pub fn forward(after: Option<String>, first: Option<i32>) -> Result<ListArgs> {
         ListArgs::new(OrderBy::default(), after, None, first, None)

@@ -14,7 +14,7 @@ use super::schema::fast;
 
 /// Looking up one match's values costs about as much as reading this many words (64 documents
 /// each) of the values' sets, or this many documents of their lists: the lookups jump about
-/// arrays of megabytes, the sets are read in order (see [`ValueDocs`]).
+/// arrays of megabytes, the sets are read in order (see [`ValueDocs`](super::ordinals::ValueDocs)).
 const LOOKUP_COST: u64 = 8;
 
 /// One value of a facet and how many matches have it.

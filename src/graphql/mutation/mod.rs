@@ -1,12 +1,14 @@
-//! The write side of the API: create, update and delete each kind, link companies, import.
+//! The write side of the API: what every mutation shares (the `Writer` guard, the acting token,
+//! reading back what was written, `kind_inputs!`), the import, and the merged `Mutation`.
 //!
 //! Every mutation needs `Authorization: Bearer <token>` with one of the configured tokens. Each
-//! kind's file holds its whole write surface: its create and update inputs and its mutations.
+//! kind's write surface (its create and update inputs and its mutations) is in `mutation.rs` of
+//! that kind's folder, e.g. `src/graphql/company/mutation.rs`.
 
 use async_graphql::{Context, MergedObject, Result};
 
+use super::node::load_entity;
 use super::nodes::OfKind;
-use super::query::load_entity;
 use crate::auth::Tokens;
 use crate::error::AppError;
 
@@ -104,21 +106,15 @@ macro_rules! kind_inputs {
     };
 }
 
-mod company;
-mod event;
 mod import;
-mod organisation;
-mod person;
-mod programme;
-mod technology;
 
-use company::{CompanyLinkMutation, CompanyMutation};
-use event::EventMutation;
+use super::company::mutation::{CompanyLinkMutation, CompanyMutation};
+use super::event::mutation::EventMutation;
+use super::organisation::mutation::OrganisationMutation;
+use super::person::mutation::PersonMutation;
+use super::programme::mutation::ProgrammeMutation;
+use super::technology::mutation::TechnologyMutation;
 use import::ImportMutation;
-use organisation::OrganisationMutation;
-use person::PersonMutation;
-use programme::ProgrammeMutation;
-use technology::TechnologyMutation;
 
 /// The caller's bearer token, if the request had one (per-request data).
 pub struct Bearer(pub String);
@@ -129,7 +125,7 @@ pub struct ReadOnlyRequest;
 /// Lets a field run only for a request whose bearer token may write. Every mutation object
 /// carries it (`#[Object(guard = "Writer")]`); a test calls every mutation of the schema without
 /// a token and with a wrong one.
-struct Writer;
+pub(super) struct Writer;
 
 impl async_graphql::Guard for Writer {
     async fn check(&self, ctx: &Context<'_>) -> Result<()> {
@@ -138,7 +134,7 @@ impl async_graphql::Guard for Writer {
 }
 
 /// The name of the request's token (the actor of a write), if it may write. The only reader of tokens.
-fn actor<'a>(ctx: &Context<'a>) -> Result<&'a str, AppError> {
+pub(super) fn actor<'a>(ctx: &Context<'a>) -> Result<&'a str, AppError> {
     let Some(Bearer(token)) = ctx.data_opt::<Bearer>() else { return Err(AppError::Unauthenticated) };
     match ctx.data_opt::<Tokens>().and_then(|tokens| tokens.identify(token)) {
         Some(name) => Ok(name),
@@ -147,7 +143,7 @@ fn actor<'a>(ctx: &Context<'a>) -> Result<&'a str, AppError> {
 }
 
 /// The GraphQL name of a Rust field, for the path of a problem.
-fn camel(field: &str) -> String {
+pub(super) fn camel(field: &str) -> String {
     let mut out = String::new();
     let mut upper = false;
     for c in field.chars() {
@@ -164,7 +160,7 @@ fn camel(field: &str) -> String {
 }
 
 /// Reads back what a mutation wrote.
-async fn reload<T: OfKind>(ctx: &Context<'_>, id: i32) -> Result<T> {
+pub(super) async fn reload<T: OfKind>(ctx: &Context<'_>, id: i32) -> Result<T> {
     let Some(entity) = load_entity(ctx, T::KIND, id).await? else {
         return Err(AppError::NotFound("it was deleted meanwhile".into()).into());
     };
@@ -172,7 +168,7 @@ async fn reload<T: OfKind>(ctx: &Context<'_>, id: i32) -> Result<T> {
 }
 
 /// Reads back what a bulk mutation wrote, in order, in batches.
-async fn reload_all<T: OfKind>(ctx: &Context<'_>, ids: &[i32]) -> Result<Vec<T>> {
+pub(super) async fn reload_all<T: OfKind>(ctx: &Context<'_>, ids: &[i32]) -> Result<Vec<T>> {
     futures_util::future::try_join_all(ids.iter().map(|&id| reload(ctx, id))).await
 }
 

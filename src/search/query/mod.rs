@@ -1,37 +1,42 @@
 //! Turning plain words into ranked matches, and running searches, similarity and suggestions.
 //!
 //! A query's words are expanded (stems in French and English, typos and completions read from the
-//! term dictionaries, hyphenated words whole and in parts) into clauses that [`RankQuery`] orders
-//! by the ranking rules; the matching strategy decides how many words a result must have.
+//! term dictionaries, hyphenated words whole and in parts) into clauses that `RankQuery` (in
+//! `search::rank`) orders by the ranking rules; the matching strategy decides how many words a
+//! result must have.
+//!
+//! Here, the request and what it finds, and the search itself; the kinds and facet filters as
+//! restrictions in `filters`, similar entities in `similar`, suggestions in `suggest`.
+
+mod filters;
+mod similar;
+mod suggest;
 
 use std::sync::Arc;
 
-use entity::{CompanyStage, ProgrammeKind, TechnologyDomain};
 use tantivy::collector::{Count, TopDocs};
-use tantivy::query::{AllQuery, BooleanQuery, BoostQuery, FuzzyTermQuery, MoreLikeThisQuery, Occur, Query, TermQuery};
-use tantivy::schema::{Field, IndexRecordOption, OwnedValue, Value};
+use tantivy::query::{AllQuery, Query};
+use tantivy::schema::{Field, Value};
 use tantivy::{DocAddress, Order, Score, Searcher, TantivyDocument};
 
 use super::SearchIndex;
 use super::analyzer::Analyzers;
-use super::document::key;
-use super::expand;
 pub use super::facets::Facet;
 use super::facets::{DisjunctiveCollector, FacetCollector};
 pub use super::facets::{FacetValue, Facets};
 pub use super::highlight::Highlight;
 use super::highlight::{self, Matcher};
-use super::matches::{Restriction, Restrictions, all_of};
+use super::matches::{Restrictions, all_of};
 use super::ordinals::FacetOrdinals;
 use super::plan::Plan;
 use super::pool::bounded;
 use super::rank;
 use super::schema::{Fields, fast};
-use super::terms::term;
 pub use super::words::sort_name;
-use super::words::{MAX_WORDS, Parsed, parse};
+use super::words::{Parsed, parse};
 use crate::error::{AppError, Result};
-use entity::EntityKind;
+use entity::{CompanyStage, EntityKind, ProgrammeKind, TechnologyDomain};
+use filters::{filter_values, filtered, restrictions};
 
 /// How many of the query's words a result must match.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -98,82 +103,6 @@ pub struct Suggestion {
     pub slug: String,
     /// The entity's kind.
     pub kind: EntityKind,
-}
-
-fn boxed(query: impl Query + 'static, boost: Score) -> Box<dyn Query> {
-    if boost == 1.0 { Box::new(query) } else { Box::new(BoostQuery::new(Box::new(query), boost)) }
-}
-
-fn names<T: Copy>(list: &Option<Vec<T>>, name: fn(T) -> &'static str) -> Option<Vec<String>> {
-    list.as_ref().map(|l| l.iter().map(|v| name(*v).to_string()).collect())
-}
-
-/// What every result must satisfy (kinds and facet filters), but for the filters of the facets
-/// `except`.
-fn restrictions(f: &Fields, kinds: &[EntityKind], filter: &SearchFilter, except: &[Facet]) -> Vec<Restriction> {
-    let skip = |facet: Facet| except.contains(&facet);
-    let facet = |facet: Facet, field: Field, values: Option<Vec<String>>| {
-        (field, facet.filter_field(), if skip(facet) { None } else { values })
-    };
-    let kinds = (!kinds.is_empty()).then(|| kinds.iter().map(|k| k.as_str().to_string()).collect());
-    let cities = filter.city.as_ref().map(|c| c.iter().map(|c| sort_name(c)).collect());
-    let lists = [
-        facet(Facet::Kind, f.kind, kinds),
-        facet(Facet::Domain, f.domain, names(&filter.domain, TechnologyDomain::as_str)),
-        facet(Facet::Stage, f.stage, names(&filter.stage, CompanyStage::as_str)),
-        facet(Facet::ProgrammeKind, f.programme_kind, names(&filter.programme_kind, ProgrammeKind::as_str)),
-        facet(Facet::City, f.city_key, cities),
-        (f.site, fast::SITE, filter.site.clone()),
-        (f.membership, fast::MEMBERSHIP, filter.membership.clone()),
-        (f.technology, fast::TECHNOLOGY, filter.technology.clone()),
-    ];
-    lists
-        .into_iter()
-        .filter_map(|(field, column, values)| Some(Restriction { field, column, values: values? }))
-        .collect()
-}
-
-/// [`restrictions`] as clauses of a boolean query.
-fn must(restrictions: Vec<Restriction>) -> Vec<(Occur, Box<dyn Query>)> {
-    restrictions.iter().map(|r| (Occur::Must, r.query())).collect()
-}
-
-/// The ordinals of a sorted string column's values that start with `prefix`.
-fn ordinals_starting_with(column: &tantivy::columnar::StrColumn, prefix: &str) -> std::ops::Range<u64> {
-    let dictionary = column.dictionary();
-    let ord = |key: &[u8]| match dictionary.term_ord_or_next(key) {
-        Ok(tantivy::columnar::TermOrdHit::Exact(o) | tantivy::columnar::TermOrdHit::Next(o)) => o,
-        Err(_) => 0,
-    };
-    let mut upper = prefix.as_bytes().to_vec();
-    match upper.last_mut() {
-        Some(last) if *last < u8::MAX => *last += 1,
-        _ => return 0..0,
-    }
-    ord(prefix.as_bytes())..ord(&upper)
-}
-
-/// The values a facet's filter accepts, as its filter field stores them.
-fn filter_values(facet: Facet, request: &SearchRequest) -> Vec<String> {
-    let filter = &request.filter;
-    match facet {
-        Facet::Kind => request.kinds.iter().map(|k| k.as_str().to_string()).collect(),
-        Facet::Domain => names(&filter.domain, TechnologyDomain::as_str).unwrap_or_default(),
-        Facet::Stage => names(&filter.stage, CompanyStage::as_str).unwrap_or_default(),
-        Facet::ProgrammeKind => names(&filter.programme_kind, ProgrammeKind::as_str).unwrap_or_default(),
-        Facet::City => filter.city.iter().flatten().map(|c| sort_name(c)).collect(),
-    }
-}
-
-/// Whether the filter on a facet is set, so that its counts need a pass of their own.
-fn filtered(facet: Facet, kinds: &[EntityKind], filter: &SearchFilter) -> bool {
-    match facet {
-        Facet::Kind => !kinds.is_empty(),
-        Facet::Domain => filter.domain.is_some(),
-        Facet::Stage => filter.stage.is_some(),
-        Facet::ProgrammeKind => filter.programme_kind.is_some(),
-        Facet::City => filter.city.is_some(),
-    }
 }
 
 /// The matches of a request, unranked, with its filters but for those of some facets.
@@ -383,136 +312,6 @@ impl SearchIndex {
         };
         Ok(Hit { kind, id, score, highlights })
     }
-
-    /// Entities most like a given one: shared words (tantivy's more-like-this) and shared technologies.
-    pub async fn similar(
-        &self,
-        kind: EntityKind,
-        id: i32,
-        kinds: Vec<EntityKind>,
-        offset: usize,
-        limit: usize,
-        facets: Vec<Facet>,
-    ) -> Result<Found> {
-        let this = self.clone();
-        bounded(move || {
-            let f = &this.fields;
-            let searcher = this.reader.searcher();
-            let own = TermQuery::new(term(f.key, &key(kind, id)), IndexRecordOption::Basic);
-            let Some((_, address)) =
-                searcher.search(&own, &TopDocs::with_limit(1).order_by_score())?.into_iter().next()
-            else {
-                return Err(AppError::NotFound(format!(
-                    "no {} with id {id} in the search index",
-                    kind.as_str().to_lowercase()
-                )));
-            };
-            let doc: TantivyDocument = searcher.doc(address)?;
-            let values = |field: Field| doc.get_all(field).map(OwnedValue::from).collect::<Vec<_>>();
-            let mut fields = vec![(f.primary_fr, values(f.name)), (f.primary_en, values(f.name))];
-            for alias in [f.aliases, f.related] {
-                fields.push((f.related_fr, values(alias)));
-                fields.push((f.related_en, values(alias)));
-            }
-            fields.push((f.desc_fr, values(f.description)));
-            fields.push((f.desc_en, values(f.description)));
-            let mlt = MoreLikeThisQuery::builder()
-                // A word only the entity itself has cannot make another entity similar.
-                .with_min_doc_frequency(2)
-                .with_min_term_frequency(1)
-                .with_max_query_terms(60)
-                .with_min_word_length(3)
-                .with_document_fields(fields);
-            let mut likeness: Vec<Box<dyn Query>> = vec![Box::new(mlt)];
-            let technologies: Vec<String> =
-                doc.get_all(f.technology).filter_map(|v| v.as_str().map(str::to_string)).collect();
-            if !technologies.is_empty() {
-                likeness.push(boxed(
-                    BooleanQuery::union(
-                        technologies
-                            .into_iter()
-                            .map(|t| {
-                                Box::new(TermQuery::new(term(f.technology, &t), IndexRecordOption::WithFreqs))
-                                    as Box<dyn Query>
-                            })
-                            .collect(),
-                    ),
-                    4.0,
-                ));
-            }
-            let mut clauses = must(restrictions(f, &kinds, &SearchFilter::default(), &[]));
-            clauses.push((Occur::Must, Box::new(BooleanQuery::union(likeness))));
-            clauses.push((Occur::MustNot, Box::new(own)));
-            let query = BooleanQuery::new(clauses);
-            let top = TopDocs::with_limit(limit.max(1)).and_offset(offset).order_by_score();
-            let selected = FacetCollector { facets, limit: 20, ordinals: this.ordinals(&searcher) };
-            let (total, page, counted) = searcher.search(&query, &(Count, top, selected))?;
-            let more = offset + page.len().min(limit) < total;
-            let mut facets = Facets::default();
-            for (facet, values) in counted {
-                facet.set(&mut facets, values);
-            }
-            let hits = page
-                .into_iter()
-                .take(limit)
-                .map(|(score, address)| this.hit(&searcher, address, score, None))
-                .collect::<Result<_>>()?;
-            Ok(Found { total: Some(total), more, hits, facets, level: None })
-        })
-        .await
-    }
-
-    /// Names for what was typed so far: earlier words whole (or with a typo), the last as a
-    /// prefix. Names that start with the text come first, then shorter names, then entities
-    /// with more links.
-    pub async fn suggest(&self, prefix: String, kinds: Vec<EntityKind>, limit: usize) -> Result<Vec<Suggestion>> {
-        let this = self.clone();
-        bounded(move || {
-            let f = &this.fields;
-            let prefix: String = prefix.chars().take(200).collect();
-            let words: Vec<String> =
-                Analyzers::with(|a| a.raw_tokens(&prefix)).into_iter().map(|t| t.text).take(MAX_WORDS).collect();
-            let Some((last, rest)) = words.split_last() else { return Ok(Vec::new()) };
-            let mut clauses = must(restrictions(f, &kinds, &SearchFilter::default(), &[]));
-            for word in rest {
-                clauses.push((
-                    Occur::Must,
-                    Box::new(FuzzyTermQuery::new(term(f.primary_raw, word), expand::typo_budget(word), true)),
-                ));
-            }
-            clauses.push((Occur::Must, Box::new(FuzzyTermQuery::new_prefix(term(f.primary_raw, last), 0, true))));
-            let query = BooleanQuery::new(clauses);
-            let searcher = this.reader.searcher();
-            let typed = words.join(" ");
-            let order = TopDocs::with_limit(limit.max(1)).tweak_score(move |segment: &tantivy::SegmentReader| {
-                let columns = segment.fast_fields();
-                let names = columns.str(fast::NAME_SORT).ok().flatten();
-                let lengths = columns.u64(fast::NAME_LEN).ok().map(|c| c.first_or_default_col(u64::MAX));
-                let links = columns.u64(fast::LINKS).ok().map(|c| c.first_or_default_col(0));
-                // Sorted names: those starting with the text are one run of ordinals.
-                let starting = names.as_ref().map_or(0..0, |n| ordinals_starting_with(n, &typed));
-                move |doc: tantivy::DocId, score: Score| {
-                    let ord = names.as_ref().and_then(|n| n.term_ords(doc).next());
-                    let starts = ord.is_some_and(|o| starting.contains(&o));
-                    let length = lengths.as_ref().map_or(u64::MAX, |l| l.get_val(doc));
-                    let links = links.as_ref().map_or(0, |l| l.get_val(doc));
-                    (starts, std::cmp::Reverse(length), links, score)
-                }
-            });
-            let top = searcher.search(&query, &order)?;
-            top.into_iter()
-                .take(limit)
-                .map(|(_, address)| {
-                    let doc: TantivyDocument = searcher.doc(address)?;
-                    let get =
-                        |field: Field| doc.get_first(field).and_then(|v| v.as_str()).unwrap_or_default().to_string();
-                    let kind = kind_of(f, &doc)?;
-                    Ok(Suggestion { name: get(f.name), slug: get(f.slug), kind })
-                })
-                .collect()
-        })
-        .await
-    }
 }
 
 /// The kind of an index document: one it does not name is an error, never a guess.
@@ -528,7 +327,9 @@ mod tests {
     use migration::{Migrator, MigratorTrait};
     use sea_orm::Database;
     use tantivy::collector::{Count, DocSetCollector, TopDocs};
+    use tantivy::query::{BooleanQuery, Occur};
 
+    use super::filters::must;
     use super::*;
     use crate::kb::{Document, ImportOptions, Kb};
 

@@ -1,4 +1,5 @@
-//! The read side of the API: lookups, lists, and search.
+//! Search across every kind: `search` (plain words, facets, highlights), `similar` (entities
+//! most like a given one) and `suggest` (search-as-you-type), with their page and cursor types.
 
 use async_graphql::connection::PageInfo;
 use async_graphql::{Context, ID, Object, Result, SimpleObject};
@@ -7,248 +8,25 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 
 use super::context::{kb, loader};
 use super::enums::{self, MatchingStrategy};
-use super::inputs::{
-    CompanyFilter, EventFilter, OrderBy, OrganisationFilter, PersonFilter, ProgrammeFilter, SearchFilter,
-    TechnologyFilter,
-};
+use super::inputs::SearchFilter;
 use super::limits;
 use super::loaders::{self, CompanyId, EventId, OrganisationId, PersonId, ProgrammeId, TechnologyId};
 use super::mirror::{IntoDomain, IntoGraphql};
 use super::nodes::{Company, Entity, Event, Organisation, Person, Programme, Technology};
 use super::outputs::{Facets, Highlight, Suggestion};
-use super::relay::{CountedConnection, ListArgs, PageArgs, parse_global_id};
-use super::types::{prefetch_events, prefetch_people, prefetch_relations};
+use super::relay::{PageArgs, parse_global_id};
 use crate::error::AppError;
-use crate::kb::model::Stored;
 use crate::metrics::METRICS;
 use crate::search::facets::Facet;
 use crate::search::query::SearchRequest;
 use entity::EntityKind;
 
+/// Search, similar entities and suggestions, over every kind.
 #[derive(Default)]
-pub struct EntityQuery;
-
-/// Loads one entity by kind and database id.
-pub(super) async fn load_entity(ctx: &Context<'_>, kind: EntityKind, id: i32) -> Result<Option<Entity>> {
-    let kb = kb(ctx);
-    Ok(match kind {
-        EntityKind::Company => kb.by_id(id).await?.map(|m| Entity::Company(Company(m))),
-        EntityKind::Technology => kb.by_id(id).await?.map(|m| Entity::Technology(Technology(m))),
-        EntityKind::Programme => kb.by_id(id).await?.map(|m| Entity::Programme(Programme(m))),
-        EntityKind::Organisation => kb.by_id(id).await?.map(|m| Entity::Organisation(Organisation(m))),
-        EntityKind::Person => kb.by_id(id).await?.map(|m| Entity::Person(Person(m))),
-        EntityKind::Event => kb.by_id(id).await?.map(|m| Entity::Event(Event(m))),
-    })
-}
-
-/// Checks that exactly one of `slug` and `id` is given, and turns the id into a database id.
-fn one_key(slug: &Option<String>, id: &Option<ID>, kind: EntityKind) -> Result<Option<i32>, AppError> {
-    match (slug, id) {
-        (Some(_), None) => Ok(None),
-        (None, Some(id)) => super::relay::parse_id_of(id, kind, "id").map(Some),
-        _ => Err(AppError::invalid("", "give exactly one of `slug` and `id`")),
-    }
-}
-
-/// Looks one entity up by slug or id (give exactly one).
-async fn lookup<S: Stored>(ctx: &Context<'_>, slug: Option<String>, id: Option<ID>) -> Result<Option<S>> {
-    let kb = kb(ctx);
-    Ok(match one_key(&slug, &id, S::KIND)? {
-        Some(id) => kb.by_id(id).await?,
-        None => kb.by_slug(&slug.unwrap_or_default()).await?,
-    })
-}
+pub struct SearchQuery;
 
 #[Object]
-impl EntityQuery {
-    /// Any entity by its global id.
-    async fn node(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(desc = "A global id returned by this API.")] id: ID,
-    ) -> Result<Option<Entity>> {
-        let (kind, id) = parse_global_id(&id, "id")?;
-        load_entity(ctx, kind, id).await
-    }
-
-    /// A company by `slug` or by `id` (give exactly one).
-    async fn company(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(desc = "Its slug.")] slug: Option<String>,
-        #[graphql(desc = "Its global id.")] id: Option<ID>,
-    ) -> Result<Option<Company>> {
-        Ok(lookup(ctx, slug, id).await?.map(Company))
-    }
-
-    /// A technology by `slug` or by `id` (give exactly one).
-    async fn technology(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(desc = "Its slug.")] slug: Option<String>,
-        #[graphql(desc = "Its global id.")] id: Option<ID>,
-    ) -> Result<Option<Technology>> {
-        Ok(lookup(ctx, slug, id).await?.map(Technology))
-    }
-
-    /// A programme by `slug` or by `id` (give exactly one).
-    async fn programme(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(desc = "Its slug.")] slug: Option<String>,
-        #[graphql(desc = "Its global id.")] id: Option<ID>,
-    ) -> Result<Option<Programme>> {
-        Ok(lookup(ctx, slug, id).await?.map(Programme))
-    }
-
-    /// An organisation by `slug` or by `id` (give exactly one).
-    async fn organisation(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(desc = "Its slug.")] slug: Option<String>,
-        #[graphql(desc = "Its global id.")] id: Option<ID>,
-    ) -> Result<Option<Organisation>> {
-        Ok(lookup(ctx, slug, id).await?.map(Organisation))
-    }
-
-    /// A person by `slug` or by `id` (give exactly one).
-    async fn person(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(desc = "Its slug.")] slug: Option<String>,
-        #[graphql(desc = "Its global id.")] id: Option<ID>,
-    ) -> Result<Option<Person>> {
-        Ok(lookup(ctx, slug, id).await?.map(Person))
-    }
-
-    /// People, filtered and sorted, in pages of at most 100.
-    #[allow(clippy::too_many_arguments)]
-    #[graphql(complexity = "limits::page_cost(first, last, child_complexity)")]
-    async fn people(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(desc = "Only the entities matching every field given.")] filter: Option<PersonFilter>,
-        #[graphql(desc = "How to sort (default: by name, A to Z).")] order_by: Option<OrderBy>,
-        #[graphql(desc = "A cursor returned by this list: the page starts after it.")] after: Option<String>,
-        #[graphql(desc = "A cursor returned by this list: the page ends before it.")] before: Option<String>,
-        #[graphql(desc = "The first this many after `after`, at most 100 (default 20 when `last` is absent too).")]
-        first: Option<i32>,
-        #[graphql(desc = "The last this many before `before`, at most 100.")] last: Option<i32>,
-    ) -> Result<CountedConnection<Person>> {
-        let args = ListArgs::new(order_by.unwrap_or_default().into_domain(), after, before, first, last)?;
-        let page = kb(ctx).people(&filter.unwrap_or_default().into_domain(), args.order(), args.slice()).await?;
-        prefetch_people(ctx, &page.rows).await?;
-        Ok(args.connection(page, Person))
-    }
-
-    /// An event by `slug` or by `id` (give exactly one).
-    async fn event(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(desc = "Its slug.")] slug: Option<String>,
-        #[graphql(desc = "Its global id.")] id: Option<ID>,
-    ) -> Result<Option<Event>> {
-        Ok(lookup(ctx, slug, id).await?.map(Event))
-    }
-
-    /// Events, filtered and sorted (by name unless `orderBy` says otherwise; `{field: DATE,
-    /// direction: DESC}` lists the latest first), in pages of at most 100.
-    #[allow(clippy::too_many_arguments)]
-    #[graphql(complexity = "limits::page_cost(first, last, child_complexity)")]
-    async fn events(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(desc = "Only the entities matching every field given.")] filter: Option<EventFilter>,
-        #[graphql(desc = "How to sort (default: by name, A to Z).")] order_by: Option<OrderBy>,
-        #[graphql(desc = "A cursor returned by this list: the page starts after it.")] after: Option<String>,
-        #[graphql(desc = "A cursor returned by this list: the page ends before it.")] before: Option<String>,
-        #[graphql(desc = "The first this many after `after`, at most 100 (default 20 when `last` is absent too).")]
-        first: Option<i32>,
-        #[graphql(desc = "The last this many before `before`, at most 100.")] last: Option<i32>,
-    ) -> Result<CountedConnection<Event>> {
-        let args = ListArgs::new(order_by.unwrap_or_default().into_domain(), after, before, first, last)?;
-        let page = kb(ctx).events(&filter.unwrap_or_default().into_domain(), args.order(), args.slice()).await?;
-        prefetch_events(ctx, &page.rows).await?;
-        Ok(args.connection(page, Event))
-    }
-
-    /// Companies, filtered and sorted (by name unless `orderBy` says otherwise), in pages of at most 100.
-    #[allow(clippy::too_many_arguments)]
-    #[graphql(complexity = "limits::page_cost(first, last, child_complexity)")]
-    async fn companies(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(desc = "Only the entities matching every field given.")] filter: Option<CompanyFilter>,
-        #[graphql(desc = "How to sort (default: by name, A to Z).")] order_by: Option<OrderBy>,
-        #[graphql(desc = "A cursor returned by this list: the page starts after it.")] after: Option<String>,
-        #[graphql(desc = "A cursor returned by this list: the page ends before it.")] before: Option<String>,
-        #[graphql(desc = "The first this many after `after`, at most 100 (default 20 when `last` is absent too).")]
-        first: Option<i32>,
-        #[graphql(desc = "The last this many before `before`, at most 100.")] last: Option<i32>,
-    ) -> Result<CountedConnection<Company>> {
-        let args = ListArgs::new(order_by.unwrap_or_default().into_domain(), after, before, first, last)?;
-        let page = kb(ctx).companies(&filter.unwrap_or_default().into_domain(), args.order(), args.slice()).await?;
-        prefetch_relations(ctx, &page.rows).await?;
-        Ok(args.connection(page, Company))
-    }
-
-    /// Technologies, filtered and sorted, in pages of at most 100.
-    #[allow(clippy::too_many_arguments)]
-    #[graphql(complexity = "limits::page_cost(first, last, child_complexity)")]
-    async fn technologies(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(desc = "Only the entities matching every field given.")] filter: Option<TechnologyFilter>,
-        #[graphql(desc = "How to sort (default: by name, A to Z).")] order_by: Option<OrderBy>,
-        #[graphql(desc = "A cursor returned by this list: the page starts after it.")] after: Option<String>,
-        #[graphql(desc = "A cursor returned by this list: the page ends before it.")] before: Option<String>,
-        #[graphql(desc = "The first this many after `after`, at most 100 (default 20 when `last` is absent too).")]
-        first: Option<i32>,
-        #[graphql(desc = "The last this many before `before`, at most 100.")] last: Option<i32>,
-    ) -> Result<CountedConnection<Technology>> {
-        let args = ListArgs::new(order_by.unwrap_or_default().into_domain(), after, before, first, last)?;
-        let page = kb(ctx).technologies(&filter.unwrap_or_default().into_domain(), args.order(), args.slice()).await?;
-        Ok(args.connection(page, Technology))
-    }
-
-    /// Support programmes, filtered and sorted, in pages of at most 100.
-    #[allow(clippy::too_many_arguments)]
-    #[graphql(complexity = "limits::page_cost(first, last, child_complexity)")]
-    async fn programmes(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(desc = "Only the entities matching every field given.")] filter: Option<ProgrammeFilter>,
-        #[graphql(desc = "How to sort (default: by name, A to Z).")] order_by: Option<OrderBy>,
-        #[graphql(desc = "A cursor returned by this list: the page starts after it.")] after: Option<String>,
-        #[graphql(desc = "A cursor returned by this list: the page ends before it.")] before: Option<String>,
-        #[graphql(desc = "The first this many after `after`, at most 100 (default 20 when `last` is absent too).")]
-        first: Option<i32>,
-        #[graphql(desc = "The last this many before `before`, at most 100.")] last: Option<i32>,
-    ) -> Result<CountedConnection<Programme>> {
-        let args = ListArgs::new(order_by.unwrap_or_default().into_domain(), after, before, first, last)?;
-        let page = kb(ctx).programmes(&filter.unwrap_or_default().into_domain(), args.order(), args.slice()).await?;
-        Ok(args.connection(page, Programme))
-    }
-
-    /// Organisations, filtered and sorted, in pages of at most 100.
-    #[allow(clippy::too_many_arguments)]
-    #[graphql(complexity = "limits::page_cost(first, last, child_complexity)")]
-    async fn organisations(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(desc = "Only the entities matching every field given.")] filter: Option<OrganisationFilter>,
-        #[graphql(desc = "How to sort (default: by name, A to Z).")] order_by: Option<OrderBy>,
-        #[graphql(desc = "A cursor returned by this list: the page starts after it.")] after: Option<String>,
-        #[graphql(desc = "A cursor returned by this list: the page ends before it.")] before: Option<String>,
-        #[graphql(desc = "The first this many after `after`, at most 100 (default 20 when `last` is absent too).")]
-        first: Option<i32>,
-        #[graphql(desc = "The last this many before `before`, at most 100.")] last: Option<i32>,
-    ) -> Result<CountedConnection<Organisation>> {
-        let args = ListArgs::new(order_by.unwrap_or_default().into_domain(), after, before, first, last)?;
-        let page = kb(ctx).organisations(&filter.unwrap_or_default().into_domain(), args.order(), args.slice()).await?;
-        Ok(args.connection(page, Organisation))
-    }
-
+impl SearchQuery {
     /// Finds companies, technologies, programmes, organisations, people and events from plain words, in French or English.
     ///
     /// Results are ordered by these rules, each breaking the ties of the one before: (1) how many

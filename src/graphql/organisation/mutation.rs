@@ -3,10 +3,10 @@
 use async_graphql::{Context, ID, Object, Result};
 use chrono::{DateTime, Utc};
 
-use super::{Writer, actor, reload};
 use crate::graphql::context::kb;
 use crate::graphql::enums::OrganisationKind;
 use crate::graphql::mirror::IntoDomain;
+use crate::graphql::mutation::{Writer, actor, reload};
 use crate::graphql::nodes::Organisation;
 use crate::graphql::relay::parse_id_of;
 use crate::kb::draft::OrganisationDraft;

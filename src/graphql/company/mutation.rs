@@ -4,12 +4,12 @@
 use async_graphql::{Context, ID, Object, Result};
 use chrono::{DateTime, Utc};
 
-use super::{Writer, actor, reload, reload_all};
 use crate::error::AppError;
 use crate::graphql::context::kb;
 use crate::graphql::enums::CompanyStage;
 use crate::graphql::limits;
 use crate::graphql::mirror::IntoDomain;
+use crate::graphql::mutation::{Writer, actor, reload, reload_all};
 use crate::graphql::nodes::Company;
 use crate::graphql::relay::parse_id_of;
 use crate::kb::draft::CompanyDraft;

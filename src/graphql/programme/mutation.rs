@@ -3,9 +3,9 @@
 use async_graphql::{Context, ID, Object, Result};
 use chrono::{DateTime, Utc};
 
-use super::{Writer, actor, reload};
 use crate::graphql::context::kb;
 use crate::graphql::mirror::IntoDomain;
+use crate::graphql::mutation::{Writer, actor, reload};
 use crate::graphql::relay::parse_id_of;
 use chrono::NaiveDate;
 use entity::EntityKind;

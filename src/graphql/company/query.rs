@@ -1,0 +1,46 @@
+//! The queries of companies: `company` (by slug or global id) and `companies` (filtered, sorted, in pages).
+
+use async_graphql::{Context, ID, Object, Result};
+
+use super::object::companies_page;
+use crate::graphql::inputs::{CompanyFilter, OrderBy};
+use crate::graphql::limits;
+use crate::graphql::mirror::IntoDomain;
+use crate::graphql::node::lookup;
+use crate::graphql::nodes::Company;
+use crate::graphql::relay::{CountedConnection, ListArgs};
+
+/// The queries of companies.
+#[derive(Default)]
+pub struct CompanyQuery;
+
+#[Object]
+impl CompanyQuery {
+    /// A company by `slug` or by `id` (give exactly one).
+    async fn company(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Its slug.")] slug: Option<String>,
+        #[graphql(desc = "Its global id.")] id: Option<ID>,
+    ) -> Result<Option<Company>> {
+        Ok(lookup(ctx, slug, id).await?.map(Company))
+    }
+
+    /// Companies, filtered and sorted (by name unless `orderBy` says otherwise), in pages of at most 100.
+    #[allow(clippy::too_many_arguments)]
+    #[graphql(complexity = "limits::page_cost(first, last, child_complexity)")]
+    async fn companies(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Only the entities matching every field given.")] filter: Option<CompanyFilter>,
+        #[graphql(desc = "How to sort (default: by name, A to Z).")] order_by: Option<OrderBy>,
+        #[graphql(desc = "A cursor returned by this list: the page starts after it.")] after: Option<String>,
+        #[graphql(desc = "A cursor returned by this list: the page ends before it.")] before: Option<String>,
+        #[graphql(desc = "The first this many after `after`, at most 100 (default 20 when `last` is absent too).")]
+        first: Option<i32>,
+        #[graphql(desc = "The last this many before `before`, at most 100.")] last: Option<i32>,
+    ) -> Result<CountedConnection<Company>> {
+        let args = ListArgs::sorted(order_by, after, before, first, last)?;
+        companies_page(ctx, &filter.unwrap_or_default().into_domain(), &args).await
+    }
+}

@@ -1,0 +1,7 @@
+//! Events: the `Event` object, its queries and its mutations.
+
+pub(super) mod mutation;
+pub(super) mod object;
+mod query;
+
+pub(super) use query::EventQuery;

@@ -1,0 +1,7 @@
+//! Technologies: the `Technology` object, its queries and its mutations.
+
+pub(super) mod mutation;
+pub(super) mod object;
+mod query;
+
+pub(super) use query::TechnologyQuery;
