@@ -333,6 +333,7 @@ fn company(rng: &mut Rng, i: usize, techs: &[TechnologyDraft], orgs: usize, prog
         programmes: if rng.chance(20) { vec![format!("programme-{}", rng.below(programmes))] } else { Vec::new() },
         memberships: if rng.chance(25) { vec![format!("org-{}", rng.below(orgs))] } else { Vec::new() },
         aliases: Vec::new(),
+        needs: Vec::new(),
     }
 }
 

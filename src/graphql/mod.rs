@@ -10,6 +10,7 @@ mod errors;
 mod inputs;
 pub mod limits;
 pub mod loaders;
+mod mentors;
 pub mod mutation;
 mod nodes;
 mod outputs;

@@ -6,10 +6,11 @@ use chrono::{DateTime, NaiveDate, Utc};
 
 use super::advice::{Eligibility, EntryPoint, PartnerSuggestion};
 use super::context::{kb, loader, related, wanted};
-use super::enums::{CompanyStage, Lang, OrganisationKind, ProgrammeKind, TechnologyDomain};
+use super::enums::{CompanyStage, Lang, OrganisationKind, ProgrammeKind, TechnologyDomain, Topic};
 use super::inputs::{CompanyFilter, OrderBy, Source, Translation};
 use super::limits;
 use super::loaders::*;
+use super::mentors::{MenteeSuggestion, MentorOffer, MentorSuggestion};
 use super::mirror::{IntoDomain, IntoGraphql};
 use super::nodes::{Company, Event, Organisation, Person, Programme, Role, Technology};
 use super::relay::{Counted, CountedConnection, ListArgs, PageArgs, global_id};
@@ -162,6 +163,23 @@ entity_object!(
         async fn entry_points(&self, ctx: &Context<'_>) -> Result<Vec<EntryPoint>> {
             let list = kb(ctx).entry_points(self.0.header.id, advice::today()).await?;
             Ok(list.into_iter().map(EntryPoint).collect())
+        }
+        /// What it needs help with now, as the park or the company says.
+        async fn needs(&self) -> Vec<Topic> {
+            self.0.needs.clone().into_graphql()
+        }
+        /// Which mentors: the experts who offer help with what it needs (its own needs, or
+        /// `topics`), ranked by the topics, technologies (a technology above or below one of its
+        /// own counts as related), domains, stage and language they share and by their
+        /// organisations that already work with it, with reasons. Ties by name.
+        #[graphql(complexity = "limits::mentors_cost(first, child_complexity)")]
+        async fn mentors(
+            &self,
+            ctx: &Context<'_>,
+            #[graphql(desc = "What it needs help with, instead of its own needs.")] topics: Option<Vec<Topic>>,
+            #[graphql(desc = "How many suggestions, 1 to 50.", default = 10)] first: i32,
+        ) -> Result<Vec<MentorSuggestion>> {
+            super::mentors::mentors_of(ctx, &self.0, topics, first).await
         }
     }
 );
@@ -524,6 +542,20 @@ entity_object!(
         ) -> Result<CountedConnection<Event>> {
             let filter = EventFilter { person: Some(vec![self.0.header.slug.clone()]), ..Default::default() };
             events_where(ctx, filter, after, first).await
+        }
+        /// What the person offers as a mentor, with their consent and its sources; none when they offer nothing.
+        async fn mentor(&self) -> Option<MentorOffer> {
+            self.0.mentor.clone().map(|offer| MentorOffer(self.0.header.id, offer))
+        }
+        /// The companies this expert could help, ranked as a company's `mentors` are, with
+        /// reasons; none when they offer nothing. Ties by name.
+        #[graphql(complexity = "limits::mentors_cost(first, child_complexity)")]
+        async fn mentees(
+            &self,
+            ctx: &Context<'_>,
+            #[graphql(desc = "How many suggestions, 1 to 50.", default = 10)] first: i32,
+        ) -> Result<Vec<MenteeSuggestion>> {
+            super::mentors::mentees_of(ctx, &self.0, first).await
         }
     }
 );

@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use super::{Writer, actor, reload};
 use crate::error::AppError;
 use crate::graphql::context::kb;
-use crate::graphql::enums::CompanyStage;
+use crate::graphql::enums::{CompanyStage, Topic};
 use crate::graphql::mirror::IntoDomain;
 use crate::graphql::nodes::Company;
 use crate::graphql::relay::parse_id_of;
@@ -46,6 +46,9 @@ kind_inputs!(
         /// Other names, in any language: names in the other language, acronyms, former names.
         #[graphql(default)]
         aliases: Vec<String> => Vec<String>, "Other names, in any language (replaces the list).",
+        /// What it needs help with now, as the park or the company says.
+        #[graphql(default)]
+        needs: Vec<Topic> => Vec<Topic>, "What it needs help with now (replaces the list).",
     }
 );
 
