@@ -309,3 +309,20 @@ async fn mentors_inside_a_page_of_a_hundred_companies_is_refused_as_too_complex(
     assert_eq!(error["extensions"]["code"], "QUERY_TOO_COMPLEX", "{error}");
     assert!(one.get("errors").is_none(), "{one}");
 }
+
+#[tokio::test]
+async fn a_deleted_technology_leaves_the_offers_naming_it_without_a_dangling_slug() {
+    let app = example_app().await;
+    let id = app.id_of("technology", "water-treatment-exemple").await;
+
+    app.mutate_ok("mutation($id: ID!) { deleteTechnology(id: $id) }", json!({"id": id})).await;
+
+    let data =
+        app.data(r#"{ person(slug: "marc-exemple") { mentor { topics technologies { slug } } } }"#, json!({})).await;
+    assert_eq!(data["person"]["mentor"], json!({"topics": ["EXPORT", "REGULATION"], "technologies": []}));
+    let export = app.cli(&["export"]).await;
+    let exported: Value = serde_json::from_slice(&export.stdout).unwrap();
+    assert!(!exported.to_string().contains("water-treatment-exemple"), "no slug left behind");
+    let again = app.import(&exported).await;
+    assert!(again.status.success(), "the export imports back: {}", String::from_utf8_lossy(&again.stderr));
+}
