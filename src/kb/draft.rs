@@ -228,6 +228,11 @@ impl MentorDraft {
         if self.topics.is_empty() {
             check.problem("mentor.topics", "must name at least one topic");
         }
+        for (i, topic) in self.topics.iter().enumerate() {
+            if self.topics[..i].contains(topic) {
+                check.problem(&format!("mentor.topics[{i}]"), format!("{} appears twice", topic.as_str()));
+            }
+        }
         if self.sources.is_empty() {
             check.problem("mentor.sources", "must cite at least one source where the person offers it (their consent)");
         }

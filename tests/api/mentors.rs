@@ -227,10 +227,15 @@ async fn an_unknown_technology_or_an_offer_without_a_source_is_refused_naming_th
         )
         .await;
     let unsourced = app.mutate(SET_OFFER, json!({"id": id, "offer": {"topics": ["FUNDING"], "sources": []}})).await;
+    let twice = app
+        .mutate(SET_OFFER, json!({"id": id, "offer": {"topics": ["FUNDING", "FUNDING"], "sources": [{"title": "s"}]}}))
+        .await;
     let bad_topic =
         app.mutate(SET_OFFER, json!({"id": id, "offer": {"topics": ["ASTROLOGY"], "sources": [{"title": "s"}]}})).await;
 
-    for (response, path) in [(&unknown, "mentor.technologies[0]"), (&unsourced, "mentor.sources")] {
+    for (response, path) in
+        [(&unknown, "mentor.technologies[0]"), (&unsourced, "mentor.sources"), (&twice, "mentor.topics[1]")]
+    {
         let error = &response["errors"][0];
         assert_eq!(error["extensions"]["code"], "BAD_USER_INPUT", "{response}");
         let problems = error["extensions"]["problems"].to_string();

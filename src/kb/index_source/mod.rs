@@ -234,8 +234,8 @@ fn offer_doc(doc: &mut SearchDoc, offer: &MentorOffer) {
     doc.mentoring = terms.map(|o| o.term()).collect();
 }
 
-/// The technologies mentors know: their names and aliases are related words, their slugs
-/// matching terms.
+/// The technologies mentors know: their names and aliases are related words, their slugs and
+/// domains matching terms (the rules count a technology's domain as known).
 async fn offered_technologies(
     db: &impl ConnectionTrait,
     ids: &[i32],
@@ -246,27 +246,33 @@ async fn offered_technologies(
     if links.is_empty() {
         return Ok(());
     }
-    let techs: HashMap<i32, (String, String, serde_json::Value)> = technology::Entity::find()
+    type Row = (i32, String, String, serde_json::Value, entity::TechnologyDomain);
+    let rows: Vec<Row> = technology::Entity::find()
         .select_only()
         .columns([
             technology::Column::Id,
             technology::Column::Slug,
             technology::Column::Name,
             technology::Column::Aliases,
+            technology::Column::Domain,
         ])
         .filter(technology::Column::Id.is_in(batch::targets(&links)))
-        .into_tuple::<(i32, String, String, serde_json::Value)>()
+        .into_tuple::<Row>()
         .all(db)
-        .await?
-        .into_iter()
-        .map(|(id, slug, name, aliases)| (id, (slug, name, aliases)))
-        .collect();
+        .await?;
+    let techs: HashMap<i32, Row> = rows.into_iter().map(|row| (row.0, row)).collect();
     for (person, tech) in links {
-        let (Some(doc), Some((slug, name, aliases))) = (docs.get_mut(&person), techs.get(&tech)) else { continue };
+        let (Some(doc), Some((_, slug, name, aliases, domain))) = (docs.get_mut(&person), techs.get(&tech)) else {
+            continue;
+        };
         let aliases: Vec<String> = crate::kb::model::decode(aliases.clone(), "technology", tech, "aliases")?;
         doc.related.push(name.clone());
         doc.related.extend(aliases);
         doc.mentoring.push(Offered::Technology(slug.clone()).term());
+        if !doc.offer_domains.contains(&domain.as_str()) {
+            doc.offer_domains.push(domain.as_str());
+            doc.mentoring.push(Offered::Domain(*domain).term());
+        }
     }
     Ok(())
 }
