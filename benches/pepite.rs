@@ -398,6 +398,23 @@ async fn run(n: usize, postgres: &str) {
     })
     .await;
     let partners = stats(lat, wall);
+    let mentors_query =
+        "query($s: String!) { company(slug: $s) { mentors(first: 10) { person { name } score reasons } } }";
+    let mut mentored = 0;
+    for i in 0..20 {
+        let answer = post(&client, &url, mentors_query, json!({"s": sample(i)}), None).await;
+        mentored += answer["data"]["company"]["mentors"].as_array().map_or(0, Vec::len);
+    }
+    assert!(mentored > 0, "the generated companies get mentor suggestions");
+    let (c, u) = (client.clone(), url.clone());
+    let (lat, wall) = load(1, 200, move |i| {
+        let (c, u) = (c.clone(), u.clone());
+        async move {
+            post(&c, &u, mentors_query, json!({"s": sample(i)}), None).await;
+        }
+    })
+    .await;
+    let mentors = stats(lat, wall);
     let eligibility_query = "query($s: String!) { company(slug: $s) { eligibleProgrammes { programme { name } \
                              eligible criteria { name met detail } } } }";
     let (c, u) = (client.clone(), url.clone());
@@ -474,6 +491,7 @@ async fn run(n: usize, postgres: &str) {
     row("search mix with four facets, HTTP, concurrency 16", &c16);
     row("search mix, raw tantivy in-process", &raw);
     row("`partners(first: 10)` of one company, concurrency 1", &partners);
+    row("`mentors(first: 10)` of one company, concurrency 1", &mentors);
     row("`eligibleProgrammes` of one company, concurrency 1", &eligibility);
     row("`company(slug:)` + technologies, concurrency 16", &lookup);
     row("`suggest`, concurrency 1", &suggest);

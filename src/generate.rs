@@ -5,9 +5,11 @@
 
 use std::io::{self, Write};
 
-use entity::{CompanyStage, Lang, OrganisationKind, ProgrammeKind, TechnologyDomain};
+use entity::{CompanyStage, Lang, OrganisationKind, ProgrammeKind, TechnologyDomain, Topic};
 
-use crate::kb::draft::{CompanyDraft, OrganisationDraft, ProgrammeDraft, Source, TechnologyDraft};
+use crate::kb::draft::{
+    CompanyDraft, MentorDraft, OrganisationDraft, PersonDraft, ProgrammeDraft, RoleDraft, Source, TechnologyDraft,
+};
 
 struct Rng(u64);
 
@@ -201,12 +203,9 @@ fn technologies() -> Vec<TechnologyDraft> {
     out
 }
 
-/// Writes a knowledge base of `companies` companies as a JSON document.
-pub fn write(out: &mut impl Write, companies: usize, seed: u64) -> io::Result<()> {
-    let mut rng = Rng(seed);
-    let techs = technologies();
-    let org_count = (companies / 200).max(5);
-    let organisations: Vec<OrganisationDraft> = (0..org_count)
+/// The synthetic organisations, `org-0` to `org-{count - 1}`.
+fn organisations(rng: &mut Rng, count: usize) -> Vec<OrganisationDraft> {
+    (0..count)
         .map(|i| {
             let kind = *rng.pick(&[
                 OrganisationKind::Technopole,
@@ -230,7 +229,15 @@ pub fn write(out: &mut impl Write, companies: usize, seed: u64) -> io::Result<()
                 aliases: Vec::new(),
             }
         })
-        .collect();
+        .collect()
+}
+
+/// Writes a knowledge base of `companies` companies as a JSON document.
+pub fn write(out: &mut impl Write, companies: usize, seed: u64) -> io::Result<()> {
+    let mut rng = Rng(seed);
+    let techs = technologies();
+    let org_count = (companies / 200).max(5);
+    let organisations = organisations(&mut rng, org_count);
     let programme_count = (companies / 500).max(5);
     let programmes: Vec<ProgrammeDraft> = (0..programme_count)
         .map(|i| {
@@ -273,14 +280,101 @@ pub fn write(out: &mut impl Write, companies: usize, seed: u64) -> io::Result<()
     serde_json::to_writer(&mut *out, &techs)?;
     write!(out, ",\"programmes\":")?;
     serde_json::to_writer(&mut *out, &programmes)?;
+    // Needs and experts draw from a generator of their own: the companies stay those of
+    // earlier versions.
+    let mut mentoring = Rng(seed ^ 0x6d65_6e74_6f72);
     write!(out, ",\"companies\":[")?;
     for i in 0..companies {
         if i > 0 {
             out.write_all(b",")?;
         }
-        serde_json::to_writer(&mut *out, &company(&mut rng, i, &techs, org_count, programme_count))?;
+        let mut company = company(&mut rng, i, &techs, org_count, programme_count);
+        if mentoring.chance(30) {
+            let count = 1 + mentoring.below(2);
+            company.needs = topics(&mut mentoring, count);
+        }
+        serde_json::to_writer(&mut *out, &company)?;
+    }
+    write!(out, "],\"people\":[")?;
+    for i in 0..companies / 10 {
+        if i > 0 {
+            out.write_all(b",")?;
+        }
+        serde_json::to_writer(&mut *out, &expert(&mut mentoring, i, &techs, org_count))?;
     }
     writeln!(out, "]}}")
+}
+
+/// Topics start-ups ask help with, the popular first: most draws land on the first few.
+const TOPICS_BY_DEMAND: &[Topic] = &[
+    Topic::Funding,
+    Topic::Industrialisation,
+    Topic::Sales,
+    Topic::Export,
+    Topic::Recruitment,
+    Topic::IntellectualProperty,
+    Topic::Regulation,
+    Topic::Governance,
+    Topic::Certification,
+    Topic::Partnerships,
+];
+
+/// `count` distinct topics, skewed towards the popular ones (each step down the list halves the odds).
+fn topics(rng: &mut Rng, count: usize) -> Vec<Topic> {
+    let mut out = Vec::new();
+    while out.len() < count {
+        let mut i = 0;
+        while i + 1 < TOPICS_BY_DEMAND.len() && rng.chance(50) {
+            i += 1;
+        }
+        if !out.contains(&TOPICS_BY_DEMAND[i]) {
+            out.push(TOPICS_BY_DEMAND[i]);
+        }
+    }
+    out
+}
+
+/// A synthetic expert: most offer one to three topics and know one or two technologies.
+fn expert(rng: &mut Rng, i: usize, techs: &[TechnologyDraft], orgs: usize) -> PersonDraft {
+    let count = *rng.pick(&[1, 1, 2, 2, 2, 3]);
+    let mut technologies: Vec<String> = (0..1 + rng.below(2)).map(|_| rng.pick(techs).slug.clone()).collect();
+    technologies.dedup();
+    let stages = match rng.below(3) {
+        0 => vec![CompanyStage::Startup],
+        1 => vec![CompanyStage::Startup, CompanyStage::Sme],
+        _ => Vec::new(),
+    };
+    let languages = if rng.chance(40) { vec![Lang::Fr, Lang::En] } else { vec![Lang::Fr] };
+    let roles = if rng.chance(60) {
+        vec![RoleDraft {
+            organisation: format!("org-{}", rng.below(orgs)),
+            title: "experte".into(),
+            since: None,
+            until: None,
+        }]
+    } else {
+        Vec::new()
+    };
+    PersonDraft {
+        slug: format!("expert-{i}"),
+        name: format!("Expert {}{} {i}", rng.pick(PREFIXES), rng.pick(SUFFIXES)),
+        description: None,
+        lang: Lang::Fr,
+        website: None,
+        sources: source(),
+        translations: Vec::new(),
+        roles,
+        aliases: Vec::new(),
+        mentor: Some(MentorDraft {
+            since: None,
+            topics: topics(rng, count),
+            technologies,
+            domains: Vec::new(),
+            stages,
+            languages,
+            sources: source(),
+        }),
+    }
 }
 
 fn company(rng: &mut Rng, i: usize, techs: &[TechnologyDraft], orgs: usize, programmes: usize) -> CompanyDraft {
@@ -333,6 +427,7 @@ fn company(rng: &mut Rng, i: usize, techs: &[TechnologyDraft], orgs: usize, prog
         programmes: if rng.chance(20) { vec![format!("programme-{}", rng.below(programmes))] } else { Vec::new() },
         memberships: if rng.chance(25) { vec![format!("org-{}", rng.below(orgs))] } else { Vec::new() },
         aliases: Vec::new(),
+        needs: Vec::new(),
     }
 }
 

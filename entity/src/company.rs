@@ -29,6 +29,8 @@ pub struct Model {
     pub aliases: Json,
     /// The name and description in other languages (a JSON array of `{lang, name, description}`).
     pub translations: Json,
+    /// What the company needs help with (a JSON array of topic names).
+    pub needs: Json,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -101,3 +101,20 @@ string_enum!(
         LargeGroup = "LARGE_GROUP",
     }
 );
+
+string_enum!(
+    /// What start-ups and SMEs ask an expert's help with.
+    Topic {
+        Industrialisation = "INDUSTRIALISATION",
+        Funding = "FUNDING",
+        Export = "EXPORT",
+        Recruitment = "RECRUITMENT",
+        IntellectualProperty = "INTELLECTUAL_PROPERTY",
+        Governance = "GOVERNANCE",
+        Sales = "SALES",
+        Regulation = "REGULATION",
+        Certification = "CERTIFICATION",
+        Partnerships = "PARTNERSHIPS",
+        Other = "OTHER",
+    }
+);

@@ -12,6 +12,7 @@ pub mod event_organisation;
 pub mod event_organiser;
 pub mod event_person;
 pub mod kind;
+pub mod mentor_technology;
 pub mod meta;
 pub mod organisation;
 pub mod person;
@@ -21,7 +22,7 @@ pub mod sort_key;
 pub mod technology;
 
 pub use change::Operation;
-pub use enums::{CompanyStage, Lang, OrganisationKind, ProgrammeKind, TechnologyDomain};
+pub use enums::{CompanyStage, Lang, OrganisationKind, ProgrammeKind, TechnologyDomain, Topic};
 pub use kind::EntityKind;
 pub use sort_key::name_key;
 

@@ -26,6 +26,10 @@ pub struct Model {
     pub aliases: Json,
     /// The name and description in other languages (a JSON array of `{lang, name, description}`).
     pub translations: Json,
+    /// What the person offers as a mentor, with their consent and its sources (a JSON object
+    /// `{since, topics, domains, stages, languages, sources}`); none when they offer nothing.
+    /// The technologies they know are in `mentor_technology`.
+    pub mentor: Option<Json>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -11,6 +11,7 @@ mod m20261128_000001_add_programme_criteria;
 mod m20261128_100000_create_people;
 mod m20261128_100001_create_events;
 mod m20261128_100002_add_translations;
+mod m20261207_110000_add_mentor_offers;
 
 pub struct Migrator;
 
@@ -27,6 +28,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_100000_create_people::Migration),
             Box::new(m20261128_100001_create_events::Migration),
             Box::new(m20261128_100002_add_translations::Migration),
+            Box::new(m20261207_110000_add_mentor_offers::Migration),
         ]
     }
 }

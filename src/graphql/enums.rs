@@ -85,6 +85,34 @@ mirror_enum!(
 );
 
 mirror_enum!(
+    /// What start-ups and SMEs ask an expert's help with: what a mentor offers and a company needs.
+    Topic = crate::kb::model::Topic {
+        /// Industrialisation: from a prototype to production, scaling up manufacturing.
+        Industrialisation,
+        /// Funding: raising funds, grants, loans, investors.
+        Funding,
+        /// Export and international markets.
+        Export,
+        /// Recruitment: hiring, building a team.
+        Recruitment,
+        /// Intellectual property: patents, licences, trade secrets.
+        IntellectualProperty,
+        /// Governance: board, shareholders, management.
+        Governance,
+        /// Sales: first customers, go-to-market, distribution.
+        Sales,
+        /// Regulation and compliance.
+        Regulation,
+        /// Certification and standards: homologation, norms, labels.
+        Certification,
+        /// Partnerships with large groups, labs and suppliers.
+        Partnerships,
+        /// Anything else.
+        Other,
+    }
+);
+
+mirror_enum!(
     /// How grown-up a company is.
     CompanyStage = crate::kb::model::CompanyStage {
         /// A start-up: a young company growing fast.

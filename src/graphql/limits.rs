@@ -50,6 +50,9 @@ pub const ELIGIBILITY_PRICE: usize = 50;
 /// What finding partners costs before its page is counted: an index search, then a batched
 /// read of every candidate. A page of 100 companies asking for their partners is refused.
 pub const PARTNERS_PRICE: usize = 200;
+/// What finding mentors (or an expert's mentees) costs before its page is counted: an index
+/// search, then batched reads of every candidate, as for partners.
+pub const MENTORS_PRICE: usize = 200;
 /// What finding a company's entry points costs before its list is counted.
 pub const ENTRY_POINTS_PRICE: usize = 100;
 /// What each entity of a bulk create costs before what it selects: checks and rows to write.
@@ -90,6 +93,11 @@ pub fn eligibility_cost(child_complexity: usize) -> usize {
 /// The cost of `partners`: a fixed price, plus its page size times what it selects.
 pub fn partners_cost(first: i32, child_complexity: usize) -> usize {
     PARTNERS_PRICE + page_cost(Some(first), None, child_complexity)
+}
+
+/// The cost of `mentors` and `mentees`: a fixed price, plus its page size times what it selects.
+pub fn mentors_cost(first: i32, child_complexity: usize) -> usize {
+    MENTORS_PRICE + page_cost(Some(first), None, child_complexity)
 }
 
 /// The cost of `entryPoints`: a fixed price, plus a list of what it selects.

@@ -53,6 +53,9 @@ pub struct ProgrammesOf(pub i32);
 pub struct MembershipsOf(pub i32);
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct ChildrenOf(pub i32);
+/// The technologies a person's mentor offer names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct MentorTechnologiesOf(pub i32);
 
 /// Loads `keys` with one statement now, without a DataLoader's batching delay (none when empty).
 pub async fn load_now<K, V>(loader: &DbLoader, keys: impl IntoIterator<Item = K>) -> LoadResult<K, V>
@@ -115,6 +118,7 @@ related!(EventPeopleOf, Person, people_at);
 related!(EventOrganisationsOf, Organisation, organisations_at);
 related!(ChildrenOf, Technology, children_of);
 related!(RolesOf, Role, roles_of);
+related!(MentorTechnologiesOf, Technology, mentor_technologies_of);
 
 /// Empties a DataLoader's cache, so that what it loads next is read afresh.
 pub fn forget(loader: &RequestLoader) {
@@ -128,6 +132,7 @@ pub fn forget(loader: &RequestLoader) {
     loader.clear::<ChildrenOf>();
     loader.clear::<PersonId>();
     loader.clear::<RolesOf>();
+    loader.clear::<MentorTechnologiesOf>();
     loader.clear::<EventId>();
     loader.clear::<OrganisersOf>();
     loader.clear::<EventCompaniesOf>();

@@ -15,6 +15,7 @@ mod event;
 mod inputs;
 pub mod limits;
 pub mod loaders;
+mod mentors;
 mod node;
 mod nodes;
 mod organisation;

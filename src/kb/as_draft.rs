@@ -63,11 +63,18 @@ pub fn company(m: Company, site: Option<String>, lists: CompanyLists) -> Company
         technologies,
         programmes,
         memberships,
+        needs: m.needs,
     })
 }
 
-/// A person's draft; `roles` in their stored order, organisations as slugs.
-pub fn person(m: Person, roles: Vec<Role>, org_slugs: &HashMap<i32, String>) -> PersonDraft {
+/// A person's draft; `roles` in their stored order, organisations as slugs, the technologies
+/// of their mentor offer (as slugs) sorted.
+pub fn person(
+    m: Person,
+    roles: Vec<Role>,
+    org_slugs: &HashMap<i32, String>,
+    mentor_technologies: Vec<String>,
+) -> PersonDraft {
     let roles = roles
         .into_iter()
         .filter_map(|r| {
@@ -79,7 +86,8 @@ pub fn person(m: Person, roles: Vec<Role>, org_slugs: &HashMap<i32, String>) -> 
             })
         })
         .collect();
-    draft!(PersonDraft, m.header, { roles })
+    let mentor = m.mentor.map(|offer| offer.into_draft(sorted(mentor_technologies)));
+    draft!(PersonDraft, m.header, { roles, mentor })
 }
 
 /// An event's relations, as slugs: organisers, companies, people, organisations.

@@ -224,6 +224,9 @@ impl Document {
             for (j, role) in d.roles.iter().enumerate() {
                 add(format!("{at}.roles[{j}].organisation"), K::Organisation, &role.organisation);
             }
+            for (j, slug) in d.mentor.iter().flat_map(|m| m.technologies.iter()).enumerate() {
+                add(format!("{at}.mentor.technologies[{j}]"), K::Technology, slug);
+            }
         }
         for (i, d) in self.events.iter().enumerate() {
             let at = self.path(K::Event, i);

@@ -2,7 +2,7 @@
 //! and the rules every write must follow.
 
 use chrono::{Datelike, NaiveDate};
-use entity::{CompanyStage, Lang, OrganisationKind, ProgrammeKind, TechnologyDomain};
+use entity::{CompanyStage, Lang, OrganisationKind, ProgrammeKind, TechnologyDomain, Topic};
 use serde::{Deserialize, Serialize};
 
 use crate::error::Problem;
@@ -176,6 +176,9 @@ draft!(
         /// Other names, in any language: names in the other language, acronyms, former names.
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         aliases: Vec<String>,
+        /// What it needs help with now, as the park or the company says.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        needs: Vec<Topic>,
     }
 );
 
@@ -189,8 +192,64 @@ draft!(
         /// Other names, in any language: former names, usual short forms.
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         aliases: Vec<String>,
+        /// What the person offers as a mentor, published by them or with their consent.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        mentor: Option<MentorDraft>,
     }
 );
+
+/// What a person offers as a mentor: only with their consent, from a cited source.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct MentorDraft {
+    /// Since when they offer it, when the source says.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub since: Option<NaiveDate>,
+    /// What they help with, at least one.
+    pub topics: Vec<Topic>,
+    /// Slugs of the technologies they know.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub technologies: Vec<String>,
+    /// The technology domains they know.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub domains: Vec<TechnologyDomain>,
+    /// The stages of the companies they prefer to help (empty: any).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub stages: Vec<CompanyStage>,
+    /// The languages they mentor in.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub languages: Vec<Lang>,
+    /// Where the person publishes the offer or consents to it: at least one.
+    pub sources: Vec<Source>,
+}
+
+impl MentorDraft {
+    fn check(&self, check: &mut Check) {
+        if self.topics.is_empty() {
+            check.problem("mentor.topics", "must name at least one topic");
+        }
+        for (i, topic) in self.topics.iter().enumerate() {
+            if self.topics[..i].contains(topic) {
+                check.problem(&format!("mentor.topics[{i}]"), format!("{} appears twice", topic.as_str()));
+            }
+        }
+        if self.sources.is_empty() {
+            check.problem("mentor.sources", "must cite at least one source where the person offers it (their consent)");
+        }
+        for (i, source) in self.sources.iter().enumerate() {
+            check.text(&format!("mentor.sources[{i}].title"), &source.title, 500, true);
+            if let Some(url) = &source.url {
+                check.url(&format!("mentor.sources[{i}].url"), url);
+            }
+        }
+        if self.technologies.len() > 100 {
+            check.problem(
+                "mentor.technologies",
+                format!("must hold at most 100 slugs, got {}", self.technologies.len()),
+            );
+        }
+    }
+}
 
 draft!(
     /// An event of the ecosystem: a visit, a meeting, a fair.
@@ -273,6 +332,9 @@ impl PersonDraft {
             {
                 check.problem(&format!("roles[{i}].until"), format!("ends ({until}) before it starts ({since})"));
             }
+        }
+        if let Some(mentor) = &self.mentor {
+            mentor.check(check);
         }
     }
 }

@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use entity::{
     company_membership, company_programme, company_technology, event_company, event_organisation, event_organiser,
-    event_person, person_role,
+    event_person, mentor_technology, person_role,
 };
 use sea_orm::{
     AccessMode, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, IsolationLevel, QueryOrder,
@@ -13,6 +13,7 @@ use sea_orm::{
 
 use super::as_draft;
 use super::document::Document;
+use super::draft::PersonDraft;
 use super::model::{self, Company, Event, Organisation, Person, Programme, Role, Stored, Technology};
 use crate::error::Result;
 
@@ -52,15 +53,6 @@ async fn read_all(db: &impl ConnectionTrait) -> Result<Document> {
         links::<event_company::Entity>(db, &slugs(&companies), |l| (l.event_id, l.company_id)).await?;
     let mut people_at = links::<event_person::Entity>(db, &slugs(&people), |l| (l.event_id, l.person_id)).await?;
     let mut orgs_at = links::<event_organisation::Entity>(db, &org_slugs, |l| (l.event_id, l.organisation_id)).await?;
-    let mut roles_of: HashMap<i32, Vec<Role>> = HashMap::new();
-    let roles = person_role::Entity::find()
-        .order_by_asc(person_role::Column::PersonId)
-        .order_by_asc(person_role::Column::Position)
-        .all(db)
-        .await?;
-    for role in roles {
-        roles_of.entry(role.person_id).or_default().push(Role::from(role));
-    }
     let take = |lists: &mut HashMap<i32, Vec<String>>, id: i32| lists.remove(&id).unwrap_or_default();
 
     let organisations = organisations.into_iter().map(as_draft::organisation).collect();
@@ -86,13 +78,7 @@ async fn read_all(db: &impl ConnectionTrait) -> Result<Document> {
             as_draft::company(m, site, lists)
         })
         .collect();
-    let people = people
-        .into_iter()
-        .map(|m| {
-            let roles = roles_of.remove(&m.header.id).unwrap_or_default();
-            as_draft::person(m, roles, &org_slugs)
-        })
-        .collect();
+    let people = people_drafts(db, people, &org_slugs, &tech_slugs).await?;
     let events = events
         .into_iter()
         .map(|m| {
@@ -107,6 +93,33 @@ async fn read_all(db: &impl ConnectionTrait) -> Result<Document> {
         })
         .collect();
     Ok(Document::new(organisations, technologies, programmes, companies).with_people(people).with_events(events))
+}
+
+/// The people's drafts, with their roles and the technologies of their mentor offers.
+async fn people_drafts(
+    db: &impl ConnectionTrait,
+    people: Vec<Person>,
+    org_slugs: &HashMap<i32, String>,
+    tech_slugs: &HashMap<i32, String>,
+) -> Result<Vec<PersonDraft>> {
+    let mut roles_of: HashMap<i32, Vec<Role>> = HashMap::new();
+    let roles = person_role::Entity::find()
+        .order_by_asc(person_role::Column::PersonId)
+        .order_by_asc(person_role::Column::Position)
+        .all(db)
+        .await?;
+    for role in roles {
+        roles_of.entry(role.person_id).or_default().push(Role::from(role));
+    }
+    let mut known = links::<mentor_technology::Entity>(db, tech_slugs, |l| (l.person_id, l.technology_id)).await?;
+    Ok(people
+        .into_iter()
+        .map(|m| {
+            let roles = roles_of.remove(&m.header.id).unwrap_or_default();
+            let technologies = known.remove(&m.header.id).unwrap_or_default();
+            as_draft::person(m, roles, org_slugs, technologies)
+        })
+        .collect())
 }
 
 /// Every entity of a kind, by slug.

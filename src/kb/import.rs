@@ -99,7 +99,7 @@ pub async fn write(
     let ids = Ids { technologies: &tech_ids, programmes: &prog_ids, organisations: &org_ids };
     let (before, after) =
         companies::write_companies(db, document, at, ids, (&mut summary, &mut changes), index).await?;
-    people_events::write_people(db, document, at, &org_ids, &mut summary, &mut changes).await?;
+    people_events::write_people(db, document, at, (&org_ids, &tech_ids), &mut summary, &mut changes).await?;
     people_events::write_events(db, document, at, &org_ids, &mut summary, &mut changes).await?;
     let written_set: HashSet<(EntityKind, i32)> = changes.iter().copied().collect();
     let relinked: Vec<(EntityKind, i32)> =

@@ -2,12 +2,13 @@
 //! kind, read from the database rows with their JSON columns decoded once, errors surfaced.
 
 use chrono::{DateTime, NaiveDate, Utc};
-pub use entity::{CompanyStage, Lang, OrganisationKind, ProgrammeKind, TechnologyDomain};
+pub use entity::{CompanyStage, Lang, OrganisationKind, ProgrammeKind, TechnologyDomain, Topic};
 use entity::{company, event, organisation, person, person_role, programme, technology};
 use sea_orm::EntityTrait;
 use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
 
-use super::draft::{Source, Translation};
+use super::draft::{MentorDraft, Source, Translation};
 use crate::error::{AppError, Result};
 use entity::EntityKind;
 
@@ -51,6 +52,8 @@ pub struct Company {
     pub employees: Option<i32>,
     /// The organisation hosting it.
     pub site_id: Option<i32>,
+    /// What it needs help with now.
+    pub needs: Vec<Topic>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -83,6 +86,50 @@ pub struct Organisation {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Person {
     pub header: Header,
+    /// What the person offers as a mentor; the technologies they know are read apart.
+    pub mentor: Option<MentorOffer>,
+}
+
+/// What a person offers as a mentor, as stored on the person (technologies are links).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MentorOffer {
+    #[serde(default)]
+    pub since: Option<NaiveDate>,
+    pub topics: Vec<Topic>,
+    #[serde(default)]
+    pub domains: Vec<TechnologyDomain>,
+    #[serde(default)]
+    pub stages: Vec<CompanyStage>,
+    #[serde(default)]
+    pub languages: Vec<Lang>,
+    pub sources: Vec<Source>,
+}
+
+impl MentorOffer {
+    pub fn from_draft(d: &MentorDraft) -> MentorOffer {
+        MentorOffer {
+            since: d.since,
+            topics: d.topics.clone(),
+            domains: d.domains.clone(),
+            stages: d.stages.clone(),
+            languages: d.languages.clone(),
+            sources: d.sources.clone(),
+        }
+    }
+
+    /// The offer back as a draft, with the slugs of the technologies it names.
+    pub fn into_draft(self, technologies: Vec<String>) -> MentorDraft {
+        MentorDraft {
+            since: self.since,
+            topics: self.topics,
+            technologies,
+            domains: self.domains,
+            stages: self.stages,
+            languages: self.languages,
+            sources: self.sources,
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -116,8 +163,13 @@ impl From<person_role::Model> for Role {
 }
 
 /// A JSON column's value, or an error naming the row and the column.
-pub(crate) fn decode<T: DeserializeOwned>(value: serde_json::Value, table: &str, id: i32, column: &str) -> Result<T> {
-    serde_json::from_value(value)
+pub(crate) fn decode<T: DeserializeOwned>(
+    value: impl Into<serde_json::Value>,
+    table: &str,
+    id: i32,
+    column: &str,
+) -> Result<T> {
+    serde_json::from_value(value.into())
         .map_err(|err| AppError::Internal(format!("{table} {id}: column {column} does not hold what it should: {err}")))
 }
 
@@ -175,7 +227,7 @@ macro_rules! stored {
     };
 }
 
-stored!(Company, company, EntityKind::Company, { stage, city, founded_year, employees, site_id });
+stored!(Company, company, EntityKind::Company, { stage, city, founded_year, employees, site_id } json { needs });
 stored!(Technology, technology, EntityKind::Technology, { domain, parent_id });
 stored!(
     Programme,
@@ -185,7 +237,7 @@ stored!(
     json { eligible_stages, eligible_domains, eligible_site_ids, required_membership_ids }
 );
 stored!(Organisation, organisation, EntityKind::Organisation, { kind, city });
-stored!(Person, person, EntityKind::Person, {});
+stored!(Person, person, EntityKind::Person, {} json { mentor });
 stored!(Event, event, EntityKind::Event, { date, end_date, site_id });
 
 /// Reads rows into the domain's structs.
@@ -215,6 +267,7 @@ mod tests {
             founded_year: None,
             employees: None,
             site_id: None,
+            needs: serde_json::json!([]),
             aliases,
             translations: serde_json::json!([{"lang": "en", "name": "Helio"}]),
         }

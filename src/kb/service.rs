@@ -143,6 +143,22 @@ impl Kb {
         batch::children_of(&self.db, parents).await
     }
 
+    /// The technologies each of these people's mentor offers names, by name.
+    pub async fn mentor_technologies_of(&self, people: &[i32]) -> Result<HashMap<i32, Vec<model::Technology>>> {
+        let links = batch::mentor_technologies_of(&self.db, people).await?;
+        let ids: Vec<i32> = links.values().flatten().copied().collect();
+        let found: HashMap<i32, model::Technology> =
+            batch::by_ids::<model::Technology>(&self.db, &ids).await?.into_iter().map(|t| (t.header.id, t)).collect();
+        Ok(links
+            .into_iter()
+            .map(|(person, ids)| {
+                let mut list: Vec<model::Technology> = ids.iter().filter_map(|id| found.get(id).cloned()).collect();
+                list.sort_by(|a, b| a.header.name_key.cmp(&b.header.name_key));
+                (person, list)
+            })
+            .collect())
+    }
+
     /// The roles of each of these people, in their order.
     pub async fn roles_of(&self, people: &[i32]) -> Result<HashMap<i32, Vec<model::Role>>> {
         batch::roles_of(&self.db, people).await

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use entity::{
     Shared, company, company_membership, company_programme, company_technology, event, event_company,
-    event_organisation, event_organiser, event_person, organisation, person, programme, technology,
+    event_organisation, event_organiser, event_person, mentor_technology, organisation, person, programme, technology,
 };
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
 use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter, QuerySelect};
@@ -162,7 +162,14 @@ impl Kind for PersonDraft {
         let Some(m) = batch::by_id::<model::Person>(db, id).await? else { return Ok(None) };
         let roles = batch::roles_of(db, &[id]).await?.remove(&id).unwrap_or_default();
         let org_slugs = organisation_slugs(db, roles.iter().map(|r| r.organisation_id).collect()).await?;
-        Ok(Some(as_draft::person(m, roles, &org_slugs)))
+        let technologies = linked_slugs::<technology::Entity, _>(
+            db,
+            (technology::Column::Id, technology::Column::Slug),
+            (mentor_technology::Column::PersonId, mentor_technology::Column::TechnologyId),
+            id,
+        )
+        .await?;
+        Ok(Some(as_draft::person(m, roles, &org_slugs, technologies)))
     }
 }
 

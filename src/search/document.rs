@@ -24,7 +24,13 @@ pub(super) fn to_tantivy(f: &Fields, d: &SearchDoc) -> TantivyDocument {
     doc.add_text(f.name_sort, name_sort);
     doc.add_text(f.slug, &d.slug);
     doc.add_text(f.name, &d.name);
-    let vocabulary = vocabulary::words_for(&d.stages, &d.programme_kinds, d.organisation_kind, &d.domains);
+    let mut vocabulary = vocabulary::words_for(&d.stages, &d.programme_kinds, d.organisation_kind, &d.domains);
+    if !d.offer_topics.is_empty() {
+        vocabulary.extend(vocabulary::offer_words(&d.offer_topics));
+        vocabulary.extend(vocabulary::words_for(&[], &[], None, &d.offer_domains));
+        vocabulary.sort_unstable();
+        vocabulary.dedup();
+    }
     // An organisation's city is one of its related names; a company's has a field of its own.
     let place = if kind == EntityKind::Company { d.city.as_ref() } else { None };
     let own_city = if kind == EntityKind::Company { None } else { d.city.as_ref() };
@@ -101,9 +107,12 @@ fn add_facets(f: &Fields, doc: &mut TantivyDocument, d: &SearchDoc) {
     if let Some(city) = &d.city {
         doc.add_text(f.city_key, words::sort_name(city));
     }
-    for (field, values) in
-        [(f.membership, &d.memberships), (f.programme, &d.programmes), (f.technology, &d.technologies)]
-    {
+    for (field, values) in [
+        (f.membership, &d.memberships),
+        (f.programme, &d.programmes),
+        (f.technology, &d.technologies),
+        (f.mentoring, &d.mentoring),
+    ] {
         for v in values {
             doc.add_text(field, v);
         }

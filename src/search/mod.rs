@@ -8,6 +8,7 @@ pub mod facets;
 mod highlight;
 mod indexer;
 mod matches;
+pub mod mentors;
 mod ordinals;
 pub mod partners;
 mod plan;

@@ -2,7 +2,7 @@
 //! weighted terms (technologies, domains, memberships, programmes, site) with it, read from the
 //! index so that the cost follows the matches, not the size of the knowledge base.
 
-use entity::{CompanyStage, TechnologyDomain};
+use entity::{CompanyStage, TechnologyDomain, Topic};
 use tantivy::TantivyDocument;
 use tantivy::collector::TopDocs;
 use tantivy::query::{BooleanQuery, ConstScoreQuery, Occur, Query, TermQuery};
@@ -27,6 +27,24 @@ pub enum Shared {
     Programme(String),
     /// The organisation hosting the company, by slug.
     Site(String),
+    /// What the company needs help with.
+    Need(Topic),
+    /// The company's stage.
+    Stage(CompanyStage),
+}
+
+/// The query matching the companies that have `shared`.
+pub(super) fn shared_query(f: &super::schema::Fields, shared: &Shared) -> TermQuery {
+    let exact = |field, value: &str| TermQuery::new(term(field, value), IndexRecordOption::Basic);
+    match shared {
+        Shared::Technology(slug) => exact(f.technology, slug),
+        Shared::Domain(domain) => exact(f.domain, domain.as_str()),
+        Shared::Membership(slug) => exact(f.membership, slug),
+        Shared::Programme(slug) => exact(f.programme, slug),
+        Shared::Site(slug) => exact(f.site, slug),
+        Shared::Need(topic) => exact(f.mentoring, &super::mentors::need_term(*topic)),
+        Shared::Stage(stage) => exact(f.stage, stage.as_str()),
+    }
 }
 
 impl SearchIndex {
@@ -53,14 +71,7 @@ impl SearchIndex {
             let shared: Vec<Box<dyn Query>> = terms
                 .iter()
                 .map(|(shared, weight)| {
-                    let query = match shared {
-                        Shared::Technology(slug) => exact(f.technology, slug),
-                        Shared::Domain(domain) => exact(f.domain, domain.as_str()),
-                        Shared::Membership(slug) => exact(f.membership, slug),
-                        Shared::Programme(slug) => exact(f.programme, slug),
-                        Shared::Site(slug) => exact(f.site, slug),
-                    };
-                    Box::new(ConstScoreQuery::new(Box::new(query), *weight)) as Box<dyn Query>
+                    Box::new(ConstScoreQuery::new(Box::new(shared_query(f, shared)), *weight)) as Box<dyn Query>
                 })
                 .collect();
             let query = BooleanQuery::new(vec![

@@ -5,7 +5,7 @@ use tantivy::schema::{FAST, Field, IndexRecordOption, STORED, STRING, Schema, Te
 use super::analyzer::{ENGLISH, ENGLISH_REPEATED, FRENCH, FRENCH_REPEATED, RAW, RAW_REPEATED};
 
 /// Bumped whenever the schema or the analyzers change; an index built by another version is rebuilt.
-pub const SCHEMA_VERSION: u32 = 8;
+pub const SCHEMA_VERSION: u32 = 9;
 
 /// Handles to every field of the index.
 /// The names of the fast fields, which facets, filters and orderings read by name.
@@ -67,6 +67,9 @@ pub struct Fields {
     pub programme: Field,
     /// Slugs of the technologies an entity is about: shared ones make entities similar.
     pub technology: Field,
+    /// Mentor matching's exact terms: a mentor's offer (`topic:EXPORT`, `technology:…`), a
+    /// company's needs (`need:EXPORT`).
+    pub mentoring: Field,
     /// How many other entities it is linked to.
     pub links: Field,
     /// The length of the folded name: shorter names are suggested first.
@@ -122,6 +125,7 @@ pub fn build() -> (Schema, Fields) {
         membership: b.add_text_field(fast::MEMBERSHIP, facet.clone()),
         programme: b.add_text_field("programme", facet.clone()),
         technology: b.add_text_field(fast::TECHNOLOGY, facet | STORED),
+        mentoring: b.add_text_field("mentoring", STRING),
         links: b.add_u64_field(fast::LINKS, FAST | STORED),
         name_len: b.add_u64_field(fast::NAME_LEN, FAST),
     };

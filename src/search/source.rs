@@ -33,6 +33,12 @@ pub struct SearchDoc {
     pub links: u64,
     /// The name and description in other languages.
     pub translations: Vec<Translated>,
+    /// A mentor's topics (as stored, e.g. `EXPORT`): their words are searched.
+    pub offer_topics: Vec<&'static str>,
+    /// A mentor's technology domains: their words are searched, not the domain facet.
+    pub offer_domains: Vec<&'static str>,
+    /// The exact terms mentor matching reads (see [`super::mentors::Offered`]).
+    pub mentoring: Vec<String>,
 }
 
 /// An entity's name and description in another language than its own.

@@ -1,12 +1,12 @@
 //! The words people use for stages, programme kinds, organisation kinds and technology domains,
-//! in French and English: one table, read when documents are indexed.
+//! in French and English, and for what mentors offer: one table, read when documents are indexed.
 //!
 //! An entity is indexed with the words of its own values (a programme's kind and the stages it is
 //! open to, a company's stage and its technologies' domains…), so "mentoring", "mentorat" or
 //! "parrainage" find the MENTORING programmes, and "startup" or "jeune pousse" the start-ups and
 //! the programmes open to them.
 
-use entity::{CompanyStage, OrganisationKind, ProgrammeKind, TechnologyDomain};
+use entity::{CompanyStage, OrganisationKind, ProgrammeKind, TechnologyDomain, Topic};
 
 /// Words for each company stage.
 fn stage_words(value: CompanyStage) -> &'static [&'static str] {
@@ -29,6 +29,45 @@ fn programme_kind_words(value: ProgrammeKind) -> &'static [&'static str] {
         ProgrammeKind::Expertise => &["expertise", "consulting", "conseil", "diagnostic"],
         ProgrammeKind::Other => &[],
     }
+}
+
+/// Words for what a mentor offers, besides the topics: a mentor is found as a MENTORING
+/// programme is, and as an expert.
+const MENTOR_WORDS: &[&str] = &["expert", "experte", "expertise"];
+
+/// Words for each topic start-ups and SMEs ask help with.
+fn topic_words(value: Topic) -> &'static [&'static str] {
+    match value {
+        Topic::Industrialisation => {
+            &["industrialisation", "industrialization", "manufacturing", "production", "passage à l'échelle"]
+        }
+        Topic::Funding => &["funding", "financement", "levée de fonds", "fundraising", "investissement"],
+        Topic::Export => &["export", "exportation", "international"],
+        Topic::Recruitment => &["recruitment", "recrutement", "hiring", "embauche"],
+        Topic::IntellectualProperty => &["intellectual property", "propriété intellectuelle", "brevet", "patent"],
+        Topic::Governance => &["governance", "gouvernance", "conseil d'administration", "board"],
+        Topic::Sales => &["sales", "vente", "commercial", "go-to-market"],
+        Topic::Regulation => &["regulation", "réglementation", "compliance", "conformité"],
+        Topic::Certification => &["certification", "homologation", "norme", "standard"],
+        Topic::Partnerships => &["partnerships", "partenariat", "alliance"],
+        Topic::Other => &[],
+    }
+}
+
+/// The vocabulary of a mentor offer's topics (as stored, e.g. `EXPORT`): the topics' words, and
+/// the words of mentoring and expertise.
+pub fn offer_words(topics: &[&str]) -> Vec<&'static str> {
+    if topics.is_empty() {
+        return Vec::new();
+    }
+    let mut out: Vec<&'static str> = programme_kind_words(ProgrammeKind::Mentoring).to_vec();
+    out.extend(MENTOR_WORDS);
+    for t in topics.iter().filter_map(|t| Topic::parse(t)) {
+        out.extend(topic_words(t));
+    }
+    out.sort_unstable();
+    out.dedup();
+    out
 }
 
 /// Words for each organisation kind.
@@ -96,7 +135,8 @@ pub fn entries() -> impl Iterator<Item = &'static [&'static str]> {
     let programmes = ProgrammeKind::ALL.iter().map(|v| programme_kind_words(*v));
     let organisations = OrganisationKind::ALL.iter().map(|v| organisation_kind_words(*v));
     let domains = TechnologyDomain::ALL.iter().map(|v| domain_words(*v));
-    stages.chain(programmes).chain(organisations).chain(domains)
+    let topics = Topic::ALL.iter().map(|v| topic_words(*v)).chain([MENTOR_WORDS]);
+    stages.chain(programmes).chain(organisations).chain(domains).chain(topics)
 }
 
 #[cfg(test)]
@@ -112,5 +152,9 @@ mod tests {
         assert!(words_for(&[], &[], Some("CLUSTER"), &[]).contains(&"pôle de compétitivité"));
         assert!(words_for(&[], &[], None, &["ENERGY"]).contains(&"énergie"));
         assert!(words_for(&["nonsense"], &[], Some("nonsense"), &[]).is_empty());
+        assert!(offer_words(&["FUNDING"]).contains(&"levée de fonds"));
+        assert!(offer_words(&["EXPORT"]).contains(&"mentorat"));
+        assert!(offer_words(&["INDUSTRIALISATION"]).contains(&"expert"));
+        assert!(offer_words(&[]).is_empty(), "no offer, no mentor words");
     }
 }

@@ -14,6 +14,7 @@ mod http;
 mod import_export;
 mod index;
 mod limits;
+mod mentors;
 mod mirror;
 mod mutations;
 mod operations;

@@ -152,6 +152,7 @@ fn company() -> Subject {
                 "technologies": ["rt-broad", "rt-technology"],
                 "programmes": ["rt-programme"],
                 "memberships": ["rt-cluster", "rt-organisation"],
+                "needs": ["FUNDING", "EXPORT"],
             }),
         ),
         update: with(
@@ -165,9 +166,10 @@ fn company() -> Subject {
                 "technologies": ["rt-broader", "rt-technology-renamed"],
                 "programmes": ["rt-programme-renamed"],
                 "memberships": ["rt-network", "rt-organisation-renamed"],
+                "needs": ["INDUSTRIALISATION"],
             }),
         ),
-        derived: &["events", "eligibleProgrammes", "partners", "entryPoints"],
+        derived: &["events", "eligibleProgrammes", "partners", "entryPoints", "mentors"],
     }
 }
 
@@ -181,16 +183,32 @@ fn person() -> Subject {
             json!({"roles": [
                 role("rt-organisation", "présidente", "2019-01-01", "2023-06-30"),
                 role("rt-cluster", "trésorière", "2020-03-01", "2024-01-31"),
-            ]}),
+            ], "mentor": {
+                "since": "2024-01-15",
+                "topics": ["INDUSTRIALISATION", "EXPORT"],
+                "technologies": ["rt-broad", "rt-technology"],
+                "domains": ["ENERGY"],
+                "stages": ["STARTUP", "SME"],
+                "languages": ["fr", "en"],
+                "sources": [{"title": "Round Trip Person offers mentoring", "url": "https://news.example.org/rt-person/mentor", "publishedOn": "2024-01-15"}],
+            }}),
         ),
         update: with(
             common("rt-person-renamed", "Round Trip Person Renamed", "fr", "en", 2),
             json!({"roles": [
                 role("rt-network", "directrice générale", "2024-02-01", "2025-12-31"),
                 role("rt-organisation-renamed", "administratrice", "2021-05-01", "2026-01-31"),
-            ]}),
+            ], "mentor": {
+                "since": "2025-03-01",
+                "topics": ["FUNDING"],
+                "technologies": ["rt-broader"],
+                "domains": ["WATER", "AIR"],
+                "stages": ["MIDCAP"],
+                "languages": ["en"],
+                "sources": [{"title": "Round Trip Person, renamed, offers mentoring", "url": "https://news.example.org/rt-person/mentor-2", "publishedOn": "2025-03-01"}],
+            }}),
         ),
-        derived: &["events"],
+        derived: &["events", "mentees"],
     }
 }
 
@@ -233,13 +251,15 @@ fn subjects() -> Vec<Subject> {
 }
 
 /// Nested output types and the fields of theirs that no input sets.
-const NESTED: [(&str, &[&str]); 3] = [("Source", &[]), ("Translation", &[]), ("Role", &["person"])];
+const NESTED: [(&str, &[&str]); 4] =
+    [("Source", &[]), ("Translation", &[]), ("Role", &["person"]), ("MentorOffer", &[])];
 
 /// Nested input types, and the subject field whose items show which of their fields are set.
-const NESTED_INPUTS: [(&str, &str, &str); 3] = [
+const NESTED_INPUTS: [(&str, &str, &str); 4] = [
     ("SourceInput", "Company", "sources"),
     ("TranslationInput", "Company", "translations"),
     ("RoleInput", "Person", "roles"),
+    ("MentorInput", "Person", "mentor"),
 ];
 
 /// The entities the subjects refer to besides each other, with their required fields only.
@@ -272,6 +292,8 @@ fn expected(input: &Value) -> Value {
             Value::Array(list(value).iter().map(|slug| json!({"slug": slug})).collect())
         } else if field == "roles" {
             Value::Array(list(value).iter().map(expected).collect())
+        } else if field == "mentor" {
+            expected(value)
         } else if field == "organisation" {
             json!({"slug": value})
         } else {
@@ -450,9 +472,15 @@ async fn every_input_and_output_field_of_every_kind_is_covered_by_the_round_trip
 
     for (input, object, field) in NESTED_INPUTS {
         let subject = subjects.iter().find(|subject| subject.object == object).expect("a kind");
-        let set = keys(&merged(list(&subject.create[field])));
+        let items = match &subject.create[field] {
+            Value::Array(items) => items.clone(),
+            one => vec![one.clone()],
+        };
+        let set = keys(&merged(&items));
         assert_eq!(set, schema_fields(&app, input).await, "{input}: the round trip must set every field");
-        let (output, derived) = NESTED.iter().find(|(name, _)| input.starts_with(name)).expect("its output type");
+        let stem = input.trim_end_matches("Input");
+        let (output, derived) =
+            NESTED.iter().find(|(name, _)| input.starts_with(name) || name.starts_with(stem)).expect("its output type");
         let read = with_names(set, derived);
         assert_eq!(read, schema_fields(&app, output).await, "{output}: the round trip must read every field");
     }

@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 
 use crate::error::AppError;
 use crate::graphql::context::kb;
-use crate::graphql::enums::CompanyStage;
+use crate::graphql::enums::{CompanyStage, Topic};
 use crate::graphql::limits;
 use crate::graphql::mirror::IntoDomain;
 use crate::graphql::mutation::{Writer, actor, reload, reload_all};
@@ -47,6 +47,9 @@ kind_inputs!(
         /// Other names, in any language: names in the other language, acronyms, former names.
         #[graphql(default)]
         aliases: Vec<String> => Vec<String>, "Other names, in any language (replaces the list).",
+        /// What it needs help with now, as the park or the company says.
+        #[graphql(default)]
+        needs: Vec<Topic> => Vec<Topic>, "What it needs help with now (replaces the list).",
     }
 );
 

@@ -7,11 +7,12 @@ use chrono::{DateTime, Utc};
 use crate::graphql::advice::{Eligibility, EntryPoint, PartnerSuggestion};
 use crate::graphql::context::{kb, load_if_wanted, loader, related, wanted};
 use crate::graphql::entity_fields::EntityFields;
-use crate::graphql::enums::{CompanyStage, Lang};
+use crate::graphql::enums::{CompanyStage, Lang, Topic};
 use crate::graphql::event::object::events_where;
 use crate::graphql::inputs::{Source, Translation};
 use crate::graphql::limits;
 use crate::graphql::loaders::{MembershipsOf, OrganisationId, ProgrammesOf, TechnologiesOf};
+use crate::graphql::mentors::{self, MentorSuggestion};
 use crate::graphql::mirror::IntoGraphql;
 use crate::graphql::nodes::{Company, Event, Organisation, Programme, Technology};
 use crate::graphql::relay::{CountedConnection, ListArgs};
@@ -152,6 +153,25 @@ impl Company {
     async fn entry_points(&self, ctx: &Context<'_>) -> Result<Vec<EntryPoint>> {
         let list = kb(ctx).entry_points(self.0.header.id, advice::today()).await?;
         Ok(list.into_iter().map(EntryPoint).collect())
+    }
+
+    /// What it needs help with now, as the park or the company says.
+    async fn needs(&self) -> Vec<Topic> {
+        self.0.needs.clone().into_graphql()
+    }
+
+    /// Which mentors: the experts who offer help with what it needs (its own needs, or
+    /// `topics`), ranked by the topics, technologies (a technology above or below one of its
+    /// own counts as related), domains, stage and language they share and by their
+    /// organisations that already work with it, with reasons. Ties by name.
+    #[graphql(complexity = "limits::mentors_cost(first, child_complexity)")]
+    async fn mentors(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "What it needs help with, instead of its own needs.")] topics: Option<Vec<Topic>>,
+        #[graphql(desc = "How many suggestions, 1 to 50.", default = 10)] first: i32,
+    ) -> Result<Vec<MentorSuggestion>> {
+        mentors::mentors_of(ctx, &self.0, topics, first).await
     }
 }
 

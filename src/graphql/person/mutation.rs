@@ -10,6 +10,8 @@ use crate::graphql::relay::parse_id_of;
 use chrono::NaiveDate;
 use entity::EntityKind;
 
+use crate::graphql::enums::{CompanyStage, Lang, TechnologyDomain, Topic};
+use crate::graphql::inputs::Source;
 use crate::graphql::nodes::Person;
 use crate::kb::draft::{self, PersonDraft};
 
@@ -29,6 +31,32 @@ mirror_struct!(
     }
 );
 
+mirror_struct!(
+    /// What a person offers as a mentor: only with their consent, from a cited source.
+    #[derive(Clone, Debug, async_graphql::InputObject)]
+    MentorInput = draft::MentorDraft, in,
+    {
+        /// Since when they offer it, when the source says.
+        since: Option<NaiveDate>,
+        /// What they help with, at least one.
+        topics: Vec<Topic>,
+        /// Slugs of the technologies they know.
+        #[graphql(default)]
+        technologies: Vec<String>,
+        /// The technology domains they know.
+        #[graphql(default)]
+        domains: Vec<TechnologyDomain>,
+        /// The stages of the companies they prefer to help (empty: any).
+        #[graphql(default)]
+        stages: Vec<CompanyStage>,
+        /// The languages they mentor in.
+        #[graphql(default)]
+        languages: Vec<Lang>,
+        /// Where the person publishes the offer or consents to it: at least one.
+        sources: Vec<Source>,
+    }
+);
+
 kind_inputs!(
     /// A person of the ecosystem: only public professional facts from cited sources, never an
     /// e-mail address, a phone number or a home address.
@@ -44,6 +72,8 @@ kind_inputs!(
         /// Other names, in any language: former names, usual short forms.
         #[graphql(default)]
         aliases: Vec<String> => Vec<String>, "Other names, in any language (replaces the list).",
+        /// What the person offers as a mentor, published by them or with their consent.
+        mentor: Option<MentorInput> => MentorInput, "What the person offers as a mentor; `null` withdraws it.",
     }
 );
 
@@ -74,6 +104,44 @@ impl PersonMutation {
         let actor = actor(ctx)?;
         let id = parse_id_of(&id, EntityKind::Person, "id")?;
         kb(ctx).update::<PersonDraft>(actor, id, expected_updated_at, |draft| input.apply(draft)).await?;
+        reload(ctx, id).await
+    }
+
+    /// Sets what a person offers as a mentor, replacing any offer they had: only with their consent, cited in `offer.sources`. An unknown technology is a `BAD_USER_INPUT` naming its path.
+    async fn set_mentor_offer(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The global id of the person.")] id: ID,
+        #[graphql(desc = "What they offer.")] offer: MentorInput,
+        #[graphql(desc = "The `updatedAt` last read: refuse the change with `CONFLICT` if the person changed since.")]
+        expected_updated_at: Option<DateTime<Utc>>,
+    ) -> Result<Person> {
+        let actor = actor(ctx)?;
+        let id = parse_id_of(&id, EntityKind::Person, "id")?;
+        let offer = offer.into_domain();
+        kb(ctx)
+            .update::<PersonDraft>(actor, id, expected_updated_at, |draft| {
+                draft.mentor = Some(offer);
+                Ok(())
+            })
+            .await?;
+        reload(ctx, id).await
+    }
+
+    /// Withdraws what a person offers as a mentor: it leaves the database, the search index, exports and what the change feed shows of them; their other facts stay.
+    async fn withdraw_mentor_offer(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The global id of the person.")] id: ID,
+    ) -> Result<Person> {
+        let actor = actor(ctx)?;
+        let id = parse_id_of(&id, EntityKind::Person, "id")?;
+        kb(ctx)
+            .update::<PersonDraft>(actor, id, None, |draft| {
+                draft.mentor = None;
+                Ok(())
+            })
+            .await?;
         reload(ctx, id).await
     }
 

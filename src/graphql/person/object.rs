@@ -12,6 +12,7 @@ use crate::graphql::event::object::events_where;
 use crate::graphql::inputs::{Source, Translation};
 use crate::graphql::limits;
 use crate::graphql::loaders::{OrganisationId, PersonId, RolesOf};
+use crate::graphql::mentors::{self, MenteeSuggestion, MentorOffer};
 use crate::graphql::nodes::{Event, Organisation, Person, Role};
 use crate::graphql::relay::CountedConnection;
 use crate::kb::model;
@@ -88,6 +89,22 @@ impl Person {
     ) -> Result<CountedConnection<Event>> {
         let filter = EventFilter { person: Some(vec![self.0.header.slug.clone()]), ..Default::default() };
         events_where(ctx, filter, after, first).await
+    }
+
+    /// What the person offers as a mentor, with their consent and its sources; none when they offer nothing.
+    async fn mentor(&self) -> Option<MentorOffer> {
+        self.0.mentor.clone().map(|offer| MentorOffer(self.0.header.id, offer))
+    }
+
+    /// The companies this expert could help, ranked as a company's `mentors` are, with
+    /// reasons; none when they offer nothing. Ties by name.
+    #[graphql(complexity = "limits::mentors_cost(first, child_complexity)")]
+    async fn mentees(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "How many suggestions, 1 to 50.", default = 10)] first: i32,
+    ) -> Result<Vec<MenteeSuggestion>> {
+        mentors::mentees_of(ctx, &self.0, first).await
     }
 }
 

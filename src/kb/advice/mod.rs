@@ -1,12 +1,14 @@
 //! The park's three questions about a company, answered with reasons: which programmes it is
 //! eligible for ([`eligibility`]), which companies of complementary size it should partner with
-//! ([`partners`]), and which organisations it should talk to ([`entry`]).
+//! ([`partners`]), which organisations it should talk to ([`entry`]), and which experts could
+//! mentor it ([`mentors`]).
 //!
 //! The rules are plain functions over [`Profile`]s and the [`Taxonomy`], tested without a
 //! database; the services around them read what the rules need in a few batched statements.
 
 pub mod eligibility;
 pub mod entry;
+pub mod mentors;
 pub mod partners;
 
 use std::collections::{HashMap, HashSet};
@@ -21,6 +23,7 @@ use crate::error::{AppError, Result};
 
 pub use eligibility::{Criterion, Eligibility, EligibilityCriterion};
 pub use entry::EntryPoint;
+pub use mentors::{MenteeSuggestion, MentorSuggestion};
 pub use partners::PartnerSuggestion;
 
 /// An entity the rules name in their sentences.

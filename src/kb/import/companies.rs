@@ -56,6 +56,7 @@ pub(super) async fn write_companies(
                 founded_year: Set(d.founded_year),
                 employees: Set(d.employees),
                 site_id: Set(d.site.as_ref().map(|s| org_ids[s])),
+                needs: Set(serde_json::json!(d.needs)),
             })
         });
         upsert::<company::Entity, _>(db, rows.collect(), C::Slug, mode, progress).await?;

@@ -1,11 +1,14 @@
 //! Writing a document's people (with their roles) and events (with their links), after the
 //! entities they refer to.
 
-use entity::{company, event, event_company, event_organisation, event_organiser, event_person, person, person_role};
+use entity::{
+    company, event, event_company, event_organisation, event_organiser, event_person, mentor_technology, person,
+    person_role,
+};
 use sea_orm::{ActiveValue::NotSet, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
 
 use super::lookup::{SlugIds, ensure_present, ids_of, stored};
-use super::rows::{changed, content_hash, insert_links, sources_json, translations_json, upsert};
+use super::rows::{changed, content_hash, insert_links, mentor_json, sources_json, translations_json, upsert};
 use super::summary::ImportSummary;
 use super::{At, BATCH};
 use crate::error::Result;
@@ -14,12 +17,12 @@ use crate::kb::draft::{EventDraft, PersonDraft};
 
 use entity::EntityKind;
 
-/// Writes the document's people and replaces their roles.
+/// Writes the document's people and replaces their roles and the technologies of their mentor offers.
 pub(super) async fn write_people(
     db: &impl ConnectionTrait,
     document: &Document,
     At { now, mode, progress }: At<'_>,
-    org_ids: &SlugIds,
+    (org_ids, tech_ids): (&SlugIds, &SlugIds),
     summary: &mut ImportSummary,
     changes: &mut Vec<(EntityKind, i32)>,
 ) -> Result<()> {
@@ -29,10 +32,11 @@ pub(super) async fn write_people(
             .await?;
     let hashed = document.people.iter().map(|d| {
         let organisations = d.roles.iter().map(|r| org_ids[&r.organisation]).collect();
-        (d, content_hash(d, &[("roleOrganisations", organisations)]))
+        let technologies = mentor_technologies(d).map(|t| tech_ids[t]).collect();
+        (d, content_hash(d, &[("roleOrganisations", organisations), ("mentorTechnologies", technologies)]))
     });
     let people = changed(hashed, |d| &d.slug, (&stored_people, mode), &mut summary.people);
-    let rows = people.iter().map(|(d, hash)| row!(person, d, hash, now, {}));
+    let rows = people.iter().map(|(d, hash)| row!(person, d, hash, now, { mentor: Set(mentor_json(&d.mentor)) }));
     upsert::<person::Entity, _>(db, rows.collect(), Pe::Slug, mode, progress).await?;
     progress.inc(summary.people.unchanged as u64);
     let person_ids = ids_of::<person::Entity>(db, (Pe::Id, Pe::Slug), people.iter().map(|(d, _)| &d.slug)).await?;
@@ -60,6 +64,40 @@ pub(super) async fn write_people(
         .collect();
     for chunk in roles.chunks(BATCH) {
         person_role::Entity::insert_many(chunk.to_vec()).exec_without_returning(db).await?;
+    }
+    write_mentor_technologies(db, &written, tech_ids).await
+}
+
+/// The slugs of the technologies a person's mentor offer names, without repeats.
+fn mentor_technologies(d: &PersonDraft) -> impl Iterator<Item = &String> {
+    let mut seen = std::collections::HashSet::new();
+    d.mentor.iter().flat_map(|m| m.technologies.iter()).filter(move |slug| seen.insert(*slug))
+}
+
+/// Replaces the technologies of the written people's mentor offers (none for a withdrawn offer).
+async fn write_mentor_technologies(
+    db: &impl ConnectionTrait,
+    written: &[(&PersonDraft, i32)],
+    tech_ids: &SlugIds,
+) -> Result<()> {
+    let ids: Vec<i32> = written.iter().map(|&(_, id)| id).collect();
+    for chunk in ids.chunks(BATCH) {
+        mentor_technology::Entity::delete_many()
+            .filter(mentor_technology::Column::PersonId.is_in(chunk.iter().copied()))
+            .exec(db)
+            .await?;
+    }
+    let links: Vec<mentor_technology::ActiveModel> = written
+        .iter()
+        .flat_map(|&(d, person_id)| {
+            mentor_technologies(d).map(move |slug| mentor_technology::ActiveModel {
+                person_id: Set(person_id),
+                technology_id: Set(tech_ids[slug]),
+            })
+        })
+        .collect();
+    for chunk in links.chunks(BATCH) {
+        mentor_technology::Entity::insert_many(chunk.to_vec()).exec_without_returning(db).await?;
     }
     Ok(())
 }

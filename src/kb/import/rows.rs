@@ -68,6 +68,11 @@ pub(super) fn sources_json(sources: &[Source]) -> serde_json::Value {
     serde_json::to_value(sources).unwrap_or_default()
 }
 
+/// A person's mentor offer as stored: every field but the technologies, which are links.
+pub(super) fn mentor_json(mentor: &Option<crate::kb::draft::MentorDraft>) -> Option<serde_json::Value> {
+    mentor.as_ref().map(|m| serde_json::to_value(crate::kb::model::MentorOffer::from_draft(m)).unwrap_or_default())
+}
+
 pub(super) fn translations_json(translations: &[Translation]) -> serde_json::Value {
     serde_json::to_value(translations).unwrap_or_default()
 }

@@ -32,6 +32,7 @@ pub(super) async fn write_technologies(
     let in_document: HashSet<&str> = document.technologies.iter().map(|d| d.slug.as_str()).collect();
     let tech_refs = document.technologies.iter().filter_map(|d| d.parent.as_ref());
     let tech_refs = tech_refs.chain(document.companies.iter().flat_map(|d| &d.technologies));
+    let tech_refs = tech_refs.chain(document.people.iter().flat_map(|d| d.mentor.iter().flat_map(|m| &m.technologies)));
     ensure_present(&tech_ids, tech_refs.filter(|slug| !in_document.contains(slug.as_str())), "technology")?;
     let mut written: HashSet<&str> = HashSet::new();
     let mut written_techs: Vec<&str> = Vec::new();

@@ -27,6 +27,7 @@ struct CompanyRow {
     stage: entity::CompanyStage,
     city: Option<String>,
     site_id: Option<i32>,
+    needs: serde_json::Value,
 }
 
 /// The columns of a technology its companies' documents show.
@@ -76,8 +77,10 @@ pub(super) async fn companies(db: &impl ConnectionTrait, ids: Vec<i32>) -> Resul
 
     let mut docs: HashMap<i32, SearchDoc> = HashMap::with_capacity(rows.len());
     for m in rows {
+        let needs: Vec<entity::Topic> = decode(m.needs, "company", m.id, "needs")?;
         let mut doc = SearchDoc {
             kind: Some(EntityKind::Company),
+            mentoring: needs.into_iter().map(crate::search::mentors::need_term).collect(),
             id: m.id,
             aliases: decode(m.aliases, "company", m.id, "aliases")?,
             translations: translated(decode(m.translations, "company", m.id, "translations")?),

@@ -2,7 +2,7 @@
 
 use entity::{
     EntityKind, company, company_membership, company_programme, company_technology, event, event_company,
-    event_organisation, event_organiser, event_person, person_role, programme,
+    event_organisation, event_organiser, event_person, mentor_technology, person_role, programme,
 };
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
 
@@ -77,7 +77,8 @@ pub async fn dependents(db: &impl ConnectionTrait, kind: EntityKind, ids: &[i32]
     Ok(out)
 }
 
-/// The companies, programmes and people whose documents show the given entities.
+/// The companies, programmes and people whose documents show the given entities (mentors show
+/// the technologies they know).
 async fn showing(db: &impl ConnectionTrait, kind: EntityKind, ids: &[i32]) -> Result<Vec<(EntityKind, i32)>> {
     use {company_programme::Column as CP, company_technology::Column as CT};
     let companies = |ids: Vec<i32>| ids.into_iter().map(|id| (EntityKind::Company, id));
@@ -85,7 +86,10 @@ async fn showing(db: &impl ConnectionTrait, kind: EntityKind, ids: &[i32]) -> Re
         // What a company links to shows how many companies link to it (`suggest` ranks by it).
         EntityKind::Company => linked_by_companies(db, Some(ids)).await?,
         EntityKind::Technology => {
+            use mentor_technology::Column as MT;
+            let people = column_where::<mentor_technology::Entity>(db, MT::PersonId, MT::TechnologyId, ids).await?;
             companies(column_where::<company_technology::Entity>(db, CT::CompanyId, CT::TechnologyId, ids).await?)
+                .chain(people.into_iter().map(|id| (EntityKind::Person, id)))
                 .collect()
         }
         EntityKind::Programme => {

@@ -8,7 +8,8 @@ use std::collections::HashMap;
 
 use entity::{
     EntityKind, company, company_membership, company_programme, company_technology, event, event_company,
-    event_organisation, event_organiser, event_person, organisation, person, person_role, programme, technology,
+    event_organisation, event_organiser, event_person, mentor_technology, organisation, person, person_role, programme,
+    technology,
 };
 use futures_util::future::BoxFuture;
 use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseExecutor, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
@@ -17,8 +18,9 @@ pub use dependents::{dependents, linked_by_companies};
 
 use crate::error::Result;
 use crate::kb::draft::Translation;
-use crate::kb::model::{Event, Header, Organisation, Person, Programme, Technology};
+use crate::kb::model::{Event, Header, MentorOffer, Organisation, Person, Programme, Technology};
 use crate::kb::read::batch;
+use crate::search::mentors::Offered;
 use crate::search::{SearchDoc, Source, Translated};
 
 /// The knowledge base's tables, as the search index reads them.
@@ -187,24 +189,92 @@ async fn organisations(db: &impl ConnectionTrait, ids: Vec<i32>) -> Result<Vec<S
 async fn people(db: &impl ConnectionTrait, ids: Vec<i32>) -> Result<Vec<SearchDoc>> {
     let rows = batch::by_ids::<Person>(db, &ids).await?;
     let roles = person_role::Entity::find()
-        .filter(person_role::Column::PersonId.is_in(ids))
+        .filter(person_role::Column::PersonId.is_in(ids.clone()))
         .order_by_asc(person_role::Column::PersonId)
         .order_by_asc(person_role::Column::Position)
         .all(db)
         .await?;
     let orgs = names_by_id(db, roles.iter().map(|r| r.organisation_id).collect()).await?;
-    let mut docs: HashMap<i32, SearchDoc> =
-        rows.into_iter().map(|m| (m.header.id, doc_of(EntityKind::Person, m.header))).collect();
+    let mut docs: HashMap<i32, SearchDoc> = rows
+        .into_iter()
+        .map(|m| {
+            let mut doc = doc_of(EntityKind::Person, m.header);
+            if let Some(offer) = &m.mentor {
+                offer_doc(&mut doc, offer);
+            }
+            (doc.id, doc)
+        })
+        .collect();
     for role in roles {
         let Some(doc) = docs.get_mut(&role.person_id) else { continue };
         doc.related.push(role.title);
         // Not the `membership` facet: search filters keep meaning "companies belonging to".
-        if let Some((_, name)) = orgs.get(&role.organisation_id) {
+        if let Some((slug, name)) = orgs.get(&role.organisation_id) {
             doc.links += 1;
             doc.related.push(name.clone());
+            if !doc.mentoring.is_empty() {
+                doc.mentoring.push(Offered::Organisation(slug.clone()).term());
+            }
         }
     }
+    offered_technologies(db, &ids, &mut docs).await?;
     Ok(docs.into_values().collect())
+}
+
+/// What a mentor offer puts in its person's document: the words of its topics and domains, and
+/// the terms mentor matching reads.
+fn offer_doc(doc: &mut SearchDoc, offer: &MentorOffer) {
+    doc.offer_topics = offer.topics.iter().map(|t| t.as_str()).collect();
+    doc.offer_domains = offer.domains.iter().map(|d| d.as_str()).collect();
+    let terms = std::iter::once(Offered::Mentor)
+        .chain(offer.topics.iter().map(|t| Offered::Topic(*t)))
+        .chain(offer.domains.iter().map(|d| Offered::Domain(*d)))
+        .chain(offer.stages.iter().map(|s| Offered::Stage(*s)))
+        .chain(offer.languages.iter().map(|l| Offered::Language(*l)));
+    doc.mentoring = terms.map(|o| o.term()).collect();
+}
+
+/// The technologies mentors know: their names and aliases are related words, their slugs and
+/// domains matching terms (the rules count a technology's domain as known).
+async fn offered_technologies(
+    db: &impl ConnectionTrait,
+    ids: &[i32],
+    docs: &mut HashMap<i32, SearchDoc>,
+) -> Result<()> {
+    use mentor_technology::Column as M;
+    let links = batch::pairs::<mentor_technology::Entity>(db, (M::PersonId, M::TechnologyId), ids).await?;
+    if links.is_empty() {
+        return Ok(());
+    }
+    type Row = (i32, String, String, serde_json::Value, entity::TechnologyDomain);
+    let rows: Vec<Row> = technology::Entity::find()
+        .select_only()
+        .columns([
+            technology::Column::Id,
+            technology::Column::Slug,
+            technology::Column::Name,
+            technology::Column::Aliases,
+            technology::Column::Domain,
+        ])
+        .filter(technology::Column::Id.is_in(batch::targets(&links)))
+        .into_tuple::<Row>()
+        .all(db)
+        .await?;
+    let techs: HashMap<i32, Row> = rows.into_iter().map(|row| (row.0, row)).collect();
+    for (person, tech) in links {
+        let (Some(doc), Some((_, slug, name, aliases, domain))) = (docs.get_mut(&person), techs.get(&tech)) else {
+            continue;
+        };
+        let aliases: Vec<String> = crate::kb::model::decode(aliases.clone(), "technology", tech, "aliases")?;
+        doc.related.push(name.clone());
+        doc.related.extend(aliases);
+        doc.mentoring.push(Offered::Technology(slug.clone()).term());
+        if !doc.offer_domains.contains(&domain.as_str()) {
+            doc.offer_domains.push(domain.as_str());
+            doc.mentoring.push(Offered::Domain(*domain).term());
+        }
+    }
+    Ok(())
 }
 
 /// Events: the names of their site, organisers and participants, and their dates in words

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use entity::{
     company_membership, company_programme, company_technology, event_company, event_organisation, event_organiser,
-    event_person, person_role, technology,
+    event_person, mentor_technology, person_role, technology,
 };
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
@@ -162,5 +162,17 @@ pub async fn roles_of(db: &impl ConnectionTrait, people: &[i32]) -> Result<HashM
     for row in rows {
         out.entry(row.person_id).or_default().push(Role::from(row));
     }
+    Ok(out)
+}
+
+/// The ids of the technologies each person's mentor offer names, by id.
+pub async fn mentor_technologies_of(db: &impl ConnectionTrait, people: &[i32]) -> Result<HashMap<i32, Vec<i32>>> {
+    use mentor_technology::Column as M;
+    let rows = pairs::<mentor_technology::Entity>(db, (M::PersonId, M::TechnologyId), people).await?;
+    let mut out: HashMap<i32, Vec<i32>> = people.iter().map(|p| (*p, Vec::new())).collect();
+    for (person, technology) in rows {
+        out.entry(person).or_default().push(technology);
+    }
+    out.values_mut().for_each(|list| list.sort_unstable());
     Ok(out)
 }
