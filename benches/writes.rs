@@ -100,14 +100,14 @@ async fn on_postgres(plan: &Plan, root: &Path, document: &Path, postgres: &str) 
         Some((server, _)) => format!("{server}/{name}"),
         None => panic!("--postgres takes a URL ending in a database name"),
     };
-    let on = |data: &Path| {
+    let on = || {
         let mut command = pepite();
-        command.arg("--data-dir").arg(data).arg("--database-url").arg(&url);
+        command.arg("--database-url").arg(&url);
         command
     };
-    import(&mut on(&root.join("pg-0")), document);
+    import(on().arg("--data-dir").arg(root.join("pg-0")), document);
     {
-        let server = Server::start(on(&root.join("pg-0")), &root.join("pg-0"), "pg-0");
+        let server = Server::start(on(), &root.join("pg-0"), "pg-0");
         println!("## One server on PostgreSQL, {} companies\n", plan.companies);
         writers_table(plan, &server).await;
         let outcome = open_loop(plan, std::slice::from_ref(&server)).await;
@@ -116,7 +116,7 @@ async fn on_postgres(plan: &Plan, root: &Path, document: &Path, postgres: &str) 
     let replicas: Vec<Server> = (0..3)
         .map(|i| {
             let data = root.join(format!("pg-{i}"));
-            Server::start(on(&data), &data, &format!("pg-{i}"))
+            Server::start(on(), &data, &format!("pg-{i}"))
         })
         .collect();
     println!("## Three replicas on one PostgreSQL database, {} companies\n", plan.companies);
