@@ -269,7 +269,6 @@ pub(super) fn request_id(req: &Request) -> String {
     given.map_or_else(|| format!("{:016x}", rand::random::<u64>()), str::to_string)
 }
 
-/// Runs a request's execution, turning a panic into an `INTERNAL` error that names the request.
 /// Runs an admitted request within its deadline, its panics contained. The slot is given back as
 /// soon as the request has run: a request that wrote then waits, without it, for its own index to
 /// apply the write before it is answered (see [`kb::Written`]).
@@ -289,6 +288,7 @@ pub(super) async fn admitted(
     response
 }
 
+/// Runs a request's execution, turning a panic into an `INTERNAL` error that names the request.
 pub(super) async fn contained(
     work: impl Future<Output = async_graphql::Response>,
     request_id: &str,
