@@ -51,8 +51,9 @@ pub const DEFAULT_QUERY: &str = r#"# Welcome to Pépite: who does what at the Te
       technologies { name aliases }
     }
   }
-  # The park's three questions for one company: which aids, which partners, which entry points,
-  # each answered with reasons. Partners pair start-ups and SMEs with large groups and mid-caps.
+  # The park's questions for one company: which aids, which partners, which entry points, each
+  # answered with reasons. Partners pair start-ups and SMEs with large groups and mid-caps. The
+  # fourth, `mentors`, ranks the experts who offer mentoring: the bundled knowledge base names none.
   company(slug: "sp3h") {
     name
     eligibleProgrammes { programme { name } eligible criteria { name met detail } }
