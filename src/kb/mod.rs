@@ -76,9 +76,7 @@ impl Kb {
         let summary = write_document(&self.db, document, options, progress, Some(&self.search)).await?;
         if !summary.dry_run {
             audit_import(actor, &summary);
-            if !written::note() {
-                self.wait_for_index(crate::deadline::remaining().unwrap_or(INDEX_WAIT)).await;
-            }
+            self.committed().await;
         }
         Ok(summary)
     }
@@ -88,10 +86,16 @@ impl Kb {
     pub(crate) async fn commit(&self, txn: WriteTransaction) -> Result<()> {
         crate::deadline::check()?;
         txn.commit().await?;
+        self.committed().await;
+        Ok(())
+    }
+
+    /// After a commit: notes it for the request's transport to wait for, or, outside a request's
+    /// [`Written`] scope, waits for the index itself.
+    async fn committed(&self) {
         if !written::note() {
             self.wait_for_index(crate::deadline::remaining().unwrap_or(INDEX_WAIT)).await;
         }
-        Ok(())
     }
 
     /// Waits, until `deadline` at the latest, for the index to apply every write committed so
