@@ -36,6 +36,8 @@ const PRUNE_EVERY: Duration = Duration::from_secs(60);
 /// How long a replica gathers the changes other processes write before it commits them: a burst
 /// of writes on one replica is a few commits on the others, not one each.
 const GATHER: Duration = Duration::from_millis(50);
+/// Documents up to which an idle index is always merged into one segment.
+const SMALL_INDEX: u64 = 20_000;
 /// How often the reader picks up segments that background merges have replaced.
 const RELOAD_EVERY: Duration = Duration::from_secs(5);
 
@@ -422,15 +424,16 @@ impl Owner {
 }
 
 /// Merges every segment into one, in the background, when the index is fragmented (its largest
-/// segment holds under 90% of the documents, e.g. after a rebuild or a bulk import) or holds
-/// many deleted documents: searches expand words and walk postings once per segment. Trickles
-/// of writes leave small segments that the merge policy handles on its own.
+/// segment holds under 90% of the documents, e.g. after a rebuild or a bulk import), small (a
+/// merge costs little), or holds many deleted documents: searches expand words and walk postings
+/// once per segment. On a large index, trickles of writes leave small segments that the merge
+/// policy merges with each other, without rewriting the largest.
 fn compact(writer: &mut IndexWriter) -> Result<()> {
     let metas = writer.index().searchable_segment_metas()?;
     let docs: u64 = metas.iter().map(|m| u64::from(m.max_doc())).sum();
     let deleted: u64 = metas.iter().map(|m| u64::from(m.num_deleted_docs())).sum();
     let largest = metas.iter().map(|m| u64::from(m.max_doc())).max().unwrap_or(0);
-    let fragmented = metas.len() > 1 && largest * 10 < docs * 9;
+    let fragmented = metas.len() > 1 && (largest * 10 < docs * 9 || docs <= SMALL_INDEX);
     if fragmented || deleted * 10 > docs {
         let ids: Vec<_> = metas.iter().map(|m| m.id()).collect();
         tracing::info!(segments = ids.len(), docs, deleted, "compacting the search index");
