@@ -243,12 +243,15 @@ fn as_inputs<D: Kind>(err: AppError) -> AppError {
     renamed(err, D::KIND.list_name(), "inputs")
 }
 
-/// `err`'s problems with the start of their paths `from` renamed `to`.
+/// `err`'s problems (or conflicting field) with the start of their paths `from` renamed `to`.
 fn renamed(err: AppError, from: &str, to: &str) -> AppError {
     match err {
         AppError::Invalid(problems) => AppError::Invalid(
             problems.into_iter().map(|p| Problem { path: p.path.replacen(from, to, 1), message: p.message }).collect(),
         ),
+        AppError::Conflict { message, field } => {
+            AppError::Conflict { message, field: field.map(|f| f.replacen(from, to, 1)) }
+        }
         other => other,
     }
 }
@@ -313,19 +316,8 @@ fn not_found(kind: EntityKind) -> AppError {
 impl Kb {
     /// Creates an entity; a taken slug is a conflict. Returns its id once it is searchable.
     pub async fn create<D: Kind>(&self, actor: &str, draft: D) -> Result<i32> {
-        let txn = begin_write(&self.db).await?;
-        let slug = draft.slug().to_string();
-        let document = draft.into_document();
-        let existing = import::existing(&*txn, &document).await?;
-        document.validate(&existing).map_err(as_input::<D>)?;
-        if id_of::<D>(&*txn, &slug).await?.is_some() {
-            return Err(slug_taken("input.slug", &slug));
-        }
-        import::write(&txn, &document, Mode::Create, &(), None).await?;
-        let id = id_of::<D>(&*txn, &slug).await?.ok_or_else(|| AppError::Internal("created row not found".into()))?;
-        self.commit(txn).await?;
-        audit(actor, "create", D::KIND, id);
-        Ok(id)
+        let ids = self.create_many(actor, vec![draft]).await.map_err(|err| renamed(err, "inputs[0]", "input"))?;
+        ids.into_iter().next().ok_or_else(|| AppError::Internal("created row not found".into()))
     }
 
     /// Creates entities of one kind in one transaction, made searchable by one index commit: all
