@@ -10,6 +10,7 @@ use entity::{CompanyStage, Lang, OrganisationKind, ProgrammeKind, TechnologyDoma
 use crate::kb::draft::{
     CompanyDraft, MentorDraft, OrganisationDraft, PersonDraft, ProgrammeDraft, RoleDraft, Source, TechnologyDraft,
 };
+use crate::kb::geo::{Place, Point};
 
 struct Rng(u64);
 
@@ -148,23 +149,35 @@ const SECTORS_EN: &[&str] = &[
     "housing providers",
     "airports",
 ];
-const CITIES: &[&str] = &[
-    "Aix-en-Provence",
-    "Marseille",
-    "Toulon",
-    "Nice",
-    "Avignon",
-    "Montpellier",
-    "Arles",
-    "Gardanne",
-    "Vitrolles",
-    "Salon-de-Provence",
-    "Martigues",
-    "Aubagne",
-    "Istres",
-    "La Ciotat",
-    "Pertuis",
+/// Cities and their centres (WGS84): the first ones, the metropolis, host most companies.
+const CITIES: &[(&str, f64, f64)] = &[
+    ("Aix-en-Provence", 43.5297, 5.4474),
+    ("Marseille", 43.2965, 5.3698),
+    ("Toulon", 43.1242, 5.9280),
+    ("Nice", 43.7102, 7.2620),
+    ("Avignon", 43.9493, 4.8055),
+    ("Montpellier", 43.6108, 3.8767),
+    ("Arles", 43.6766, 4.6278),
+    ("Gardanne", 43.4547, 5.4692),
+    ("Vitrolles", 43.4600, 5.2486),
+    ("Salon-de-Provence", 43.6403, 5.0970),
+    ("Martigues", 43.4053, 5.0476),
+    ("Aubagne", 43.2927, 5.5708),
+    ("Istres", 43.5151, 4.9895),
+    ("La Ciotat", 43.1748, 5.6047),
+    ("Pertuis", 43.6942, 5.5019),
 ];
+
+/// A city, most often one of the first four, and a point near its centre (within about 10 km,
+/// closer more often than not).
+fn place(rng: &mut Rng) -> (&'static str, Point) {
+    let (city, latitude, longitude) = if rng.chance(60) { CITIES[rng.below(4)] } else { *rng.pick(CITIES) };
+    let mut jitter =
+        |degrees: f64| (0..2).map(|_| (rng.below(2001) as f64 - 1000.0) / 1000.0 * degrees / 2.0).sum::<f64>();
+    let latitude = ((latitude + jitter(0.09)) * 1e5).round() / 1e5;
+    let longitude = ((longitude + jitter(0.12)) * 1e5).round() / 1e5;
+    (city, Point { latitude, longitude })
+}
 const PREFIXES: &[&str] =
     &["Eco", "Hydro", "Sol", "Terra", "Aero", "Bio", "Volt", "Aqua", "Geo", "Neo", "Lumi", "Clim"];
 const SUFFIXES: &[&str] = &["tech", "ia", "lab", "gen", "sys", "vert", "nov", "flux", "sense", "wave", "ment", "ys"];
@@ -215,7 +228,7 @@ fn organisations(rng: &mut Rng, count: usize) -> Vec<OrganisationDraft> {
                 OrganisationKind::Investor,
                 OrganisationKind::Research,
             ]);
-            let city = rng.pick(CITIES);
+            let (city, point) = place(rng);
             OrganisationDraft {
                 slug: format!("org-{i}"),
                 name: format!("{} {} {i}", kind_name(kind), city),
@@ -227,6 +240,8 @@ fn organisations(rng: &mut Rng, count: usize) -> Vec<OrganisationDraft> {
                 kind,
                 city: Some(city.to_string()),
                 aliases: Vec::new(),
+                location: Some(point),
+                places: Vec::new(),
             }
         })
         .collect()
@@ -410,6 +425,16 @@ fn company(rng: &mut Rng, i: usize, techs: &[TechnologyDraft], orgs: usize, prog
         CompanyStage::Midcap,
         CompanyStage::LargeGroup,
     ]);
+    let (city, point) = place(rng);
+    let site = rng.chance(30).then(|| format!("org-{}", rng.below(orgs)));
+    // Half the hosted companies are placed at their site only; a few have a second establishment.
+    let location = (site.is_none() || rng.chance(50)).then_some(point);
+    let places = if rng.chance(5) {
+        let (city, other) = place(rng);
+        vec![Place { name: format!("Établissement de {city}"), latitude: other.latitude, longitude: other.longitude }]
+    } else {
+        Vec::new()
+    };
     CompanyDraft {
         slug: format!("company-{i}"),
         name,
@@ -419,15 +444,17 @@ fn company(rng: &mut Rng, i: usize, techs: &[TechnologyDraft], orgs: usize, prog
         sources: Vec::new(),
         translations: Vec::new(),
         stage,
-        city: Some(rng.pick(CITIES).to_string()),
+        city: Some(city.to_string()),
         founded_year: Some(1990 + rng.below(35) as i32),
         employees: Some(1 + rng.below(500) as i32),
-        site: rng.chance(30).then(|| format!("org-{}", rng.below(orgs))),
+        site,
         technologies: chosen.iter().map(|&t| techs[t].slug.clone()).collect(),
         programmes: if rng.chance(20) { vec![format!("programme-{}", rng.below(programmes))] } else { Vec::new() },
         memberships: if rng.chance(25) { vec![format!("org-{}", rng.below(orgs))] } else { Vec::new() },
         aliases: Vec::new(),
         needs: Vec::new(),
+        location,
+        places,
     }
 }
 

@@ -1,4 +1,4 @@
-use crate::enums::{CompanyStage, Lang};
+use crate::enums::{CompanyStage, Lang, LocationSource};
 use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
@@ -31,6 +31,14 @@ pub struct Model {
     pub translations: Json,
     /// What the company needs help with (a JSON array of topic names).
     pub needs: Json,
+    /// Latitude of its own point, WGS84 degrees.
+    pub latitude: Option<f64>,
+    /// Longitude of its own point, WGS84 degrees.
+    pub longitude: Option<f64>,
+    /// Where its own point comes from; none without one.
+    pub location_source: Option<LocationSource>,
+    /// Its other places (a JSON array of `{name, latitude, longitude}`).
+    pub places: Json,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -118,3 +118,8 @@ string_enum!(
         Other = "OTHER",
     }
 );
+
+string_enum!(
+    /// Where an entity's own point comes from.
+    LocationSource { Own = "OWN", Registry = "REGISTRY" }
+);

@@ -22,7 +22,7 @@ pub mod sort_key;
 pub mod technology;
 
 pub use change::Operation;
-pub use enums::{CompanyStage, Lang, OrganisationKind, ProgrammeKind, TechnologyDomain, Topic};
+pub use enums::{CompanyStage, Lang, LocationSource, OrganisationKind, ProgrammeKind, TechnologyDomain, Topic};
 pub use kind::EntityKind;
 pub use sort_key::name_key;
 

@@ -1,4 +1,4 @@
-use crate::enums::{Lang, OrganisationKind};
+use crate::enums::{Lang, LocationSource, OrganisationKind};
 use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
@@ -26,6 +26,14 @@ pub struct Model {
     pub aliases: Json,
     /// The name and description in other languages (a JSON array of `{lang, name, description}`).
     pub translations: Json,
+    /// Latitude of its own point, WGS84 degrees.
+    pub latitude: Option<f64>,
+    /// Longitude of its own point, WGS84 degrees.
+    pub longitude: Option<f64>,
+    /// Where its own point comes from; none without one.
+    pub location_source: Option<LocationSource>,
+    /// Its other places (a JSON array of `{name, latitude, longitude}`).
+    pub places: Json,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

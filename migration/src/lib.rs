@@ -12,6 +12,7 @@ mod m20261128_100000_create_people;
 mod m20261128_100001_create_events;
 mod m20261128_100002_add_translations;
 mod m20261207_110000_add_mentor_offers;
+mod m20261207_140000_add_locations;
 
 pub struct Migrator;
 
@@ -29,6 +30,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_100001_create_events::Migration),
             Box::new(m20261128_100002_add_translations::Migration),
             Box::new(m20261207_110000_add_mentor_offers::Migration),
+            Box::new(m20261207_140000_add_locations::Migration),
         ]
     }
 }

@@ -222,3 +222,15 @@ macro_rules! domain_default {
 }
 
 domain_default!(MatchingStrategy, OrderField, Direction);
+
+mirror_enum!(
+    /// Where an entity's point comes from.
+    LocationSource = crate::kb::geo::Origin {
+        /// Its own, as written in the knowledge base.
+        Own,
+        /// Its host site's: it has none of its own.
+        Site,
+        /// The business registry's.
+        Registry,
+    }
+);

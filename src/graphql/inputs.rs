@@ -171,3 +171,30 @@ mirror_struct!(
         description: Option<String>,
     }
 );
+
+mirror_struct!(
+    /// A point on Earth, WGS84 degrees.
+    #[derive(Clone, Debug, InputObject)]
+    PointInput = crate::kb::geo::Point, in,
+    {
+        /// Degrees north of the equator, −90 to 90.
+        latitude: f64,
+        /// Degrees east of Greenwich, −180 to 180.
+        longitude: f64,
+    }
+);
+
+mirror_struct!(
+    /// One of an entity's places besides its main point: an establishment, a second site.
+    #[derive(Clone, Debug, InputObject, async_graphql::SimpleObject)]
+    #[graphql(input_name = "PlaceInput")]
+    Place = crate::kb::geo::Place, both,
+    {
+        /// What the place is ("Établissement de Rousset"), 1–200 characters.
+        name: String,
+        /// Degrees north of the equator, −90 to 90.
+        latitude: f64,
+        /// Degrees east of Greenwich, −180 to 180.
+        longitude: f64,
+    }
+);

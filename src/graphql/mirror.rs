@@ -36,7 +36,7 @@ macro_rules! same_on_both_sides {
     )+};
 }
 
-same_on_both_sides!(String, bool, i32, u64, f32, usize, NaiveDate, DateTime<Utc>);
+same_on_both_sides!(String, bool, i32, u64, f32, f64, usize, NaiveDate, DateTime<Utc>);
 
 impl<T: IntoDomain> IntoDomain for Vec<T> {
     type Domain = Vec<T::Domain>;

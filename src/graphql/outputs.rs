@@ -130,3 +130,17 @@ impl From<import::ImportSummary> for ImportSummary {
         }
     }
 }
+
+mirror_struct!(
+    /// Where an entity is: a point (WGS84 degrees) and where it comes from.
+    #[derive(Clone, Debug, SimpleObject)]
+    Location = crate::kb::geo::Location, out,
+    {
+        /// Degrees north of the equator, −90 to 90.
+        latitude: f64,
+        /// Degrees east of Greenwich, −180 to 180.
+        longitude: f64,
+        /// Whether the point is its own, its host site's or the registry's.
+        source: super::enums::LocationSource,
+    }
+);

@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use super::draft::{
     CompanyDraft, EventDraft, OrganisationDraft, PersonDraft, ProgrammeDraft, RoleDraft, TechnologyDraft,
 };
+use super::geo::own_point;
 use super::model::{Company, Event, Organisation, Person, Programme, Role, Technology};
 
 /// A draft of kind `$draft`: the header's fields, then its own.
@@ -26,7 +27,12 @@ macro_rules! draft {
 }
 
 pub fn organisation(m: Organisation) -> OrganisationDraft {
-    draft!(OrganisationDraft, m.header, { kind: m.kind, city: m.city })
+    draft!(OrganisationDraft, m.header, {
+        kind: m.kind,
+        city: m.city,
+        location: own_point(m.latitude, m.longitude),
+        places: m.places,
+    })
 }
 
 pub fn technology(m: Technology, parent: Option<String>) -> TechnologyDraft {
@@ -64,6 +70,8 @@ pub fn company(m: Company, site: Option<String>, lists: CompanyLists) -> Company
         programmes,
         memberships,
         needs: m.needs,
+        location: own_point(m.latitude, m.longitude),
+        places: m.places,
     })
 }
 

@@ -5,6 +5,7 @@ use chrono::{Datelike, NaiveDate};
 use entity::{CompanyStage, Lang, OrganisationKind, ProgrammeKind, TechnologyDomain, Topic};
 use serde::{Deserialize, Serialize};
 
+use super::geo::{Place, Point};
 use crate::error::Problem;
 
 /// Where a fact comes from.
@@ -97,6 +98,12 @@ draft!(
         /// Other names, in any language: names in the other language, acronyms, former names.
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         aliases: Vec<String>,
+        /// Its main point (WGS84); a company without one is placed at its host site's.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        location: Option<Point>,
+        /// Its other places (establishments, second sites), each with a name and a point.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        places: Vec<Place>,
     }
 );
 
@@ -179,6 +186,12 @@ draft!(
         /// What it needs help with now, as the park or the company says.
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         needs: Vec<Topic>,
+        /// Its main point (WGS84); a company without one is placed at its host site's.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        location: Option<Point>,
+        /// Its other places (establishments, second sites), each with a name and a point.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        places: Vec<Place>,
     }
 );
 
@@ -347,6 +360,7 @@ impl OrganisationDraft {
         if let Some(city) = &self.city {
             check.text("city", city, 100, true);
         }
+        super::geo::check_location(check, self.location.as_ref(), &self.places);
     }
 }
 
@@ -379,6 +393,7 @@ impl CompanyDraft {
         if let Some(city) = &self.city {
             check.text("city", city, 100, true);
         }
+        super::geo::check_location(check, self.location.as_ref(), &self.places);
         if let Some(year) = self.founded_year {
             let this_year = chrono::Utc::now().year();
             if !(1800..=this_year).contains(&year) {

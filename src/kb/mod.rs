@@ -5,6 +5,7 @@ mod as_draft;
 pub mod document;
 pub mod draft;
 pub mod export;
+pub mod geo;
 pub mod import;
 mod import_document;
 mod index_source;

@@ -2,13 +2,14 @@
 //! kind, read from the database rows with their JSON columns decoded once, errors surfaced.
 
 use chrono::{DateTime, NaiveDate, Utc};
-pub use entity::{CompanyStage, Lang, OrganisationKind, ProgrammeKind, TechnologyDomain, Topic};
+pub use entity::{CompanyStage, Lang, LocationSource, OrganisationKind, ProgrammeKind, TechnologyDomain, Topic};
 use entity::{company, event, organisation, person, person_role, programme, technology};
 use sea_orm::EntityTrait;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use super::draft::{MentorDraft, Source, Translation};
+use super::geo::Place;
 use crate::error::{AppError, Result};
 use entity::EntityKind;
 
@@ -54,6 +55,12 @@ pub struct Company {
     pub site_id: Option<i32>,
     /// What it needs help with now.
     pub needs: Vec<Topic>,
+    /// Its own point, WGS84 degrees, and where it comes from (none without one).
+    pub latitude: Option<f64>,
+    pub longitude: Option<f64>,
+    pub location_source: Option<LocationSource>,
+    /// Its other places.
+    pub places: Vec<Place>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -81,6 +88,12 @@ pub struct Organisation {
     pub header: Header,
     pub kind: OrganisationKind,
     pub city: Option<String>,
+    /// Its own point, WGS84 degrees, and where it comes from (none without one).
+    pub latitude: Option<f64>,
+    pub longitude: Option<f64>,
+    pub location_source: Option<LocationSource>,
+    /// Its other places.
+    pub places: Vec<Place>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -227,7 +240,7 @@ macro_rules! stored {
     };
 }
 
-stored!(Company, company, EntityKind::Company, { stage, city, founded_year, employees, site_id } json { needs });
+stored!(Company, company, EntityKind::Company, { stage, city, founded_year, employees, site_id, latitude, longitude, location_source } json { needs, places });
 stored!(Technology, technology, EntityKind::Technology, { domain, parent_id });
 stored!(
     Programme,
@@ -236,7 +249,13 @@ stored!(
     { kind, operator_id, starts_on, ends_on }
     json { eligible_stages, eligible_domains, eligible_site_ids, required_membership_ids }
 );
-stored!(Organisation, organisation, EntityKind::Organisation, { kind, city });
+stored!(
+    Organisation,
+    organisation,
+    EntityKind::Organisation,
+    { kind, city, latitude, longitude, location_source }
+    json { places }
+);
 stored!(Person, person, EntityKind::Person, {} json { mentor });
 stored!(Event, event, EntityKind::Event, { date, end_date, site_id });
 
@@ -268,6 +287,10 @@ mod tests {
             employees: None,
             site_id: None,
             needs: serde_json::json!([]),
+            latitude: None,
+            longitude: None,
+            location_source: None,
+            places: serde_json::json!([]),
             aliases,
             translations: serde_json::json!([{"lang": "en", "name": "Helio"}]),
         }

@@ -8,6 +8,7 @@ mod cursors;
 mod dataloader;
 mod events;
 mod field_order;
+mod geo;
 mod guard;
 mod hostile;
 mod http;

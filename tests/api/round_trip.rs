@@ -77,11 +77,21 @@ fn organisation() -> Subject {
         lookup: "organisation",
         create: with(
             common("rt-organisation", "Round Trip Organisation", "en", "fr", 1),
-            json!({"kind": "CLUSTER", "city": "Aix-en-Provence"}),
+            json!({
+                "kind": "CLUSTER",
+                "city": "Aix-en-Provence",
+                "location": {"latitude": 43.4866, "longitude": 5.3963},
+                "places": [{"name": "Antenne de Marseille", "latitude": 43.2965, "longitude": 5.3698}],
+            }),
         ),
         update: with(
             common("rt-organisation-renamed", "Round Trip Organisation Renamed", "fr", "en", 2),
-            json!({"kind": "RESEARCH", "city": "Marseille"}),
+            json!({
+                "kind": "RESEARCH",
+                "city": "Marseille",
+                "location": {"latitude": 43.3, "longitude": 5.4},
+                "places": [{"name": "Site de Luminy", "latitude": 43.2316, "longitude": 5.4399}],
+            }),
         ),
         derived: &["hostedCompanies", "members", "people", "events", "programmes"],
     }
@@ -153,6 +163,11 @@ fn company() -> Subject {
                 "programmes": ["rt-programme"],
                 "memberships": ["rt-cluster", "rt-organisation"],
                 "needs": ["FUNDING", "EXPORT"],
+                "location": {"latitude": 43.5297, "longitude": 5.4474},
+                "places": [
+                    {"name": "Établissement de Rousset", "latitude": 43.4831, "longitude": 5.6197},
+                    {"name": "Bureau de Nice", "latitude": 43.7102, "longitude": 7.262},
+                ],
             }),
         ),
         update: with(
@@ -167,6 +182,8 @@ fn company() -> Subject {
                 "programmes": ["rt-programme-renamed"],
                 "memberships": ["rt-network", "rt-organisation-renamed"],
                 "needs": ["INDUSTRIALISATION"],
+                "location": {"latitude": -33.8688, "longitude": 151.2093},
+                "places": [{"name": "Antipodes", "latitude": -43.5, "longitude": -179.9}],
             }),
         ),
         derived: &["events", "eligibleProgrammes", "partners", "entryPoints", "mentors"],
@@ -240,7 +257,7 @@ fn event() -> Subject {
                 "organisations": ["rt-cluster", "rt-host"],
             }),
         ),
-        derived: &[],
+        derived: &["location"],
     }
 }
 
@@ -251,15 +268,26 @@ fn subjects() -> Vec<Subject> {
 }
 
 /// Nested output types and the fields of theirs that no input sets.
-const NESTED: [(&str, &[&str]); 4] =
-    [("Source", &[]), ("Translation", &[]), ("Role", &["person"]), ("MentorOffer", &[])];
+const NESTED: [(&str, &[&str]); 6] = [
+    ("Source", &[]),
+    ("Translation", &[]),
+    ("Role", &["person"]),
+    ("MentorOffer", &[]),
+    ("Location", &["source"]),
+    ("Place", &[]),
+];
+
+/// Nested input types whose output type has another name.
+const OUTPUT_OF: [(&str, &str); 1] = [("PointInput", "Location")];
 
 /// Nested input types, and the subject field whose items show which of their fields are set.
-const NESTED_INPUTS: [(&str, &str, &str); 4] = [
+const NESTED_INPUTS: [(&str, &str, &str); 6] = [
     ("SourceInput", "Company", "sources"),
     ("TranslationInput", "Company", "translations"),
     ("RoleInput", "Person", "roles"),
     ("MentorInput", "Person", "mentor"),
+    ("PointInput", "Company", "location"),
+    ("PlaceInput", "Company", "places"),
 ];
 
 /// The entities the subjects refer to besides each other, with their required fields only.
@@ -296,6 +324,8 @@ fn expected(input: &Value) -> Value {
             expected(value)
         } else if field == "organisation" {
             json!({"slug": value})
+        } else if field == "location" {
+            with(value.clone(), json!({"source": "OWN"}))
         } else {
             value.clone()
         };
@@ -479,8 +509,11 @@ async fn every_input_and_output_field_of_every_kind_is_covered_by_the_round_trip
         let set = keys(&merged(&items));
         assert_eq!(set, schema_fields(&app, input).await, "{input}: the round trip must set every field");
         let stem = input.trim_end_matches("Input");
-        let (output, derived) =
-            NESTED.iter().find(|(name, _)| input.starts_with(name) || name.starts_with(stem)).expect("its output type");
+        let renamed = OUTPUT_OF.iter().find(|(from, _)| *from == input).map(|(_, to)| *to);
+        let (output, derived) = NESTED
+            .iter()
+            .find(|(name, _)| renamed.map_or(input.starts_with(name) || name.starts_with(stem), |to| to == *name))
+            .expect("its output type");
         let read = with_names(set, derived);
         assert_eq!(read, schema_fields(&app, output).await, "{output}: the round trip must read every field");
     }

@@ -7,6 +7,7 @@ use chrono::{DateTime, Utc};
 use crate::error::AppError;
 use crate::graphql::context::kb;
 use crate::graphql::enums::{CompanyStage, Topic};
+use crate::graphql::inputs::{Place, PointInput};
 use crate::graphql::limits;
 use crate::graphql::mirror::IntoDomain;
 use crate::graphql::mutation::{Writer, actor, reload, reload_all};
@@ -50,6 +51,11 @@ kind_inputs!(
         /// What it needs help with now, as the park or the company says.
         #[graphql(default)]
         needs: Vec<Topic> => Vec<Topic>, "What it needs help with now (replaces the list).",
+        /// Its main point (WGS84); a company without one is placed at its host site's.
+        location: Option<PointInput> => PointInput, "Its main point (WGS84); `null` clears it.",
+        /// Its other places (establishments, second sites), each with a name and a point.
+        #[graphql(default)]
+        places: Vec<Place> => Vec<Place>, "Its other places (replaces the list).",
     }
 );
 

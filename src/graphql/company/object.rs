@@ -9,15 +9,16 @@ use crate::graphql::context::{kb, load_if_wanted, loader, related, wanted};
 use crate::graphql::entity_fields::EntityFields;
 use crate::graphql::enums::{CompanyStage, Lang, Topic};
 use crate::graphql::event::object::events_where;
-use crate::graphql::inputs::{Source, Translation};
+use crate::graphql::inputs::{Place, Source, Translation};
 use crate::graphql::limits;
 use crate::graphql::loaders::{MembershipsOf, OrganisationId, ProgrammesOf, TechnologiesOf};
 use crate::graphql::mentors::{self, MentorSuggestion};
 use crate::graphql::mirror::IntoGraphql;
 use crate::graphql::nodes::{Company, Event, Organisation, Programme, Technology};
+use crate::graphql::outputs::Location;
 use crate::graphql::relay::{CountedConnection, ListArgs};
 use crate::kb::read::{self, EventFilter};
-use crate::kb::{advice, model};
+use crate::kb::{advice, geo, model};
 
 /// A company working on environmental or industrial technologies: its stage, where it is, what it
 /// works on, the programmes and organisations it belongs to, and advice on aids, partners and
@@ -91,6 +92,21 @@ impl Company {
     /// How many people it employs.
     async fn employees(&self) -> Option<i32> {
         self.0.employees
+    }
+    /// Where it is: its own point, or else its host site's (`source: SITE`).
+    async fn location(&self, ctx: &Context<'_>) -> Result<Option<Location>> {
+        let own = geo::Location::own(self.0.latitude, self.0.longitude, self.0.location_source);
+        if own.is_some() {
+            return Ok(own.into_graphql());
+        }
+        let Some(id) = self.0.site_id else { return Ok(None) };
+        let site = loader(ctx).load_one(OrganisationId(id)).await?;
+        let inherited = site.and_then(|s| geo::Location::own(s.latitude, s.longitude, s.location_source));
+        Ok(inherited.map(geo::Location::inherited).into_graphql())
+    }
+    /// Its other places (establishments, second sites).
+    async fn places(&self) -> Vec<Place> {
+        self.0.places.clone().into_graphql()
     }
     /// The organisation hosting it, e.g. a technopole.
     async fn site(&self, ctx: &Context<'_>) -> Result<Option<Organisation>> {

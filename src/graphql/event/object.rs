@@ -12,10 +12,12 @@ use crate::graphql::limits;
 use crate::graphql::loaders::{
     EventCompaniesOf, EventOrganisationsOf, EventPeopleOf, OrganisationId, OrganisersOf, RolesOf,
 };
+use crate::graphql::mirror::IntoGraphql as _;
 use crate::graphql::nodes::{Company, Event, Organisation, Person};
+use crate::graphql::outputs::Location;
 use crate::graphql::relay::{CountedConnection, ListArgs};
-use crate::kb::model;
 use crate::kb::read::{self, Direction, EventFilter, OrderField};
+use crate::kb::{geo, model};
 
 /// An event of the ecosystem (a visit, a meeting, a fair): where and when, who organised it and
 /// who took part.
@@ -80,6 +82,13 @@ impl Event {
     /// The last day of an event over several days.
     async fn end_date(&self) -> Option<NaiveDate> {
         self.0.end_date
+    }
+    /// Where it took place: its site's point (`source: SITE`).
+    async fn location(&self, ctx: &Context<'_>) -> Result<Option<Location>> {
+        let Some(id) = self.0.site_id else { return Ok(None) };
+        let site = loader(ctx).load_one(OrganisationId(id)).await?;
+        let point = site.and_then(|s| geo::Location::own(s.latitude, s.longitude, s.location_source));
+        Ok(point.map(geo::Location::inherited).into_graphql())
     }
     /// The organisation where it took place.
     async fn site(&self, ctx: &Context<'_>) -> Result<Option<Organisation>> {

@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 
 use crate::graphql::context::kb;
 use crate::graphql::enums::OrganisationKind;
+use crate::graphql::inputs::{Place, PointInput};
 use crate::graphql::mirror::IntoDomain;
 use crate::graphql::mutation::{Writer, actor, reload};
 use crate::graphql::nodes::Organisation;
@@ -25,6 +26,11 @@ kind_inputs!(
     optional {
         /// The city it is based in.
         city: Option<String> => String, "The city it is based in.",
+        /// Its main point (WGS84).
+        location: Option<PointInput> => PointInput, "Its main point (WGS84); `null` clears it.",
+        /// Its other places (establishments, second sites), each with a name and a point.
+        #[graphql(default)]
+        places: Vec<Place> => Vec<Place>, "Its other places (replaces the list).",
         /// Other names, in any language: names in the other language, acronyms, former names.
         #[graphql(default)]
         aliases: Vec<String> => Vec<String>, "Other names, in any language (replaces the list).",

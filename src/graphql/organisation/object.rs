@@ -10,13 +10,15 @@ use crate::graphql::context::{kb, loader};
 use crate::graphql::entity_fields::EntityFields;
 use crate::graphql::enums::{Lang, OrganisationKind};
 use crate::graphql::event::object::events_where;
-use crate::graphql::inputs::{Source, Translation};
+use crate::graphql::inputs::{Place, Source, Translation};
 use crate::graphql::limits;
 use crate::graphql::loaders::PersonId;
 use crate::graphql::mirror::IntoGraphql;
 use crate::graphql::nodes::{Company, Event, Organisation, Programme, Role};
+use crate::graphql::outputs::Location;
 use crate::graphql::programme::object::programmes_page;
 use crate::graphql::relay::{Counted, CountedConnection, ListArgs, PageArgs};
+use crate::kb::geo;
 use crate::kb::read::{self, EventFilter, ProgrammeFilter};
 
 /// An organisation of the ecosystem: technopole, cluster, chamber of commerce, business network,
@@ -82,6 +84,14 @@ impl Organisation {
     /// The city it is based in.
     async fn city(&self) -> &Option<String> {
         &self.0.city
+    }
+    /// Where it is (WGS84).
+    async fn location(&self) -> Option<Location> {
+        geo::Location::own(self.0.latitude, self.0.longitude, self.0.location_source).into_graphql()
+    }
+    /// Its other places (establishments, second sites).
+    async fn places(&self) -> Vec<Place> {
+        self.0.places.clone().into_graphql()
     }
     /// Companies it hosts (whose `site` it is), by name.
     #[graphql(complexity = "limits::page_cost(first, None, child_complexity)")]

@@ -57,6 +57,10 @@ pub(super) async fn write_companies(
                 employees: Set(d.employees),
                 site_id: Set(d.site.as_ref().map(|s| org_ids[s])),
                 needs: Set(serde_json::json!(d.needs)),
+                latitude: Set(d.location.map(|p| p.latitude)),
+                longitude: Set(d.location.map(|p| p.longitude)),
+                location_source: Set(d.location.map(|_| entity::LocationSource::Own)),
+                places: Set(serde_json::json!(d.places)),
             })
         });
         upsert::<company::Entity, _>(db, rows.collect(), C::Slug, mode, progress).await?;

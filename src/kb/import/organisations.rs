@@ -31,6 +31,10 @@ pub(super) async fn write_organisations(
         row!(organisation, d, hash, now, {
             kind: Set(d.kind),
             city: Set(d.city.clone()),
+            latitude: Set(d.location.map(|p| p.latitude)),
+            longitude: Set(d.location.map(|p| p.longitude)),
+            location_source: Set(d.location.map(|_| entity::LocationSource::Own)),
+            places: Set(serde_json::json!(d.places)),
         })
     });
     upsert::<organisation::Entity, _>(db, rows.collect(), O::Slug, mode, progress).await?;
