@@ -78,3 +78,34 @@ async fn a_company_without_a_point_is_placed_at_its_host_site_and_an_event_at_it
     let read = app.data("{ company(slug: \"hosted\") { location { latitude longitude source } } }", json!({})).await;
     assert_eq!(read["company"]["location"], json!({"latitude": 43.5, "longitude": 5.45, "source": "SITE"}));
 }
+
+#[tokio::test]
+async fn partners_placed_both_are_told_how_far_apart_they_are() {
+    // Arrange: an SME at Aix-en-Provence, a large group at Marseille, one unplaced.
+    let app = spawn_app().await;
+    let tech =
+        "mutation { createTechnology(input: {slug: \"solar\", name: \"Solar\", domain: ENERGY, lang: en}) { id } }";
+    app.mutate_ok(tech, json!({})).await;
+    let company = |slug: &str, stage: &str, location: Value| json!({"input": {"slug": slug, "name": slug, "stage": stage, "lang": "fr", "technologies": ["solar"], "location": location}});
+    app.mutate_ok(CREATE_COMPANY, company("aix-sme", "SME", json!({"latitude": 43.5297, "longitude": 5.4474}))).await;
+    app.mutate_ok(
+        CREATE_COMPANY,
+        company("marseille-group", "LARGE_GROUP", json!({"latitude": 43.2965, "longitude": 5.3698})),
+    )
+    .await;
+    app.mutate_ok(CREATE_COMPANY, company("unplaced-group", "LARGE_GROUP", Value::Null)).await;
+
+    // Act
+    let data =
+        app.data("{ company(slug: \"aix-sme\") { partners(first: 5) { company { slug } reasons } } }", json!({})).await;
+
+    // Assert
+    let partners = data["company"]["partners"].as_array().expect("partners");
+    let reasons = |slug: &str| {
+        let found =
+            partners.iter().find(|p| p["company"]["slug"] == slug).unwrap_or_else(|| panic!("{slug} in {data}"));
+        found["reasons"].clone()
+    };
+    assert_eq!(reasons("marseille-group"), json!(["both work on Solar", "27 km apart"]));
+    assert_eq!(reasons("unplaced-group"), json!(["both work on Solar"]));
+}

@@ -20,6 +20,7 @@ use entity::{
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
 
 use crate::error::{AppError, Result};
+use crate::kb::geo::{Point, own_point};
 
 pub use eligibility::{Criterion, Eligibility, EligibilityCriterion};
 pub use entry::EntryPoint;
@@ -97,7 +98,7 @@ impl Taxonomy {
 }
 
 /// What the rules need to know of a company.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Profile {
     pub id: i32,
     pub name: String,
@@ -107,6 +108,8 @@ pub struct Profile {
     pub technologies: Vec<i32>,
     pub memberships: Vec<Named>,
     pub programmes: Vec<Named>,
+    /// Where it is: its own point, or else its host site's.
+    pub point: Option<Point>,
 }
 
 impl Profile {
@@ -174,6 +177,22 @@ pub(crate) async fn organisations_named(db: &impl ConnectionTrait, ids: Vec<i32>
     Ok(rows.into_iter().map(|(id, slug, name)| (id, Named { id, slug, name })).collect())
 }
 
+/// The points of those of the given organisations that have one.
+async fn organisation_points(db: &impl ConnectionTrait, ids: Vec<i32>) -> Result<HashMap<i32, Point>> {
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    use organisation::Column as O;
+    let rows: Vec<(i32, Option<f64>, Option<f64>)> = organisation::Entity::find()
+        .select_only()
+        .columns([O::Id, O::Latitude, O::Longitude])
+        .filter(O::Id.is_in(ids))
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(rows.into_iter().filter_map(|(id, latitude, longitude)| Some((id, own_point(latitude, longitude)?))).collect())
+}
+
 /// The profiles of the given companies (ids that do not exist are left out).
 pub async fn profiles(db: &impl ConnectionTrait, ids: &[i32]) -> Result<HashMap<i32, Profile>> {
     let rows = company::Entity::find().filter(company::Column::Id.is_in(ids.to_vec())).all(db).await?;
@@ -194,6 +213,7 @@ pub async fn profiles_of(db: &impl ConnectionTrait, rows: &[company::Model]) -> 
     let progs = pairs::<company_programme::Entity>(db, (CP::CompanyId, CP::ProgrammeId), &ids).await?;
     let org_ids = members.iter().map(|l| l.1).chain(rows.iter().filter_map(|r| r.site_id)).collect();
     let orgs = organisations_named(db, org_ids).await?;
+    let site_points = organisation_points(db, rows.iter().filter_map(|r| r.site_id).collect()).await?;
     let prog_ids = targets(&progs);
     let prog_names: HashMap<i32, Named> = if prog_ids.is_empty() {
         HashMap::new()
@@ -213,6 +233,7 @@ pub async fn profiles_of(db: &impl ConnectionTrait, rows: &[company::Model]) -> 
         .iter()
         .map(|m| {
             let site = m.site_id.and_then(|s| orgs.get(&s).cloned());
+            let point = own_point(m.latitude, m.longitude).or_else(|| site_points.get(&m.site_id?).copied());
             let profile = Profile {
                 id: m.id,
                 name: m.name.clone(),
@@ -221,6 +242,7 @@ pub async fn profiles_of(db: &impl ConnectionTrait, rows: &[company::Model]) -> 
                 technologies: vec![],
                 memberships: vec![],
                 programmes: vec![],
+                point,
             };
             (m.id, profile)
         })
@@ -289,6 +311,7 @@ pub(crate) mod fixture {
             technologies: technologies.to_vec(),
             memberships: vec![],
             programmes: vec![],
+            point: None,
         }
     }
 }

@@ -13,6 +13,7 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
 use super::{Profile, Taxonomy, domain_words, profile, profiles_of, taxonomy};
 use crate::error::{AppError, Result};
+use crate::kb::geo::distance_km;
 use crate::kb::{Kb, model};
 use crate::search::partners::Shared;
 
@@ -138,12 +139,20 @@ pub fn explain(company: &Profile, partner: &Profile, taxonomy: &Taxonomy) -> Mat
         score += SAME_SITE;
         reasons.push(format!("both hosted by {}", theirs.name));
     }
+    if let (Some(ours), Some(theirs)) = (company.point, partner.point) {
+        reasons.push(apart(distance_km(ours, theirs)));
+    }
     shared_technologies.sort_by(|a, b| {
         let name = |id: &i32| taxonomy.get(*id).map(|t| t.name.clone()).unwrap_or_default();
         name(a).cmp(&name(b))
     });
     shared_technologies.dedup();
     Match { score, shared_technologies, shared_domains, reasons }
+}
+
+/// How far apart two companies are, in words: "12 km apart".
+fn apart(km: f64) -> String {
+    if km < 1.0 { "less than 1 km apart".into() } else { format!("{km:.0} km apart") }
 }
 
 /// A company suggested as a partner.
@@ -214,6 +223,7 @@ impl Kb {
 mod tests {
     use super::super::fixture::{company, named, taxonomy};
     use super::*;
+    use crate::kb::geo::Point;
 
     #[test]
     fn smaller_companies_meet_larger_ones_and_the_reverse() {
@@ -248,6 +258,22 @@ mod tests {
         assert_eq!(found.shared_technologies, [1]);
         assert_eq!(found.shared_domains, [TechnologyDomain::Energy]);
         assert_eq!(found.score, SAME_TECHNOLOGY + SAME_DOMAIN + SAME_MEMBERSHIP + SAME_PROGRAMME + SAME_SITE);
+    }
+
+    #[test]
+    fn two_placed_companies_are_told_how_far_apart_they_are_and_it_adds_nothing_to_the_score() {
+        let mut sme = company(1, "Exemple Solaire", CompanyStage::Sme, &[1]);
+        let mut group = company(2, "Groupe Exemple", CompanyStage::LargeGroup, &[1]);
+        let unplaced = explain(&sme, &group, &taxonomy());
+        sme.point = Some(Point { latitude: 43.5297, longitude: 5.4474 });
+        group.point = Some(Point { latitude: 43.2965, longitude: 5.3698 });
+
+        let found = explain(&sme, &group, &taxonomy());
+
+        assert_eq!(found.reasons, ["both work on Photovoltaics", "27 km apart"]);
+        assert_eq!(found.score, unplaced.score);
+        group.point = sme.point;
+        assert_eq!(explain(&sme, &group, &taxonomy()).reasons[1], "less than 1 km apart");
     }
 
     #[test]
