@@ -109,3 +109,32 @@ async fn partners_placed_both_are_told_how_far_apart_they_are() {
     assert_eq!(reasons("marseille-group"), json!(["both work on Solar", "27 km apart"]));
     assert_eq!(reasons("unplaced-group"), json!(["both work on Solar"]));
 }
+
+#[tokio::test]
+async fn entry_points_of_the_same_rank_come_nearest_first_saying_how_far() {
+    // Arrange: a company at Aix-en-Provence, a member of three organisations, two of them placed,
+    // named in the reverse order of their distances.
+    let app = spawn_app().await;
+    organisation(&app, "z-marseille", json!({"latitude": 43.2965, "longitude": 5.3698})).await;
+    organisation(&app, "y-nice", json!({"latitude": 43.7102, "longitude": 7.262})).await;
+    organisation(&app, "a-nowhere", Value::Null).await;
+    let input = json!({"slug": "aix", "name": "Aix", "stage": "SME", "lang": "fr",
+        "memberships": ["y-nice", "a-nowhere", "z-marseille"], "location": {"latitude": 43.5297, "longitude": 5.4474}});
+    app.mutate_ok(CREATE_COMPANY, json!({"input": input})).await;
+
+    // Act
+    let data =
+        app.data("{ company(slug: \"aix\") { entryPoints { organisation { slug } reasons } } }", json!({})).await;
+
+    // Assert
+    let entries = data["company"]["entryPoints"].as_array().expect("entry points");
+    assert_eq!(
+        json!(entries[..3]),
+        json!([
+            {"organisation": {"slug": "z-marseille"}, "reasons": ["this company is a member", "27 km away"]},
+            {"organisation": {"slug": "y-nice"}, "reasons": ["this company is a member", "147 km away"]},
+            {"organisation": {"slug": "a-nowhere"}, "reasons": ["this company is a member"]},
+        ]),
+        "{data}"
+    );
+}

@@ -2,7 +2,8 @@
 //!
 //! In this order: the organisations it already deals with (its host site, those it belongs to),
 //! then those running the programmes it is eligible for or takes part in, then the clusters and
-//! business networks whose members work in its domains; ties by name.
+//! business networks whose members work in its domains; ties by distance when both are placed
+//! (the nearest first, each saying how far it is), then by name.
 
 use std::collections::HashMap;
 
@@ -13,6 +14,7 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use super::eligibility::{Eligibility, assess_all};
 use super::{Named, Profile, domain_words, profile, taxonomy};
 use crate::error::Result;
+use crate::kb::geo::{Point, distance_km, own_point};
 use crate::kb::read::batch;
 use crate::kb::{Kb, model};
 
@@ -98,6 +100,17 @@ pub fn operated(list: &[Eligibility]) -> Vec<Operated> {
         .collect()
 }
 
+/// How far an organisation is from the company, with a reason saying so when both are placed
+/// ("3 km away"); infinitely far when either is not, so that the placed ones come first.
+fn away(company: Option<Point>, organisation: &model::Organisation, reasons: &mut Vec<String>) -> f64 {
+    let Some((ours, theirs)) = company.zip(own_point(organisation.latitude, organisation.longitude)) else {
+        return f64::INFINITY;
+    };
+    let km = distance_km(ours, theirs);
+    reasons.push(if km < 1.0 { "less than 1 km away".into() } else { format!("{km:.0} km away") });
+    km
+}
+
 impl Kb {
     /// The organisations a company should talk to, with reasons (see the module's rules).
     #[tracing::instrument(skip(self))]
@@ -123,14 +136,20 @@ impl Kb {
         let ids: Vec<i32> = found.iter().map(|(id, _, _)| *id).collect();
         let mut rows: HashMap<i32, model::Organisation> =
             batch::by_ids::<model::Organisation>(db, &ids).await?.into_iter().map(|m| (m.header.id, m)).collect();
-        let mut list: Vec<(u32, EntryPoint)> = found
+        let mut list: Vec<(u32, f64, EntryPoint)> = found
             .into_iter()
-            .filter_map(|(id, weight, reasons)| Some((weight, EntryPoint { organisation: rows.remove(&id)?, reasons })))
+            .filter_map(|(id, weight, mut reasons)| {
+                let organisation = rows.remove(&id)?;
+                let km = away(company.point, &organisation, &mut reasons);
+                Some((weight, km, EntryPoint { organisation, reasons }))
+            })
             .collect();
-        list.sort_by(|(wa, a), (wb, b)| {
-            wb.cmp(wa).then_with(|| a.organisation.header.name_key.cmp(&b.organisation.header.name_key))
+        list.sort_by(|(wa, ka, a), (wb, kb, b)| {
+            wb.cmp(wa)
+                .then(ka.total_cmp(kb))
+                .then_with(|| a.organisation.header.name_key.cmp(&b.organisation.header.name_key))
         });
-        Ok(list.into_iter().map(|(_, entry)| entry).collect())
+        Ok(list.into_iter().map(|(_, _, entry)| entry).collect())
     }
 }
 
