@@ -26,6 +26,7 @@ mod round_trip;
 mod schema_docs;
 mod search;
 mod server;
+mod slow_clients;
 mod translations;
 mod websocket_limits;
 mod writes;
