@@ -3,6 +3,7 @@
 mod helpers;
 
 mod advice;
+mod backup;
 mod crash;
 mod cursors;
 mod dataloader;
