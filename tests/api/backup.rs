@@ -124,3 +124,48 @@ fn sqlite_settings_at(data_dir: &std::path::Path) -> Settings {
     settings.admin_tokens = vec![ADMIN_TOKEN.to_string()];
     settings
 }
+
+#[tokio::test]
+#[ignore = "needs PostgreSQL: run with PEPITE_TEST_DATABASE_URL and --include-ignored"]
+async fn a_postgresql_database_restored_with_pg_restore_is_served_from_a_fresh_data_directory() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut settings = sqlite_settings(dir.path());
+    settings.database_url = Some(crate::helpers::postgres_database_url().await);
+    let app = spawn_app_with(tempfile::tempdir().unwrap(), settings.clone()).await;
+    for i in 0..5 {
+        let input =
+            json!({"slug": format!("dumped-{i}"), "name": format!("Quillwort {i}"), "stage": "SME", "lang": "en"});
+        let create = "mutation($input: CreateCompanyInput!) { createCompany(input: $input) { id } }";
+        app.mutate_ok(create, json!({"input": input})).await;
+    }
+    let dump = dir.path().join("pepite.dump");
+    let source = settings.database_url.clone().unwrap();
+    let dumped = std::process::Command::new("pg_dump")
+        .args(["--format=custom", "--file", dump.to_str().unwrap(), &source])
+        .output()
+        .expect("run pg_dump");
+    assert!(dumped.status.success(), "{}", String::from_utf8_lossy(&dumped.stderr));
+
+    let target = crate::helpers::postgres_database_url().await;
+    let restored = std::process::Command::new("pg_restore")
+        .args(["--no-owner", "--dbname", &target, dump.to_str().unwrap()])
+        .output()
+        .expect("run pg_restore");
+    assert!(restored.status.success(), "{}", String::from_utf8_lossy(&restored.stderr));
+    let fresh = tempfile::tempdir().unwrap();
+    let mut restored_settings = sqlite_settings(fresh.path());
+    restored_settings.database_url = Some(target);
+    let server = spawn_app_with(fresh, restored_settings.clone()).await;
+
+    assert_eq!(export(&restored_settings), export(&settings), "the restored database holds every entity");
+    let search = r#"{ search(query: "quillwort", kinds: [COMPANY], first: 10) { totalCount } }"#;
+    let mut found = Value::Null;
+    for _ in 0..50 {
+        found = server.data(search, json!({})).await["search"]["totalCount"].clone();
+        if found == json!(5) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert_eq!(found, json!(5), "the fresh data directory's index is rebuilt from the restored database");
+}
