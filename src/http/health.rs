@@ -172,6 +172,15 @@ impl Health {
         self.snapshot().database_up
     }
 
+    /// A request found the database unreachable: it counts as down until the next probe answers.
+    pub fn database_failed(&self) {
+        let mut last = self.last.write().unwrap_or_else(|poisoned| poisoned.into_inner());
+        if last.database_up {
+            tracing::warn!("database unreachable");
+        }
+        last.database_up = false;
+    }
+
     /// Whether to send traffic here, or why not.
     pub fn readiness(&self) -> Readiness {
         let snapshot = self.snapshot();

@@ -19,6 +19,7 @@ mod mentors;
 mod mirror;
 mod mutations;
 mod operations;
+mod outage;
 mod people;
 mod queries;
 mod relevance;
