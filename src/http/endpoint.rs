@@ -172,9 +172,14 @@ pub(super) async fn graphql_endpoint(
     if !serving.health.database_up() {
         return database_unavailable();
     }
-    let slot = match serving.admission.enter(&client).await {
-        Ok(slot) => slot,
-        Err(refusal) => return refused(refusal),
+    // A request waiting for a slot behind requests stuck on a database that fell is told so.
+    let slot = tokio::select! {
+        entered = serving.admission.enter(&client) => match entered {
+            Ok(slot) => slot,
+            Err(_) if !serving.health.database_up() => return database_unavailable(),
+            Err(refusal) => return refused(refusal),
+        },
+        () = serving.health.database_down() => return database_unavailable(),
     };
     let started = std::time::Instant::now();
     let request_id = request_id(req);

@@ -152,14 +152,14 @@ async fn metrics_are_scraped_from_their_own_listener() {
 }
 
 /// A TCP proxy of the test's own between Pépite and PostgreSQL, which the test cuts and restores.
-pub(crate) struct Proxy {
-    pub(crate) port: u16,
+struct Proxy {
+    port: u16,
     cut: Arc<Mutex<bool>>,
     links: Arc<Mutex<Vec<tokio::task::JoinHandle<()>>>>,
 }
 
 impl Proxy {
-    pub(crate) async fn start(upstream: String) -> Proxy {
+    async fn start(upstream: String) -> Proxy {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let port = listener.local_addr().unwrap().port();
         let cut = Arc::new(Mutex::new(false));
@@ -183,14 +183,14 @@ impl Proxy {
     }
 
     /// Closes every connection and refuses new ones.
-    pub(crate) fn cut(&self) {
+    fn cut(&self) {
         *self.cut.lock().unwrap() = true;
         for link in self.links.lock().unwrap().drain(..) {
             link.abort();
         }
     }
 
-    pub(crate) fn restore(&self) {
+    fn restore(&self) {
         *self.cut.lock().unwrap() = false;
     }
 }
