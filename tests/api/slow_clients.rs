@@ -44,16 +44,16 @@ async fn served_from_another_address(address: SocketAddr) -> String {
 async fn thousands_of_half_sent_requests_from_one_address_are_dropped_while_others_are_served() {
     let dir = tempfile::tempdir().unwrap();
     let settings = test_settings(dir.path()).await;
-    let flags = ["--header-timeout", "3s", "--max-connections-per-address", "500"];
+    let flags = ["--header-timeout", "5s", "--max-connections-per-address", "500"];
     let server = ServerProcess::start(&settings, &flags, 3 * 1024);
     let address = socket_address(&server);
     assert!(served_from_another_address(address).await.starts_with("HTTP/1.1 200"));
     let before = open_descriptors(&server);
 
-    let started = Instant::now();
     let mut waiting = tokio::task::JoinSet::new();
     for _ in 0..2_000 {
         let mut stream = TcpStream::connect(address).await.expect("connect");
+        let started = Instant::now();
         // Half a request: its line and one header, and then nothing.
         if stream.write_all(b"POST /graphql HTTP/1.1\r\nHost: pepite\r\n").await.is_err() {
             continue;
@@ -63,19 +63,19 @@ async fn thousands_of_half_sent_requests_from_one_address_are_dropped_while_othe
             started.elapsed()
         });
     }
-    tokio::time::sleep(Duration::from_secs(1)).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
     let held = open_descriptors(&server);
     let served_at = Instant::now();
     let status = served_from_another_address(address).await;
     let serving_took = served_at.elapsed();
 
     let mut closed_after = Vec::new();
-    let all_closed = tokio::time::timeout(Duration::from_secs(15), async {
+    let all_closed = tokio::time::timeout(Duration::from_secs(20), async {
         while let Some(took) = waiting.join_next().await {
             closed_after.push(took.unwrap());
         }
     });
-    all_closed.await.expect("every half-sent request's connection is closed within 15 s");
+    all_closed.await.expect("every half-sent request's connection is closed within 20 s");
     tokio::time::sleep(Duration::from_millis(500)).await;
     let after = open_descriptors(&server);
 
@@ -84,10 +84,10 @@ async fn thousands_of_half_sent_requests_from_one_address_are_dropped_while_othe
     assert!(held >= before + 450, "the server held {held} descriptors, {before} before: the first 500 are kept");
     assert!(held <= before + 520, "the server held {held} descriptors, {before} before: at most 500 from one address");
     let at_once = closed_after.iter().filter(|took| **took < Duration::from_secs(2)).count();
-    let timed_out = closed_after.iter().filter(|took| **took >= Duration::from_secs(3)).count();
+    let timed_out = closed_after.iter().filter(|took| **took >= Duration::from_secs(4)).count();
     assert!(at_once >= 1_400, "{at_once} connections past the cap were closed at once");
     assert!(timed_out >= 450, "{timed_out} connections were held until their header time ran out");
-    assert!(closed_after.iter().all(|took| *took < Duration::from_secs(10)), "{:?}", closed_after.iter().max());
+    assert!(closed_after.iter().all(|took| *took < Duration::from_secs(12)), "{:?}", closed_after.iter().max());
     assert!(after <= before + 10, "the server holds {after} descriptors, {before} before the flood");
 }
 
