@@ -1,4 +1,4 @@
-//! The command line: `serve` (the default), `migrate`, `import`, `export`, `schema`, `reindex`, `generate`.
+//! The command line: `serve` (the default), `migrate`, `import`, `export`, `schema`, `reindex`, `generate`, `backup`, `restore`.
 
 use std::path::PathBuf;
 
@@ -43,6 +43,19 @@ pub enum Command {
     Schema,
     /// Rebuild the search index from the database.
     Reindex,
+    /// Copy the SQLite database, consistently, while servers run; the copy's index is rebuilt at start.
+    Backup {
+        /// A new directory to write the backup to (it can serve as a data directory).
+        dir: PathBuf,
+    },
+    /// Put a backup in the data directory, its search index to be rebuilt; no server may run on it.
+    Restore {
+        /// The directory written by `pepite backup`.
+        dir: PathBuf,
+        /// Overwrite the data directory's database.
+        #[arg(long)]
+        replace: bool,
+    },
     /// Write a deterministic synthetic knowledge base to standard output.
     Generate {
         /// How many companies to generate.

@@ -135,6 +135,26 @@ pub struct Limits {
     /// A WebSocket client that takes no message for this long is closed with code 4008.
     #[arg(long, env = "PEPITE_WEBSOCKET_SEND_TIMEOUT", default_value = "30s", value_parser = humantime::parse_duration, global = true)]
     pub websocket_send_timeout: Duration,
+
+    /// How long a client may take to send a request's line and headers; past it, its connection is closed.
+    #[arg(long, env = "PEPITE_HEADER_TIMEOUT", default_value = "10s", value_parser = humantime::parse_duration, global = true)]
+    pub header_timeout: Duration,
+
+    /// How long a client may take to send a request's body; past it, the request is answered 400.
+    #[arg(long, env = "PEPITE_BODY_TIMEOUT", default_value = "10s", value_parser = humantime::parse_duration, global = true)]
+    pub body_timeout: Duration,
+
+    /// How long a keep-alive connection may wait for its next request before it is closed.
+    #[arg(long, env = "PEPITE_IDLE_TIMEOUT", default_value = "30s", value_parser = humantime::parse_duration, global = true)]
+    pub idle_timeout: Duration,
+
+    /// Connections this process holds open at once; past that, new ones are closed at once.
+    #[arg(long, env = "PEPITE_MAX_CONNECTIONS", default_value_t = 8192, global = true)]
+    pub max_connections: usize,
+
+    /// Connections one client address holds open at once; past that, its new ones are closed at once.
+    #[arg(long, env = "PEPITE_MAX_CONNECTIONS_PER_ADDRESS", default_value_t = 256, global = true)]
+    pub max_connections_per_address: usize,
 }
 
 impl Default for Limits {
@@ -149,6 +169,11 @@ impl Default for Limits {
             trusted_proxies: Vec::new(),
             max_websockets: 512,
             websocket_send_timeout: Duration::from_secs(30),
+            header_timeout: Duration::from_secs(10),
+            body_timeout: Duration::from_secs(10),
+            idle_timeout: Duration::from_secs(30),
+            max_connections: 8192,
+            max_connections_per_address: 256,
         }
     }
 }

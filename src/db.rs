@@ -76,3 +76,60 @@ pub async fn begin_write(db: &DatabaseConnection) -> Result<WriteTransaction> {
 pub fn now() -> DateTime<Utc> {
     Utc::now().trunc_subsecs(6)
 }
+
+/// The database file of a backup directory (and of a data directory on SQLite).
+pub const DATABASE_FILE: &str = "pepite.db";
+
+/// Writes a consistent copy of a running SQLite database to `dir/pepite.db` (`VACUUM INTO` reads
+/// one snapshot while writers go on). The search index is left out: a server started on the copy
+/// rebuilds it from the database, so index and database always agree.
+pub async fn backup(db: &DatabaseConnection, dir: &std::path::Path) -> Result<PathBuf> {
+    if db.get_database_backend() != DbBackend::Sqlite {
+        return Err(AppError::invalid(
+            "",
+            "backup copies an SQLite database: back up PostgreSQL with pg_dump (see docs/operating.md)",
+        ));
+    }
+    std::fs::create_dir_all(dir)
+        .map_err(|err| AppError::Internal(format!("cannot create the backup directory {}: {err}", dir.display())))?;
+    let file = dir.join(DATABASE_FILE);
+    if file.exists() {
+        return Err(AppError::invalid("", format!("{} exists already: back up into a new directory", file.display())));
+    }
+    let target = file.to_str().ok_or_else(|| AppError::invalid("", "the backup directory's path is not UTF-8"))?;
+    let statement = format!("VACUUM INTO '{}'", target.replace('\'', "''"));
+    sea_orm::ConnectionTrait::execute_unprepared(db, &statement).await?;
+    Ok(file)
+}
+
+/// Puts a backup's database in place of the data directory's, and removes the data directory's
+/// search index (rebuilt at the next start) and write-ahead log. No server may run on it meanwhile.
+pub fn restore(
+    backup: &std::path::Path,
+    data_dir: &std::path::Path,
+    index: &std::path::Path,
+    replace: bool,
+) -> Result<()> {
+    let source = backup.join(DATABASE_FILE);
+    if !source.is_file() {
+        return Err(AppError::invalid("", format!("{} holds no {DATABASE_FILE}: not a backup", backup.display())));
+    }
+    let target = data_dir.join(DATABASE_FILE);
+    if target.exists() && !replace {
+        return Err(AppError::invalid(
+            "",
+            format!("{} exists: stop every server on it and pass --replace to overwrite it", target.display()),
+        ));
+    }
+    let io = |what: &str, err: std::io::Error| AppError::Internal(format!("{what} in {}: {err}", data_dir.display()));
+    std::fs::create_dir_all(data_dir).map_err(|err| io("cannot create the data directory", err))?;
+    let staged = data_dir.join(format!("{DATABASE_FILE}.restoring"));
+    std::fs::copy(&source, &staged).map_err(|err| io("cannot copy the backup", err))?;
+    for stale in [format!("{DATABASE_FILE}-wal"), format!("{DATABASE_FILE}-shm")] {
+        let _ = std::fs::remove_file(data_dir.join(stale));
+    }
+    if index.exists() {
+        std::fs::remove_dir_all(index).map_err(|err| io("cannot remove the old search index", err))?;
+    }
+    std::fs::rename(&staged, &target).map_err(|err| io("cannot put the backup in place", err))
+}

@@ -61,6 +61,8 @@ async fn run(cli: Cli) -> Result<(), AppError> {
         }
         Command::Generate { companies, seed } => generate(companies, seed),
         Command::Reindex => reindex(&settings).await,
+        Command::Backup { dir } => backup(&settings, &dir).await,
+        Command::Restore { dir, replace } => restore(&settings, &dir, replace),
     }
 }
 
@@ -187,5 +189,26 @@ async fn reindex(settings: &Settings) -> Result<(), AppError> {
     let kb = startup::open(settings).await?;
     kb.index().rebuild().await?;
     eprintln!("search index rebuilt");
+    Ok(())
+}
+
+/// Writes a consistent copy of the database while servers run.
+async fn backup(settings: &Settings, dir: &Path) -> Result<(), AppError> {
+    let db = startup::connect(settings).await?;
+    let file = pepite::db::backup(&db, dir).await?;
+    eprintln!("backed up to {} (the search index is rebuilt when a server starts on it)", file.display());
+    Ok(())
+}
+
+/// Puts a backup in place of the data directory's database.
+fn restore(settings: &Settings, dir: &Path, replace: bool) -> Result<(), AppError> {
+    if settings.database_url.is_some() {
+        return Err(AppError::invalid(
+            "",
+            "restore writes the data directory's pepite.db: leave --database-url out (PostgreSQL: pg_restore)",
+        ));
+    }
+    pepite::db::restore(dir, &settings.data_dir, &settings.index_dir(), replace)?;
+    eprintln!("restored into {} (the search index is rebuilt at the next start)", settings.data_dir.display());
     Ok(())
 }

@@ -183,6 +183,7 @@ impl Application {
             tokens: self.tokens,
             websockets: websockets.clone(),
             websocket_send_timeout: self.limits.websocket_send_timeout,
+            body_timeout: self.limits.body_timeout,
             shutdown: stopping,
         };
         let serving = Arc::new(serving);
@@ -204,7 +205,8 @@ impl Application {
                 }
             });
         }
-        let served = Server::new_with_acceptor(self.acceptor)
+        let acceptor = http::Guarded::new(self.acceptor, http::ConnectionRules::from_limits(&self.limits));
+        let served = Server::new_with_acceptor(acceptor)
             .run_with_graceful_shutdown(
                 app,
                 async move {

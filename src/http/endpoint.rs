@@ -168,9 +168,18 @@ pub(super) async fn graphql_endpoint(
 
     let token = bearer_token(req);
     let client = client_key(req, &serving, token.as_deref());
-    let slot = match serving.admission.enter(&client).await {
-        Ok(slot) => slot,
-        Err(refusal) => return refused(refusal),
+    // The circuit: while the database is known to be down, nothing waits in the queue for it.
+    if !serving.health.database_up() {
+        return database_unavailable();
+    }
+    // A request waiting for a slot behind requests stuck on a database that fell is told so.
+    let slot = tokio::select! {
+        entered = serving.admission.enter(&client) => match entered {
+            Ok(slot) => slot,
+            Err(_) if !serving.health.database_up() => return database_unavailable(),
+            Err(refusal) => return refused(refusal),
+        },
+        () = serving.health.database_down() => return database_unavailable(),
     };
     let started = std::time::Instant::now();
     let request_id = request_id(req);
@@ -185,6 +194,9 @@ pub(super) async fn graphql_endpoint(
     }
     let deadline = tokio::time::Instant::now() + serving.request_timeout;
     let response = admitted(&serving, slot, deadline, &request_id, schema.execute(request)).await;
+    if response.errors.iter().any(|error| has_code(error, ErrorCode::ServiceUnavailable)) {
+        serving.health.database_failed();
+    }
 
     // A request error: the document never ran (it did not parse, validate or fit the limits).
     let request_failed = !operation.executed() && !response.errors.is_empty();
@@ -330,6 +342,18 @@ pub(super) fn refusal(refusal: Refusal) -> (ErrorCode, &'static str, Duration) {
 }
 
 /// The answer to a request that was not let in.
+/// The answer while the circuit is open: at once, without taking a place in the queue.
+fn database_unavailable() -> Response {
+    let message = "the database is unavailable; nothing was written, try again shortly";
+    let mut response = error_response(ErrorCode::ServiceUnavailable, message);
+    response.headers_mut().insert(header::RETRY_AFTER, 1.into());
+    response
+}
+
+fn has_code(error: &async_graphql::ServerError, code: ErrorCode) -> bool {
+    matches!(error.extensions.as_ref().and_then(|e| e.get("code")), Some(async_graphql::Value::String(c)) if c == code.as_str())
+}
+
 fn refused(refused: Refusal) -> Response {
     let (code, message, wait) = refusal(refused);
     let mut response = error_response(code, message);

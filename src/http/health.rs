@@ -91,6 +91,8 @@ pub struct Health {
     kb: Kb,
     max_index_lag: Duration,
     last: RwLock<Snapshot>,
+    /// Whether the database is up, for requests waiting in the admission queue to hear it fall.
+    up: tokio::sync::watch::Sender<bool>,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -114,7 +116,8 @@ struct Lag {
 impl Health {
     /// Probes once, then keeps probing in the background for as long as the result is shared.
     pub async fn start(kb: Kb, max_index_lag: Duration) -> Arc<Health> {
-        let health = Arc::new(Health { kb, max_index_lag, last: RwLock::new(Snapshot::default()) });
+        let up = tokio::sync::watch::Sender::new(true);
+        let health = Arc::new(Health { kb, max_index_lag, last: RwLock::new(Snapshot::default()), up });
         health.refresh(true).await;
         let weak = Arc::downgrade(&health);
         tokio::spawn(async move {
@@ -150,6 +153,7 @@ impl Health {
             }
         }
         last.database_up = up;
+        self.up.send_replace(up);
         if let Some(entities) = entities {
             last.entities = entities;
         }
@@ -170,6 +174,22 @@ impl Health {
     /// Whether the database answered the last probe.
     pub fn database_up(&self) -> bool {
         self.snapshot().database_up
+    }
+
+    /// A request found the database unreachable: it counts as down until the next probe answers.
+    pub fn database_failed(&self) {
+        let mut last = self.last.write().unwrap_or_else(|poisoned| poisoned.into_inner());
+        if last.database_up {
+            tracing::warn!("database unreachable");
+        }
+        last.database_up = false;
+        self.up.send_replace(false);
+    }
+
+    /// Resolves when the database is found down (at once if it is).
+    pub async fn database_down(&self) {
+        let mut up = self.up.subscribe();
+        let _ = up.wait_for(|up| !*up).await;
     }
 
     /// Whether to send traffic here, or why not.

@@ -2,6 +2,7 @@
 //! assets, and `/health`.
 
 mod admission;
+mod connections;
 mod endpoint;
 mod health;
 mod persisted;
@@ -17,6 +18,7 @@ use poem::{Body, Endpoint, EndpointExt, IntoResponse, Request, Response, Route, 
 use serde_json::json;
 
 pub use admission::{Admission, Refusal};
+pub use connections::{ConnectionRules, Guarded};
 pub use health::{DatabaseStatus, Health, HealthReport, Readiness};
 pub use websocket::PING_EVERY;
 
@@ -75,6 +77,8 @@ pub struct Serving {
     pub tokens: Tokens,
     /// WebSocket connections still allowed.
     pub websockets: Arc<tokio::sync::Semaphore>,
+    /// How long a client may take to send a request's body.
+    pub body_timeout: Duration,
     /// How long a WebSocket client may take to accept a message before it is closed as too slow.
     pub websocket_send_timeout: Duration,
     /// Turns true when the server stops: subscriptions end and WebSockets close.
@@ -115,7 +119,7 @@ pub fn routes(schema: AppSchema, serving: Arc<Serving>, cors_origins: Vec<String
 }
 
 /// Refuses bodies announced as too large, and cuts off any body past the limit
-/// (a truncated body then fails to parse, with a 400).
+/// (a truncated body then fails to parse, with a 400), or not arrived within its time limit.
 async fn limit_body<E: Endpoint>(next: E, mut req: Request) -> poem::Result<Response> {
     let announced =
         req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<usize>().ok());
@@ -125,8 +129,9 @@ async fn limit_body<E: Endpoint>(next: E, mut req: Request) -> poem::Result<Resp
             &format!("the request body is larger than {MAX_BODY_BYTES} bytes"),
         ));
     }
-    let body = req.take_body();
-    req.set_body(Body::from_async_read(tokio::io::AsyncReadExt::take(body.into_async_read(), MAX_BODY_BYTES as u64)));
+    let body_timeout = req.data::<Arc<Serving>>().map_or(Duration::from_secs(10), |serving| serving.body_timeout);
+    let body = tokio::io::AsyncReadExt::take(req.take_body().into_async_read(), MAX_BODY_BYTES as u64);
+    req.set_body(Body::from_async_read(connections::TimedBody::new(body, body_timeout)));
     Ok(next.call(req).await?.into_response())
 }
 

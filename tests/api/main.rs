@@ -3,6 +3,7 @@
 mod helpers;
 
 mod advice;
+mod backup;
 mod crash;
 mod cursors;
 mod dataloader;
@@ -19,6 +20,7 @@ mod mentors;
 mod mirror;
 mod mutations;
 mod operations;
+mod outage;
 mod people;
 mod queries;
 mod relevance;
@@ -27,6 +29,7 @@ mod round_trip;
 mod schema_docs;
 mod search;
 mod server;
+mod slow_clients;
 mod translations;
 mod websocket_limits;
 mod writes;
