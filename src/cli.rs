@@ -23,10 +23,19 @@ pub enum Command {
     Serve,
     /// Run the database migrations and exit.
     Migrate,
-    /// Import (upsert by slug) a knowledge-base document; `-` reads standard input.
+    /// Import (upsert by slug) a knowledge-base document, a spreadsheet (CSV, XLSX, ODS) or NDJSON; `-` reads a JSON document from standard input.
     Import {
-        /// The JSON document to import, or `-` for standard input.
+        /// The file to import, or `-` for a JSON document on standard input.
         file: PathBuf,
+        /// The file's format; by default its extension's (.json, .csv, .xlsx, .ods, .xls, .ndjson).
+        #[arg(long, value_enum)]
+        format: Option<ImportFormat>,
+        /// The kind of the rows of a CSV or NDJSON file, or of a workbook's one sheet, when its name does not say.
+        #[arg(long, value_enum)]
+        kind: Option<Kind>,
+        /// A TOML file mapping a spreadsheet's columns to fields (see docs/document.md).
+        #[arg(long)]
+        mapping: Option<PathBuf>,
         /// Also delete the entities the document does not hold: the knowledge base becomes equal to it.
         #[arg(long)]
         prune: bool,
@@ -37,8 +46,17 @@ pub enum Command {
         #[arg(long)]
         dry_run: bool,
     },
-    /// Write the whole knowledge base as a JSON document to standard output.
-    Export,
+    /// Write the knowledge base: the whole of it as a JSON document, or one kind as CSV, or a workbook (XLSX).
+    Export {
+        #[arg(long, value_enum, default_value_t = ExportFormat::Json)]
+        format: ExportFormat,
+        /// The kind to write as CSV (required), or the one sheet of a workbook (every kind by default).
+        #[arg(long, value_enum)]
+        kind: Option<Kind>,
+        /// Where to write; standard output by default (required for XLSX).
+        #[arg(long, short)]
+        output: Option<PathBuf>,
+    },
     /// Print the GraphQL schema (SDL).
     Schema,
     /// Rebuild the search index from the database.
@@ -65,4 +83,47 @@ pub enum Command {
         #[arg(long, default_value_t = 42)]
         seed: u64,
     },
+}
+
+/// The formats `import` reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum ImportFormat {
+    Json,
+    Csv,
+    /// XLSX, ODS or XLS: one sheet per kind, named after it.
+    Xlsx,
+    Ods,
+    Ndjson,
+}
+
+/// The formats `export` writes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum ExportFormat {
+    Json,
+    Csv,
+    Xlsx,
+}
+
+/// A kind of entity, as the command line names it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Kind {
+    Company,
+    Technology,
+    Programme,
+    Organisation,
+    Person,
+    Event,
+}
+
+impl From<Kind> for entity::EntityKind {
+    fn from(kind: Kind) -> entity::EntityKind {
+        match kind {
+            Kind::Company => entity::EntityKind::Company,
+            Kind::Technology => entity::EntityKind::Technology,
+            Kind::Programme => entity::EntityKind::Programme,
+            Kind::Organisation => entity::EntityKind::Organisation,
+            Kind::Person => entity::EntityKind::Person,
+            Kind::Event => entity::EntityKind::Event,
+        }
+    }
 }

@@ -1,15 +1,18 @@
 //! The `pepite` command: parses the command line, sets up logs, and runs one command.
 
 use std::io::{IsTerminal, Read, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::Parser;
+use entity::EntityKind;
 use indicatif::{ProgressBar, ProgressStyle};
-use pepite::cli::{Cli, Command};
+use pepite::cli::{Cli, Command, ExportFormat, ImportFormat};
 use pepite::config::Settings;
 use pepite::error::AppError;
+use pepite::kb::tables::{self, Format, Input, Mapping, Tables};
+use sea_orm::DatabaseConnection;
 
 use pepite::http::DatabaseStatus;
 use pepite::kb::{self, Document};
@@ -51,10 +54,11 @@ async fn run(cli: Cli) -> Result<(), AppError> {
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(settings).await,
         Command::Migrate => migrate(&settings).await,
-        Command::Import { file, prune, force, dry_run } => {
-            import(&settings, &file, kb::ImportOptions { prune, force, dry_run }).await
+        Command::Import { file, format, kind, mapping, prune, force, dry_run } => {
+            let source = Source { file, format, kind: kind.map(Into::into), mapping };
+            import(&settings, source, kb::ImportOptions { prune, force, dry_run }).await
         }
-        Command::Export => export(&settings).await,
+        Command::Export { format, kind, output } => export(&settings, format, kind.map(Into::into), output).await,
         Command::Schema => {
             print!("{}", graphql::sdl());
             Ok(())
@@ -97,13 +101,56 @@ async fn migrate(settings: &Settings) -> Result<(), AppError> {
     Ok(())
 }
 
-/// Imports a document file (or standard input), then waits for running replicas to index it.
-async fn import(settings: &Settings, file: &Path, options: kb::ImportOptions) -> Result<(), AppError> {
+/// What `import` reads.
+struct Source {
+    file: PathBuf,
+    format: Option<ImportFormat>,
+    kind: Option<EntityKind>,
+    mapping: Option<PathBuf>,
+}
+
+impl Source {
+    /// The table format to read the file in, or `None` for a JSON document.
+    fn table_format(&self) -> Result<Option<Format>, AppError> {
+        Ok(match self.format {
+            Some(ImportFormat::Json) => None,
+            Some(ImportFormat::Csv) => Some(Format::Csv),
+            Some(ImportFormat::Xlsx | ImportFormat::Ods) => Some(Format::Workbook),
+            Some(ImportFormat::Ndjson) => Some(Format::Ndjson),
+            None => Format::of(&self.file),
+        })
+    }
+}
+
+/// Reads the document to import: a JSON document, or a spreadsheet's or NDJSON file's rows.
+async fn read_source(db: &DatabaseConnection, source: Source) -> Result<Tables, AppError> {
+    let Some(format) = source.table_format()? else {
+        return Ok(Tables::from(Document::parse(&read_document(&source.file)?)?));
+    };
+    let mapping = match &source.mapping {
+        Some(path) => Mapping::read(path)?,
+        None => Mapping::default(),
+    };
+    let kind = source.kind.or_else(|| mapping.kind.as_deref().and_then(tables::kind_named));
+    tables::read(db, Input { path: source.file, format, kind, mapping }).await
+}
+
+/// Imports a file (or a JSON document on standard input), then waits for running replicas to index it.
+async fn import(settings: &Settings, source: Source, options: kb::ImportOptions) -> Result<(), AppError> {
     let started = std::time::Instant::now();
-    let document = Document::parse(&read_document(file)?)?;
-    let progress = progress_bar(document.len() as u64);
     let db = startup::connect(settings).await?;
     startup::migrate(&db).await?;
+    let table = source.table_format()?.is_some();
+    let tables = read_source(&db, source).await?;
+    let document = &tables.document;
+    if table && options.prune {
+        return Err(AppError::invalid(
+            "prune",
+            "--prune makes the knowledge base equal to a whole JSON document; a spreadsheet or NDJSON file \
+             is imported without it",
+        ));
+    }
+    let progress = progress_bar(document.len() as u64);
     // The data directory's index is updated unless a running server owns it; then, on either
     // path, the command waits for every running replica to apply the import.
     let following = Following { replica: settings.replica(), retention: settings.replication.change_retention };
@@ -114,7 +161,11 @@ async fn import(settings: &Settings, file: &Path, options: kb::ImportOptions) ->
         Err(AppError::Conflict { .. }) => None,
         Err(err) => return Err(err),
     };
-    let summary = kb::write_document(&db, &document, options, &progress, own_index.as_ref()).await?;
+    let written = kb::write_document(&db, document, options, &progress, own_index.as_ref()).await;
+    let summary = written.map_err(|err| match err {
+        AppError::Invalid(problems) => AppError::Invalid(tables.locate(problems)),
+        other => other,
+    })?;
     if !summary.dry_run {
         kb::audit_import("cli", &summary);
     }
@@ -168,14 +219,42 @@ fn progress_bar(len: u64) -> Bar {
     Bar(bar)
 }
 
-async fn export(settings: &Settings) -> Result<(), AppError> {
+async fn export(
+    settings: &Settings,
+    format: ExportFormat,
+    kind: Option<EntityKind>,
+    output: Option<PathBuf>,
+) -> Result<(), AppError> {
     let db = startup::connect(settings).await?;
     startup::migrate(&db).await?;
     let document = kb::export::export(&db).await?;
-    let mut out = std::io::stdout().lock();
-    serde_json::to_writer_pretty(&mut out, &document)
-        .map_err(|err| AppError::Internal(format!("writing the document: {err}")))?;
-    writeln!(out).map_err(|err| AppError::Internal(format!("writing the document: {err}")))
+    let failed = |err: std::io::Error| AppError::Internal(format!("writing the export: {err}"));
+    let mut out: Box<dyn Write> = match (&output, format) {
+        (_, ExportFormat::Xlsx) => Box::new(std::io::sink()),
+        (Some(path), _) => Box::new(std::io::BufWriter::new(std::fs::File::create(path).map_err(failed)?)),
+        (None, _) => Box::new(std::io::stdout().lock()),
+    };
+    match format {
+        ExportFormat::Json => {
+            serde_json::to_writer_pretty(&mut out, &document)
+                .map_err(|err| AppError::Internal(format!("writing the document: {err}")))?;
+            writeln!(out).map_err(failed)?;
+        }
+        ExportFormat::Csv => {
+            let kind = kind.ok_or_else(|| {
+                AppError::invalid("kind", "a CSV export holds one kind: say which, e.g. --kind company")
+            })?;
+            tables::export_csv(&document, kind, &mut out)?;
+        }
+        ExportFormat::Xlsx => {
+            let path = output.ok_or_else(|| {
+                AppError::invalid("output", "an XLSX export is a file: say where, e.g. --output parc.xlsx")
+            })?;
+            let kinds: Vec<EntityKind> = kind.map_or_else(|| EntityKind::ALL.to_vec(), |kind| vec![kind]);
+            tables::export_xlsx(&document, &kinds, &path)?;
+        }
+    }
+    out.flush().map_err(failed)
 }
 
 fn generate(companies: usize, seed: u64) -> Result<(), AppError> {

@@ -31,6 +31,8 @@ pub use sort_key::name_key;
 pub enum Shared {
     Id,
     Slug,
+    Name,
+    Aliases,
     CreatedAt,
     UpdatedAt,
 }

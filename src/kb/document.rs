@@ -127,6 +127,18 @@ impl Document {
             + self.events.len()
     }
 
+    /// The slugs of the document's entities of one kind.
+    pub(crate) fn slugs_of(&self, kind: EntityKind) -> Box<dyn Iterator<Item = String> + '_> {
+        match kind {
+            EntityKind::Organisation => Box::new(self.organisations.iter().map(|d| d.slug.clone())),
+            EntityKind::Technology => Box::new(self.technologies.iter().map(|d| d.slug.clone())),
+            EntityKind::Programme => Box::new(self.programmes.iter().map(|d| d.slug.clone())),
+            EntityKind::Company => Box::new(self.companies.iter().map(|d| d.slug.clone())),
+            EntityKind::Person => Box::new(self.people.iter().map(|d| d.slug.clone())),
+            EntityKind::Event => Box::new(self.events.iter().map(|d| d.slug.clone())),
+        }
+    }
+
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }

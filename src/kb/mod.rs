@@ -14,6 +14,7 @@ mod progress;
 pub mod prune;
 pub mod read;
 mod service;
+pub mod tables;
 pub mod write;
 mod written;
 

@@ -18,7 +18,7 @@ mod rank;
 mod schema;
 mod source;
 mod terms;
-mod vocabulary;
+pub mod vocabulary;
 mod words;
 
 pub use source::{SearchDoc, Source, Translated};

@@ -9,7 +9,7 @@
 use entity::{CompanyStage, OrganisationKind, ProgrammeKind, TechnologyDomain, Topic};
 
 /// Words for each company stage.
-fn stage_words(value: CompanyStage) -> &'static [&'static str] {
+pub fn stage_words(value: CompanyStage) -> &'static [&'static str] {
     match value {
         CompanyStage::Startup => &["startup", "start-up", "jeune pousse", "jeune entreprise innovante"],
         CompanyStage::Sme => &["SME", "PME", "small business", "petite entreprise", "moyenne entreprise"],
@@ -19,7 +19,7 @@ fn stage_words(value: CompanyStage) -> &'static [&'static str] {
 }
 
 /// Words for each programme kind.
-fn programme_kind_words(value: ProgrammeKind) -> &'static [&'static str] {
+pub fn programme_kind_words(value: ProgrammeKind) -> &'static [&'static str] {
     match value {
         ProgrammeKind::Mentoring => &["mentoring", "mentor", "mentorat", "parrainage", "coaching"],
         ProgrammeKind::Funding => &["funding", "financement", "subvention", "grant", "investment", "investissement"],
@@ -36,7 +36,7 @@ fn programme_kind_words(value: ProgrammeKind) -> &'static [&'static str] {
 const MENTOR_WORDS: &[&str] = &["expert", "experte", "expertise"];
 
 /// Words for each topic start-ups and SMEs ask help with.
-fn topic_words(value: Topic) -> &'static [&'static str] {
+pub fn topic_words(value: Topic) -> &'static [&'static str] {
     match value {
         Topic::Industrialisation => {
             &["industrialisation", "industrialization", "manufacturing", "production", "passage à l'échelle"]
@@ -71,7 +71,7 @@ pub fn offer_words(topics: &[&str]) -> Vec<&'static str> {
 }
 
 /// Words for each organisation kind.
-fn organisation_kind_words(value: OrganisationKind) -> &'static [&'static str] {
+pub fn organisation_kind_words(value: OrganisationKind) -> &'static [&'static str] {
     match value {
         OrganisationKind::Technopole => &["technopole", "technopôle", "science park", "parc technologique"],
         OrganisationKind::Cluster => &["cluster", "pôle de compétitivité", "competitiveness cluster"],
@@ -87,7 +87,7 @@ fn organisation_kind_words(value: OrganisationKind) -> &'static [&'static str] {
 }
 
 /// Words for each technology domain.
-fn domain_words(value: TechnologyDomain) -> &'static [&'static str] {
+pub fn domain_words(value: TechnologyDomain) -> &'static [&'static str] {
     match value {
         TechnologyDomain::Energy => &["energy", "énergie"],
         TechnologyDomain::Mobility => &["mobility", "mobilité", "transport"],

@@ -30,6 +30,7 @@ mod schema_docs;
 mod search;
 mod server;
 mod slow_clients;
+mod spreadsheets;
 mod translations;
 mod websocket_limits;
 mod writes;
