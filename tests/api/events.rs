@@ -3,17 +3,7 @@
 
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, spawn_app};
-
-fn stderr(output: &std::process::Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
-}
-
-async fn export(app: &TestApp) -> Value {
-    let output = app.cli(&["export"]).await;
-    assert!(output.status.success(), "{}", stderr(&output));
-    serde_json::from_slice(&output.stdout).expect("export writes JSON")
-}
+use crate::helpers::{TestApp, spawn_app, stderr};
 
 /// Kind and slug of every result of a search, best first.
 async fn found(app: &TestApp, query: &str) -> Vec<(String, String)> {
@@ -88,13 +78,13 @@ async fn an_event_goes_from_import_to_graphql_search_export_and_back() {
     search_finds_the_event(&app, id).await;
 
     // Export → import → export: identical, and the re-import changes nothing.
-    let exported = export(&app).await;
+    let exported = app.export().await;
     let salon = exported["events"].as_array().unwrap().iter().find(|e| e["slug"] == "salon-risques-2023").unwrap();
     assert_eq!(salon["people"], json!(["ines-garcia"]));
     let again = app.import(&exported).await;
     assert!(again.status.success(), "{}", stderr(&again));
     assert!(stderr(&again).contains("events: 0 created, 0 updated"), "{}", stderr(&again));
-    assert_eq!(export(&app).await, exported);
+    assert_eq!(app.export().await, exported);
 }
 
 /// Lists: by date either way, filtered by period and by who took part.

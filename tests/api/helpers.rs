@@ -170,9 +170,21 @@ impl TestApp {
         tokio::task::spawn_blocking(move || command.output().expect("run pepite")).await.expect("join")
     }
 
+    /// The whole knowledge base, as `pepite export` writes it.
+    pub async fn export(&self) -> Value {
+        let output = self.cli(&["export"]).await;
+        assert!(output.status.success(), "{}", stderr(&output));
+        serde_json::from_slice(&output.stdout).expect("export writes JSON")
+    }
+
     pub fn statements(&self) -> usize {
         self.statements.load(Ordering::SeqCst)
     }
+}
+
+/// What a command wrote on its standard error.
+pub fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
 }
 
 /// Runs the `pepite` binary with the given settings.

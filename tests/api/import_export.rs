@@ -2,28 +2,18 @@
 
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, cli, spawn_app, test_settings};
-
-fn stderr(output: &std::process::Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
-}
-
-async fn export(app: &TestApp) -> Value {
-    let output = app.cli(&["export"]).await;
-    assert!(output.status.success(), "{}", stderr(&output));
-    serde_json::from_slice(&output.stdout).expect("export writes JSON")
-}
+use crate::helpers::{TestApp, cli, spawn_app, stderr, test_settings};
 
 /// Imports a bad document: it must fail, change nothing, and report each expected line.
 async fn refused(app: &TestApp, document: Value, expected: &[&str]) {
-    let before = export(app).await;
+    let before = app.export().await;
     let output = app.import(&document).await;
     let report = stderr(&output);
     assert_eq!(output.status.code(), Some(2), "{report}");
     for line in expected {
         assert!(report.contains(line), "missing {line:?} in:\n{report}");
     }
-    assert_eq!(export(app).await, before, "a failed import changes nothing");
+    assert_eq!(app.export().await, before, "a failed import changes nothing");
 }
 
 fn company(extra: Value) -> Value {

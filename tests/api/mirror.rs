@@ -3,17 +3,7 @@
 use sea_orm::{ConnectionTrait, DbBackend, Statement};
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, spawn_app};
-
-fn stderr(output: &std::process::Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
-}
-
-async fn export(app: &TestApp) -> Value {
-    let output = app.cli(&["export"]).await;
-    assert!(output.status.success(), "{}", stderr(&output));
-    serde_json::from_slice(&output.stdout).expect("export writes JSON")
-}
+use crate::helpers::{TestApp, spawn_app, stderr};
 
 /// Imports `document` through the CLI with extra flags; returns whether it succeeded and its report.
 async fn import(app: &TestApp, document: &Value, flags: &[&str]) -> (bool, String) {
@@ -60,7 +50,7 @@ fn without_echy(document: &mut Value) {
 async fn importing_the_same_document_again_writes_nothing_and_says_so() {
     // Arrange: the bundled knowledge base, exported.
     let app = spawn_app().await;
-    let document = export(&app).await;
+    let document = app.export().await;
     let stamps = app.data(UPDATED_AT, json!({})).await;
     let log = last_change(&app).await;
     assert!(log > 0, "the seed import wrote to the change log");
@@ -106,7 +96,7 @@ async fn importing_the_same_document_again_writes_nothing_and_says_so() {
 async fn a_pruning_import_says_what_it_would_delete_then_makes_the_knowledge_base_equal_to_the_file() {
     // Arrange: the bundled knowledge base without ECHY and what only it uses.
     let app = spawn_app().await;
-    let before = export(&app).await;
+    let before = app.export().await;
     let mut document = before.clone();
     without_echy(&mut document);
     without(&mut document, "technologies", &["solar-daylighting", "optical-fibre", "fibre-optic-lighting"]);
@@ -126,7 +116,7 @@ async fn a_pruning_import_says_what_it_would_delete_then_makes_the_knowledge_bas
         assert!(report.contains(line), "missing {line:?} in:\n{report}");
     }
     assert!(report.contains("dry run, nothing written in "), "{report}");
-    assert_eq!(export(&app).await, before);
+    assert_eq!(app.export().await, before);
 
     // Then for real: the knowledge base equals the file, and search forgets what went.
     let (ok, report) = import(&app, &document, &["--prune"]).await;
@@ -134,7 +124,7 @@ async fn a_pruning_import_says_what_it_would_delete_then_makes_the_knowledge_bas
     for line in expected {
         assert!(report.contains(line), "missing {line:?} in:\n{report}");
     }
-    assert_eq!(export(&app).await, document);
+    assert_eq!(app.export().await, document);
     let found = app.data(r#"{ search(query: "") { totalCount } }"#, json!({})).await;
     assert_eq!(found["search"]["totalCount"], 5 + 3 + 1 + 1 + 5 + 1, "and the people and the event");
 }
@@ -143,7 +133,7 @@ async fn a_pruning_import_says_what_it_would_delete_then_makes_the_knowledge_bas
 async fn pruning_what_the_file_still_refers_to_is_refused_unless_forced() {
     // Arrange: the file drops the technopole (the site of both companies) and a technology SP3H works on.
     let app = spawn_app().await;
-    let before = export(&app).await;
+    let before = app.export().await;
     let mut document = before.clone();
     without(&mut document, "organisations", &["technopole-arbois"]);
     without(&mut document, "technologies", &["fuel-analysis"]);
@@ -160,7 +150,7 @@ async fn pruning_what_the_file_still_refers_to_is_refused_unless_forced() {
     ] {
         assert!(report.contains(line), "missing {line:?} in:\n{report}");
     }
-    assert_eq!(export(&app).await, before);
+    assert_eq!(app.export().await, before);
 
     // With --force the references are cleared, as deleteOrganisation(force: true) clears them.
     let (ok, report) = import(&app, &document, &["--prune", "--force"]).await;
@@ -178,13 +168,13 @@ async fn pruning_what_the_file_still_refers_to_is_refused_unless_forced() {
             person.as_object_mut().unwrap().remove("roles");
         }
     }
-    assert_eq!(export(&app).await, document);
+    assert_eq!(app.export().await, document);
 }
 
 #[tokio::test]
 async fn import_knowledge_base_returns_the_same_summary() {
     let app = spawn_app().await;
-    let mut document = export(&app).await;
+    let mut document = app.export().await;
     without_echy(&mut document);
     document["companies"][0]["employees"] = json!(13);
     let query = "mutation($d: JSON!, $dry: Boolean!) { importKnowledgeBase(document: $d, prune: true, dryRun: $dry) {

@@ -2,17 +2,7 @@
 
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, spawn_app};
-
-fn stderr(output: &std::process::Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
-}
-
-async fn export(app: &TestApp) -> Value {
-    let output = app.cli(&["export"]).await;
-    assert!(output.status.success(), "{}", stderr(&output));
-    serde_json::from_slice(&output.stdout).expect("export writes JSON")
-}
+use crate::helpers::{TestApp, spawn_app, stderr};
 
 /// Kind and slug of every result of a search, best first.
 async fn found(app: &TestApp, query: &str) -> Vec<(String, String)> {
@@ -129,14 +119,14 @@ async fn a_person_goes_from_import_to_graphql_search_export_and_back() {
     assert!(similar.contains(&"bruno-vidal"), "someone of the same organisation: {similar:?}");
 
     // Export → import → export: identical, and the re-import changes nothing.
-    let exported = export(&app).await;
+    let exported = app.export().await;
     let ada = exported["people"].as_array().unwrap().iter().find(|p| p["slug"] == "ada-marchetti").unwrap();
     assert_eq!(ada["roles"][1]["until"], "2019-12-31");
     let again = app.import(&exported).await;
     assert!(again.status.success(), "{}", stderr(&again));
     let report = stderr(&again);
     assert!(report.contains("people: 0 created, 0 updated"), "{report}");
-    assert_eq!(export(&app).await, exported);
+    assert_eq!(app.export().await, exported);
 }
 
 #[tokio::test]
@@ -239,7 +229,7 @@ async fn deleting_an_organisation_removes_the_roles_held_there() {
 async fn a_pruning_import_deletes_the_people_it_does_not_hold_and_refuses_roles_at_pruned_organisations() {
     let app = spawn_app().await;
     app.mutate_ok(CREATE, json!({"input": person("zoe-martin", "Zoé Martin", json!([]))})).await;
-    let mut document = export(&app).await;
+    let mut document = app.export().await;
     let kept: Vec<Value> =
         document["people"].as_array().unwrap().iter().filter(|p| p["slug"] != "zoe-martin").cloned().collect();
     document["people"] = json!(kept);
@@ -256,7 +246,7 @@ async fn a_pruning_import_deletes_the_people_it_does_not_hold_and_refuses_roles_
     );
     assert!(app.data(r#"{ person(slug: "zoe-martin") { slug } }"#, json!({})).await["person"].is_null());
 
-    let mut document = export(&app).await;
+    let mut document = app.export().await;
     document["organisations"] = json!(
         document["organisations"]
             .as_array()
@@ -313,7 +303,7 @@ async fn erasing_a_person_leaves_no_trace_in_search_exports_or_the_change_log() 
     assert!(node["node"].is_null());
     let event = app.data(r#"{ event(slug: "rencontre") { people { slug } } }"#, json!({})).await;
     assert_eq!(event["event"]["people"], json!([]), "gone from the events too");
-    let exported = export(&app).await.to_string().to_lowercase();
+    let exported = app.export().await.to_string().to_lowercase();
     assert!(!exported.contains("quasimodo") && !exported.contains("zephyrin"), "nothing in exports");
 
     // Replaying the change log from before the person existed shows ids, never their fields.

@@ -3,17 +3,7 @@
 
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, cli, spawn_app, test_settings};
-
-fn stderr(output: &std::process::Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
-}
-
-async fn export(app: &TestApp) -> Value {
-    let output = app.cli(&["export"]).await;
-    assert!(output.status.success(), "{}", stderr(&output));
-    serde_json::from_slice(&output.stdout).expect("export writes JSON")
-}
+use crate::helpers::{TestApp, cli, spawn_app, stderr, test_settings};
 
 /// Writes `bytes` in the app's data directory under `name` and imports it with `args`.
 async fn import_file(app: &TestApp, name: &str, bytes: &[u8], args: &[&str]) -> std::process::Output {
@@ -77,7 +67,7 @@ async fn a_csv_saved_by_excel_in_french_imports_with_its_headings_and_names_as_p
 #[tokio::test]
 async fn every_problem_is_said_at_its_row_and_column_and_nothing_is_written() {
     let app = spawn_app().await;
-    let before = export(&app).await;
+    let before = app.export().await;
     let csv = "\u{feff}Nom,Stade,Technologies,Effectif\n\
                Bonne Boîte,SME,optical-fibre,12\n\
                Mauvaise Techno,SME,fibre optiqe,3\n\
@@ -94,7 +84,7 @@ async fn every_problem_is_said_at_its_row_and_column_and_nothing_is_written() {
     ] {
         assert!(report.contains(line), "missing {line:?} in:\n{report}");
     }
-    assert_eq!(export(&app).await, before, "a refused import writes nothing");
+    assert_eq!(app.export().await, before, "a refused import writes nothing");
 
     let unnamed = import_file(&app, "liste.csv", b"Nom,Stade\nA,SME\n", &[]).await;
     assert!(stderr(&unnamed).contains("say which kind its rows are, e.g. --kind company"), "{}", stderr(&unnamed));
@@ -155,7 +145,7 @@ async fn ndjson_lines_carry_their_kind_and_their_problems_their_line() {
 #[tokio::test]
 async fn a_workbook_and_a_csv_export_read_back_as_the_same_knowledge_base() {
     let app = spawn_app().await;
-    let original = export(&app).await;
+    let original = app.export().await;
     let workbook = app.settings.data_dir.join("parc.xlsx");
     let written = app.cli(&["export", "--format", "xlsx", "--output", workbook.to_str().unwrap()]).await;
     assert!(written.status.success(), "{}", stderr(&written));

@@ -10,6 +10,7 @@ mod read;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use entity::EntityKind;
 use sea_orm::DatabaseConnection;
@@ -59,8 +60,8 @@ pub struct Input {
 struct Origin {
     /// `parc.xlsx, sheet "Entreprises", row 12` or `parc.ndjson, line 3`.
     at: String,
-    /// Field name → heading, for tables.
-    columns: HashMap<&'static str, String>,
+    /// Field name → heading, for tables; shared by a sheet's rows.
+    columns: Arc<HashMap<&'static str, String>>,
 }
 
 /// The rows of a file as a document, and where each entity came from.
@@ -115,7 +116,7 @@ pub async fn read(db: &DatabaseConnection, input: Input) -> Result<Tables> {
         Builder { tables: Tables { document: Document::default(), origins: HashMap::new() }, problems: Vec::new() };
     let at = read::shown(&input.path);
     for (number, kind, value) in lines {
-        builder.push(kind, value, Origin { at: format!("{at}, line {number}"), columns: HashMap::new() });
+        builder.push(kind, value, Origin { at: format!("{at}, line {number}"), columns: Arc::default() });
     }
     let mut names: HashMap<EntityKind, Names> = HashMap::new();
     for sheet in sheets {
@@ -150,6 +151,7 @@ impl Builder {
         if let Some(heading) = mapped.get("latitude").cloned() {
             mapped.insert("location", heading);
         }
+        let mapped = Arc::new(mapped);
         let mut rows = Vec::with_capacity(sheet.rows.len());
         for (number, cells) in &sheet.rows {
             let at = format!("{}, row {number}", sheet.at);
