@@ -111,27 +111,27 @@ struct Source {
 
 impl Source {
     /// The table format to read the file in, or `None` for a JSON document.
-    fn table_format(&self) -> Result<Option<Format>, AppError> {
-        Ok(match self.format {
+    fn table_format(&self) -> Option<Format> {
+        match self.format {
             Some(ImportFormat::Json) => None,
             Some(ImportFormat::Csv) => Some(Format::Csv),
             Some(ImportFormat::Xlsx | ImportFormat::Ods) => Some(Format::Workbook),
             Some(ImportFormat::Ndjson) => Some(Format::Ndjson),
             None => Format::of(&self.file),
-        })
+        }
     }
 }
 
 /// Reads the document to import: a JSON document, or a spreadsheet's or NDJSON file's rows.
 async fn read_source(db: &DatabaseConnection, source: Source) -> Result<Tables, AppError> {
-    let Some(format) = source.table_format()? else {
+    let Some(format) = source.table_format() else {
         return Ok(Tables::from(Document::parse(&read_document(&source.file)?)?));
     };
     let mapping = match &source.mapping {
         Some(path) => Mapping::read(path)?,
         None => Mapping::default(),
     };
-    let kind = source.kind.or_else(|| mapping.kind.as_deref().and_then(tables::kind_named));
+    let kind = source.kind.or_else(|| mapping.kind());
     tables::read(db, Input { path: source.file, format, kind, mapping }).await
 }
 
@@ -140,7 +140,7 @@ async fn import(settings: &Settings, source: Source, options: kb::ImportOptions)
     let started = std::time::Instant::now();
     let db = startup::connect(settings).await?;
     startup::migrate(&db).await?;
-    let table = source.table_format()?.is_some();
+    let table = source.table_format().is_some();
     let tables = read_source(&db, source).await?;
     let document = &tables.document;
     if table && options.prune {

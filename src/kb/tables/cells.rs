@@ -1,6 +1,9 @@
 //! Reading one cell as the value of its field: numbers, days, enumerations in French or
 //! English, lists, roles and sources.
 
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
 use chrono::NaiveDate;
 use entity::{CompanyStage, OrganisationKind, ProgrammeKind, TechnologyDomain, Topic};
 use serde_json::{Value, json};
@@ -117,26 +120,42 @@ fn sources(cell: &str, separator: Option<&str>) -> Result<Value, String> {
 /// The value an enumeration's cell names: the value itself (`LARGE_GROUP`, `large group`) or a
 /// word people use for it, in French or English (`PME`, `grand groupe`, `mentorat`).
 fn enumerated(vocabulary: Vocabulary, text: &str) -> Result<&'static str, String> {
-    let key = heading_key(text);
-    let values = values(vocabulary);
-    let found = values
-        .iter()
-        .find(|(value, words)| heading_key(value) == key || words.iter().any(|word| heading_key(word) == key));
-    match found {
-        Some((value, _)) => Ok(value),
-        None => Err(format!(
-            "unknown {} {text:?}; expected one of {}",
-            noun(vocabulary),
-            values
-                .iter()
-                .map(|(value, words)| match words.first() {
-                    Some(word) => format!("{value} ({word})"),
-                    None => value.to_string(),
-                })
-                .collect::<Vec<_>>()
-                .join(", ")
-        )),
+    if let Some(value) = named(vocabulary).get(&heading_key(text)) {
+        return Ok(value);
     }
+    Err(format!(
+        "unknown {} {text:?}; expected one of {}",
+        noun(vocabulary),
+        values(vocabulary)
+            .iter()
+            .map(|(value, words)| match words.first() {
+                Some(word) => format!("{value} ({word})"),
+                None => value.to_string(),
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    ))
+}
+
+/// The values of an enumeration by their folded names and words, built once for every cell:
+/// where two values share a word, the first one declared takes it.
+fn named(vocabulary: Vocabulary) -> &'static HashMap<String, &'static str> {
+    static TABLES: OnceLock<HashMap<Vocabulary, HashMap<String, &'static str>>> = OnceLock::new();
+    let tables = TABLES.get_or_init(|| {
+        Vocabulary::ALL
+            .iter()
+            .map(|&vocabulary| {
+                let mut keys = HashMap::new();
+                for (value, words) in values(vocabulary) {
+                    for word in std::iter::once(value).chain(words) {
+                        keys.entry(heading_key(word)).or_insert(value);
+                    }
+                }
+                (vocabulary, keys)
+            })
+            .collect()
+    });
+    &tables[&vocabulary]
 }
 
 fn noun(vocabulary: Vocabulary) -> &'static str {

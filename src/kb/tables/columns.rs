@@ -41,7 +41,7 @@ pub enum Ty {
 }
 
 /// The enumerations a cell can name.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Vocabulary {
     Lang,
     Stage,
@@ -49,6 +49,17 @@ pub enum Vocabulary {
     OrganisationKind,
     ProgrammeKind,
     Topic,
+}
+
+impl Vocabulary {
+    pub const ALL: [Vocabulary; 6] = [
+        Vocabulary::Lang,
+        Vocabulary::Stage,
+        Vocabulary::Domain,
+        Vocabulary::OrganisationKind,
+        Vocabulary::ProgrammeKind,
+        Vocabulary::Topic,
+    ];
 }
 
 /// A field of the document, and the headings that name it besides its own name.
@@ -219,7 +230,7 @@ pub struct Column {
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Mapping {
-    pub kind: Option<String>,
+    kind: Option<String>,
     pub lang: Option<String>,
     #[serde(default)]
     columns: HashMap<String, Mapped>,
@@ -238,7 +249,22 @@ impl Mapping {
         let shown = path.display();
         let text = std::fs::read_to_string(path)
             .map_err(|err| AppError::invalid("mapping", format!("cannot read {shown}: {err}")))?;
-        toml::from_str(&text).map_err(|err| AppError::invalid("mapping", format!("{shown}: {}", err.message())))
+        let mapping: Mapping =
+            toml::from_str(&text).map_err(|err| AppError::invalid("mapping", format!("{shown}: {}", err.message())))?;
+        if let Some(kind) = mapping.kind.as_deref()
+            && kind_named(kind).is_none()
+        {
+            let message = format!(
+                "{shown}: unknown kind {kind:?}; write company, technology, programme, organisation, person or event"
+            );
+            return Err(AppError::invalid("mapping", message));
+        }
+        Ok(mapping)
+    }
+
+    /// The kind the mapping names for the rows.
+    pub fn kind(&self) -> Option<EntityKind> {
+        self.kind.as_deref().and_then(kind_named)
     }
 
     /// The mapping of a heading: `Some(None)` to leave the column out, `None` when unmapped.

@@ -16,7 +16,7 @@ use entity::EntityKind;
 use sea_orm::DatabaseConnection;
 use serde_json::{Map, Value};
 
-pub use columns::{Mapping, kind_named};
+pub use columns::Mapping;
 pub use export::{export_csv, export_xlsx};
 
 use super::document::Document;
@@ -104,6 +104,18 @@ impl Tables {
 /// Reads a file's rows as a document: names resolved against `db` and the file itself, slugs
 /// derived from names where a row has none. Every problem is listed, at its row and column.
 pub async fn read(db: &DatabaseConnection, input: Input) -> Result<Tables> {
+    let lang = match input.mapping.lang.as_deref() {
+        Some(lang) => match cells::value(Ty::Enum(columns::Vocabulary::Lang), lang, None) {
+            Ok(Some(Value::String(lang))) => lang,
+            Ok(_) | Err(_) => {
+                return Err(AppError::invalid(
+                    "mapping",
+                    format!("unknown language {lang:?} for the rows; write fr or en"),
+                ));
+            }
+        },
+        None => "fr".into(),
+    };
     let (path, kind, format) = (input.path.clone(), input.kind, input.format);
     let read = tokio::task::spawn_blocking(move || match format {
         Format::Csv => read::csv(&path, kind).map(|(sheet, problems)| (vec![sheet], Vec::new(), problems)),
@@ -111,7 +123,6 @@ pub async fn read(db: &DatabaseConnection, input: Input) -> Result<Tables> {
         Format::Ndjson => read::ndjson(&path, kind).map(|(lines, problems)| (Vec::new(), lines, problems)),
     });
     let (sheets, lines, mut problems) = read.await.map_err(|err| AppError::Internal(err.to_string()))??;
-    let lang = input.mapping.lang.clone().unwrap_or_else(|| "fr".into());
     let mut builder =
         Builder { tables: Tables { document: Document::default(), origins: HashMap::new() }, problems: Vec::new() };
     let at = read::shown(&input.path);
