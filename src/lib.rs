@@ -8,6 +8,7 @@ pub mod db;
 pub mod deadline;
 pub mod error;
 pub mod generate;
+pub mod geo;
 pub mod graphql;
 pub mod http;
 pub mod kb;

@@ -170,6 +170,16 @@ mirror_enum!(
 );
 
 mirror_enum!(
+    /// How search results are ordered.
+    SearchOrder = crate::search::query::SearchOrder {
+        /// Best first by the ranking rules (by name for an empty query).
+        Relevance,
+        /// Nearest first, from `near`'s point or the middle of `within`'s area; ties by relevance.
+        Distance,
+    }
+);
+
+mirror_enum!(
     /// What a list is sorted by; ties are broken by id.
     OrderField = crate::kb::read::OrderField {
         /// Alphabetical order of names.
@@ -221,7 +231,7 @@ macro_rules! domain_default {
     )+};
 }
 
-domain_default!(MatchingStrategy, OrderField, Direction);
+domain_default!(MatchingStrategy, SearchOrder, OrderField, Direction);
 
 mirror_enum!(
     /// Where an entity's point comes from.

@@ -21,6 +21,7 @@ mod nodes;
 mod organisation;
 mod outputs;
 mod person;
+mod places;
 mod programme;
 pub mod relay;
 mod search;

@@ -7,16 +7,18 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 
 use super::context::{kb, loader};
-use super::enums::{self, MatchingStrategy};
+use super::enums::{self, MatchingStrategy, SearchOrder};
 use super::inputs::SearchFilter;
 use super::limits;
 use super::loaders::{self, CompanyId, EventId, OrganisationId, PersonId, ProgrammeId, TechnologyId};
 use super::mirror::{IntoDomain, IntoGraphql};
 use super::nodes::{Company, Entity, Event, Organisation, Person, Programme, Technology};
 use super::outputs::{Facets, Highlight, Suggestion};
+use super::places::{self, MatchedPlace, NearInput, WithinInput};
 use super::relay::{PageArgs, parse_global_id};
 use crate::error::AppError;
 use crate::metrics::METRICS;
+use crate::search;
 use crate::search::facets::Facet;
 use crate::search::query::SearchRequest;
 use entity::EntityKind;
@@ -45,6 +47,11 @@ impl SearchQuery {
     /// and English names ("mentoring", "mentorat", "jeune pousse"). A company also matches through
     /// its technologies, site, programmes and memberships. An empty query lists the filtered
     /// entities by name. Any input is accepted.
+    ///
+    /// `near` (a radius around a point) or `within` (a map's box, or GeoJSON polygons) keep the
+    /// entities with a point there: their own, their site's, or one of their other places; each
+    /// edge then says how far it is and which place matched. `orderBy: DISTANCE` puts the
+    /// nearest first; with no words, an area lists everything in it, nearest first.
     #[allow(clippy::too_many_arguments)]
     #[graphql(complexity = "limits::search_cost(first, child_complexity)")]
     async fn search(
@@ -66,8 +73,27 @@ impl SearchQuery {
             default_with = "Some(20)"
         )]
         facet_limit: Option<i32>,
+        #[graphql(desc = "Only the entities with a point within this radius.")] near: Option<NearInput>,
+        #[graphql(desc = "Only the entities with a point in this box or these polygons.")] within: Option<WithinInput>,
+        #[graphql(
+            desc = "How to order the results (default RELEVANCE; DISTANCE needs `near` or `within`, and is the default for an area with no words)."
+        )]
+        order_by: Option<SearchOrder>,
     ) -> Result<SearchConnection> {
         let facet_limit = facet_limit.unwrap_or(20);
+        let area = places::area(near, within)?;
+        let order = match order_by {
+            Some(order) => order.into_domain(),
+            None if area.is_some() && query.trim().is_empty() => search::query::SearchOrder::Distance,
+            None => search::query::SearchOrder::Relevance,
+        };
+        if order == search::query::SearchOrder::Distance && area.is_none() {
+            return Err(AppError::invalid(
+                "orderBy",
+                "DISTANCE needs an area to measure from: give `near` or `within`",
+            )
+            .into());
+        }
         if !(0..=1000).contains(&facet_limit) {
             return Err(
                 AppError::invalid("facetLimit", format!("must be between 0 and 1000, got {facet_limit}")).into()
@@ -80,6 +106,8 @@ impl SearchQuery {
             text: query,
             kinds: kinds.unwrap_or_default().into_domain(),
             filter: filter.unwrap_or_default().into_domain(),
+            area,
+            order,
             offset: window.offset as usize,
             limit: window.limit as usize,
             strategy: matching_strategy.unwrap_or_default().into_domain(),
@@ -140,6 +168,20 @@ impl SearchQuery {
     }
 }
 
+/// The name of the entity's other place at `point`, if it is one of them rather than its main point.
+fn place_name(node: &Entity, point: crate::geo::Point) -> Option<String> {
+    let places = match node {
+        Entity::Company(c) => &c.0.places,
+        Entity::Organisation(o) => &o.0.places,
+        _ => return None,
+    };
+    // The index keeps points to about 5 mm.
+    let nearest = places.iter().min_by(|a, b| {
+        crate::geo::distance_km(a.point(), point).total_cmp(&crate::geo::distance_km(b.point(), point))
+    })?;
+    (crate::geo::distance_km(nearest.point(), point) < 0.001).then(|| nearest.name.clone())
+}
+
 /// The facets the query selects: only those are counted.
 fn selected_facets(ctx: &Context<'_>) -> Vec<Facet> {
     let facets = ctx.look_ahead().field("facets");
@@ -190,6 +232,11 @@ pub struct SearchEdge {
     /// The matched fields, matched words in `<mark>` elements.
     #[graphql(complexity = "limits::HIGHLIGHTS_PRICE + child_complexity")]
     pub highlights: Vec<Highlight>,
+    /// With `near` or `within`: how far its matched place is from `near`'s point or the middle
+    /// of `within`'s area, in kilometres.
+    pub distance_km: Option<f64>,
+    /// With `near` or `within`: which of its places is in the area (the nearest, when several).
+    pub place: Option<MatchedPlace>,
     /// The entity found.
     pub node: Entity,
 }
@@ -263,10 +310,17 @@ impl SearchConnection {
             let Some(node) = node else { continue };
             first.get_or_insert(position);
             last = Some(position);
+            let place = hit.nearest.map(|nearest| MatchedPlace {
+                name: place_name(&node, nearest.point),
+                latitude: nearest.point.latitude,
+                longitude: nearest.point.longitude,
+            });
             edges.push(SearchEdge {
                 cursor: cursor(position),
                 score: hit.score,
                 highlights: hit.highlights.into_graphql(),
+                distance_km: hit.nearest.map(|n| (n.distance_km * 1000.0).round() / 1000.0),
+                place,
                 node,
             });
         }

@@ -4,18 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use super::draft::Check;
 
-/// Mean Earth radius (IUGG), in kilometres.
-const EARTH_RADIUS_KM: f64 = 6371.0088;
-
-/// A point on Earth, WGS84 degrees.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct Point {
-    /// Degrees north of the equator, −90 to 90.
-    pub latitude: f64,
-    /// Degrees east of Greenwich, −180 to 180.
-    pub longitude: f64,
-}
+pub use crate::geo::{Point, distance_km};
 
 /// One of an entity's places besides its main point: an establishment, a second site.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -102,41 +91,5 @@ pub fn check_location(check: &mut Check, location: Option<&Point>, places: &[Pla
             check.problem(&format!("places[{i}].name"), format!("must be 1–200 characters, got {length}"));
         }
         check_point(check, &format!("places[{i}]"), place.latitude, place.longitude);
-    }
-}
-
-/// Great-circle distance between two points (haversine), in kilometres.
-pub fn distance_km(a: Point, b: Point) -> f64 {
-    let (la, lb) = (a.latitude.to_radians(), b.latitude.to_radians());
-    let (dlat, dlon) = (lb - la, (b.longitude - a.longitude).to_radians());
-    let h = (dlat / 2.0).sin().powi(2) + la.cos() * lb.cos() * (dlon / 2.0).sin().powi(2);
-    2.0 * EARTH_RADIUS_KM * h.sqrt().min(1.0).asin()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    const AIX: Point = Point { latitude: 43.5297, longitude: 5.4474 };
-    const MARSEILLE: Point = Point { latitude: 43.2965, longitude: 5.3698 };
-    const PARIS: Point = Point { latitude: 48.8566, longitude: 2.3522 };
-    const LYON: Point = Point { latitude: 45.7640, longitude: 4.8357 };
-
-    #[test]
-    fn distances_between_known_city_pairs() {
-        let pairs = [(AIX, MARSEILLE, 26.7), (PARIS, LYON, 391.5), (PARIS, MARSEILLE, 660.5)];
-        for (a, b, expected) in pairs {
-            let got = distance_km(a, b);
-            assert!((got - expected).abs() < 1.5, "{a:?}–{b:?}: {got} km, expected about {expected}");
-            assert!((distance_km(b, a) - got).abs() < 1e-9, "symmetric");
-        }
-        assert_eq!(distance_km(AIX, AIX), 0.0);
-    }
-
-    #[test]
-    fn distance_across_the_antimeridian_is_the_short_way() {
-        let west = Point { latitude: 0.0, longitude: 179.5 };
-        let east = Point { latitude: 0.0, longitude: -179.5 };
-        assert!((distance_km(west, east) - 111.2).abs() < 0.5, "{}", distance_km(west, east));
     }
 }

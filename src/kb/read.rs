@@ -568,8 +568,10 @@ pub async fn programmes(
     list::<model::Programme>(db, programme_condition(filter), sort, slice).await
 }
 
+/// The organisations matching `filter` among those meeting `within`.
 pub async fn organisations(
     db: &impl ConnectionTrait,
+    within: Condition,
     filter: &OrganisationFilter,
     order: OrderBy,
     slice: &Slice,
@@ -580,5 +582,5 @@ pub async fn organisations(
     if let Some(cities) = &filter.city {
         filter.city = Some(matching_cities::<organisation::Entity>(db, C::City, cities).await?);
     }
-    list::<model::Organisation>(db, organisation_condition(&filter), sort, slice).await
+    list::<model::Organisation>(db, organisation_condition(&filter).add(within), sort, slice).await
 }

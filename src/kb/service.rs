@@ -4,6 +4,8 @@
 use std::collections::HashMap;
 
 use chrono::NaiveDate;
+use entity::{company, event, organisation};
+use sea_orm::{ColumnTrait, Condition};
 use tokio::sync::watch;
 
 use super::model::{self, Stored};
@@ -11,19 +13,37 @@ use super::read::{self, OrderBy, Page, Slice, Window, batch};
 use super::{EntityKind, Kb, advice};
 use crate::changelog;
 use crate::error::Result;
+use crate::geo::Area;
 use crate::search::facets::Facet;
 use crate::search::query::{Found, SearchRequest, Suggestion};
 
+/// A list filtered by an area takes at most this many entities in the area, as a condition.
+const MAX_IN_AREA: usize = 10_000;
+
 /// Lists, filtered, sorted and sliced as [`read`] takes them.
 impl Kb {
-    /// A page of the companies matching `filter`.
+    /// A page of the companies matching `filter`, with a point in `area` when given.
     pub async fn companies(
         &self,
         filter: &read::CompanyFilter,
+        area: Option<Area>,
         order: OrderBy,
         slice: &Slice,
     ) -> Result<Page<model::Company>> {
-        read::companies(&self.db, filter, order, slice).await
+        let within = self.in_area(EntityKind::Company, area, company::Column::Id).await?;
+        read::companies_within(&self.db, within, filter, order, slice).await
+    }
+
+    /// The entities of a kind with a point in `area` (every entity without one), as a condition
+    /// on their id column: the index knows where they are.
+    async fn in_area(&self, kind: EntityKind, area: Option<Area>, id: impl ColumnTrait) -> Result<Condition> {
+        Ok(match area {
+            None => Condition::all(),
+            Some(area) => {
+                let ids = self.search.in_area(kind, area, MAX_IN_AREA).await?;
+                Condition::all().add(id.is_in(ids))
+            }
+        })
     }
 
     /// A page of the technologies matching `filter`.
@@ -46,14 +66,16 @@ impl Kb {
         read::programmes(&self.db, filter, order, slice).await
     }
 
-    /// A page of the organisations matching `filter`.
+    /// A page of the organisations matching `filter`, with a point in `area` when given.
     pub async fn organisations(
         &self,
         filter: &read::OrganisationFilter,
+        area: Option<Area>,
         order: OrderBy,
         slice: &Slice,
     ) -> Result<Page<model::Organisation>> {
-        read::organisations(&self.db, filter, order, slice).await
+        let within = self.in_area(EntityKind::Organisation, area, organisation::Column::Id).await?;
+        read::organisations(&self.db, within, filter, order, slice).await
     }
 
     /// A page of the people matching `filter`.
@@ -66,14 +88,16 @@ impl Kb {
         read::people(&self.db, filter, order, slice).await
     }
 
-    /// A page of the events matching `filter`.
+    /// A page of the events matching `filter`, at a site in `area` when given.
     pub async fn events(
         &self,
         filter: &read::EventFilter,
+        area: Option<Area>,
         order: OrderBy,
         slice: &Slice,
     ) -> Result<Page<model::Event>> {
-        read::events(&self.db, filter, order, slice).await
+        let within = self.in_area(EntityKind::Event, area, event::Column::Id).await?;
+        read::events(&self.db, within, filter, order, slice).await
     }
 
     /// The roles held at an organisation, with their people: how many there are, and those of `window`.

@@ -5,7 +5,7 @@ use tantivy::TantivyDocument;
 
 use super::schema::Fields;
 use super::source::SearchDoc;
-use super::{vocabulary, words};
+use super::{geo, vocabulary, words};
 
 /// The unique key of an entity's document.
 pub(super) fn key(kind: EntityKind, id: i32) -> String {
@@ -106,6 +106,16 @@ fn add_facets(f: &Fields, doc: &mut TantivyDocument, d: &SearchDoc) {
     }
     if let Some(city) = &d.city {
         doc.add_text(f.city_key, words::sort_name(city));
+    }
+    let mut cells: Vec<String> = Vec::new();
+    for point in &d.points {
+        doc.add_u64(f.point, geo::encode(*point));
+        cells.extend(geo::cells(*point));
+    }
+    cells.sort_unstable();
+    cells.dedup();
+    for cell in cells {
+        doc.add_text(f.cell, cell);
     }
     for (field, values) in [
         (f.membership, &d.memberships),

@@ -16,6 +16,7 @@ use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::{DocId, DocSet, Score, SegmentReader, Term};
 
 use super::bits::{Bits, BitsDocSet};
+use super::geo::{AreaFilter, Points};
 use super::ordinals::FacetOrdinals;
 use super::rank::Part;
 use super::terms::term;
@@ -110,11 +111,19 @@ impl Restriction {
     }
 }
 
-/// A search's restrictions, with the facets' ordinals they may be checked against.
+/// A search's restrictions, with the facets' ordinals they may be checked against, and the area
+/// results must be in.
 #[derive(Clone)]
 pub(super) struct Restrictions {
     pub list: Vec<Restriction>,
     pub ordinals: Arc<FacetOrdinals>,
+    pub area: Option<Arc<AreaFilter>>,
+}
+
+impl Restrictions {
+    pub fn is_empty(&self) -> bool {
+        self.list.is_empty() && self.area.is_none()
+    }
 }
 
 /// Matches every word of `words` (each a union of parts) and every restriction. A clone shares
@@ -189,8 +198,8 @@ struct MatchWeight {
 impl MatchWeight {
     /// The segment's matches, filled on first use.
     fn docs(&self, reader: &SegmentReader) -> tantivy::Result<Arc<Bits>> {
-        let Restrictions { list, ordinals } = &self.restrictions;
-        if list.is_empty() {
+        let Restrictions { list, ordinals, area } = &self.restrictions;
+        if list.is_empty() && area.is_none() {
             return self.words(reader);
         }
         self.filled.get(reader, || {
@@ -206,6 +215,9 @@ impl MatchWeight {
             }
             sized.sort_by_key(|(docs, _)| *docs);
             let mut matched = if self.words.is_empty() { None } else { Some(Bits::clone(&*self.words(reader)?)) };
+            if let Some(area) = area {
+                matched = Some(in_area(reader, area, matched)?);
+            }
             for (docs, restriction) in sized {
                 if let Some(so_far) = &mut matched
                     && docs > CHECKED_WHEN_WIDER * so_far.len()
@@ -242,6 +254,30 @@ impl MatchWeight {
             Ok(matched.unwrap_or_else(|| Bits::new(max)))
         })
     }
+}
+
+/// The documents in the area among `matched` (every document when `None`): the documents of
+/// the cells covering it, or `matched` themselves when they are much fewer, checked on their
+/// points.
+fn in_area(reader: &SegmentReader, area: &AreaFilter, matched: Option<Bits>) -> tantivy::Result<Bits> {
+    let points = Points::open(reader)?;
+    let cells = reader.inverted_index(area.cell_field)?;
+    let mut in_cells = 0u64;
+    for cell in &area.cells {
+        in_cells += u64::from(cells.doc_freq(&term(area.cell_field, cell))?);
+    }
+    let mut set = match matched {
+        Some(so_far) if in_cells > CHECKED_WHEN_WIDER * so_far.len() => so_far,
+        matched => {
+            let mut set = Bits::new(reader.max_doc());
+            for cell in &area.cells {
+                insert_postings(reader, &term(area.cell_field, cell), &mut set)?;
+            }
+            intersect(matched, set)
+        }
+    };
+    set.retain(|doc| points.any_in(doc, &area.area));
+    Ok(set)
 }
 
 /// Inserts a term's documents, read straight from its postings blocks, without frequencies.

@@ -5,6 +5,7 @@ mod bits;
 mod document;
 mod expand;
 pub mod facets;
+mod geo;
 mod highlight;
 mod indexer;
 mod matches;

@@ -10,10 +10,14 @@ use tantivy::schema::{IndexRecordOption, Value};
 
 use super::SearchIndex;
 use super::document::key;
+use super::geo::AreaFilter;
+use super::matches::{Restrictions, all_of};
 use super::pool::bounded;
 use super::terms::term;
 use crate::error::Result;
+use crate::geo::Area;
 use entity::EntityKind;
+use std::sync::Arc;
 
 /// A term a candidate may share with the company, and what sharing it is worth.
 #[derive(Clone, Debug, PartialEq)]
@@ -55,6 +59,7 @@ impl SearchIndex {
         company: i32,
         stages: Vec<CompanyStage>,
         terms: Vec<(Shared, f32)>,
+        area: Option<Area>,
         limit: usize,
     ) -> Result<Vec<(i32, f32)>> {
         if terms.is_empty() || stages.is_empty() || limit == 0 {
@@ -74,7 +79,8 @@ impl SearchIndex {
                     Box::new(ConstScoreQuery::new(Box::new(shared_query(f, shared)), *weight)) as Box<dyn Query>
                 })
                 .collect();
-            let query = BooleanQuery::new(vec![
+            let searcher = this.reader.searcher();
+            let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![
                 (
                     Occur::Must,
                     Box::new(ConstScoreQuery::new(Box::new(exact(f.kind, EntityKind::Company.as_str())), 0.0)),
@@ -82,8 +88,13 @@ impl SearchIndex {
                 (Occur::Must, Box::new(ConstScoreQuery::new(Box::new(any_stage), 0.0))),
                 (Occur::Must, Box::new(BooleanQuery::union(shared))),
                 (Occur::MustNot, Box::new(exact(f.key, &key(EntityKind::Company, company)))),
-            ]);
-            let searcher = this.reader.searcher();
+            ];
+            if let Some(area) = area {
+                let area = Some(Arc::new(AreaFilter::new(area, f.cell)));
+                let within = all_of(Restrictions { list: Vec::new(), ordinals: this.ordinals.clone(), area });
+                clauses.push((Occur::Must, Box::new(ConstScoreQuery::new(within, 0.0))));
+            }
+            let query = BooleanQuery::new(clauses);
             let top = searcher.search(&query, &TopDocs::with_limit(limit).order_by_score())?;
             top.into_iter()
                 .map(|(score, address)| {

@@ -5,7 +5,7 @@ use tantivy::schema::{FAST, Field, IndexRecordOption, STORED, STRING, Schema, Te
 use super::analyzer::{ENGLISH, ENGLISH_REPEATED, FRENCH, FRENCH_REPEATED, RAW, RAW_REPEATED};
 
 /// Bumped whenever the schema or the analyzers change; an index built by another version is rebuilt.
-pub const SCHEMA_VERSION: u32 = 9;
+pub const SCHEMA_VERSION: u32 = 10;
 
 /// Handles to every field of the index.
 /// The names of the fast fields, which facets, filters and orderings read by name.
@@ -22,6 +22,7 @@ pub mod fast {
     pub const NAME_SORT: &str = "name_sort";
     pub const NAME_LEN: &str = "name_len";
     pub const LINKS: &str = "links";
+    pub const POINT: &str = "point";
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -74,6 +75,10 @@ pub struct Fields {
     pub links: Field,
     /// The length of the folded name: shorter names are suggested first.
     pub name_len: Field,
+    /// Every point of an entity, packed (see `search::geo`): its main point and its other places.
+    pub point: Field,
+    /// The cells holding its points, at three sizes: what an area's search reads first.
+    pub cell: Field,
 }
 
 /// Words as typed keep their positions: phrases, hyphenated words and proximity read them.
@@ -128,6 +133,8 @@ pub fn build() -> (Schema, Fields) {
         mentoring: b.add_text_field("mentoring", STRING),
         links: b.add_u64_field(fast::LINKS, FAST | STORED),
         name_len: b.add_u64_field(fast::NAME_LEN, FAST),
+        point: b.add_u64_field(fast::POINT, FAST),
+        cell: b.add_text_field("cell", STRING),
     };
     (b.build(), fields)
 }

@@ -39,6 +39,8 @@ pub struct SearchDoc {
     pub offer_domains: Vec<&'static str>,
     /// The exact terms mentor matching reads (see [`super::mentors::Offered`]).
     pub mentoring: Vec<String>,
+    /// Where it is: its main point (its own or its site's), then its other places.
+    pub points: Vec<crate::geo::Point>,
 }
 
 /// An entity's name and description in another language than its own.

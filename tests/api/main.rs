@@ -19,6 +19,7 @@ mod limits;
 mod mentors;
 mod mirror;
 mod mutations;
+mod near;
 mod operations;
 mod outage;
 mod people;

@@ -156,9 +156,11 @@ impl Company {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "How many suggestions, 1 to 50.", default = 10)] first: i32,
+        #[graphql(desc = "Only partners with a place within this many kilometres of this company's location.")]
+        max_distance_km: Option<f64>,
     ) -> Result<Vec<PartnerSuggestion>> {
         let first = usize::try_from(first).unwrap_or(0);
-        let list = kb(ctx).partners(self.0.header.id, first).await?;
+        let list = kb(ctx).partners(self.0.header.id, first, max_distance_km).await?;
         Ok(list.into_iter().map(PartnerSuggestion).collect())
     }
     /// Which entry points: the organisations this company should talk to, with reasons: its
@@ -196,9 +198,10 @@ impl Company {
 pub(in crate::graphql) async fn companies_page(
     ctx: &Context<'_>,
     filter: &read::CompanyFilter,
+    area: Option<crate::geo::Area>,
     args: &ListArgs,
 ) -> Result<CountedConnection<Company>> {
-    let page = kb(ctx).companies(filter, args.order(), args.slice()).await?;
+    let page = kb(ctx).companies(filter, area, args.order(), args.slice()).await?;
     prefetch_relations(ctx, &page.rows).await?;
     Ok(args.connection(page, Company))
 }

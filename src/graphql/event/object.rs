@@ -122,9 +122,10 @@ impl Event {
 pub(in crate::graphql) async fn events_page(
     ctx: &Context<'_>,
     filter: &EventFilter,
+    area: Option<crate::geo::Area>,
     args: &ListArgs,
 ) -> Result<CountedConnection<Event>> {
-    let page = kb(ctx).events(filter, args.order(), args.slice()).await?;
+    let page = kb(ctx).events(filter, area, args.order(), args.slice()).await?;
     prefetch_events(ctx, &page.rows).await?;
     Ok(args.connection(page, Event))
 }
@@ -137,7 +138,7 @@ pub(in crate::graphql) async fn events_where(
     first: Option<i32>,
 ) -> Result<CountedConnection<Event>> {
     let order = read::OrderBy { field: OrderField::Date, direction: Direction::Desc };
-    events_page(ctx, &filter, &ListArgs::new(order, after, None, first, None)?).await
+    events_page(ctx, &filter, None, &ListArgs::new(order, after, None, first, None)?).await
 }
 
 /// Loads, in one batch per relation, the site, organisers and participants a query asks of a

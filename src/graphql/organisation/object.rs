@@ -102,7 +102,7 @@ impl Organisation {
         #[graphql(desc = "Page size, at most 100 (default 20).")] first: Option<i32>,
     ) -> Result<CountedConnection<Company>> {
         let filter = read::CompanyFilter { site: Some(vec![self.0.header.slug.clone()]), ..Default::default() };
-        companies_page(ctx, &filter, &ListArgs::forward(after, first)?).await
+        companies_page(ctx, &filter, None, &ListArgs::forward(after, first)?).await
     }
     /// Companies belonging to it, by name.
     #[graphql(complexity = "limits::page_cost(first, None, child_complexity)")]
@@ -113,7 +113,7 @@ impl Organisation {
         #[graphql(desc = "Page size, at most 100 (default 20).")] first: Option<i32>,
     ) -> Result<CountedConnection<Company>> {
         let filter = read::CompanyFilter { membership: Some(vec![self.0.header.slug.clone()]), ..Default::default() };
-        companies_page(ctx, &filter, &ListArgs::forward(after, first)?).await
+        companies_page(ctx, &filter, None, &ListArgs::forward(after, first)?).await
     }
     /// The roles people hold or held here, by the person's name.
     #[graphql(complexity = "limits::page_cost(first, None, child_complexity)")]

@@ -1,5 +1,6 @@
 //! The queries of organisations: `organisation` (by slug or global id) and `organisations` (filtered, sorted, in pages).
 
+use crate::graphql::places::{self, NearInput, WithinInput};
 use async_graphql::{Context, ID, Object, Result};
 
 use crate::graphql::context::kb;
@@ -39,9 +40,14 @@ impl OrganisationQuery {
         #[graphql(desc = "The first this many after `after`, at most 100 (default 20 when `last` is absent too).")]
         first: Option<i32>,
         #[graphql(desc = "The last this many before `before`, at most 100.")] last: Option<i32>,
+        #[graphql(desc = "Only those with a point within this radius (at most 10,000 in it).")] near: Option<NearInput>,
+        #[graphql(desc = "Only those with a point in this box or these polygons (at most 10,000 in it).")]
+        within: Option<WithinInput>,
     ) -> Result<CountedConnection<Organisation>> {
         let args = ListArgs::sorted(order_by, after, before, first, last)?;
-        let page = kb(ctx).organisations(&filter.unwrap_or_default().into_domain(), args.order(), args.slice()).await?;
+        let area = places::area(near, within)?;
+        let page =
+            kb(ctx).organisations(&filter.unwrap_or_default().into_domain(), area, args.order(), args.slice()).await?;
         Ok(args.connection(page, Organisation))
     }
 }

@@ -95,6 +95,6 @@ impl Technology {
         #[graphql(desc = "Page size, at most 100 (default 20).")] first: Option<i32>,
     ) -> Result<CountedConnection<Company>> {
         let filter = read::CompanyFilter { technology: Some(vec![self.0.header.slug.clone()]), ..Default::default() };
-        companies_page(ctx, &filter, &ListArgs::forward(after, first)?).await
+        companies_page(ctx, &filter, None, &ListArgs::forward(after, first)?).await
     }
 }

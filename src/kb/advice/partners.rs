@@ -180,17 +180,34 @@ impl Kb {
     /// Up to `first` partners of complementary stage for a company, best first, with reasons.
     /// Candidates come from the search index; only they are read from the database.
     #[tracing::instrument(skip(self))]
-    pub async fn partners(&self, company: i32, first: usize) -> Result<Vec<PartnerSuggestion>> {
+    pub async fn partners(
+        &self,
+        company: i32,
+        first: usize,
+        max_distance_km: Option<f64>,
+    ) -> Result<Vec<PartnerSuggestion>> {
         if !(1..=MAX_PARTNERS).contains(&first) {
             return Err(AppError::invalid("first", format!("must be between 1 and {MAX_PARTNERS}, got {first}")));
         }
         let focal = profile(&self.db, company).await?;
+        // Within a distance of its point: of any of the partner's places, as the index has them.
+        let area = match (max_distance_km, focal.point) {
+            (None, _) => None,
+            (Some(_), None) => {
+                let message = format!("{} has no location (its own or its site's) to measure from", focal.name);
+                return Err(AppError::invalid("maxDistanceKm", message));
+            }
+            (Some(km), Some(point)) => Some(
+                crate::geo::Area::near(point, km)
+                    .map_err(|m| AppError::invalid("maxDistanceKm", m.replace("radiusKm", "maxDistanceKm")))?,
+            ),
+        };
         let taxonomy = taxonomy(&self.db).await?;
         let stages = complementary(focal.stage);
         // More candidates than asked: ties at the cut are ordered by name here, not by the index.
         let pool = first * 2 + 20;
         let candidates =
-            self.search.partner_candidates(company, stages.to_vec(), terms(&focal, &taxonomy), pool).await?;
+            self.search.partner_candidates(company, stages.to_vec(), terms(&focal, &taxonomy), area, pool).await?;
         let ids: Vec<i32> = candidates.iter().map(|(id, _)| *id).collect();
         // The index may lag a write behind: the database's rows decide.
         let rows = company::Entity::find()

@@ -7,8 +7,9 @@ use entity::{
 };
 use sea_orm::{ColumnTrait, ConnectionTrait, DerivePartialModel, EntityTrait, QueryFilter, QuerySelect};
 
-use super::{names_by_id, translated};
+use super::{names_by_id, points, points_by_id, translated};
 use crate::error::Result;
+use crate::kb::geo::{Place, own_point};
 use crate::kb::model::decode;
 use crate::kb::read::batch;
 use crate::search::SearchDoc;
@@ -28,6 +29,9 @@ struct CompanyRow {
     city: Option<String>,
     site_id: Option<i32>,
     needs: serde_json::Value,
+    latitude: Option<f64>,
+    longitude: Option<f64>,
+    places: serde_json::Value,
 }
 
 /// The columns of a technology its companies' documents show.
@@ -74,10 +78,14 @@ pub(super) async fn companies(db: &impl ConnectionTrait, ids: Vec<i32>) -> Resul
         batch::pairs::<company_membership::Entity>(db, (CM::CompanyId, CM::OrganisationId), &ids).await?;
     let org_ids = member_links.iter().map(|l| l.1).chain(rows.iter().filter_map(|m| m.site_id)).collect();
     let orgs = names_by_id(db, org_ids).await?;
+    let sites = points_by_id(db, rows.iter().filter_map(|m| m.site_id).collect()).await?;
 
     let mut docs: HashMap<i32, SearchDoc> = HashMap::with_capacity(rows.len());
     for m in rows {
         let needs: Vec<entity::Topic> = decode(m.needs, "company", m.id, "needs")?;
+        let places: Vec<Place> = decode(m.places, "company", m.id, "places")?;
+        // Its own point, or else its site's.
+        let main = own_point(m.latitude, m.longitude).or_else(|| m.site_id.and_then(|id| sites.get(&id)).copied());
         let mut doc = SearchDoc {
             kind: Some(EntityKind::Company),
             mentoring: needs.into_iter().map(crate::search::mentors::need_term).collect(),
@@ -90,6 +98,7 @@ pub(super) async fn companies(db: &impl ConnectionTrait, ids: Vec<i32>) -> Resul
             lang: Some(m.lang),
             stages: vec![m.stage.as_str()],
             city: m.city,
+            points: points(main, &places),
             ..SearchDoc::default()
         };
         if let Some((slug, name)) = m.site_id.and_then(|id| orgs.get(&id)) {

@@ -18,6 +18,7 @@ pub use dependents::{dependents, linked_by_companies};
 
 use crate::error::Result;
 use crate::kb::draft::Translation;
+use crate::kb::geo::{Place, Point, own_point};
 use crate::kb::model::{Event, Header, MentorOffer, Organisation, Person, Programme, Technology};
 use crate::kb::read::batch;
 use crate::search::mentors::Offered;
@@ -178,6 +179,7 @@ async fn organisations(db: &impl ConnectionTrait, ids: Vec<i32>) -> Result<Vec<S
             SearchDoc {
                 links: members.get(&id).copied().unwrap_or_default() + hosted.get(&id).copied().unwrap_or_default(),
                 organisation_kind: Some(m.kind.as_str()),
+                points: points(own_point(m.latitude, m.longitude), &m.places),
                 city: m.city,
                 ..doc_of(EntityKind::Organisation, m.header)
             }
@@ -289,6 +291,7 @@ async fn events(db: &impl ConnectionTrait, ids: Vec<i32>) -> Result<Vec<SearchDo
     let people = batch::pairs::<event_person::Entity>(db, (EP::EventId, EP::PersonId), &ids).await?;
     let org_ids = organisers.iter().chain(&participants).map(|l| l.1).chain(rows.iter().filter_map(|m| m.site_id));
     let orgs = names_by_id(db, org_ids.collect()).await?;
+    let sites = points_by_id(db, rows.iter().filter_map(|m| m.site_id).collect()).await?;
     let company_names =
         names_of::<company::Entity>(db, (company::Column::Id, company::Column::Name), companies.iter().map(|l| l.1))
             .await?;
@@ -304,6 +307,8 @@ async fn events(db: &impl ConnectionTrait, ids: Vec<i32>) -> Result<Vec<SearchDo
                 doc.related.push(name.clone());
             }
             doc.related.extend(crate::search::date_words(m.date, m.end_date));
+            // An event is where its site is.
+            doc.points = m.site_id.and_then(|id| sites.get(&id)).copied().into_iter().collect();
             (id, doc)
         })
         .collect();
@@ -371,6 +376,26 @@ pub(super) async fn names_by_id(
         .all(db)
         .await?;
     Ok(rows.into_iter().map(|(id, slug, name)| (id, (slug, name))).collect())
+}
+
+/// The main points of the given organisations that have one: what the companies they host
+/// without a point of their own, and the events held there, are found at.
+pub(super) async fn points_by_id(db: &impl ConnectionTrait, mut ids: Vec<i32>) -> Result<HashMap<i32, Point>> {
+    ids.sort_unstable();
+    ids.dedup();
+    let rows: Vec<(i32, Option<f64>, Option<f64>)> = organisation::Entity::find()
+        .select_only()
+        .columns([organisation::Column::Id, organisation::Column::Latitude, organisation::Column::Longitude])
+        .filter(organisation::Column::Id.is_in(ids))
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(rows.into_iter().filter_map(|(id, latitude, longitude)| Some((id, own_point(latitude, longitude)?))).collect())
+}
+
+/// An entity's points as the index keeps them: its main point, then its other places.
+pub(super) fn points(main: Option<Point>, places: &[Place]) -> Vec<Point> {
+    main.into_iter().chain(places.iter().map(Place::point)).collect()
 }
 
 #[cfg(test)]

@@ -169,13 +169,15 @@ pub async fn roles_at(
     Ok((total, rows.collect::<Result<_>>()?))
 }
 
+/// The events matching `filter` among those meeting `within`.
 pub async fn events(
     db: &impl ConnectionTrait,
+    within: Condition,
     filter: &EventFilter,
     order: OrderBy,
     slice: &Slice,
 ) -> Result<Page<model::Event>> {
     use event::Column as C;
     let sort = sort_on(order, (C::NameKey, C::CreatedAt, C::Id), (None, Some(C::Date)), "events")?;
-    list::<model::Event>(db, event_condition(filter), sort, slice).await
+    list::<model::Event>(db, event_condition(filter).add(within), sort, slice).await
 }

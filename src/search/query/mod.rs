@@ -14,7 +14,7 @@ mod suggest;
 
 use std::sync::Arc;
 
-use tantivy::collector::{Count, TopDocs};
+use tantivy::collector::{Count, DocSetCollector, TopDocs};
 use tantivy::query::{AllQuery, Query};
 use tantivy::schema::{Field, Value};
 use tantivy::{DocAddress, Order, Score, Searcher, TantivyDocument};
@@ -24,6 +24,7 @@ use super::analyzer::Analyzers;
 pub use super::facets::Facet;
 use super::facets::{DisjunctiveCollector, FacetCollector};
 pub use super::facets::{FacetValue, Facets};
+use super::geo::{AreaFilter, NearestFirst, Points, tolerant};
 pub use super::highlight::Highlight;
 use super::highlight::{self, Matcher};
 use super::matches::{Restrictions, all_of};
@@ -35,6 +36,7 @@ use super::schema::{Fields, fast};
 pub use super::words::sort_name;
 use super::words::{Parsed, parse};
 use crate::error::{AppError, Result};
+pub use crate::geo::{Area, Point};
 use entity::{CompanyStage, EntityKind, ProgrammeKind, TechnologyDomain};
 use filters::{filter_values, filtered, restrictions};
 
@@ -71,6 +73,16 @@ pub struct SearchFilter {
     pub technology: Option<Vec<String>>,
 }
 
+/// How results are ordered.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum SearchOrder {
+    /// Best first by the ranking rules (by name for an empty query).
+    #[default]
+    Relevance,
+    /// Nearest the area's origin first (a radius's centre, the middle of a box), ties by relevance.
+    Distance,
+}
+
 /// One entity found.
 #[derive(Clone, Debug)]
 pub struct Hit {
@@ -78,6 +90,15 @@ pub struct Hit {
     pub id: i32,
     pub score: f32,
     pub highlights: Vec<Highlight>,
+    /// With an area: its point in the area nearest the area's origin.
+    pub nearest: Option<Nearest>,
+}
+
+/// The point of a result nearest an area's origin, and how far it is.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Nearest {
+    pub point: Point,
+    pub distance_km: f64,
 }
 
 /// A page of matches, with the total and the facets of all matches.
@@ -114,6 +135,9 @@ pub struct SearchRequest {
     pub text: String,
     pub kinds: Vec<EntityKind>,
     pub filter: SearchFilter,
+    /// Only the entities with a point in this area.
+    pub area: Option<Area>,
+    pub order: SearchOrder,
     pub offset: usize,
     pub limit: usize,
     pub strategy: MatchingStrategy,
@@ -135,6 +159,8 @@ impl Default for SearchRequest {
             text: String::new(),
             kinds: Vec::new(),
             filter: SearchFilter::default(),
+            area: None,
+            order: SearchOrder::Relevance,
             offset: 0,
             limit: 20,
             strategy: MatchingStrategy::Last,
@@ -155,6 +181,39 @@ impl SearchIndex {
         bounded(move || this.search_now(&request)).await
     }
 
+    /// The ids of the entities of one kind with a point in `area`; more than `cap` is an error
+    /// naming the area's argument, since a list takes them as a condition.
+    pub async fn in_area(&self, kind: EntityKind, area: Area, cap: usize) -> Result<Vec<i32>> {
+        let this = self.clone();
+        let argument = if matches!(area, Area::Near { .. }) { "near" } else { "within" };
+        bounded(move || {
+            let f = &this.fields;
+            let searcher = this.reader.searcher();
+            let restricted = Restrictions {
+                list: restrictions(f, &[kind], &SearchFilter::default(), &[]),
+                ordinals: this.ordinals(&searcher),
+                area: Some(Arc::new(AreaFilter::new(area, f.cell))),
+            };
+            let docs = searcher.search(&all_of(restricted), &DocSetCollector)?;
+            if docs.len() > cap {
+                let message = format!(
+                    "the area holds {} {}, more than the {cap} a list filters on; narrow it, or use `search`, which pages any area",
+                    docs.len(),
+                    kind.list_name()
+                );
+                return Err(AppError::invalid(argument, message));
+            }
+            let mut ids = Vec::with_capacity(docs.len());
+            for (segment, reader) in searcher.segment_readers().iter().enumerate() {
+                let column = reader.fast_fields().u64("id")?;
+                let docs = docs.iter().filter(|a| a.segment_ord as usize == segment);
+                ids.extend(docs.filter_map(|a| column.first(a.doc_id)).map(|id| id as i32));
+            }
+            Ok(ids)
+        })
+        .await
+    }
+
     /// At most three passes, each only as wide as it must be: the page (ranked, skipping the
     /// documents that cannot reach it); the total and the facets, when selected, over the
     /// matches unranked; and the facets filtered on, each counted without its own filter.
@@ -168,19 +227,43 @@ impl SearchIndex {
         // The request's kinds and filters, but for those of the facets `except`, and all of them
         // as one query.
         let ordinals = self.ordinals(&searcher);
+        let area = request.area.clone().map(|area| Arc::new(AreaFilter::new(area, f.cell)));
         let restricted = |except: &[Facet]| Restrictions {
             list: restrictions(f, &request.kinds, &request.filter, except),
             ordinals: ordinals.clone(),
+            area: area.clone(),
         };
         let filter = |except: &[Facet]| {
             let restricted = restricted(except);
-            (!restricted.list.is_empty()).then(|| all_of(restricted))
+            (!restricted.is_empty()).then(|| all_of(restricted))
+        };
+        // Nearest first: every match in the area is visited (the area bounds how many).
+        let nearest = match (&request.area, request.order) {
+            (Some(area), SearchOrder::Distance) => Some(NearestFirst {
+                origin: area.origin(),
+                area: Some(area.clone()),
+                offset: request.offset,
+                limit: limit + 1,
+            }),
+            (None, SearchOrder::Distance) => {
+                return Err(AppError::invalid(
+                    "orderBy",
+                    "DISTANCE needs an area to measure from: give `near` or `within`",
+                ));
+            }
+            _ => None,
         };
 
         if parsed.words.is_empty() && parsed.phrases.is_empty() {
             let every = |except: &[Facet]| filter(except).unwrap_or_else(|| Box::new(AllQuery));
-            let page = searcher.search(&every(&[]), &top().order_by_string_fast_field(fast::NAME_SORT, Order::Asc))?;
-            let page = page.into_iter().map(|(_, d)| (0.0, d)).collect();
+            let page = match &nearest {
+                Some(nearest) => searcher.search(&every(&[]), nearest)?,
+                None => {
+                    let page =
+                        searcher.search(&every(&[]), &top().order_by_string_fast_field(fast::NAME_SORT, Order::Asc))?;
+                    page.into_iter().map(|(_, d)| (0.0, d)).collect()
+                }
+            };
             return self.found(&searcher, request, &parsed, page, &every, None);
         }
         let plan = Plan::build(f, &searcher, &parsed)?;
@@ -197,7 +280,10 @@ impl SearchIndex {
             } else {
                 plan.ranked(level, filter(&[]))
             };
-            searcher.search(&ranked, &top().order_by_score())
+            match &nearest {
+                Some(nearest) => searcher.search(&ranked, nearest),
+                None => searcher.search(&ranked, &top().order_by_score()),
+            }
         };
         let count = |level: usize| self.count(&searcher, matches[level].as_ref());
         let (level, page) = match (request.strategy, request.level) {
@@ -274,7 +360,16 @@ impl SearchIndex {
         let hits = page
             .into_iter()
             .take(request.limit)
-            .map(|(score, address)| self.hit(searcher, address, rank::display_score(score), matcher))
+            .map(|(score, address)| {
+                let mut hit = self.hit(searcher, address, rank::display_score(score), matcher)?;
+                if let Some(area) = &request.area {
+                    let points = Points::open(searcher.segment_reader(address.segment_ord))?;
+                    hit.nearest = points
+                        .nearest(address.doc_id, area.origin(), Some(&tolerant(area)))
+                        .map(|(point, distance_km)| Nearest { point, distance_km });
+                }
+                Ok(hit)
+            })
             .collect::<Result<_>>()?;
         Ok(Found { total, more, hits, facets, level })
     }
@@ -310,7 +405,7 @@ impl SearchIndex {
             }),
             None => Vec::new(),
         };
-        Ok(Hit { kind, id, score, highlights })
+        Ok(Hit { kind, id, score, highlights, nearest: None })
     }
 }
 
@@ -380,7 +475,7 @@ mod tests {
                     };
                     // As the search builds them: the restrictions' matches as one bit set, the
                     // wider ones checked on the narrower ones' matches.
-                    let list = Restrictions { list: list.clone(), ordinals: search.ordinals(&searcher) };
+                    let list = Restrictions { list: list.clone(), ordinals: search.ordinals(&searcher), area: None };
                     let matching = plan.matching(level, list.clone());
                     let filter = (!list.list.is_empty()).then(|| all_of(list));
                     let ranked = restricted(Box::new(plan.ranked(level, None)));

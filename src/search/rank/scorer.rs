@@ -129,8 +129,9 @@ impl RankScorer {
     /// Moves to the first document at or after the children's positions that has every required
     /// word and passes the filter, scores it, and moves the children past it.
     fn settle(&mut self) -> DocId {
+        let mut from = 0;
         loop {
-            let doc = self.align(0);
+            let doc = self.align(from);
             if doc == TERMINATED {
                 self.doc = TERMINATED;
                 return TERMINATED;
@@ -140,6 +141,9 @@ impl RankScorer {
                 self.score = score;
                 return doc;
             }
+            // Past it, even when no required word holds the walk (every part optional, within
+            // a filter that stays on `doc`).
+            from = doc + 1;
         }
     }
 
