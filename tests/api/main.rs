@@ -32,5 +32,6 @@ mod server;
 mod slow_clients;
 mod spreadsheets;
 mod translations;
+mod trusted_documents;
 mod websocket_limits;
 mod writes;
