@@ -8,6 +8,7 @@ mod crash;
 mod cursors;
 mod dataloader;
 mod events;
+mod federation;
 mod field_order;
 mod geo;
 mod guard;
