@@ -58,7 +58,11 @@ pub enum Command {
         output: Option<PathBuf>,
     },
     /// Print the GraphQL schema (SDL).
-    Schema,
+    Schema {
+        /// Print the Apollo Federation v2 subgraph SDL (with `@key` and `@link`), for composing a supergraph.
+        #[arg(long)]
+        federation: bool,
+    },
     /// Rebuild the search index from the database.
     Reindex,
     /// Copy the SQLite database, consistently, while servers run; the copy's index is rebuilt at start.

@@ -56,6 +56,11 @@ pub struct Settings {
     #[arg(long, env = "PEPITE_CACHE_MAX_AGE", value_parser = humantime::parse_duration, global = true)]
     pub cache_max_age: Option<Duration>,
 
+    /// A manifest of trusted documents (as Apollo's or Relay's persisted-query tools write it):
+    /// clients without a token may then run only those, sent by hash.
+    #[arg(long, env = "PEPITE_TRUSTED_DOCUMENTS", global = true)]
+    pub trusted_documents: Option<PathBuf>,
+
     #[command(flatten)]
     pub limits: Limits,
 
@@ -209,6 +214,7 @@ impl Settings {
             metrics_listen: None,
             cors_origins: vec!["*".into()],
             cache_max_age: None,
+            trusted_documents: None,
             limits: Limits::default(),
             replication: Replication::default(),
         }
@@ -258,6 +264,7 @@ impl std::fmt::Debug for Settings {
             .field("metrics_listen", &self.metrics_listen)
             .field("cors_origins", &self.cors_origins)
             .field("cache_max_age", &self.cache_max_age)
+            .field("trusted_documents", &self.trusted_documents)
             .field("limits", &self.limits)
             .field("replication", &self.replication)
             .finish()

@@ -17,6 +17,8 @@ pub enum ErrorCode {
     QueryTooComplex,
     /// A persisted-query hash the server does not know.
     PersistedQueryNotFound,
+    /// A document an anonymous client may not send: only the trusted documents' hashes are let in.
+    OperationNotAllowed,
     /// An argument, input or variable breaks a rule.
     BadUserInput,
     /// An id given to a mutation matches nothing.
@@ -47,11 +49,12 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     /// Every code, in the order the outcomes table lists them.
-    pub const ALL: [ErrorCode; 17] = [
+    pub const ALL: [ErrorCode; 18] = [
         ErrorCode::GraphqlParseFailed,
         ErrorCode::GraphqlValidationFailed,
         ErrorCode::QueryTooComplex,
         ErrorCode::PersistedQueryNotFound,
+        ErrorCode::OperationNotAllowed,
         ErrorCode::BadUserInput,
         ErrorCode::NotFound,
         ErrorCode::Conflict,
@@ -74,6 +77,7 @@ impl ErrorCode {
             ErrorCode::GraphqlValidationFailed => "GRAPHQL_VALIDATION_FAILED",
             ErrorCode::QueryTooComplex => "QUERY_TOO_COMPLEX",
             ErrorCode::PersistedQueryNotFound => "PERSISTED_QUERY_NOT_FOUND",
+            ErrorCode::OperationNotAllowed => "OPERATION_NOT_ALLOWED",
             ErrorCode::BadUserInput => "BAD_USER_INPUT",
             ErrorCode::NotFound => "NOT_FOUND",
             ErrorCode::Conflict => "CONFLICT",
@@ -105,6 +109,7 @@ impl ErrorCode {
             | ErrorCode::GraphqlValidationFailed
             | ErrorCode::QueryTooComplex
             | ErrorCode::PersistedQueryNotFound
+            | ErrorCode::OperationNotAllowed
             | ErrorCode::BadUserInput
             | ErrorCode::NotFound
             | ErrorCode::Conflict

@@ -59,8 +59,8 @@ async fn run(cli: Cli) -> Result<(), AppError> {
             import(&settings, source, kb::ImportOptions { prune, force, dry_run }).await
         }
         Command::Export { format, kind, output } => export(&settings, format, kind.map(Into::into), output).await,
-        Command::Schema => {
-            print!("{}", graphql::sdl());
+        Command::Schema { federation } => {
+            print!("{}", if federation { graphql::federation_sdl() } else { graphql::sdl() });
             Ok(())
         }
         Command::Generate { companies, seed } => generate(companies, seed),

@@ -90,6 +90,7 @@ pub struct Application {
     limits: Limits,
     cors_origins: Vec<String>,
     cache_max_age: Option<Duration>,
+    trusted: Option<http::TrustedDocuments>,
 }
 
 impl Application {
@@ -102,6 +103,13 @@ impl Application {
     pub async fn build_with(settings: Settings, kb: Kb) -> Result<Application> {
         if kb.seed_if_empty().await? {
             tracing::info!("empty database: loaded the bundled knowledge base");
+        }
+        let trusted = match &settings.trusted_documents {
+            Some(path) => Some(http::TrustedDocuments::load(path).map_err(AppError::Internal)?),
+            None => None,
+        };
+        if let Some(trusted) = &trusted {
+            tracing::info!(documents = trusted.len(), "clients without a token may run only the trusted documents");
         }
         let (acceptor, address) = bind(&settings.listen).await?;
         let metrics = match &settings.metrics_listen {
@@ -128,6 +136,7 @@ impl Application {
             limits: settings.limits,
             cors_origins: settings.cors_origins,
             cache_max_age: settings.cache_max_age,
+            trusted,
         })
     }
 
@@ -176,6 +185,7 @@ impl Application {
         let serving = http::Serving {
             health: self.health.clone(),
             persisted: Default::default(),
+            trusted: self.trusted,
             cache_max_age: self.cache_max_age,
             kb: self.kb,
             admission,

@@ -93,6 +93,42 @@ by_id!(CompanyId, Company);
 by_id!(PersonId, Person);
 by_id!(EventId, Event);
 
+/// Entities by slug, for the lookups of a federation gateway (`_entities`).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct CompanySlug(pub String);
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct TechnologySlug(pub String);
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct ProgrammeSlug(pub String);
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct OrganisationSlug(pub String);
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct PersonSlug(pub String);
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct EventSlug(pub String);
+
+macro_rules! by_slug {
+    ($key:ident, $ty:ident) => {
+        impl Loader<$key> for DbLoader {
+            type Value = $ty;
+            type Error = async_graphql::Error;
+
+            async fn load(&self, keys: &[$key]) -> LoadResult<$key, $ty> {
+                let slugs: Vec<String> = keys.iter().map(|k| k.0.clone()).collect();
+                let found = self.kb.by_slugs::<$ty>(&slugs).await?;
+                Ok(found.into_iter().map(|m| ($key(m.header.slug.clone()), m)).collect())
+            }
+        }
+    };
+}
+
+by_slug!(CompanySlug, Company);
+by_slug!(TechnologySlug, Technology);
+by_slug!(ProgrammeSlug, Programme);
+by_slug!(OrganisationSlug, Organisation);
+by_slug!(PersonSlug, Person);
+by_slug!(EventSlug, Event);
+
 /// Loads, for each owner, a list the knowledge base reads for many owners at once.
 macro_rules! related {
     ($key:ident, $ty:ident, $read:ident) => {

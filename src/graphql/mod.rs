@@ -12,6 +12,7 @@ mod entity_fields;
 mod enums;
 mod errors;
 mod event;
+mod federation;
 mod inputs;
 pub mod limits;
 pub mod loaders;
@@ -37,7 +38,8 @@ pub use subscription::{ConnectionSlots, Shutdown, Subscription};
 use crate::auth::Tokens;
 use crate::kb::Kb;
 
-/// Every read of the API: `node`, then each kind's lookup and list, then search.
+/// Every read of the API: `node`, then each kind's lookup and list, then search; and the entity
+/// lookups of a federation gateway (`_entities`, `_service`).
 #[derive(MergedObject, Default)]
 pub struct Query(
     node::NodeQuery,
@@ -48,6 +50,7 @@ pub struct Query(
     person::PersonQuery,
     event::EventQuery,
     search::SearchQuery,
+    federation::EntityQuery,
 );
 
 pub type AppSchema = Schema<Query, Mutation, Subscription>;
@@ -75,4 +78,9 @@ pub fn loader(kb: &Kb) -> loaders::RequestLoader {
 /// The schema's SDL, as committed in `schema.graphql`.
 pub fn sdl() -> String {
     builder().finish().sdl()
+}
+
+/// The subgraph SDL a federation gateway composes: `_service { sdl }` answers the same.
+pub fn federation_sdl() -> String {
+    builder().finish().sdl_with_options(async_graphql::SDLExportOptions::new().federation().compose_directive())
 }

@@ -145,6 +145,26 @@ fn cached(req: &Request, http: poem::ResponseBuilder, body: String, max_age: Opt
     http.body(body)
 }
 
+/// Lets a request through the trusted documents, then the automatic persisted queries, filling
+/// its query from a hash; or the status, code and message that refuse it, before its text is parsed.
+fn let_in(
+    serving: &Serving,
+    request: &mut async_graphql::Request,
+    token: Option<&str>,
+    media: Media,
+) -> Result<Lookup, (StatusCode, ErrorCode, &'static str)> {
+    if let Err(refused) = serving.admit(request, token) {
+        // A hash not found is answered as the automatic persisted queries answer it: 200.
+        let request_error_status = media == Media::GraphqlResponse && refused.code == ErrorCode::OperationNotAllowed;
+        let status = if request_error_status { StatusCode::BAD_REQUEST } else { StatusCode::OK };
+        return Err((status, refused.code, refused.message));
+    }
+    serving.persisted.resolve(request).map_err(|miss| match miss {
+        Miss::NotFound => (StatusCode::OK, ErrorCode::PersistedQueryNotFound, "PersistedQueryNotFound"),
+        Miss::Invalid(why) => (StatusCode::BAD_REQUEST, ErrorCode::BadRequest, why),
+    })
+}
+
 #[handler]
 pub(super) async fn graphql_endpoint(
     req: &Request,
@@ -158,15 +178,12 @@ pub(super) async fn graphql_endpoint(
         Ok(request) => request,
         Err(answer) => return answer,
     };
-    let persisted = match serving.persisted.resolve(&mut request) {
+    let token = bearer_token(req);
+    let persisted = match let_in(&serving, &mut request, token.as_deref(), media) {
         Ok(lookup) => lookup,
-        Err(Miss::NotFound) => {
-            return request_error(media, StatusCode::OK, ErrorCode::PersistedQueryNotFound, "PersistedQueryNotFound");
-        }
-        Err(Miss::Invalid(why)) => return request_error(media, StatusCode::BAD_REQUEST, ErrorCode::BadRequest, why),
+        Err((status, code, message)) => return request_error(media, status, code, message),
     };
 
-    let token = bearer_token(req);
     let client = client_key(req, &serving, token.as_deref());
     // The circuit: while the database is known to be down, nothing waits in the queue for it.
     if !serving.health.database_up() {

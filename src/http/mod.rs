@@ -6,6 +6,7 @@ mod connections;
 mod endpoint;
 mod health;
 mod persisted;
+mod trusted;
 mod websocket;
 
 use std::sync::{Arc, LazyLock};
@@ -20,6 +21,7 @@ use serde_json::json;
 pub use admission::{Admission, Refusal};
 pub use connections::{ConnectionRules, Guarded};
 pub use health::{DatabaseStatus, Health, HealthReport, Readiness};
+pub use trusted::TrustedDocuments;
 pub use websocket::PING_EVERY;
 
 use crate::auth::Tokens;
@@ -69,6 +71,8 @@ pub const DEFAULT_QUERY: &str = r#"# Welcome to Pépite: who does what at the Te
 pub struct Serving {
     pub kb: Kb,
     pub persisted: persisted::PersistedQueries,
+    /// The only documents anonymous clients may run, when `--trusted-documents` is set.
+    pub trusted: Option<TrustedDocuments>,
     /// `Cache-Control: max-age` of answers to GET queries; `no-cache` when absent.
     pub cache_max_age: Option<Duration>,
     pub admission: Admission,
@@ -89,6 +93,15 @@ impl Serving {
     /// The name of a token allowed to write.
     fn known_token(&self, secret: &str) -> Option<&str> {
         self.tokens.identify(secret)
+    }
+
+    /// Lets a request through the trusted documents, when there are some; `token` is the bearer
+    /// token it came with.
+    fn admit(&self, request: &mut async_graphql::Request, token: Option<&str>) -> Result<(), trusted::Refused> {
+        match &self.trusted {
+            Some(trusted) => trusted.admit(request, token.and_then(|token| self.known_token(token)).is_some()),
+            None => Ok(()),
+        }
     }
 }
 

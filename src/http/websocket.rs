@@ -161,13 +161,27 @@ fn is_subscription(request: &GqlRequest) -> bool {
     kind == Some(OperationType::Subscription)
 }
 
+/// The bearer token the connection was opened with.
+fn session_token(session: &Data) -> Option<&str> {
+    let bearer = session.get(&std::any::TypeId::of::<graphql::Bearer>())?.downcast_ref::<graphql::Bearer>()?;
+    Some(bearer.0.as_str())
+}
+
 impl Executor for PerOperation {
-    async fn execute(&self, request: GqlRequest) -> GqlResponse {
+    async fn execute(&self, mut request: GqlRequest) -> GqlResponse {
+        if let Err(refused) = self.serving.admit(&mut request, None) {
+            return GqlResponse::from_errors(vec![graphql::limits::refused(refused.code, refused.message)]);
+        }
         self.limited(request, Arc::default()).await
     }
 
-    fn execute_stream(&self, request: GqlRequest, session: Option<Arc<Data>>) -> BoxStream<'static, GqlResponse> {
+    fn execute_stream(&self, mut request: GqlRequest, session: Option<Arc<Data>>) -> BoxStream<'static, GqlResponse> {
         let session = session.unwrap_or_default();
+        // The trusted documents hold for every transport: refused before the text is parsed.
+        if let Err(refused) = self.serving.admit(&mut request, session_token(&session)) {
+            let error = graphql::limits::refused(refused.code, refused.message);
+            return futures_util::stream::once(async move { GqlResponse::from_errors(vec![error]) }).boxed();
+        }
         if is_subscription(&request) {
             return self.schema.execute_stream_with_session_data(self.prepare(request), session).boxed();
         }

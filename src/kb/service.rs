@@ -122,6 +122,11 @@ impl Kb {
         batch::by_slug(&self.db, slug).await
     }
 
+    /// The entities of type `S` with these slugs, in no particular order.
+    pub async fn by_slugs<S: Stored>(&self, slugs: &[String]) -> Result<Vec<S>> {
+        batch::by_slugs(&self.db, slugs).await
+    }
+
     /// The entities of type `S` with these ids, in no particular order.
     pub async fn by_ids<S: Stored>(&self, ids: &[i32]) -> Result<Vec<S>> {
         batch::by_ids(&self.db, ids).await

@@ -24,6 +24,12 @@ pub async fn by_id<S: Stored>(db: &impl ConnectionTrait, id: i32) -> Result<Opti
     Ok(by_ids(db, &[id]).await?.pop())
 }
 
+/// The entities with these slugs, in no particular order.
+pub async fn by_slugs<S: Stored>(db: &impl ConnectionTrait, slugs: &[String]) -> Result<Vec<S>> {
+    let rows = S::Entity::find().filter(S::slug_column().is_in(slugs.iter().cloned())).all(db).await?;
+    read_all(rows)
+}
+
 /// The entity with this slug.
 pub async fn by_slug<S: Stored>(db: &impl ConnectionTrait, slug: &str) -> Result<Option<S>> {
     let row = S::Entity::find().filter(S::slug_column().eq(slug)).one(db).await?;
