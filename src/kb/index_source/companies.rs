@@ -45,6 +45,23 @@ struct TechnologyRow {
     domain: entity::TechnologyDomain,
 }
 
+/// A technology as a company's document shows it: slug, name, aliases and domain.
+type Technology = (String, String, Vec<String>, entity::TechnologyDomain);
+
+async fn technologies(db: &impl ConnectionTrait, ids: Vec<i32>) -> Result<HashMap<i32, Technology>> {
+    let mut techs = HashMap::with_capacity(ids.len());
+    for t in technology::Entity::find()
+        .filter(technology::Column::Id.is_in(ids))
+        .into_partial_model::<TechnologyRow>()
+        .all(db)
+        .await?
+    {
+        let aliases = decode(t.aliases, "technology", t.id, "aliases")?;
+        techs.insert(t.id, (t.slug, t.name, aliases, t.domain));
+    }
+    Ok(techs)
+}
+
 /// Companies: the names of their technologies (and the aliases), programmes, memberships and
 /// site are related words, and their slugs and kinds are facets. Only the columns shown are read:
 /// a rebuild reads every company.
@@ -53,16 +70,7 @@ pub(super) async fn companies(db: &impl ConnectionTrait, ids: Vec<i32>) -> Resul
     let rows: Vec<CompanyRow> =
         company::Entity::find().filter(company::Column::Id.is_in(ids.clone())).into_partial_model().all(db).await?;
     let tech_links = batch::pairs::<company_technology::Entity>(db, (CT::CompanyId, CT::TechnologyId), &ids).await?;
-    let mut techs: HashMap<i32, (String, String, Vec<String>, entity::TechnologyDomain)> = HashMap::new();
-    for t in technology::Entity::find()
-        .filter(technology::Column::Id.is_in(batch::targets(&tech_links)))
-        .into_partial_model::<TechnologyRow>()
-        .all(db)
-        .await?
-    {
-        let aliases = decode(t.aliases, "technology", t.id, "aliases")?;
-        techs.insert(t.id, (t.slug, t.name, aliases, t.domain));
-    }
+    let techs = technologies(db, batch::targets(&tech_links)).await?;
     let prog_links = batch::pairs::<company_programme::Entity>(db, (CP::CompanyId, CP::ProgrammeId), &ids).await?;
     let progs: HashMap<i32, (String, String, entity::ProgrammeKind)> = programme::Entity::find()
         .select_only()

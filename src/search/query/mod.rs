@@ -237,22 +237,7 @@ impl SearchIndex {
             let restricted = restricted(except);
             (!restricted.is_empty()).then(|| all_of(restricted))
         };
-        // Nearest first: every match in the area is visited (the area bounds how many).
-        let nearest = match (&request.area, request.order) {
-            (Some(area), SearchOrder::Distance) => Some(NearestFirst {
-                origin: area.origin(),
-                area: Some(area.clone()),
-                offset: request.offset,
-                limit: limit + 1,
-            }),
-            (None, SearchOrder::Distance) => {
-                return Err(AppError::invalid(
-                    "orderBy",
-                    "DISTANCE needs an area to measure from: give `near` or `within`",
-                ));
-            }
-            _ => None,
-        };
+        let nearest = nearest_first(request, limit)?;
 
         if parsed.words.is_empty() && parsed.phrases.is_empty() {
             let every = |except: &[Facet]| filter(except).unwrap_or_else(|| Box::new(AllQuery));
@@ -410,6 +395,22 @@ impl SearchIndex {
 }
 
 /// The kind of an index document: one it does not name is an error, never a guess.
+/// Nearest first: every match in the area is visited (the area bounds how many).
+fn nearest_first(request: &SearchRequest, limit: usize) -> Result<Option<NearestFirst>> {
+    match (&request.area, request.order) {
+        (Some(area), SearchOrder::Distance) => Ok(Some(NearestFirst {
+            origin: area.origin(),
+            area: Some(area.clone()),
+            offset: request.offset,
+            limit: limit + 1,
+        })),
+        (None, SearchOrder::Distance) => {
+            Err(AppError::invalid("orderBy", "DISTANCE needs an area to measure from: give `near` or `within`"))
+        }
+        _ => Ok(None),
+    }
+}
+
 fn kind_of(f: &Fields, doc: &TantivyDocument) -> Result<EntityKind> {
     doc.get_first(f.kind)
         .and_then(|v| v.as_str())
