@@ -129,7 +129,7 @@ async fn read_request(req: &Request, body: Body, media: Media) -> Result<async_g
 
 /// A successful GET answer, cacheable: an ETag of the body, `Cache-Control`, and 304 when the
 /// client holds it already.
-fn cached(req: &Request, http: poem::ResponseBuilder, body: String, max_age: Option<Duration>) -> Response {
+pub(super) fn cached(req: &Request, http: poem::ResponseBuilder, body: String, max_age: Option<Duration>) -> Response {
     let etag = format!("\"{}\"", &sha256(body.as_bytes())[..32]);
     let cache_control = match max_age {
         Some(age) => format!("public, max-age={}", age.as_secs()),
@@ -184,19 +184,9 @@ pub(super) async fn graphql_endpoint(
         Err((status, code, message)) => return request_error(media, status, code, message),
     };
 
-    let client = client_key(req, &serving, token.as_deref());
-    // The circuit: while the database is known to be down, nothing waits in the queue for it.
-    if !serving.health.database_up() {
-        return database_unavailable();
-    }
-    // A request waiting for a slot behind requests stuck on a database that fell is told so.
-    let slot = tokio::select! {
-        entered = serving.admission.enter(&client) => match entered {
-            Ok(slot) => slot,
-            Err(_) if !serving.health.database_up() => return database_unavailable(),
-            Err(refusal) => return refused(refusal),
-        },
-        () = serving.health.database_down() => return database_unavailable(),
+    let slot = match enter(req, &serving, token.as_deref()).await {
+        Ok(slot) => slot,
+        Err(answer) => return answer,
     };
     let started = std::time::Instant::now();
     let request_id = request_id(req);
@@ -250,6 +240,24 @@ pub(super) async fn graphql_endpoint(
         http = http.header(header::CACHE_CONTROL, "no-store");
     }
     http.body(body)
+}
+
+/// A slot among the requests being served, or the answer refusing it: at once while the
+/// database is known to be down (the circuit: nothing waits in the queue for it), and to a
+/// request waiting behind requests stuck on a database that fell.
+pub(super) async fn enter(req: &Request, serving: &Serving, token: Option<&str>) -> Result<Slot, Response> {
+    let client = client_key(req, serving, token);
+    if !serving.health.database_up() {
+        return Err(database_unavailable());
+    }
+    tokio::select! {
+        entered = serving.admission.enter(&client) => match entered {
+            Ok(slot) => Ok(slot),
+            Err(_) if !serving.health.database_up() => Err(database_unavailable()),
+            Err(refusal) => Err(refused(refusal)),
+        },
+        () = serving.health.database_down() => Err(database_unavailable()),
+    }
 }
 
 /// The access log line and the metrics of one GraphQL request: never its variables, body or token.
@@ -395,7 +403,7 @@ pub(super) fn client_key(req: &Request, serving: &Serving, token: Option<&str>) 
 }
 
 /// The token of an `Authorization: Bearer <token>` header.
-fn bearer_token(req: &Request) -> Option<String> {
+pub(super) fn bearer_token(req: &Request) -> Option<String> {
     let value = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
     let (scheme, token) = value.trim().split_once(' ')?;
     scheme.eq_ignore_ascii_case("bearer").then(|| token.trim().to_string())

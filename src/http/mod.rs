@@ -1,9 +1,10 @@
 //! HTTP routes: GraphQL over HTTP (POST and GET) behind the request limits, the playground, its
-//! assets, and `/health`.
+//! assets, the lists as GeoJSON (`/geojson`), and `/health`.
 
 mod admission;
 mod connections;
 mod endpoint;
+mod geojson;
 mod health;
 mod persisted;
 mod trusted;
@@ -118,6 +119,7 @@ pub fn routes(schema: AppSchema, serving: Arc<Serving>, cors_origins: Vec<String
     Route::new()
         .at("/", get(root))
         .at("/graphql", get(endpoint::graphql_endpoint.around(upgrade_websockets)).post(endpoint::graphql_endpoint))
+        .at("/geojson", get(geojson::geojson_endpoint))
         .at("/playground/:file", get(asset))
         .at("/health", get(health_endpoint))
         .at("/ready", get(ready_endpoint))

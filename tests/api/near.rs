@@ -3,7 +3,7 @@
 
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, spawn_app};
+use crate::helpers::{TestApp, repo_root, require_tool, spawn_app};
 
 const AIX: (f64, f64) = (43.5297, 5.4474);
 
@@ -233,4 +233,124 @@ async fn lists_take_the_same_places_and_partners_a_distance() {
         .graphql("{ company(slug: \"samoa\") { partners(maxDistanceKm: 0) { company { slug } } } }", json!({}))
         .await;
     assert_eq!(unplaced["errors"][0]["extensions"]["code"], "BAD_USER_INPUT", "{unplaced}");
+}
+
+/// GETs `/geojson` with these parameters: the status and the body, checked as GeoJSON by the
+/// `geojson` crate when the status is 200.
+async fn map(app: &TestApp, params: &[(&str, &str)]) -> (u16, Value) {
+    let response = app.client.get(format!("{}/geojson", app.address)).query(params).send().await.expect("GET");
+    let status = response.status().as_u16();
+    let content_type = response.headers()["content-type"].to_str().unwrap().to_string();
+    let body = response.text().await.expect("body");
+    if status == 200 {
+        assert_eq!(content_type, "application/geo+json", "{body}");
+        let parsed: geojson::GeoJson = body.parse().unwrap_or_else(|e| panic!("not GeoJSON ({e}): {body}"));
+        assert!(matches!(parsed, geojson::GeoJson::FeatureCollection(_)), "{body}");
+    }
+    (status, serde_json::from_str(&body).expect("JSON"))
+}
+
+fn feature_slugs(collection: &Value) -> Vec<String> {
+    let features = collection["features"].as_array().unwrap_or_else(|| panic!("features in {collection}"));
+    features.iter().map(|f| f["properties"]["slug"].as_str().expect("a slug").to_string()).collect()
+}
+
+#[tokio::test]
+async fn the_map_of_a_list_is_geojson_with_the_lists_filters() {
+    let app = park().await;
+
+    let (status, all) = map(&app, &[]).await;
+    assert_eq!(status, 200, "{all}");
+    // Every company with a point (its own, its site's or an establishment's), by name as lists are.
+    assert_eq!(
+        feature_slugs(&all),
+        [
+            "aix-solaire",
+            "hosted",
+            "fiji",
+            "twin-text",
+            "multi",
+            "marseille-solaire",
+            "lyon-solaire",
+            "samoa",
+            "twin-name"
+        ],
+        "{all}"
+    );
+    assert_eq!(all["truncated"], false);
+    let feature = |collection: &Value, slug: &str| -> Value {
+        let features = collection["features"].as_array().unwrap();
+        features.iter().find(|f| f["properties"]["slug"] == slug).unwrap_or_else(|| panic!("{slug}")).clone()
+    };
+    let aix = feature(&all, "aix-solaire");
+    assert_eq!(aix["geometry"], json!({"type": "Point", "coordinates": [AIX.1, AIX.0]}));
+    assert_eq!(aix["properties"]["kind"], "company");
+    assert_eq!(aix["properties"]["name"], "Aix Solaire");
+    assert_eq!(aix["properties"]["stage"], "SME");
+    assert_eq!(feature(&all, "hosted")["geometry"]["coordinates"], json!([5.3963, 43.4866]), "the site's point");
+    let multi = feature(&all, "multi");
+    assert_eq!(multi["geometry"]["type"], "MultiPoint");
+    assert_eq!(multi["geometry"]["coordinates"], json!([[2.3522, 48.8566], [5.6167, 43.4833]]));
+    assert_eq!(multi["properties"]["places"], json!([null, "Établissement de Rousset"]));
+
+    // The lists' filters: a radius, a map's box, the kind's own filter, and another kind.
+    let near = near(10.0).to_string();
+    let (_, close) = map(&app, &[("near", &near)]).await;
+    assert_eq!(feature_slugs(&close), ["aix-solaire", "hosted", "twin-text", "twin-name"], "{close}");
+    let (_, boxed) = map(&app, &[("bbox", "5.3,43.2,5.5,43.35")]).await;
+    assert_eq!(feature_slugs(&boxed), ["marseille-solaire"], "{boxed}");
+    let (_, across) = map(&app, &[("bbox", "170,-20,-170,-10")]).await;
+    assert_eq!(feature_slugs(&across), ["fiji", "samoa"], "a box across the antimeridian: {across}");
+    let (_, groups) = map(&app, &[("filter", r#"{"stage": ["LARGE_GROUP"]}"#)]).await;
+    assert_eq!(feature_slugs(&groups), ["multi", "lyon-solaire"], "{groups}");
+    let (_, organisations) = map(&app, &[("kind", "organisation")]).await;
+    assert_eq!(feature_slugs(&organisations), ["arbois"], "{organisations}");
+    assert_eq!(organisations["features"][0]["properties"]["organisationKind"], "TECHNOPOLE");
+
+    // A limit keeps the first features and says more were left.
+    let (_, first) = map(&app, &[("limit", "2")]).await;
+    assert_eq!(feature_slugs(&first), ["aix-solaire", "hosted"], "{first}");
+    assert_eq!(first["truncated"], true);
+
+    // Bad input is refused, named, as the lists refuse it.
+    for (params, status, code, says) in [
+        (vec![("bbox", "5.5,43.4,5.3")], 400, "BAD_REQUEST", "bbox"),
+        (vec![("bbox", "5.3,43.6,5.5,43.4")], 400, "BAD_USER_INPUT", "south"),
+        (vec![("near", r#"{"latitude": 91, "longitude": 5, "radiusKm": 10}"#)], 400, "BAD_USER_INPUT", "latitude"),
+        (vec![("filter", r#"{"colour": "red"}"#)], 400, "BAD_USER_INPUT", "colour"),
+        (vec![("kind", "person")], 400, "BAD_REQUEST", "kind"),
+        (vec![("limit", "100000")], 400, "BAD_REQUEST", "limit"),
+    ] {
+        let (got, body) = map(&app, &params).await;
+        assert_eq!(got, status, "{params:?}: {body}");
+        let error = &body["errors"][0];
+        assert_eq!(error["extensions"]["code"], code, "{params:?}: {body}");
+        assert!(error["message"].as_str().unwrap().contains(says), "{params:?}: {body}");
+    }
+}
+
+/// Needs Debian's Chromium and `npm ci --prefix tests/browser` (see tests/browser/README.md).
+#[tokio::test]
+#[ignore = "needs Chromium and `npm ci --prefix tests/browser`: run with --include-ignored"]
+async fn the_example_map_shows_the_directory_in_a_real_browser() {
+    let browser_root = repo_root().join("tests/browser");
+    require_tool(std::path::Path::new("/usr/bin/chromium"), "run `apt-get install chromium`");
+    require_tool(&browser_root.join("node_modules/leaflet"), "run `npm ci --prefix tests/browser`");
+    let app = park().await;
+
+    let address = app.address.clone();
+    let output = tokio::task::spawn_blocking(move || {
+        // Nine companies with a point, one of them with a second place: ten markers.
+        std::process::Command::new("node").arg(browser_root.join("map.mjs")).args([&address, "10"]).output()
+    })
+    .await
+    .unwrap()
+    .expect("run node");
+
+    assert!(
+        output.status.success(),
+        "{}\n{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
 }

@@ -44,13 +44,14 @@ async fn served_from_another_address(address: SocketAddr) -> String {
 async fn thousands_of_half_sent_requests_from_one_address_are_dropped_while_others_are_served() {
     let dir = tempfile::tempdir().unwrap();
     let settings = test_settings(dir.path()).await;
-    let flags = ["--header-timeout", "5s", "--max-connections-per-address", "500"];
+    let flags = ["--header-timeout", "10s", "--max-connections-per-address", "500"];
     let server = ServerProcess::start(&settings, &flags, 3 * 1024);
     let address = socket_address(&server);
     assert!(served_from_another_address(address).await.starts_with("HTTP/1.1 200"));
     let before = open_descriptors(&server);
 
     let mut waiting = tokio::task::JoinSet::new();
+    let flood = Instant::now();
     for _ in 0..2_000 {
         let mut stream = TcpStream::connect(address).await.expect("connect");
         let started = Instant::now();
@@ -63,31 +64,48 @@ async fn thousands_of_half_sent_requests_from_one_address_are_dropped_while_othe
             started.elapsed()
         });
     }
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    let held = open_descriptors(&server);
+    let flood = flood.elapsed();
+    // The most descriptors held while the server accepts them (slower on a loaded machine),
+    // before the first header times run out.
+    let mut held = open_descriptors(&server);
+    let accepting = Instant::now();
+    while held < before + 500 && accepting.elapsed() < Duration::from_secs(6) {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        held = held.max(open_descriptors(&server));
+    }
     let served_at = Instant::now();
     let status = served_from_another_address(address).await;
     let serving_took = served_at.elapsed();
 
     let mut closed_after = Vec::new();
-    let all_closed = tokio::time::timeout(Duration::from_secs(20), async {
+    let all_closed = tokio::time::timeout(Duration::from_secs(30), async {
         while let Some(took) = waiting.join_next().await {
             closed_after.push(took.unwrap());
         }
     });
-    all_closed.await.expect("every half-sent request's connection is closed within 20 s");
+    all_closed.await.expect("every half-sent request's connection is closed within 30 s");
     tokio::time::sleep(Duration::from_millis(500)).await;
     let after = open_descriptors(&server);
 
     assert!(status.starts_with("HTTP/1.1 200"), "{status}");
     assert!(serving_took < Duration::from_secs(2), "another client waited {serving_took:?}");
-    assert!(held >= before + 450, "the server held {held} descriptors, {before} before: the first 500 are kept");
+    assert!(
+        held >= before + 450,
+        "the server held {held} descriptors, {before} before: the first 500 are kept (flood sent in {flood:?})"
+    );
     assert!(held <= before + 520, "the server held {held} descriptors, {before} before: at most 500 from one address");
     let at_once = closed_after.iter().filter(|took| **took < Duration::from_secs(2)).count();
-    let timed_out = closed_after.iter().filter(|took| **took >= Duration::from_secs(4)).count();
-    assert!(at_once >= 1_400, "{at_once} connections past the cap were closed at once");
+    let timed_out = closed_after.iter().filter(|took| **took >= Duration::from_secs(8)).count();
+    let mut sorted = closed_after.clone();
+    sorted.sort();
+    let quantiles: Vec<_> =
+        [0.1, 0.25, 0.5, 0.75, 0.9].iter().map(|q| sorted[(q * sorted.len() as f64) as usize]).collect();
+    assert!(
+        at_once >= 1_400,
+        "{at_once} connections past the cap were closed at once: {quantiles:?}, flood sent in {flood:?}"
+    );
     assert!(timed_out >= 450, "{timed_out} connections were held until their header time ran out");
-    assert!(closed_after.iter().all(|took| *took < Duration::from_secs(12)), "{:?}", closed_after.iter().max());
+    assert!(closed_after.iter().all(|took| *took < Duration::from_secs(17)), "{:?}", closed_after.iter().max());
     assert!(after <= before + 10, "the server holds {after} descriptors, {before} before the flood");
 }
 
