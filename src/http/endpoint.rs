@@ -201,9 +201,6 @@ pub(super) async fn graphql_endpoint(
     }
     let deadline = tokio::time::Instant::now() + serving.request_timeout;
     let response = admitted(&serving, slot, deadline, &request_id, schema.execute(request)).await;
-    if response.errors.iter().any(|error| has_code(error, ErrorCode::ServiceUnavailable)) {
-        serving.health.database_failed();
-    }
 
     // A request error: the document never ran (it did not parse, validate or fit the limits).
     let request_failed = !operation.executed() && !response.errors.is_empty();
@@ -319,6 +316,10 @@ pub(super) async fn admitted(
     let written = kb::Written::default();
     let response = contained(deadline::scope(deadline, written.scope(work)), request_id).await;
     drop(slot);
+    // The database failed this request: the circuit opens for the next ones.
+    if response.errors.iter().any(|error| has_code(error, ErrorCode::ServiceUnavailable)) {
+        serving.health.database_failed();
+    }
     if written.any() {
         serving.kb.settle(deadline).await;
     }

@@ -50,21 +50,18 @@ async fn thousands_of_half_sent_requests_from_one_address_are_dropped_while_othe
     assert!(served_from_another_address(address).await.starts_with("HTTP/1.1 200"));
     let before = open_descriptors(&server);
 
+    // All at once, as a flood comes: each connects, sends half a request (its line and one
+    // header, and then nothing) and waits for the server to close it.
     let mut waiting = tokio::task::JoinSet::new();
-    let flood = Instant::now();
     for _ in 0..2_000 {
-        let mut stream = TcpStream::connect(address).await.expect("connect");
-        let started = Instant::now();
-        // Half a request: its line and one header, and then nothing.
-        if stream.write_all(b"POST /graphql HTTP/1.1\r\nHost: pepite\r\n").await.is_err() {
-            continue;
-        }
         waiting.spawn(async move {
+            let mut stream = TcpStream::connect(address).await.ok()?;
+            let started = Instant::now();
+            stream.write_all(b"POST /graphql HTTP/1.1\r\nHost: pepite\r\n").await.ok()?;
             closed(stream).await;
-            started.elapsed()
+            Some(started.elapsed())
         });
     }
-    let flood = flood.elapsed();
     // The most descriptors held while the server accepts them (slower on a loaded machine),
     // before the first header times run out.
     let mut held = open_descriptors(&server);
@@ -80,7 +77,7 @@ async fn thousands_of_half_sent_requests_from_one_address_are_dropped_while_othe
     let mut closed_after = Vec::new();
     let all_closed = tokio::time::timeout(Duration::from_secs(30), async {
         while let Some(took) = waiting.join_next().await {
-            closed_after.push(took.unwrap());
+            closed_after.extend(took.unwrap());
         }
     });
     all_closed.await.expect("every half-sent request's connection is closed within 30 s");
@@ -89,10 +86,7 @@ async fn thousands_of_half_sent_requests_from_one_address_are_dropped_while_othe
 
     assert!(status.starts_with("HTTP/1.1 200"), "{status}");
     assert!(serving_took < Duration::from_secs(2), "another client waited {serving_took:?}");
-    assert!(
-        held >= before + 450,
-        "the server held {held} descriptors, {before} before: the first 500 are kept (flood sent in {flood:?})"
-    );
+    assert!(held >= before + 450, "the server held {held} descriptors, {before} before: the first 500 are kept");
     assert!(held <= before + 520, "the server held {held} descriptors, {before} before: at most 500 from one address");
     let at_once = closed_after.iter().filter(|took| **took < Duration::from_secs(2)).count();
     let timed_out = closed_after.iter().filter(|took| **took >= Duration::from_secs(8)).count();
@@ -100,10 +94,7 @@ async fn thousands_of_half_sent_requests_from_one_address_are_dropped_while_othe
     sorted.sort();
     let quantiles: Vec<_> =
         [0.1, 0.25, 0.5, 0.75, 0.9].iter().map(|q| sorted[(q * sorted.len() as f64) as usize]).collect();
-    assert!(
-        at_once >= 1_400,
-        "{at_once} connections past the cap were closed at once: {quantiles:?}, flood sent in {flood:?}"
-    );
+    assert!(at_once >= 1_400, "{at_once} connections past the cap were closed at once: {quantiles:?}");
     assert!(timed_out >= 450, "{timed_out} connections were held until their header time ran out");
     assert!(closed_after.iter().all(|took| *took < Duration::from_secs(17)), "{:?}", closed_after.iter().max());
     assert!(after <= before + 10, "the server holds {after} descriptors, {before} before the flood");
