@@ -48,8 +48,8 @@ impl Media {
 
 /// The answer to a request error: the errors, and no `data` (the document never ran).
 #[derive(serde::Serialize)]
-struct RequestErrors<'a> {
-    errors: &'a [async_graphql::ServerError],
+pub(super) struct RequestErrors<'a> {
+    pub(super) errors: &'a [async_graphql::ServerError],
 }
 
 /// An error answered before the request reached GraphQL, in the client's media type.

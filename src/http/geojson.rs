@@ -12,8 +12,8 @@ use poem::web::Data;
 use poem::{Request, Response, handler};
 use serde_json::{Map, Value, json};
 
-use super::Serving;
-use super::endpoint::{admitted, bearer_token, cached, enter, request_id, transport_status};
+use super::endpoint::{RequestErrors, admitted, bearer_token, cached, enter, request_id, transport_status};
+use super::{Serving, error_response};
 use crate::error::ErrorCode;
 use crate::graphql::limits::OperationInfo;
 use crate::graphql::{self, AppSchema};
@@ -180,7 +180,7 @@ pub(super) async fn geojson_endpoint(
 ) -> Response {
     let map = match MapRequest::parse(req.uri().query().unwrap_or_default()) {
         Ok(map) => map,
-        Err(message) => return errors_response(StatusCode::BAD_REQUEST, &[bad_request(&message)]),
+        Err(message) => return error_response(ErrorCode::BadRequest, &message),
     };
     let token = bearer_token(req);
     let slot = match enter(req, &serving, token.as_deref()).await {
@@ -224,24 +224,13 @@ pub(super) async fn geojson_endpoint(
     let response = admitted(&serving, slot, deadline, &request_id, pages).await;
     if !response.errors.is_empty() {
         let status = transport_status(&response).map_or(StatusCode::BAD_REQUEST, |(status, _)| status);
-        let errors: Vec<Value> = response.errors.iter().filter_map(|e| serde_json::to_value(e).ok()).collect();
-        return errors_response(status, &errors);
+        let body = serde_json::to_string(&RequestErrors { errors: &response.errors }).unwrap_or_default();
+        return Response::builder().status(status).content_type("application/json; charset=utf-8").body(body);
     }
     features.truncate(map.limit);
     let collection = json!({"type": "FeatureCollection", "features": features, "truncated": truncated});
     let http = Response::builder().content_type("application/geo+json");
     cached(req, http, collection.to_string(), serving.cache_max_age)
-}
-
-fn bad_request(message: &str) -> Value {
-    json!({"message": message, "extensions": {"code": ErrorCode::BadRequest.as_str()}})
-}
-
-fn errors_response(status: StatusCode, errors: &[Value]) -> Response {
-    Response::builder()
-        .status(status)
-        .content_type("application/json; charset=utf-8")
-        .body(json!({"errors": errors}).to_string())
 }
 
 #[cfg(test)]

@@ -308,3 +308,22 @@ impl Drop for ServerProcess {
         let _ = self.child.wait();
     }
 }
+
+/// Runs one of the browser checks of `tests/browser` with Node.js and these arguments, and fails
+/// with what it printed unless it passed. Needs Debian's Chromium and `npm ci --prefix tests/browser`.
+pub async fn run_browser_check(script: &str, args: Vec<String>) {
+    let browser_root = repo_root().join("tests/browser");
+    require_tool(Path::new("/usr/bin/chromium"), "run `apt-get install chromium`");
+    require_tool(&browser_root.join("node_modules/playwright-core"), "run `npm ci --prefix tests/browser`");
+    let script = browser_root.join(script);
+    let output = tokio::task::spawn_blocking(move || Command::new("node").arg(script).args(args).output())
+        .await
+        .unwrap()
+        .expect("run node");
+    assert!(
+        output.status.success(),
+        "{}\n{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+}

@@ -3,7 +3,7 @@
 
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, repo_root, require_tool, spawn_app};
+use crate::helpers::{TestApp, run_browser_check, spawn_app};
 
 const AIX: (f64, f64) = (43.5297, 5.4474);
 
@@ -333,24 +333,7 @@ async fn the_map_of_a_list_is_geojson_with_the_lists_filters() {
 #[tokio::test]
 #[ignore = "needs Chromium and `npm ci --prefix tests/browser`: run with --include-ignored"]
 async fn the_example_map_shows_the_directory_in_a_real_browser() {
-    let browser_root = repo_root().join("tests/browser");
-    require_tool(std::path::Path::new("/usr/bin/chromium"), "run `apt-get install chromium`");
-    require_tool(&browser_root.join("node_modules/leaflet"), "run `npm ci --prefix tests/browser`");
     let app = park().await;
-
-    let address = app.address.clone();
-    let output = tokio::task::spawn_blocking(move || {
-        // Nine companies with a point, one of them with a second place: ten markers.
-        std::process::Command::new("node").arg(browser_root.join("map.mjs")).args([&address, "10"]).output()
-    })
-    .await
-    .unwrap()
-    .expect("run node");
-
-    assert!(
-        output.status.success(),
-        "{}\n{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
+    // Nine companies with a point, one of them with a second place: ten markers.
+    run_browser_check("map.mjs", vec![app.address.clone(), "10".into()]).await;
 }

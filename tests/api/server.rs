@@ -2,7 +2,7 @@
 
 use serde_json::json;
 
-use crate::helpers::{repo_root, require_tool, spawn_app};
+use crate::helpers::{repo_root, run_browser_check, spawn_app};
 
 #[tokio::test]
 async fn graphql_answers_over_get_and_post() {
@@ -54,28 +54,9 @@ async fn the_playground_is_served_from_the_binary() {
 #[tokio::test]
 #[ignore = "needs Chromium and `npm ci --prefix tests/browser`: run with --include-ignored"]
 async fn the_default_query_and_a_subscription_run_in_a_real_browser_with_no_other_host_reachable() {
-    let browser_root = repo_root().join("tests/browser");
-    require_tool(std::path::Path::new("/usr/bin/chromium"), "run `apt-get install chromium`");
-    require_tool(&browser_root.join("node_modules/playwright-core"), "run `npm ci --prefix tests/browser`");
     let app = spawn_app().await;
-
     let url = format!("{}/graphql", app.address);
-    let output = tokio::task::spawn_blocking(move || {
-        std::process::Command::new("node")
-            .arg(browser_root.join("playground.mjs"))
-            .args([&url, "SP3H", crate::helpers::ADMIN_TOKEN])
-            .output()
-    })
-    .await
-    .unwrap()
-    .expect("run node");
-
-    assert!(
-        output.status.success(),
-        "{}\n{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
+    run_browser_check("playground.mjs", vec![url, "SP3H".into(), crate::helpers::ADMIN_TOKEN.into()]).await;
 }
 
 #[tokio::test]
